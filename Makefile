@@ -1,0 +1,118 @@
+# Set up, build, run and test the feedback service. `make run` and `make test` are the two
+# commands in README.md; the other targets are their steps. Re-running is cheap: each step is
+# skipped while its inputs are unchanged (stamp files under build/).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-builtin-rules
+
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := build/stamps
+CHROMIUM := /usr/bin/chromium
+FORM_PORT ?= 5000
+SITE_PORT ?= 8000
+PYTEST_ARGS ?=
+# Until `feedback build-assets` exists this can be overridden:
+#   make assets BUILD_ASSETS='.venv/bin/python -m forms_app.assets'
+BUILD_ASSETS ?= $(BIN)/feedback build-assets
+
+# The settings file in force, as forms_app/settings.py chooses it.
+SETTINGS_FILE := $(or $(FORMS_APP_SETTINGS),$(wildcard instance/settings.yaml),config/settings.example.yaml)
+NODE_MODULES := assets/node_modules/.package-lock.json
+APP_CSS := forms_app/static/app.css
+SITE_INDEX := build/site/index.html
+# Everything under site/, directories included (a deleted page changes its directory).
+SITE_SOURCES := site/. $(shell find site -mindepth 1 -print 2>/dev/null)
+
+export NO_MKDOCS_2_WARNING := 1
+export DEBIAN_FRONTEND := noninteractive
+
+.PHONY: help venv chromium assets site demo run test lint clean distclean
+
+help:
+	@echo "make run      set everything up, then serve the form app (http://127.0.0.1:$(FORM_PORT)/)"
+	@echo "              and the published site (http://127.0.0.1:$(SITE_PORT)/); Ctrl-C stops both"
+	@echo "make test     set everything up (Chromium included), then run the tests"
+	@echo "              (PYTEST_ARGS='-k site -x' passes options to pytest)"
+	@echo "steps:        venv chromium assets site demo lint clean distclean"
+
+# Python ----------------------------------------------------------------------------------------
+
+venv: $(STAMPS)/venv
+
+# pyvenv.cfg is a real file written once when the virtualenv is made (bin/python is a symlink
+# whose date is the system Python's).
+$(VENV)/pyvenv.cfg:
+	python3 -m venv $(VENV)
+
+$(STAMPS)/venv: pyproject.toml $(VENV)/pyvenv.cfg
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@mkdir -p $(@D) && touch $@
+
+# Chromium for the browser tests (Debian's package: Playwright cannot download browsers here) ---
+
+chromium:
+	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
+	if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	echo "Installing Debian's chromium (apt-get)"; \
+	$$sudo apt-get update; \
+	$$sudo apt-get install -y chromium; \
+	test -x $(CHROMIUM) || { echo "error: $(CHROMIUM) is still missing after apt-get install" >&2; exit 1; }
+
+# Front-end assets: GOV.UK Frontend compiled with the organisation's colour and font ------------
+
+assets: $(APP_CSS)
+
+$(NODE_MODULES): assets/package.json assets/package-lock.json
+	npm ci --prefix assets --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+$(APP_CSS): $(NODE_MODULES) $(STAMPS)/venv $(SETTINGS_FILE) assets/app.scss assets/_image-urls.scss forms_app/assets.py
+	$(BUILD_ASSETS)
+	@touch $@
+
+# The published site (MkDocs) -------------------------------------------------------------------
+
+site: $(SITE_INDEX)
+
+$(SITE_INDEX): $(STAMPS)/venv mkdocs.yml forms_app/site_hooks.py $(SETTINGS_FILE) $(SITE_SOURCES)
+	$(BIN)/mkdocs build --strict --quiet
+	@touch $@
+
+# Demonstration data (only into an empty data directory) ----------------------------------------
+
+demo: venv
+	$(BIN)/feedback demo-data --if-empty
+
+# Serve both, in the foreground; Ctrl-C (or either one stopping) stops both ----------------------
+
+run: venv assets demo site
+	@trap 'exit 130' INT TERM; \
+	trap 'kill $$form $$site 2>/dev/null || true; wait 2>/dev/null || true' EXIT; \
+	$(BIN)/gunicorn -w 2 --threads 4 -b 127.0.0.1:$(FORM_PORT) 'forms_app:create_app()' & form=$$!; \
+	$(BIN)/python -m http.server $(SITE_PORT) --bind 127.0.0.1 --directory build/site & site=$$!; \
+	echo "Form app:       http://127.0.0.1:$(FORM_PORT)/"; \
+	echo "Published site: http://127.0.0.1:$(SITE_PORT)/"; \
+	echo "Press Ctrl-C to stop both."; \
+	wait -n
+
+# Checks -----------------------------------------------------------------------------------------
+
+test: venv chromium assets site
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Housekeeping -----------------------------------------------------------------------------------
+
+# Build outputs only: live data (instance/) is never touched.
+clean:
+	rm -rf build assets/node_modules forms_app/static/app.css forms_app/static/govuk \
+		.pytest_cache .ruff_cache test-results
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info

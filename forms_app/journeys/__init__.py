@@ -1,0 +1,7 @@
+"""Journeys: for each kind of feedback, the pages, the questions and their words."""
+
+from .kinds import JOURNEYS, KINDS
+from .model import Choice, Journey, Page, Question
+from .wording import VARIANTS, Text
+
+__all__ = ["JOURNEYS", "KINDS", "VARIANTS", "Choice", "Journey", "Page", "Question", "Text"]

@@ -1,0 +1,48 @@
+"""Where a person is in a journey: their answers so far, their idempotency key, and the
+reference once they have sent it. Kept in the server-side draft named by the session cookie."""
+
+from __future__ import annotations
+
+from flask import session
+
+from ..drafts import new_draft_id, new_idempotency_key
+from ..parts import parts
+
+SESSION_KEY = "draft"
+
+
+class JourneyState:
+    """The draft entry for one kind of feedback."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.draft_id = session.get(SESSION_KEY)
+        self.draft = parts().drafts.load(self.draft_id)
+        entry = self.draft.get("journeys", {}).get(kind) or {}
+        self.answers: dict[str, str] = dict(entry.get("answers") or {})
+        self.key: str = entry.get("key") or new_idempotency_key()
+        self.ref: str | None = entry.get("ref")
+        self.received: str | None = entry.get("received")
+
+    @property
+    def sent(self) -> bool:
+        return self.ref is not None
+
+    def start_again(self) -> None:
+        """After a submission, the next visit to the start page begins a new one."""
+        self.answers, self.key, self.ref, self.received = {}, new_idempotency_key(), None, None
+
+    def save(self) -> None:
+        if not self.draft_id:
+            self.draft_id = new_draft_id()
+            session[SESSION_KEY] = self.draft_id
+            # A permanent session survives the browser closing, for people who come back later.
+            session.permanent = True
+        journeys = self.draft.setdefault("journeys", {})
+        journeys[self.kind] = {
+            "answers": self.answers,
+            "key": self.key,
+            "ref": self.ref,
+            "received": self.received,
+        }
+        parts().drafts.save(self.draft_id, self.draft)

@@ -1,0 +1,319 @@
+"""The public pages: choose what to do, answer a journey's questions, check, send, confirm."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from ..checking import read_page
+from ..intake import Context, IncompleteAnswers, build_rows, first_unanswered
+from ..journeys import JOURNEYS
+from ..journeys.model import Journey, Page
+from ..journeys.wording import say
+from ..parts import parts
+from ..storage.store import StoreWriteError
+from .govuk_params import answer_text, field_params
+from .journey_state import JourneyState
+from .prefixes import add_prefixed_rule, install
+
+blueprint = Blueprint("public", __name__)
+install(blueprint)
+
+CHECK = "check-your-answers"
+
+
+def _route(rule: str, endpoint: str, methods=("GET",)):
+    def decorator(view):
+        add_prefixed_rule(blueprint, rule, endpoint, view, methods)
+        return view
+
+    return decorator
+
+
+def _journey(slug: str) -> Journey:
+    journey = JOURNEYS.get(slug)
+    if journey is None:
+        abort(404)
+    return journey
+
+
+def wording_context(kind: str | None = None) -> dict:
+    """Values that fill ``{placeholders}`` in the journeys' words."""
+    settings = parts().settings
+    context = {
+        "org_name": settings.organisation["name"],
+        "pals_phone": settings.pals.get("phone", ""),
+        "pals_hours": settings.pals.get("opening_hours", ""),
+        "contact_phone": settings.contact.get("phone", ""),
+        "advocacy_name": settings.advocacy.get("name", ""),
+        "advocacy_phone": settings.advocacy.get("phone", ""),
+    }
+    if kind:
+        due = parts().hear_back_by(kind, datetime.now(UTC))
+        for name in ("acknowledge", "respond"):
+            context[f"{name}_by"] = format_date(due[name], "EEEE d MMMM yyyy") if due[name] else ""
+        context["respond_promise"] = (
+            _("We aim to give you a full response by %(date)s.", date=context["respond_by"])
+            if due["respond"]
+            else _("We will agree with you how long it should take to respond in full.")
+        )
+    return context
+
+
+@_route("/", "start")
+def start():
+    choices = [
+        {
+            "url": url_for("public.journey_start", journey=journey.slug),
+            "name": journey.name.get(g.variant),
+            "description": say(g.variant, journey.start_body[0]),
+        }
+        for journey in JOURNEYS.values()
+    ]
+    return render_template("public/start.html", title=_("Give feedback"), choices=choices)
+
+
+@_route("/<journey>/", "journey_start")
+def journey_start(journey):
+    journey = _journey(journey)
+    state = JourneyState(journey.kind)
+    if state.sent:
+        state.start_again()
+        state.save()
+    context = wording_context(journey.kind)
+    first = journey.shown_pages(state.answers)[0]
+    return render_template(
+        "public/journey_start.html",
+        title=journey.start_title.get(g.variant, context),
+        body=[text.get(g.variant, context) for text in journey.start_body],
+        show_danger=journey.kind in ("complaint", "concern", "enquiry"),
+        next_url=_page_url(journey, first),
+        back_url=url_for("public.start"),
+    )
+
+
+@_route("/<journey>/<page>", "page", methods=("GET", "POST"))
+def page(journey, page):
+    journey = _journey(journey)
+    if page == CHECK:
+        return check_answers(journey)
+    step = journey.page(page)
+    if step is None:
+        abort(404)
+    state = JourneyState(journey.kind)
+    if state.sent:
+        return redirect(url_for("public.confirmation", journey=journey.slug))
+    if not step.is_shown(state.answers):
+        # Reached by an old link after an answer changed: go where the journey goes now.
+        return redirect(_next_url(journey, state, step))
+    if not step.questions:
+        return _content_page(journey, state, step)
+    if request.method == "POST":
+        answers, problems = read_page(
+            step,
+            request.form,
+            state.answers,
+            contract=parts().contract,
+            service_codes=parts().service_codes,
+            today=date.today(),
+        )
+        if not problems:
+            state.answers.update(answers)
+            state.save()
+            return redirect(_next_url(journey, state, step))
+        return render_question_page(journey, step, {**state.answers, **answers}, problems), 400
+    return render_question_page(journey, step, state.answers, {})
+
+
+def render_question_page(journey: Journey, step: Page, answers, problems, notice=None):
+    """Draw a question page with the given answers and problems (also used after a lost
+    session, so the person's text is never thrown away)."""
+    context = wording_context()
+    settings = parts().settings
+    contract = parts().contract
+    shown = [q for q in step.questions if q.is_shown(answers)]
+    single = len(shown) == 1 and step.heading_is_label
+    fields, summary = [], []
+    for question in shown:
+        problem = problems.get(question.name)
+        field = field_params(
+            question,
+            answers.get(question.name, ""),
+            problem,
+            settings=settings,
+            variant=g.variant,
+            context=context,
+            is_page_heading=single,
+            max_length=contract.field(question.resource, question.name)
+            .get("constraints", {})
+            .get("maxLength"),
+        )
+        fields.append(field)
+        if problem:
+            anchor = question.name + ("-day" if question.widget == "date" else "")
+            summary.append({"text": field["params"]["errorMessage"]["text"], "href": f"#{anchor}"})
+    state = JourneyState(journey.kind)
+    previous = journey.previous_page(step.slug, state.answers)
+    return render_template(
+        "public/question.html",
+        title=step.title.get(g.variant, context),
+        intro=say(g.variant, step.intro, context),
+        heading_is_label=single,
+        journey_name=journey.name.get(g.variant),
+        fields=fields,
+        problems=summary,
+        notice=notice,
+        action=request.full_path.rstrip("?") if request.query_string else request.path,
+        back_url=(
+            _page_url(journey, previous)
+            if previous
+            else url_for("public.journey_start", journey=journey.slug)
+        ),
+    )
+
+
+def _content_page(journey: Journey, state: JourneyState, step: Page):
+    context = wording_context()
+    previous = journey.previous_page(step.slug, state.answers)
+    return render_template(
+        "public/content_page.html",
+        title=step.title.get(g.variant, context),
+        body=[text.get(g.variant, context) for text in step.body],
+        journey_name=journey.name.get(g.variant),
+        next_url=_next_url(journey, state, step),
+        back_url=_page_url(journey, previous) if previous else None,
+    )
+
+
+def check_answers(journey: Journey):
+    state = JourneyState(journey.kind)
+    if state.sent:
+        return redirect(url_for("public.confirmation", journey=journey.slug))
+    missing = first_unanswered(journey, state.answers)
+    if missing is not None:
+        return redirect(_page_url(journey, missing))
+    if request.method == "POST":
+        return _send(journey, state)
+    return _render_check(journey, state)
+
+
+def _render_check(journey: Journey, state: JourneyState, status: int = 200):
+    context = wording_context()
+    settings = parts().settings
+    rows = []
+    for step in journey.shown_pages(state.answers):
+        for question in step.questions:
+            if not question.is_shown(state.answers):
+                continue
+            label = question.label.get(g.variant, context)
+            rows.append(
+                {
+                    "key": {"text": label},
+                    "value": {
+                        "text": answer_text(
+                            question,
+                            state.answers.get(question.name, ""),
+                            settings=settings,
+                            variant=g.variant,
+                            context=context,
+                        )
+                    },
+                    "actions": {
+                        "items": [
+                            {
+                                "href": _page_url(journey, step, change=True) + f"#{question.name}",
+                                "text": _("Change"),
+                                "visuallyHiddenText": label,
+                            }
+                        ]
+                    },
+                }
+            )
+    last = journey.shown_pages(state.answers)[-1]
+    return render_template(
+        "public/check_answers.html",
+        title=_("Check your answers before sending"),
+        journey_name=journey.name.get(g.variant),
+        rows=rows,
+        idempotency_key=state.key,
+        back_url=_page_url(journey, last),
+        anonymous=state.answers.get("anonymous") == "true",
+    ), status
+
+
+def _send(journey: Journey, state: JourneyState):
+    # The key comes from the page the person saw, so two clicks on it make one record even if
+    # they race; the draft's key is the fallback for a page without one.
+    key = request.form.get("idempotency_key") or state.key
+    if key != state.key:
+        key = state.key
+    received = datetime.now(UTC)
+    try:
+        submission, personal = build_rows(
+            journey,
+            state.answers,
+            contract=parts().contract,
+            context=Context(variant=g.variant, language=g.language, channel="online"),
+            procedure=parts().procedure.code,
+            received=received,
+        )
+    except IncompleteAnswers as error:
+        target = error.page or journey.shown_pages(state.answers)[0]
+        return redirect(_page_url(journey, target))
+    try:
+        ref, _created = parts().store.commit_submission(
+            idempotency_key=key, submission=submission, personal=personal
+        )
+    except (StoreWriteError, OSError):
+        # Nothing was stored: say so plainly, keep every answer, and let them try again.
+        return render_template(
+            "public/not_sent.html",
+            title=_("Sorry, your feedback has not been sent"),
+            retry_url=_page_url(journey, None),
+            journey_name=journey.name.get(g.variant),
+        ), 503
+    state.ref = ref
+    state.received = received.isoformat(timespec="seconds")
+    state.save()
+    return redirect(url_for("public.confirmation", journey=journey.slug), code=303)
+
+
+@_route("/<journey>/confirmation", "confirmation")
+def confirmation(journey):
+    journey = _journey(journey)
+    state = JourneyState(journey.kind)
+    if not state.sent:
+        return redirect(url_for("public.journey_start", journey=journey.slug))
+    received = datetime.fromisoformat(state.received)
+    due = parts().hear_back_by(journey.kind, received)
+    dates = {
+        name: format_date(value, "EEEE d MMMM yyyy") if value else None
+        for name, value in due.items()
+    }
+    return render_template(
+        "public/confirmation.html",
+        title=_("Thank you: we have received it"),
+        journey=journey,
+        kind=journey.kind,
+        reference=state.ref,
+        dates=dates,
+        anonymous=state.answers.get("anonymous") == "true",
+        escalation=parts().procedure.escalation,
+        again_url=url_for("public.journey_start", journey=journey.slug),
+    )
+
+
+def _page_url(journey: Journey, step: Page | None, *, change: bool = False) -> str:
+    slug = step.slug if step else CHECK
+    url = url_for("public.page", journey=journey.slug, page=slug)
+    return url + "?change=1" if change else url
+
+
+def _next_url(journey: Journey, state: JourneyState, step: Page) -> str:
+    if request.args.get("change"):
+        missing = first_unanswered(journey, state.answers)
+        return _page_url(journey, missing)
+    return _page_url(journey, journey.next_page(step.slug, state.answers))

@@ -1,0 +1,207 @@
+"""The on-disk form of one row: a CSV record ending in a CRC32 cell, and finding records in bytes.
+
+A record is ``<cells>,<crc>\\n`` where ``<cells>`` is the row's values CSV-encoded (RFC 4180
+quoting, ``\\n`` line ends) and ``<crc>`` is the CRC32 of the UTF-8 bytes of ``<cells>`` as 8
+lowercase hex digits. The header row has the column names and no checksum.
+
+Everything here works on bytes: a torn tail can split a UTF-8 sequence, and fields hold newlines,
+so neither "decode the file" nor "take the last line" is safe.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import io
+import re
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from typing import NamedTuple
+
+CRC_COLUMN = "crc"
+
+# The end of a record: the checksum cell and the line end. Checksums never need quoting.
+_CRC_SUFFIX = re.compile(rb",([0-9a-f]{8})\n")
+_HEX8 = re.compile(rb"[0-9a-f]{8}")
+# RFC 4180 fields, possessive so a long or unterminated field cannot make the regex backtrack.
+_QUOTED = re.compile(r'"((?:[^"]++|"")*+)"')
+_PLAIN = re.compile(r'[^",\r\n]*+')
+
+
+class RawRecord(NamedTuple):
+    """The bytes of one record found in a file, without its line end."""
+
+    start: int  # offset of the first byte in the file
+    end: int  # offset just past the line end (or past the last byte if incomplete)
+    data: bytes
+    complete: bool  # False for trailing bytes that never reached their line end
+
+
+def normalise_newlines(value: str) -> str:
+    """Turn CRLF and lone CR into LF: browsers send textareas with CRLF."""
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def encode_cells(cells: Sequence[str]) -> bytes:
+    """CSV-encode cells as one line without its line end (the bytes the checksum covers)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(cells)
+    return buffer.getvalue()[:-1].encode("utf-8")
+
+
+def checksum(payload: bytes | memoryview) -> bytes:
+    """The checksum cell for the encoded cells: CRC32 as 8 lowercase hex digits."""
+    return b"%08x" % zlib.crc32(payload)
+
+
+def encode_record(cells: Sequence[str]) -> bytes:
+    """The full record for a row's cells: encoded cells, checksum cell, line end."""
+    payload = encode_cells(cells)
+    return payload + b"," + checksum(payload) + b"\n"
+
+
+def encode_header(columns: Sequence[str]) -> bytes:
+    """The header line for a table, checksum column name included."""
+    return encode_cells(columns) + b"\n"
+
+
+def decode_record(data: bytes) -> list[str] | None:
+    """Return the cells (checksum excluded) of an intact record, or None if it is damaged.
+
+    ``data`` is the record without its line end. Intact means the checksum matches and the cells
+    are valid UTF-8 and valid RFC 4180. Parsing is done here rather than by the ``csv`` module so
+    that no field size limit or Python version change can make a stored row unreadable.
+    """
+    if len(data) < 10 or data[-9] != 0x2C or not _HEX8.fullmatch(data, len(data) - 8):
+        return None
+    payload = data[:-9]
+    if checksum(payload) != data[-8:]:
+        return None
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return split_cells(text)
+
+
+def split_cells(text: str) -> list[str] | None:
+    """Split one CSV line (no line end) into cells per RFC 4180; None if it is not valid."""
+    cells: list[str] = []
+    pos = 0
+    while True:
+        if text.startswith('"', pos):
+            match = _QUOTED.match(text, pos)
+            if match is None:
+                return None
+            cells.append(match.group(1).replace('""', '"'))
+        else:
+            match = _PLAIN.match(text, pos)
+            cells.append(match.group())
+        pos = match.end()
+        if pos == len(text):
+            return cells
+        if text[pos] != ",":
+            return None
+        pos += 1
+
+
+def looks_like_row(data: bytes, width: int) -> bool:
+    """True if damaged bytes still look like a row of a table ``width`` cells wide.
+
+    Used to tell a torn write (partial, NULs, garbage) from rows someone edited by hand: many
+    checksum failures on well-formed rows mean the file was edited, and must not be "repaired".
+    Deliberately lenient (any quoting, CRLF) so an edited file is recognised as one.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    if "\x00" in text:
+        return False
+    cells, quoted = 1, False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        elif char == "," and not quoted:
+            cells += 1
+    return cells == width
+
+
+def split_records(chunks: Iterable[bytes], start: int = 0) -> Iterator[RawRecord]:
+    """Split a byte stream into CSV records, following quotes so newlines in fields are kept.
+
+    ``start`` is the file offset of the first chunk, used for the offsets reported. Bytes after
+    the last line end come out as one incomplete record. UTF-8 never uses the bytes of ``"`` or
+    ``\\n`` inside a multi-byte character, so scanning bytes is safe.
+    """
+    buf = b""
+    base = start  # file offset of buf[0]
+    rec = 0  # start of the current record in buf
+    pos = 0  # where scanning resumes in buf
+    quoted = False  # whether pos is inside a quoted field
+    for chunk in chunks:
+        # Keep only the unfinished record; copying per chunk, not per record, keeps this linear.
+        buf = buf[rec:] + chunk
+        base += rec
+        pos -= rec
+        rec = 0
+        size = len(buf)
+        newline = -1  # cached position of the next line end at or after pos (-1: look again)
+        while pos < size:
+            if quoted:
+                quote = buf.find(b'"', pos)
+                if quote < 0:
+                    pos = size
+                    break
+                quoted = False
+                pos = quote + 1
+                continue
+            if newline < pos:
+                newline = buf.find(b"\n", pos)
+                if newline < 0:
+                    newline = size  # no line end in this chunk: scan quotes to its end
+            quote = buf.find(b'"', pos, newline)
+            if quote >= 0:
+                quoted = True
+                pos = quote + 1
+            elif newline < size:
+                yield RawRecord(base + rec, base + newline + 1, buf[rec:newline], True)
+                rec = pos = newline + 1
+            else:
+                pos = size
+    if rec < len(buf):
+        yield RawRecord(base + rec, base + len(buf), buf[rec:], False)
+
+
+class ScanBudgetExceeded(Exception):
+    """Looking for intact records in damaged bytes would take too long to be worth it."""
+
+
+def find_checksum_valid(data: bytes, budget: int) -> int | None:
+    """Return the offset in ``data`` of any record whose checksum holds, or None.
+
+    Unlike ``split_records`` this does not trust the quote state: damage such as a stray ``"``
+    flips it for the rest of the file, so every later record would look torn. Instead each
+    ``,<8 hex>\\n`` is tried as a record end against every line start before it, nearest first.
+    ``budget`` caps the bytes checksummed; past it ``ScanBudgetExceeded`` is raised, so the
+    caller can refuse to touch the file rather than guess.
+    """
+    starts = [0]
+    newline = data.find(b"\n")
+    while newline >= 0:
+        starts.append(newline + 1)
+        newline = data.find(b"\n", newline + 1)
+    view = memoryview(data)
+    for match in _CRC_SUFFIX.finditer(data):
+        payload_end = match.start()
+        wanted = match.group(1)
+        index = bisect.bisect_left(starts, payload_end) - 1  # starts before a non-empty payload
+        while index >= 0:
+            begin = starts[index]
+            budget -= payload_end - begin
+            if budget < 0:
+                raise ScanBudgetExceeded
+            if checksum(view[begin:payload_end]) == wanted:
+                return begin
+            index -= 1
+    return None

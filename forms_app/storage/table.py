@@ -1,0 +1,476 @@
+"""One append-only CSV file of checksummed rows: append, read, and repair of a torn tail.
+
+Writers must hold the store lock (``StoreLock``) around ``append``, ``write``, ``truncate`` and
+``recover``; readers need no lock, because appends only ever add whole records at the end and a
+reader simply stops at a record that is not complete yet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from .records import (
+    CRC_COLUMN,
+    ScanBudgetExceeded,
+    decode_record,
+    encode_header,
+    encode_record,
+    find_checksum_valid,
+    looks_like_row,
+    normalise_newlines,
+    split_records,
+)
+
+log = logging.getLogger(__name__)
+
+_CHUNK = 1 << 20
+# A torn tail is at most one interrupted write plus what power loss leaves after it (NULs or
+# garbage). More damaged bytes than this at the end is not a torn write: refuse to guess.
+MAX_TAIL_BYTES = 16 << 20
+# Bytes before a remembered position that must still be there for the position to be trusted.
+_SUFFIX = 16
+
+
+class StorageError(Exception):
+    """Base class for the storage layer's errors."""
+
+
+class CorruptStoreError(StorageError):
+    """A table is damaged other than at its tail, or does not match its columns: change nothing."""
+
+
+@dataclass(frozen=True)
+class RecoveryReport:
+    """What start-up recovery did to one table: counts and sizes, never row content."""
+
+    table: str
+    intact_rows: int = 0
+    removed_records: int = 0  # damaged or partial records cut from the tail
+    removed_bytes: int = 0
+    header_reset: bool = False  # the file held only a torn header and was reset to the header
+    uncommitted_rows: int = 0  # rows removed because their submission never landed (Store)
+
+    @property
+    def changed(self) -> bool:
+        """True if recovery changed the file."""
+        return bool(self.removed_bytes or self.header_reset or self.uncommitted_rows)
+
+
+class Located(NamedTuple):
+    """A row read from a table with the byte range of its record."""
+
+    row: dict[str, str]
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in a table file known to be the end of an intact record (or of the header).
+
+    ``suffix`` holds the bytes just before ``offset``: if they differ later, the file was cut
+    back and regrown (or replaced) and the position means nothing any more.
+    """
+
+    ident: tuple[int, int]
+    offset: int
+    suffix: bytes
+
+
+@dataclass(frozen=True)
+class _Tail:
+    start: int
+    size: int
+    records: int
+
+
+class Table:
+    """One append-only CSV file: header row, then one checksummed record per row."""
+
+    def __init__(self, path: Path, columns: Sequence[str]):
+        # No file is opened here: objects made before gunicorn forks must hold no descriptors.
+        columns = list(columns)
+        if len(columns) < 2 or columns[-1] != CRC_COLUMN:
+            raise ValueError(f"{path.name}: columns must end with {CRC_COLUMN!r}")
+        if len(set(columns)) != len(columns) or not all(columns):
+            raise ValueError(f"{path.name}: column names must be distinct and not empty")
+        self.path = Path(path)
+        self.name = self.path.stem
+        self.columns = tuple(columns)
+        self._data_columns = self.columns[:-1]
+        self._header = encode_header(self.columns)
+        self._verified: Cursor | None = None  # where this process last saw the file intact
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def encode(self, rows: Sequence[Mapping[str, str]]) -> bytes:
+        """Encode rows as records, checking each has exactly this table's columns as strings."""
+        expected = set(self._data_columns)
+        out = []
+        for row in rows:
+            if set(row) != expected:
+                missing = sorted(expected - set(row))
+                extra = sorted(set(row) - expected)
+                raise ValueError(f"{self.name}: missing columns {missing}, unknown {extra}")
+            cells = []
+            for column in self._data_columns:
+                value = row[column]
+                if not isinstance(value, str):
+                    raise TypeError(f"{self.name}.{column}: values must be str, not {type(value)}")
+                if "\x00" in value:
+                    # NUL is what power loss leaves in a tail; it never belongs in a value.
+                    raise ValueError(f"{self.name}.{column}: NUL character in value")
+                cells.append(normalise_newlines(value))
+            out.append(encode_record(cells))
+        return b"".join(out)
+
+    def append(self, rows: Sequence[Mapping[str, str]]) -> None:
+        """Append rows durably (one write, then fsync). The caller holds the store lock."""
+        self.write(self.encode(rows))
+
+    def write(self, data: bytes) -> int:
+        """Append already-encoded records; return the offset they start at.
+
+        Creates the file with its header if missing. Before writing, any torn tail left by a
+        process killed mid-write is cut off, so rows never land after damage. All records go in
+        one ``os.write``; a short write or an error truncates back and re-raises. The caller
+        holds the store lock.
+        """
+        fd = self._open_for_append()
+        try:
+            start = self._heal(fd)
+            if not data:
+                return start
+            try:
+                written = os.write(fd, data)
+                if written != len(data):
+                    raise OSError(errno.EIO, f"short write: {written} of {len(data)} bytes")
+                os.fsync(fd)
+            except BaseException:
+                self._cut(fd, start)
+                raise
+            self._verified = self._cursor(fd, start + len(data))
+            return start
+        finally:
+            os.close(fd)
+
+    def truncate(self, length: int) -> None:
+        """Cut the file back to ``length`` bytes and fsync (rolling back a failed commit).
+
+        The caller holds the store lock and passes a length it got from ``write`` or a row's
+        ``end``. Never grows the file.
+        """
+        fd = os.open(self.path, os.O_RDWR | os.O_CLOEXEC)
+        try:
+            if length > os.fstat(fd).st_size:
+                raise ValueError(f"{self.name}: cannot truncate to beyond the end of the file")
+            os.ftruncate(fd, length)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        # Re-verify from the start on the next write: cheap insurance on a rare path.
+        self._verified = None
+
+    def length(self) -> int:
+        """The file's size in bytes (0 if it does not exist yet)."""
+        try:
+            return self.path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def _open_for_append(self) -> int:
+        flags = os.O_RDWR | os.O_APPEND | os.O_CLOEXEC
+        while True:
+            try:
+                return os.open(self.path, flags)
+            except FileNotFoundError:
+                pass
+            try:
+                fd = os.open(self.path, flags | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                continue  # someone created it without the lock; use theirs
+            try:
+                written = os.write(fd, self._header)
+                if written != len(self._header):
+                    raise OSError(errno.EIO, "short write of the header")
+                os.fsync(fd)
+                # The new name must survive power loss too, or every row after it is lost.
+                fsync_directory(self.path.parent)
+            except BaseException:
+                # Leave no half-made file: the next attempt creates and fsyncs it again.
+                os.close(fd)
+                _best_effort_unlink(self.path)
+                raise
+            self._verified = self._cursor(fd, len(self._header))
+            return fd
+
+    def _heal(self, fd: int) -> int:
+        """Make sure the file ends at an intact record; return its length."""
+        size = os.fstat(fd).st_size
+        start = 0
+        if self._trusted(fd, self._verified, size):
+            if self._verified.offset == size:
+                return size
+            start = self._verified.offset  # read only what others appended since
+        report = self._recover_fd(fd, start)
+        if report.changed:
+            log.warning("storage: repaired a torn tail before appending: %s", report)
+        return os.fstat(fd).st_size
+
+    def _cut(self, fd: int, length: int) -> None:
+        os.ftruncate(fd, length)
+        os.fsync(fd)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def read(self) -> Iterator[dict[str, str]]:
+        """Yield every intact row (checksum checked) as a dict without the checksum.
+
+        Stops quietly at a torn or still-being-written last record; raises CorruptStoreError if
+        an intact record follows damage.
+        """
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return
+        try:
+            scan = _Scan(self, fd, 0, os.fstat(fd).st_size)
+            for located in scan:
+                yield located.row
+        finally:
+            os.close(fd)
+
+    def read_new(self, cursor: Cursor | None) -> tuple[list[Located], Cursor | None, bool]:
+        """Read the rows after ``cursor`` (all rows if None or no longer valid).
+
+        Returns the rows with their byte ranges, a cursor for next time (None while the file has
+        no complete header), and whether the old cursor was invalid, so the caller must drop
+        what it built from earlier reads and start again from these rows.
+        """
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return [], None, cursor is not None
+        try:
+            size = os.fstat(fd).st_size
+            trusted = self._trusted(fd, cursor, size)
+            scan = _Scan(self, fd, cursor.offset if trusted else 0, size)
+            rows = list(scan)
+            new_cursor = self._cursor(fd, scan.end) if scan.end else None
+            return rows, new_cursor, cursor is not None and not trusted
+        finally:
+            os.close(fd)
+
+    def read_at(self, start: int, end: int) -> dict[str, str] | None:
+        """The row whose record spans ``start:end``, or None if that is not an intact record."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return None
+        try:
+            data = os.pread(fd, end - start, start)
+        finally:
+            os.close(fd)
+        if len(data) != end - start or not data.endswith(b"\n"):
+            return None
+        cells = decode_record(data[:-1])
+        if cells is None or len(cells) != len(self._data_columns):
+            return None
+        return dict(zip(self._data_columns, cells, strict=True))
+
+    # -- recovery ---------------------------------------------------------------------------
+
+    def recover(self) -> RecoveryReport:
+        """Cut a torn tail back to the last intact record (fsynced) and report what went.
+
+        Only damage at the end is repaired: partial records, bad checksums on the last record,
+        NULs or garbage. If an intact record follows damage, or several complete rows fail
+        their checksums (edited by hand?), raises CorruptStoreError and changes nothing. A file
+        holding only part of its header is reset to the header. The caller holds the lock.
+        """
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return RecoveryReport(self.name)
+        try:
+            return self._recover_fd(fd, 0)
+        finally:
+            os.close(fd)
+
+    def _recover_fd(self, fd: int, start: int) -> RecoveryReport:
+        size = os.fstat(fd).st_size
+        scan = _Scan(self, fd, start, size)
+        intact = sum(1 for _ in scan)
+        if scan.header_torn:
+            os.ftruncate(fd, 0)
+            written = os.pwrite(fd, self._header, 0)
+            if written != len(self._header):
+                raise OSError(errno.EIO, "short write of the header")
+            os.fsync(fd)
+            report = RecoveryReport(
+                self.name,
+                removed_records=scan.tail.records,
+                removed_bytes=size,
+                header_reset=True,
+            )
+        elif scan.tail is not None:
+            os.ftruncate(fd, scan.tail.start)
+            os.fsync(fd)
+            report = RecoveryReport(
+                self.name,
+                intact_rows=intact,
+                removed_records=scan.tail.records,
+                removed_bytes=scan.tail.size,
+            )
+        else:
+            report = RecoveryReport(self.name, intact_rows=intact)
+        end = os.fstat(fd).st_size
+        self._verified = self._cursor(fd, end) if end else None
+        return report
+
+    # -- positions --------------------------------------------------------------------------
+
+    def _cursor(self, fd: int, offset: int) -> Cursor:
+        st = os.fstat(fd)
+        begin = max(0, offset - _SUFFIX)
+        return Cursor((st.st_dev, st.st_ino), offset, os.pread(fd, offset - begin, begin))
+
+    @staticmethod
+    def _trusted(fd: int, cursor: Cursor | None, size: int) -> bool:
+        if cursor is None or cursor.offset > size:
+            return False
+        st = os.fstat(fd)
+        if (st.st_dev, st.st_ino) != cursor.ident:
+            return False  # replaced by a rewrite (erasure, retention purge)
+        begin = cursor.offset - len(cursor.suffix)
+        return os.pread(fd, len(cursor.suffix), begin) == cursor.suffix
+
+
+class _Scan:
+    """Iterate the intact rows of a table file from a record boundary, then judge the tail.
+
+    After iteration, ``end`` is the offset just past the last intact record (or the header),
+    ``tail`` describes damaged bytes after it (None if there are none) and ``header_torn`` says
+    the file never got a complete header. Raises CorruptStoreError where repairing would mean
+    guessing: intact records after damage, hand-edited rows, a different header.
+    """
+
+    def __init__(self, table: Table, fd: int, start: int, size: int):
+        self.table = table
+        self.fd = fd
+        self.start = start
+        self.size = size
+        self.end = start
+        self.tail: _Tail | None = None
+        self.header_torn = False
+
+    def __iter__(self) -> Iterator[Located]:
+        table = self.table
+        pos = self.start
+        if pos == 0:
+            if not self._header_ok():
+                return
+            pos = self.end = len(table._header)
+        width = len(table._data_columns)
+        for record in split_records(self._chunks(pos), pos):
+            cells = decode_record(record.data) if record.complete else None
+            if cells is None:
+                self.tail = self._judge_tail(record.start)
+                return
+            if len(cells) != width:
+                raise CorruptStoreError(
+                    f"{table.name}: the record at byte {record.start} has {len(cells)} cells "
+                    f"where {width} are expected: do the columns match the file?"
+                )
+            self.end = record.end
+            yield Located(dict(zip(table._data_columns, cells, strict=True)), *record[:2])
+
+    def _header_ok(self) -> bool:
+        header = self.table._header
+        head = os.pread(self.fd, min(self.size, len(header)), 0)
+        if head == header:
+            return True
+        if self.size < len(header) and header.startswith(head):
+            self._torn_header(records=1 if self.size else 0)
+            return False
+        first = next(split_records([os.pread(self.fd, min(self.size, _CHUNK), 0)]))
+        if first.complete and _is_text(first.data):
+            # A whole line of text that is not our header: another schema, or edited by hand.
+            raise CorruptStoreError(
+                f"{self.table.name}: the header does not match the expected columns; "
+                "a schema change needs a migration"
+            )
+        tail = self._judge_tail(0)
+        self._torn_header(records=tail.records)
+        return False
+
+    def _torn_header(self, records: int) -> None:
+        self.header_torn = True
+        self.tail = _Tail(0, self.size, records)
+
+    def _judge_tail(self, start: int) -> _Tail:
+        table = self.table
+        length = self.size - start
+        if length > MAX_TAIL_BYTES:
+            raise CorruptStoreError(
+                f"{table.name}: {length} damaged bytes from byte {start}: too many to be a torn "
+                "last write; refusing to change the file"
+            )
+        region = os.pread(self.fd, length, start)
+        try:
+            found = find_checksum_valid(region, budget=64 * length + _CHUNK)
+        except ScanBudgetExceeded:
+            raise CorruptStoreError(
+                f"{table.name}: could not rule out intact rows after the damage at byte {start}; "
+                "refusing to change the file"
+            ) from None
+        if found is not None:
+            raise CorruptStoreError(
+                f"{table.name}: damaged record at byte {start} is followed by an intact record "
+                f"at byte {start + found}; refusing to change the file"
+            )
+        records = list(split_records([region], start))
+        width = len(table.columns)
+        edited = sum(1 for r in records if r.complete and looks_like_row(r.data, width))
+        if edited > 1:
+            raise CorruptStoreError(
+                f"{table.name}: {edited} complete rows from byte {start} fail their checksums "
+                "(edited by hand?); refusing to change the file"
+            )
+        return _Tail(start, length, len(records))
+
+    def _chunks(self, pos: int) -> Iterator[bytes]:
+        while pos < self.size:
+            chunk = os.pread(self.fd, min(_CHUNK, self.size - pos), pos)
+            if not chunk:
+                return
+            pos += len(chunk)
+            yield chunk
+
+
+def _is_text(data: bytes) -> bool:
+    try:
+        return "\x00" not in data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+
+
+def fsync_directory(path: Path) -> None:
+    """fsync a directory, so that names created or removed in it survive power loss."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _best_effort_unlink(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)

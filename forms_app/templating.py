@@ -1,0 +1,36 @@
+"""Templates: ours first, then the GOV.UK Frontend macros, and what every page can use."""
+
+from __future__ import annotations
+
+import jinja2
+from flask import Flask
+from flask_babel import gettext as _
+
+from .parts import parts
+
+
+def setup_templates(app: Flask) -> None:
+    app.jinja_loader = jinja2.ChoiceLoader(
+        [
+            jinja2.PackageLoader("forms_app", "templates"),
+            jinja2.PrefixLoader(
+                {"govuk_frontend_jinja": jinja2.PackageLoader("govuk_frontend_jinja")}
+            ),
+        ]
+    )
+    # govuk-frontend-jinja's page template calls macros without every argument.
+    app.jinja_env.undefined = jinja2.ChainableUndefined
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+
+    @app.context_processor
+    def organisation():
+        settings = parts().settings
+        return {
+            "org": {**settings.organisation, "brand_colour": settings.brand_colour},
+            "org_website": settings.organisation.get("website") or settings.site_url,
+            "contact": settings.contact,
+            "pals": settings.pals,
+            "safeguarding": settings.safeguarding,
+            "site_url": settings.site_url,
+            "service_name": _("Give feedback"),
+        }
