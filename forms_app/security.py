@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g, request
+from urllib.parse import unquote_to_bytes
+
+from flask import Flask, abort, g, request
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
@@ -20,8 +22,21 @@ def csp_nonce() -> str:
 def protect(app: Flask) -> None:
     # A slow typist must never lose a complaint to an expired token (Notify does the same).
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
-    csrf.init_app(app)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+    @app.before_request
+    def refuse_broken_encoding():
+        # Werkzeug passes invalid UTF-8 through as literal "%FF" text. Browsers always send
+        # valid UTF-8 from our pages, so such a body is a broken client: refuse it whole.
+        if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
+            raw = request.get_data(cache=True)
+            try:
+                unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError:
+                abort(400)
+
+    # After the encoding check: CSRF parses the form, and a parsed body is no longer readable.
+    csrf.init_app(app)
 
     @app.after_request
     def headers(response):

@@ -57,6 +57,7 @@ COMPLAINT = Journey(
         pages.about_them_page(),
         pages.anonymous_page(_ANONYMOUS_LIMITS),
         pages.contact_page(),
+        pages.contact_details_page(),
         pages.communication_page(),
         pages.advocate_page(),
     ),
@@ -92,6 +93,7 @@ CONCERN = Journey(
         pages.about_them_page(),
         pages.anonymous_page(_ANONYMOUS_LIMITS),
         pages.contact_page(),
+        pages.contact_details_page(),
         pages.communication_page(),
     ),
 )
@@ -127,6 +129,7 @@ COMMENT = Journey(
             )
         ),
         pages.contact_page(),
+        pages.contact_details_page(),
         pages.communication_page(),
     ),
 )
@@ -163,6 +166,7 @@ COMPLIMENT = Journey(
             )
         ),
         pages.contact_page(),
+        pages.contact_details_page(),
     ),
 )
 
@@ -200,6 +204,7 @@ ENQUIRY = Journey(
         pages.who_for_page(),
         pages.about_them_page(),
         pages.contact_page(),
+        pages.contact_details_page(),
         pages.communication_page(),
     ),
     # PALS has to reach the person to help them.

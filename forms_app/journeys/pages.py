@@ -329,9 +329,22 @@ def contact_page() -> Page:
                 required=_not_anonymous,
                 messages={"required": Text(_("Select how you would like us to contact you"))},
             ),
+        ),
+    )
+
+
+def contact_details_page() -> Page:
+    """Only the detail needed for the way they chose (one thing per page)."""
+    return Page(
+        slug="contact-details",
+        title=Text(_("Your contact details")),
+        heading_is_label=False,
+        show_if=_not_anonymous,
+        questions=(
             Question(
                 name="email",
                 resource="personal",
+                show_if=_prefers("email"),
                 widget="email",
                 label=Text(_("Email address")),
                 autocomplete="email",
@@ -347,6 +360,7 @@ def contact_page() -> Page:
             Question(
                 name="phone",
                 resource="personal",
+                show_if=_prefers("phone"),
                 widget="tel",
                 label=Text(_("Phone number")),
                 hint=Text(_("For example, 07700 900 982 or 029 2018 0123")),
@@ -364,6 +378,7 @@ def contact_page() -> Page:
             Question(
                 name="address",
                 resource="personal",
+                show_if=_prefers("post"),
                 widget="textarea",
                 label=Text(_("Address")),
                 autocomplete="street-address",
@@ -377,6 +392,7 @@ def contact_page() -> Page:
             Question(
                 name="postcode",
                 resource="personal",
+                show_if=_prefers("post"),
                 widget="postcode",
                 label=Text(_("Postcode")),
                 autocomplete="postal-code",

@@ -79,6 +79,16 @@ def field_params(
             params["classes"] = f"govuk-input--width-{question.width}"
         return {"macro": "input", "params": params}
 
+    if widget == "textarea" and question.rows < 5:
+        params = {
+            **common,
+            "label": {"text": label, **heading},
+            "value": value,
+            "rows": question.rows,
+            "autocomplete": question.autocomplete,
+        }
+        return {"macro": "short_textarea", "params": params}
+
     if widget == "textarea":
         params = {
             **common,

@@ -135,9 +135,10 @@ def render_question_page(journey: Journey, step: Page, answers, problems, notice
     settings = parts().settings
     contract = parts().contract
     shown = [q for q in step.questions if q.is_shown(answers)]
-    single = len(shown) == 1 and step.heading_is_label
+    # GOV.UK: the first question's label is the page's heading, unless the page has its own.
+    label_is_heading = step.heading_is_label
     fields, summary = [], []
-    for question in shown:
+    for index, question in enumerate(shown):
         problem = problems.get(question.name)
         field = field_params(
             question,
@@ -146,7 +147,7 @@ def render_question_page(journey: Journey, step: Page, answers, problems, notice
             settings=settings,
             variant=g.variant,
             context=context,
-            is_page_heading=single,
+            is_page_heading=label_is_heading and index == 0,
             max_length=contract.field(question.resource, question.name)
             .get("constraints", {})
             .get("maxLength"),
@@ -161,7 +162,7 @@ def render_question_page(journey: Journey, step: Page, answers, problems, notice
         "public/question.html",
         title=step.title.get(g.variant, context),
         intro=say(g.variant, step.intro, context),
-        heading_is_label=single,
+        heading_is_label=label_is_heading,
         journey_name=journey.name.get(g.variant),
         fields=fields,
         problems=summary,
