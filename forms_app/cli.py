@@ -8,7 +8,6 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from .parts import parts
@@ -26,13 +25,17 @@ def main():
     """Feedback service: forms, data package, reports and site."""
 
 
-@main.command("validate")
-@with_appcontext
+@main.command("validate", with_appcontext=False)
 def validate_command():
     """Validate the whole data package with frictionless and list every error."""
+    from .contract import Contract
     from .validation import validate_package
 
-    report = validate_package(parts().settings.data_dir)
+    # No app here: start-up recovery refuses damaged files, and this command must report them.
+    data_dir = load_settings().data_dir
+    if data_dir.exists() and not (data_dir / "datapackage.json").exists():
+        Contract().write_descriptor(data_dir)
+    report = validate_package(data_dir)
     for line in report.lines:
         click.echo(line)
     sys.exit(0 if report.valid else 1)
@@ -55,7 +58,7 @@ def demo_data_command(count: int, seed: int, if_empty: bool):
     click.echo(f"made {made.submissions} submissions and {made.events} events in {made.data_dir}")
 
 
-@main.command("build-assets")
+@main.command("build-assets", with_appcontext=False)
 def build_assets_command():
     """Compile GOV.UK Frontend with the organisation's colour into forms_app/static/."""
     from .assets import build_assets
@@ -64,7 +67,7 @@ def build_assets_command():
     click.echo(f"built {len(written)} asset files")
 
 
-@main.command("procedures")
+@main.command("procedures", with_appcontext=False)
 def procedures_command():
     """List the procedure profiles that ship with the service."""
     from .procedure import available_procedures, load_procedure
@@ -81,6 +84,3 @@ def purge_drafts_command(days: int):
     """Delete answers in progress that have been left for a number of days."""
     removed = parts().drafts.purge(days)
     click.echo(f"removed {removed} drafts")
-
-
-__all__ = ["main", "current_app"]

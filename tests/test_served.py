@@ -73,7 +73,11 @@ def test_validate_reports_every_error(tmp_path):
     path.write_text("\n".join(lines), "utf-8")
     done = feedback(data_dir, "validate")
     assert done.returncode == 1
-    assert done.stdout.count("constraint-error") + done.stdout.count("Constraint Error") >= 2
+    for i in damaged:
+        # Both the broken rule and the broken checksum, for each row (row 1 is the header).
+        assert f"submissions row {i + 1} kind: Constraint Error" in done.stdout, done.stdout
+        assert f"submissions row {i + 1}: checksum error" in done.stdout
+    assert "grumble" not in done.stdout  # values are never printed: they may be personal
 
 
 def test_kill_minus_nine_loses_nothing_acknowledged(tmp_path):

@@ -7,6 +7,7 @@ disk, never /dev/shm). Oracles are independent of the code under test where it m
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import errno
 import io
@@ -344,7 +345,7 @@ def test_eight_processes_commit_from_no_file(store: Store, data_dir: Path) -> No
         if created:
             assert key not in first_ref
             first_ref[key] = ref
-    for key, ref, created in calls:
+    for key, ref, _ in calls:
         assert ref == first_ref[key], "a re-submission returned a different reference"
     assert sum(not created for _, _, created in calls) == WORKERS * (CALLS // 10)
 
@@ -436,10 +437,8 @@ def open_files() -> list[str]:
     """What this process has open now."""
     targets = []
     for fd in os.listdir("/proc/self/fd"):
-        try:
+        with contextlib.suppress(OSError):  # the descriptor listdir itself used is gone
             targets.append(os.readlink(f"/proc/self/fd/{fd}"))
-        except OSError:
-            pass  # the descriptor listdir itself used
     return targets
 
 
@@ -540,12 +539,10 @@ def test_one_in_twenty_calls_fail(store: Store, data_dir: Path, monkeypatch) -> 
     there, refused ones are not, and no partial row is ever left."""
     rng = random.Random(20)
     faults = Faults(monkeypatch, data_dir)
-    real_rule = faults.rule
 
     def random_rule(call, fd):
-        if real_rule(call, fd) is None and faults.target(fd).startswith(faults.data_dir):
-            if rng.random() < 0.05:
-                return rng.choice([errno.ENOSPC, errno.EIO, "short" if call == "write" else 0])
+        if faults.target(fd).startswith(faults.data_dir) and rng.random() < 0.05:
+            return rng.choice([errno.ENOSPC, errno.EIO, "short" if call == "write" else 0])
         return None
 
     faults.rule = random_rule
@@ -568,6 +565,26 @@ def test_one_in_twenty_calls_fail(store: Store, data_dir: Path, monkeypatch) -> 
 
 
 # -- appends never rewrite, and repair what a killed writer left --------------------------------
+
+
+def test_files_and_their_directory_are_fsynced(store: Store, data_dir: Path, monkeypatch) -> None:
+    """Acknowledge only after fsync, and fsync the directory when a file is created (gotcha 9)."""
+    synced = []
+    real_fsync = os.fsync
+
+    def recording_fsync(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    commit(store, "first")
+    submissions, personal = str(data_dir / "submissions.csv"), str(data_dir / "personal.csv")
+    assert synced.count(str(data_dir)) >= 2, "the directory after creating each file"
+    assert synced.index(str(data_dir)) > synced.index(personal)
+    assert synced[-1] == submissions, "the commit row is fsynced last, before returning"
+    synced.clear()
+    commit(store, "second")
+    assert synced == [personal, submissions]
 
 
 def test_append_never_rewrites_the_file(store: Store, data_dir: Path) -> None:
@@ -694,9 +711,13 @@ def test_network_fuse_and_memory_filesystems_are_refused(tmp_path: Path, path: s
 
 
 def test_filesystem_check_on_this_machine(tmp_path: Path) -> None:
-    assert check_local_filesystem(tmp_path) not in (None, "tmpfs")
+    try:
+        fstype = check_local_filesystem(tmp_path)
+    except UnsafeStorageError:
+        pytest.fail("tmp_path is on tmpfs or a network disk: fsync tests here prove nothing")
+    assert fstype is not None
     assert check_local_filesystem(tmp_path, mounts=tmp_path / "missing") is None
-    if Path("/dev/shm").is_dir() and check_local_filesystem(Path("/")) != "tmpfs":
+    if "/dev/shm tmpfs" in Path("/proc/mounts").read_text():
         with pytest.raises(UnsafeStorageError):
             check_local_filesystem(Path("/dev/shm/data"))
 

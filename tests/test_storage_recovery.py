@@ -7,12 +7,18 @@ gotcha 7) and by random bytes.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import random
+import signal
+import time
 from pathlib import Path
 
 import pytest
 
 from forms_app.storage import CorruptStoreError, Store, Table
+from forms_app.storage import table as table_module
+from forms_app.storage.records import split_records
 
 COLUMNS = ["ref", "idempotency_key", "kind", "text", "crc"]
 PERSONAL_COLUMNS = ["ref", "name", "crc"]
@@ -136,6 +142,37 @@ def test_mid_file_damage_refuses_and_changes_nothing(tmp_path: Path, damaged_row
     assert tried > 4 * (end - start)
 
 
+def test_random_mid_file_damage_is_never_silently_truncated(tmp_path: Path) -> None:
+    """Runs of NULs, random bytes, quotes or flipped bits anywhere before the last two rows
+    (a stray quote flips the quote state for the rest of the file): always refused."""
+    path = tmp_path / "submissions.csv"
+    lengths = build(path, make_rows(30))
+    good = path.read_bytes()
+    rng = random.Random(7)
+    tried = 0
+    for _ in range(1500):
+        row = rng.randint(0, 27)
+        start = rng.randrange(lengths[row], lengths[row + 1])
+        end = min(start + rng.choice([1, 2, 8, 64]), lengths[row + 2] - 1)
+        kind = rng.choice(["nul", "random", "quote", "flip"])
+        damaged = bytearray(good)
+        for offset in range(start, end):
+            damaged[offset] = {
+                "nul": 0,
+                "random": rng.randrange(256),
+                "quote": ord('"'),
+                "flip": damaged[offset] ^ (1 << rng.randrange(8)),
+            }[kind]
+        if damaged == good:
+            continue
+        path.write_bytes(bytes(damaged))
+        with pytest.raises(CorruptStoreError):
+            Table(path, COLUMNS).recover()
+        assert path.read_bytes() == bytes(damaged)
+        tried += 1
+    assert tried > 1400
+
+
 def test_damaged_header_with_rows_after_it_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "submissions.csv"
     build(path, make_rows(3))
@@ -154,6 +191,7 @@ def test_damaged_header_with_rows_after_it_is_refused(tmp_path: Path) -> None:
     [
         b"ref,idempotency_key,kind,text,notes,crc\n",  # a column added without a migration
         "\ufeffref,idempotency_key,kind,text,crc\n".encode(),  # saved with a BOM by Excel
+        b"ref,idempotency_key,kind,text,crc\r\nACDE-FHJK,k,c,t,00000000\r\n",  # CRLF
     ],
 )
 def test_a_different_header_is_refused(tmp_path: Path, content: bytes) -> None:
@@ -180,22 +218,17 @@ def test_rows_of_another_width_are_refused(tmp_path: Path) -> None:
 def test_several_bad_checksums_at_the_end_mean_hand_edits(tmp_path: Path) -> None:
     path = tmp_path / "submissions.csv"
     build(path, make_rows(5))
-    lines = path.read_bytes().split(b"\n")
-    # Someone "corrected" the last two rows in an editor: well-formed, checksums stale.
-    lines[-2] = lines[-2].replace(b"key-4", b"key-X")
-    lines[-3] = lines[-3].replace(b"key-3", b"key-Y")
-    edited = b"\n".join(lines)
+    good = path.read_bytes()
+    # Someone "corrected" the last two rows in an editor: well-formed, checksums now stale.
+    edited = good.replace(b"key-3", b"key-Y").replace(b"key-4", b"key-X")
     path.write_bytes(edited)
     with pytest.raises(CorruptStoreError, match="edited"):
         Table(path, COLUMNS).recover()
     assert path.read_bytes() == edited
-    # One stale row at the very end is indistinguishable from a torn write: it goes.
-    lines[-3] = path.read_bytes().split(b"\n")[-3].replace(b"key-Y", b"key-3")
-    build(tmp_path / "fresh.csv", make_rows(5))
-    fresh = (tmp_path / "fresh.csv").read_bytes().split(b"\n")
-    fresh[-2] = fresh[-2].replace(b"key-4", b"key-X")
-    path.write_bytes(b"\n".join(fresh))
-    assert Table(path, COLUMNS).recover().intact_rows == 4
+    # One stale row at the very end cannot be told from a torn write: it goes.
+    path.write_bytes(good.replace(b"key-4", b"key-X"))
+    report = Table(path, COLUMNS).recover()
+    assert report.intact_rows == 4 and report.removed_records == 1
 
 
 def test_partial_header_is_reset_to_the_header(tmp_path: Path) -> None:
@@ -213,6 +246,14 @@ def test_partial_header_is_reset_to_the_header(tmp_path: Path) -> None:
     assert list(table.read()) == make_rows(1)
 
 
+def test_store_recover_creates_missing_tables_with_their_header(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    reports = Store(data_dir, TABLES).recover()
+    assert not any(report.changed for report in reports)
+    assert (data_dir / "submissions.csv").read_bytes() == b"ref,idempotency_key,kind,text,crc\n"
+    assert (data_dir / "personal.csv").read_bytes() == b"ref,name,crc\n"
+
+
 def test_recovering_a_clean_or_missing_file_changes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "submissions.csv"
     assert not Table(path, COLUMNS).recover().changed
@@ -222,6 +263,31 @@ def test_recovering_a_clean_or_missing_file_changes_nothing(tmp_path: Path) -> N
     report = Table(path, COLUMNS).recover()
     assert not report.changed and report.intact_rows == 4
     assert path.read_bytes() == content
+
+
+def test_scanning_does_not_depend_on_chunk_size(tmp_path: Path, monkeypatch) -> None:
+    """Files are read 1 MiB at a time; records (and doubled quotes) split across chunks must
+    come out the same as when read whole."""
+    rows = make_rows(40)
+    for number, row in enumerate(rows):
+        row["text"] += '""' * number + "\n" * (number % 3)
+    encoded = Table(tmp_path / "x.csv", COLUMNS).encode(rows)
+    whole = list(split_records([encoded]))
+    assert len(whole) == 40 and all(record.complete for record in whole)
+    rng = random.Random(5)
+    for _ in range(300):
+        cuts = sorted(rng.sample(range(1, len(encoded)), rng.randint(1, 80)))
+        chunks = [encoded[a:b] for a, b in zip([0, *cuts], [*cuts, len(encoded)], strict=True)]
+        assert list(split_records(chunks)) == whole
+
+    path = tmp_path / "submissions.csv"
+    build(path, rows)
+    with open(path, "ab") as torn:
+        torn.write(b'ACDE-FHJK,k,complaint,"torn ""half')
+    monkeypatch.setattr(table_module, "_CHUNK", 7)
+    assert list(Table(path, COLUMNS).read()) == rows
+    report = Table(path, COLUMNS).recover()
+    assert report.intact_rows == 40 and report.removed_records == 1
 
 
 def test_store_recover_drops_personal_rows_whose_submission_never_landed(tmp_path: Path) -> None:
@@ -257,6 +323,7 @@ def test_stranded_personal_row_keeps_its_reference_out_of_use(tmp_path: Path) ->
     """A personal row with no submission but committed rows after it cannot be cut without a
     rewrite; its reference must never be given to a new case."""
     data_dir = tmp_path / "data"
+    data_dir.mkdir()
     store = Store(data_dir, TABLES)
     personal = Table(data_dir / "personal.csv", PERSONAL_COLUMNS)
     personal.append([{"ref": "CCCC-DDDD", "name": "Stranded"}])
@@ -268,8 +335,6 @@ def test_stranded_personal_row_keeps_its_reference_out_of_use(tmp_path: Path) ->
     )
     # The next commit already cut the trailing orphan; make one that is stranded mid-file.
     personal.append([{"ref": "CCCC-DDDD", "name": "Stranded"}])
-    with open(data_dir / "submissions.csv", "ab"):
-        pass
     Table(data_dir / "submissions.csv", COLUMNS).append(
         [{"ref": "ACDE-FHJC", "idempotency_key": "k-other", "kind": "c", "text": "t"}]
     )
@@ -288,8 +353,6 @@ def test_stranded_personal_row_keeps_its_reference_out_of_use(tmp_path: Path) ->
 
 
 def test_recovery_of_a_large_file_is_quick(tmp_path: Path) -> None:
-    import time
-
     path = tmp_path / "submissions.csv"
     table = Table(path, COLUMNS)
     rows = make_rows(20_000)
@@ -301,3 +364,58 @@ def test_recovery_of_a_large_file_is_quick(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - started
     assert report.intact_rows == 20_000 and report.removed_bytes == 14
     assert elapsed < 5, f"recovering 20,000 rows took {elapsed:.2f} s"
+
+
+def _commit_until_killed(data_dir: Path, worker: int, connection) -> None:
+    store = Store(data_dir, TABLES)
+    # Long texts make each write span many pages, so a kill can land inside one.
+    text = 'Dŵr, "tŷ" 😀\n' * 20_000
+    number = 0
+    while True:
+        key = f"w{worker}-{os.getpid()}-{number}"
+        ref, _ = store.commit_submission(
+            idempotency_key=key,
+            submission={"kind": "complaint", "text": text[: 70 * (number % 300 + 1)]},
+            personal={"name": f"Person {key}"},
+        )
+        connection.send((key, ref))  # acknowledged only once the commit has returned
+        number += 1
+
+
+@pytest.mark.slow
+def test_kill_9_during_commits_loses_nothing_acknowledged(tmp_path: Path) -> None:
+    """D3 (PR size): two writers, each SIGKILLed at a random moment while the other carries on;
+    recovery after every round. Every acknowledged row is there, no duplicates, and every
+    submission has its personal row and no personal row lacks its submission."""
+    data_dir = tmp_path / "data"
+    context = multiprocessing.get_context("fork")
+    rng = random.Random(3)
+    acknowledged: dict[str, str] = {}
+    for round_ in range(8):
+        receiver, sender = context.Pipe(duplex=False)
+        writers = [
+            context.Process(target=_commit_until_killed, args=(data_dir, worker, sender))
+            for worker in range(2)
+        ]
+        for writer in writers:
+            writer.start()
+        sender.close()
+        for writer in writers:
+            time.sleep(rng.uniform(0.03, 0.1))
+            os.kill(writer.pid, signal.SIGKILL)
+            writer.join()
+        while receiver.poll():
+            try:
+                key, ref = receiver.recv()
+            except (EOFError, OSError, ValueError, TypeError):
+                break  # a message cut short by the kill
+            acknowledged[key] = ref
+        receiver.close()
+        Store(data_dir, TABLES).recover()
+        store = Store(data_dir, TABLES)
+        stored = {row["idempotency_key"]: row["ref"] for row in store.rows("submissions")}
+        assert acknowledged.items() <= stored.items(), f"round {round_}"
+        assert len(set(stored.values())) == len(stored)
+        personal = [row["ref"] for row in store.rows("personal")]
+        assert sorted(personal) == sorted(stored.values()), f"round {round_}"
+    assert len(acknowledged) > 20

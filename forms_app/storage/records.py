@@ -23,9 +23,15 @@ CRC_COLUMN = "crc"
 # The end of a record: the checksum cell and the line end. Checksums never need quoting.
 _CRC_SUFFIX = re.compile(rb",([0-9a-f]{8})\n")
 _HEX8 = re.compile(rb"[0-9a-f]{8}")
+_STARTS = re.compile(rb"\n|,[0-9a-f]{8}[^\n]|\x00++")
 # RFC 4180 fields, possessive so a long or unterminated field cannot make the regex backtrack.
 _QUOTED = re.compile(r'"((?:[^"]++|"")*+)"')
 _PLAIN = re.compile(r'[^",\r\n]*+')
+_QUOTED_BYTES = re.compile(rb'"[^"]*+"')
+_STALE_CRC = re.compile(rb',"?[0-9a-fA-F]{8}"?\r?\Z')
+# The rest of a quoted field up to its closing quote. A "" split across chunks still works: the
+# first " closes the field and the second reopens it, which is the same state.
+_QUOTED_REST = re.compile(rb'(?:[^"]++|"")*+"')
 
 
 class RawRecord(NamedTuple):
@@ -112,19 +118,17 @@ def looks_like_row(data: bytes, width: int) -> bool:
     checksum failures on well-formed rows mean the file was edited, and must not be "repaired".
     Deliberately lenient (any quoting, CRLF) so an edited file is recognised as one.
     """
+    if b"\x00" in data:
+        return False
     try:
-        text = data.decode("utf-8")
+        data.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    if "\x00" in text:
+    # An edited row keeps its (now stale) checksum cell; garbage rarely ends in one.
+    if not _STALE_CRC.search(data):
         return False
-    cells, quoted = 1, False
-    for char in text:
-        if char == '"':
-            quoted = not quoted
-        elif char == "," and not quoted:
-            cells += 1
-    return cells == width
+    # Commas outside quoted sections separate cells; "a""b" is two quoted sections, fine here.
+    return _QUOTED_BYTES.sub(b"", data).count(b",") + 1 == width
 
 
 def split_records(chunks: Iterable[bytes], start: int = 0) -> Iterator[RawRecord]:
@@ -149,12 +153,13 @@ def split_records(chunks: Iterable[bytes], start: int = 0) -> Iterator[RawRecord
         newline = -1  # cached position of the next line end at or after pos (-1: look again)
         while pos < size:
             if quoted:
-                quote = buf.find(b'"', pos)
-                if quote < 0:
-                    pos = size
+                # Skip the rest of the quoted field, doubled quotes and all, in one step.
+                closing = _QUOTED_REST.match(buf, pos)
+                if closing is None:
+                    pos = size  # still inside the field at the end of this chunk
                     break
                 quoted = False
-                pos = quote + 1
+                pos = closing.end()
                 continue
             if newline < pos:
                 newline = buf.find(b"\n", pos)
@@ -182,15 +187,11 @@ def find_checksum_valid(data: bytes, budget: int) -> int | None:
 
     Unlike ``split_records`` this does not trust the quote state: damage such as a stray ``"``
     flips it for the rest of the file, so every later record would look torn. Instead each
-    ``,<8 hex>\\n`` is tried as a record end against every line start before it, nearest first.
-    ``budget`` caps the bytes checksummed; past it ``ScanBudgetExceeded`` is raised, so the
-    caller can refuse to touch the file rather than guess.
+    ``,<8 hex>\\n`` is tried as a record end against every place a record could start before
+    it, nearest first. ``budget`` caps the bytes checksummed; past it ``ScanBudgetExceeded`` is
+    raised, so the caller can refuse to touch the file rather than guess.
     """
-    starts = [0]
-    newline = data.find(b"\n")
-    while newline >= 0:
-        starts.append(newline + 1)
-        newline = data.find(b"\n", newline + 1)
+    starts = sorted(set(_record_starts(data)))
     view = memoryview(data)
     for match in _CRC_SUFFIX.finditer(data):
         payload_end = match.start()
@@ -205,3 +206,11 @@ def find_checksum_valid(data: bytes, budget: int) -> int | None:
                 return begin
             index -= 1
     return None
+
+
+def _record_starts(data: bytes) -> Iterator[int]:
+    """Where a record could start in damaged bytes: after a line end, or after the line end
+    that should have followed a checksum cell, or after a run of NULs left by power loss."""
+    yield 0
+    for match in _STARTS.finditer(data):
+        yield match.end()

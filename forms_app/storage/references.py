@@ -9,14 +9,13 @@ import re
 import secrets
 import unicodedata
 
-# The alphabet is chosen for people reading a reference off a letter, a screen or down the phone:
-# - no look-alike pairs at all: 0/O/D-ish Q stays because O and 0 are both out, so a misread Q
-#   becomes an invalid reference rather than someone else's; 1/I/L, 2/Z, 5/S, 8/B, 6/G are out;
-# - no U or V: U/V are confused in handwriting and by some fonts, and dropping U (as Crockford's
-#   base 32 does) keeps the commonest offensive words out of references sent to the public;
-# - W stays (V is gone, so nothing to confuse it with).
-# 22 symbols ** 8 = 5.5e10 (35.7 bits), about the same as GOV.UK Forms' references; uniqueness is
-# still checked under the store lock, because birthday collisions are ~10 % at 100,000 references.
+# Chosen for people reading a reference off a letter or a screen, or saying it on the phone.
+# Out: both of 0/O, 1/I/L, 2/Z, 5/S and 8/B, and G (for 6), so a misread symbol gives an
+# invalid reference rather than someone else's case (Q stays: with O and 0 gone, a Q misread as
+# O is simply invalid). Also out: U and V, which handwriting and some fonts confuse; dropping U
+# (as Crockford's base 32 does) also keeps the commonest offensive words out of letters.
+# 22 symbols, 8 of them: 22**8 = 5.5e10 (35.7 bits), about GOV.UK Forms' 35.4 bits. Birthday
+# collisions are still ~9 % by 100,000 references, so the store checks uniqueness under its lock.
 ALPHABET = "ACDEFHJKMNPQRTWXY34679"
 LENGTH = 8
 

@@ -27,8 +27,9 @@ EVENTS = "events"
 _REFERENCE_ATTEMPTS = 100
 
 # Filesystems where flock or fsync cannot be trusted (reliability plan D11, gotcha 3): network
-# and cluster filesystems (Linux emulates flock on NFS with POSIX locks; SMB and FUSE locking
-# varies), and memory filesystems, where fsync is a no-op and a reboot loses everything.
+# and cluster filesystems (Linux emulates flock on NFS with POSIX locks; SMB locking varies),
+# every FUSE type (fuse.sshfs, fuseblk, fuse-overlayfs...: locking and fsync are up to the
+# daemon), and memory filesystems, where fsync is a no-op and a reboot loses everything.
 # overlay is allowed: it is the root of most containers, backed by local disk (the data dir
 # should still be a volume, or it goes with the container).
 _UNSAFE_TYPES = frozenset(
@@ -85,11 +86,15 @@ class Store:
     def recover(self) -> list[RecoveryReport]:
         """Repair torn tails of every table, then drop trailing uncommitted personal rows.
 
-        Raises CorruptStoreError (and changes nothing in that table) on damage that is not a
-        torn tail: the service must not start until a person has looked.
+        Tables with no file yet are created with their header, so the data package is complete
+        (and valid) from the first start. Raises CorruptStoreError (and changes nothing in that
+        table) on damage that is not a torn tail: the service must not start until a person
+        has looked.
         """
         with self.lock(), self._mutex:
             reports = {name: table.recover() for name, table in self.tables.items()}
+            for table in self.tables.values():
+                table.write(b"")  # creates a missing file (header, fsyncs); appends nothing
             self._cursor = None
             self._refresh()
             if PERSONAL in self.tables:
@@ -149,7 +154,11 @@ class Store:
                     if personal_start is not None:
                         personal_table.truncate(personal_start)
                     raise
-                self._refresh()
+                # Committed. A failure to re-read it now must not tell the person otherwise.
+                try:
+                    self._refresh()
+                except (OSError, StorageError):
+                    self._cursor = None
                 return ref, True
         except StoreWriteError:
             raise
@@ -198,7 +207,7 @@ class Store:
     def _refresh(self) -> None:
         """Bring the index up to date with rows appended by any process (caller has _mutex)."""
         rows, cursor, restart = self.tables[SUBMISSIONS].read_new(self._cursor)
-        if restart:
+        if restart or self._cursor is None:
             self._ref_by_key.clear()
             self._where.clear()
         for located in rows:

@@ -34,6 +34,8 @@ _CHUNK = 1 << 20
 # A torn tail is at most one interrupted write plus what power loss leaves after it (NULs or
 # garbage). More damaged bytes than this at the end is not a torn write: refuse to guess.
 MAX_TAIL_BYTES = 16 << 20
+# Bytes checksummed looking for intact records in a damaged tail (about 0.2 s at least).
+_SEARCH_BUDGET = 256 << 20
 # Bytes before a remembered position that must still be there for the position to be trusted.
 _SUFFIX = 16
 
@@ -156,7 +158,11 @@ class Table:
             except BaseException:
                 self._cut(fd, start)
                 raise
-            self._verified = self._cursor(fd, start + len(data))
+            # The rows are stored: from here nothing may raise and make the caller undo them.
+            try:
+                self._verified = self._cursor(fd, start + len(data))
+            except OSError:
+                self._verified = None
             return start
         finally:
             os.close(fd)
@@ -208,7 +214,9 @@ class Table:
                 os.close(fd)
                 _best_effort_unlink(self.path)
                 raise
-            self._verified = self._cursor(fd, len(self._header))
+            st = os.fstat(fd)
+            header = self._header
+            self._verified = Cursor((st.st_dev, st.st_ino), len(header), header[-_SUFFIX:])
             return fd
 
     def _heal(self, fd: int) -> int:
@@ -264,6 +272,9 @@ class Table:
             scan = _Scan(self, fd, cursor.offset if trusted else 0, size)
             rows = list(scan)
             new_cursor = self._cursor(fd, scan.end) if scan.end else None
+            if new_cursor is not None:
+                # Known intact up to here: the next write need not check these bytes again.
+                self._verified = new_cursor
             return rows, new_cursor, cursor is not None and not trusted
         finally:
             os.close(fd)
@@ -425,7 +436,7 @@ class _Scan:
             )
         region = os.pread(self.fd, length, start)
         try:
-            found = find_checksum_valid(region, budget=64 * length + _CHUNK)
+            found = find_checksum_valid(region, budget=max(64 * length, _SEARCH_BUDGET))
         except ScanBudgetExceeded:
             raise CorruptStoreError(
                 f"{table.name}: could not rule out intact rows after the damage at byte {start}; "
