@@ -29,7 +29,7 @@ SITE_SOURCES := site/. $(shell find site -mindepth 1 -print 2>/dev/null)
 export NO_MKDOCS_2_WARNING := 1
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: help venv chromium assets site demo run test lint clean distclean
+.PHONY: help venv chromium assets translations site demo run test lint clean distclean
 
 help:
 	@echo "make run      set everything up, then serve the form app (http://127.0.0.1:$(FORM_PORT)/)"
@@ -73,6 +73,15 @@ $(APP_CSS): $(NODE_MODULES) $(STAMPS)/venv $(SETTINGS_FILE) assets/app.scss asse
 	$(BUILD_ASSETS)
 	@touch $@
 
+# Translations: the Welsh catalogue compiled for gettext (.po is the source, .mo is built) -----
+
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard forms_app/translations/*/LC_MESSAGES/messages.po))
+
+translations: $(MO_FILES)
+
+forms_app/translations/%/LC_MESSAGES/messages.mo: forms_app/translations/%/LC_MESSAGES/messages.po $(STAMPS)/venv
+	$(BIN)/pybabel compile -i $< -o $@ -l $*
+
 # The published site (MkDocs) -------------------------------------------------------------------
 
 site: $(SITE_INDEX)
@@ -88,7 +97,7 @@ demo: venv
 
 # Serve both, in the foreground; Ctrl-C (or either one stopping) stops both ----------------------
 
-run: venv assets demo site
+run: venv assets translations demo site
 	@trap 'exit 130' INT TERM; \
 	trap 'kill $$form $$site 2>/dev/null || true; wait 2>/dev/null || true' EXIT; \
 	$(BIN)/gunicorn -w 2 --threads 4 -b 127.0.0.1:$(FORM_PORT) 'forms_app:create_app()' & form=$$!; \
@@ -100,7 +109,7 @@ run: venv assets demo site
 
 # Checks -----------------------------------------------------------------------------------------
 
-test: venv chromium assets site
+test: venv chromium assets translations site
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: venv

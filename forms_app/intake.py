@@ -32,15 +32,23 @@ class Context:
     channel: str = "online"
 
 
-def first_unanswered(journey: Journey, answers: Mapping[str, str]) -> Page | None:
-    """The first page the person must still answer, or None when the journey is complete."""
+def first_unanswered(
+    journey: Journey, answers: Mapping[str, str], contract: Contract | None = None
+) -> Page | None:
+    """The first page the person must still answer or correct, or None when all is well.
+
+    With a contract, answers kept without checking (when the person switched language on a
+    page with a problem) are checked against the schema too."""
     for page in journey.shown_pages(answers):
         for question in page.questions:
-            if (
-                question.is_shown(answers)
-                and question.is_required(answers)
-                and not answers.get(question.name)
-            ):
+            if not question.is_shown(answers):
+                continue
+            value = answers.get(question.name, "")
+            if not value:
+                if question.is_required(answers):
+                    return page
+                continue
+            if contract and contract.check(question.resource, {question.name: value}, partial=True):
                 return page
     return None
 
@@ -56,7 +64,7 @@ def build_rows(
 ) -> tuple[dict[str, str], dict[str, str] | None]:
     """The submission row and the personal-details row (None when anonymous), checked against
     the schemas. ``ref`` and ``idempotency_key`` are left for the store to fill."""
-    page = first_unanswered(journey, answers)
+    page = first_unanswered(journey, answers, contract)
     if page is not None:
         raise IncompleteAnswers(page, [])
     values = {**answers, **journey.fixed}

@@ -31,6 +31,7 @@ def setup_templates(app: Flask) -> None:
             "contact": settings.contact,
             "pals": settings.pals,
             "safeguarding": settings.safeguarding,
+            "advocacy": settings.advocacy,
             "site_url": settings.site_url,
             "service_name": _("Give feedback"),
         }

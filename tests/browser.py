@@ -48,3 +48,36 @@ def serious_violations(page) -> list[str]:
         for violation in results.response["violations"]
         if violation["impact"] in ("serious", "critical")
     ]
+
+
+def walk_in_browser(page, start_path: str, answers: dict, check=None, max_steps: int = 30) -> str:
+    """Go through a journey from its start page by filling each field the page has from
+    ``answers`` (by field name, so it works in any language) and pressing the page's own
+    buttons; ``check(page)`` runs on every page on the way. Returns the reference."""
+    page.goto(start_path)
+    for _ in range(max_steps):
+        page.wait_for_load_state("load")
+        if check:
+            check(page)
+        reference = page.locator("[data-reference]")
+        if reference.count():
+            return reference.inner_text().strip()
+        form = page.locator("form#question-form, main form")
+        if form.count():
+            for name, value in answers.items():
+                values = value if isinstance(value, list) else [value]
+                fields = page.locator(f'[name="{name}"]')
+                if not fields.count():
+                    continue
+                kind = fields.first.get_attribute("type")
+                if kind in ("radio", "checkbox"):
+                    for one in values:
+                        option = page.locator(f'[name="{name}"][value="{one}"]')
+                        if option.count():
+                            option.check()
+                else:
+                    fields.first.fill(values[0])
+            form.first.locator("button.govuk-button").first.click()
+        else:
+            page.locator("main a.govuk-button").first.click()
+    raise AssertionError(f"no reference after {max_steps} pages, at {page.url}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from forms_app import create_app
-from forms_app.parts import parts as current_parts
+from forms_app.parts import EXTENSION
 from forms_app.settings import EXAMPLE_SETTINGS
 
 
@@ -26,5 +26,14 @@ def app(data_dir):
 
 @pytest.fixture
 def app_parts(app):
-    with app.app_context():
-        yield current_parts()
+    # Not through an app context: one held open across requests would share ``g`` (and so
+    # Flask-WTF's cached CSRF token) between them, which real requests never do.
+    return app.extensions[EXTENSION]
+
+
+@pytest.fixture(autouse=True)
+def _push_request_context():
+    """Replaces pytest-flask's fixture of the same name, which keeps one request (and so one
+    app context and one ``g``) open for the whole test: every test-client request would then
+    share ``g``, including Flask-WTF's cached CSRF token, which no real server does."""
+    return None

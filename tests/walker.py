@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
-FORM_ACTION = re.compile(r'<form method="post" novalidate(?: action="([^"]*)")?>')
+FORM_ACTION = re.compile(r'<form method="post" novalidate(?: action="([^"]*)")?[^>]*>')
 BUTTON_LINK = re.compile(r'<a href="([^"]+)" role="button"[^>]*class="govuk-button')
 REFERENCE = re.compile(r"data-reference>([A-Z0-9-]+)<")
 

@@ -67,8 +67,10 @@ class Page:
     # A page with no questions is content the person reads and continues from.
     body: tuple[Text, ...] = ()
     show_if: Condition | None = None
-    # The page heading is the question's label when a page has one question.
+    # The first question's label is the page heading, unless the page has its own heading.
     heading_is_label: bool = True
+    # The easy-read pictogram beside the page: a name in ``journeys.pictures.PICTURES``.
+    picture: str | None = None
 
     def is_shown(self, answers: Answers) -> bool:
         return self.show_if(answers) if self.show_if else True

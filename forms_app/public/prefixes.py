@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from flask import Blueprint, g
 
-LANGUAGES = ("en",)
-VARIANTS = ("standard",)
+LANGUAGES = ("en", "cy")
+VARIANTS = ("standard", "easy-read", "young-people")
 
 
 def prefixes() -> list[tuple[str, str, str]]:

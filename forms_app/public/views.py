@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 
@@ -17,7 +17,8 @@ from ..parts import parts
 from ..storage.store import StoreWriteError
 from .govuk_params import answer_text, field_params
 from .journey_state import JourneyState
-from .prefixes import add_prefixed_rule, install
+from .prefixes import LANGUAGES, add_prefixed_rule, install
+from .rendering import render
 
 blueprint = Blueprint("public", __name__)
 install(blueprint)
@@ -50,6 +51,10 @@ def wording_context(kind: str | None = None) -> dict:
         "contact_phone": settings.contact.get("phone", ""),
         "advocacy_name": settings.advocacy.get("name", ""),
         "advocacy_phone": settings.advocacy.get("phone", ""),
+        "young_advocacy_name": settings.advocacy.get("young_people_name")
+        or settings.advocacy.get("name", ""),
+        "young_advocacy_phone": settings.advocacy.get("young_people_phone")
+        or settings.advocacy.get("phone", ""),
     }
     if kind:
         due = parts().hear_back_by(kind, datetime.now(UTC))
@@ -73,7 +78,35 @@ def start():
         }
         for journey in JOURNEYS.values()
     ]
-    return render_template("public/start.html", title=_("Give feedback"), choices=choices)
+    return render(
+        "public/start.html",
+        title=_("Give feedback"),
+        choices=choices,
+        versions=_other_versions(),
+    )
+
+
+def _other_versions() -> list[dict]:
+    """Links to the start page in the other wordings, and in the other language."""
+    names = {
+        "standard": _("Standard version"),
+        "easy-read": _("Easy read version"),
+        "young-people": _("Version for children and young people"),
+    }
+    versions = [
+        {"url": url_for("public.start", variant=variant), "name": name, "lang": None}
+        for variant, name in names.items()
+        if variant != g.variant
+    ]
+    other = "en" if g.language == "cy" else "cy"
+    versions.append(
+        {
+            "url": url_for("public.start", lang=other, variant=g.variant),
+            "name": "English" if other == "en" else "Cymraeg",
+            "lang": other,
+        }
+    )
+    return versions
 
 
 @_route("/<journey>/", "journey_start")
@@ -85,11 +118,12 @@ def journey_start(journey):
         state.save()
     context = wording_context(journey.kind)
     first = journey.shown_pages(state.answers)[0]
-    return render_template(
+    return render(
         "public/journey_start.html",
         title=journey.start_title.get(g.variant, context),
         body=[text.get(g.variant, context) for text in journey.start_body],
-        show_danger=journey.kind in ("complaint", "concern", "enquiry"),
+        show_danger=journey.kind in ("complaint", "concern", "enquiry")
+        or g.variant == "young-people",
         next_url=_page_url(journey, first),
         back_url=url_for("public.start"),
     )
@@ -120,6 +154,13 @@ def page(journey, page):
             service_codes=parts().service_codes,
             today=date.today(),
         )
+        switch_to = request.form.get("switch_language")
+        if switch_to in LANGUAGES:
+            # Keep everything typed, even answers with problems: the check before sending
+            # sends the person back to any answer that still needs fixing.
+            state.answers.update(answers)
+            state.save()
+            return redirect(_same_page_in(switch_to))
         if not problems:
             state.answers.update(answers)
             state.save()
@@ -158,8 +199,9 @@ def render_question_page(journey: Journey, step: Page, answers, problems, notice
             summary.append({"text": field["params"]["errorMessage"]["text"], "href": f"#{anchor}"})
     state = JourneyState(journey.kind)
     previous = journey.previous_page(step.slug, state.answers)
-    return render_template(
+    return render(
         "public/question.html",
+        picture=step.picture,
         title=step.title.get(g.variant, context),
         intro=say(g.variant, step.intro, context),
         heading_is_label=label_is_heading,
@@ -179,8 +221,9 @@ def render_question_page(journey: Journey, step: Page, answers, problems, notice
 def _content_page(journey: Journey, state: JourneyState, step: Page):
     context = wording_context()
     previous = journey.previous_page(step.slug, state.answers)
-    return render_template(
+    return render(
         "public/content_page.html",
+        picture=step.picture,
         title=step.title.get(g.variant, context),
         body=[text.get(g.variant, context) for text in step.body],
         journey_name=journey.name.get(g.variant),
@@ -193,7 +236,7 @@ def check_answers(journey: Journey):
     state = JourneyState(journey.kind)
     if state.sent:
         return redirect(url_for("public.confirmation", journey=journey.slug))
-    missing = first_unanswered(journey, state.answers)
+    missing = first_unanswered(journey, state.answers, parts().contract)
     if missing is not None:
         return redirect(_page_url(journey, missing))
     if request.method == "POST":
@@ -234,8 +277,9 @@ def _render_check(journey: Journey, state: JourneyState, status: int = 200):
                 }
             )
     last = journey.shown_pages(state.answers)[-1]
-    return render_template(
+    return render(
         "public/check_answers.html",
+        picture="check",
         title=_("Check your answers before sending"),
         journey_name=journey.name.get(g.variant),
         rows=rows,
@@ -270,7 +314,7 @@ def _send(journey: Journey, state: JourneyState):
         )
     except (StoreWriteError, OSError):
         # Nothing was stored: say so plainly, keep every answer, and let them try again.
-        return render_template(
+        return render(
             "public/not_sent.html",
             title=_("Sorry, your feedback has not been sent"),
             retry_url=_page_url(journey, None),
@@ -294,8 +338,9 @@ def confirmation(journey):
         name: format_date(value, "EEEE d MMMM yyyy") if value else None
         for name, value in due.items()
     }
-    return render_template(
+    return render(
         "public/confirmation.html",
+        picture="done",
         title=_("Thank you: we have received it"),
         journey=journey,
         kind=journey.kind,
@@ -305,6 +350,11 @@ def confirmation(journey):
         escalation=parts().procedure.escalation,
         again_url=url_for("public.journey_start", journey=journey.slug),
     )
+
+
+def _same_page_in(language: str) -> str:
+    url = url_for(request.endpoint, **request.view_args, lang=language)
+    return url + "?change=1" if request.args.get("change") else url
 
 
 def _page_url(journey: Journey, step: Page | None, *, change: bool = False) -> str:
