@@ -29,7 +29,7 @@ SITE_SOURCES := site/. $(shell find site -mindepth 1 -print 2>/dev/null)
 export NO_MKDOCS_2_WARNING := 1
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: help venv chromium assets translations site demo run test lint clean distclean
+.PHONY: help venv chromium assets translations messages site demo run test bench lint clean distclean
 
 help:
 	@echo "make run      set everything up, then serve the form app (http://127.0.0.1:$(FORM_PORT)/)"
@@ -79,14 +79,24 @@ MO_FILES := $(patsubst %.po,%.mo,$(wildcard forms_app/translations/*/LC_MESSAGES
 
 translations: $(MO_FILES)
 
+# After changing public words: extract them and merge into the Welsh catalogue for translation.
+messages: $(STAMPS)/venv
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _ -k lazy_pgettext:1c,2 \
+		--no-location --sort-output --omit-header -o forms_app/translations/messages.pot .
+	$(BIN)/pybabel update -i forms_app/translations/messages.pot -d forms_app/translations \
+		--no-fuzzy-matching
+
 forms_app/translations/%/LC_MESSAGES/messages.mo: forms_app/translations/%/LC_MESSAGES/messages.po $(STAMPS)/venv
 	$(BIN)/pybabel compile -i $< -o $@ -l $*
 
 # The published site (MkDocs) -------------------------------------------------------------------
+# One build makes both languages and prints the leaflet PDFs with Chromium (forms_app/site_pdfs.py);
+# the timescales come from the procedure profile the settings name.
 
 site: $(SITE_INDEX)
 
-$(SITE_INDEX): $(STAMPS)/venv mkdocs.yml forms_app/site_hooks.py $(SETTINGS_FILE) $(SITE_SOURCES)
+$(SITE_INDEX): $(STAMPS)/venv mkdocs.yml $(wildcard forms_app/site_*.py) \
+		$(wildcard forms_app/procedures/*.yaml) $(SETTINGS_FILE) $(SITE_SOURCES) | chromium
 	$(BIN)/mkdocs build --strict --quiet
 	@touch $@
 
@@ -101,11 +111,16 @@ run: venv assets translations demo site
 	@trap 'exit 130' INT TERM; \
 	trap 'kill $$form $$site 2>/dev/null || true; wait 2>/dev/null || true' EXIT; \
 	$(BIN)/gunicorn -w 2 --threads 4 -b 127.0.0.1:$(FORM_PORT) 'forms_app:create_app()' & form=$$!; \
-	$(BIN)/python -m http.server $(SITE_PORT) --bind 127.0.0.1 --directory build/site & site=$$!; \
+	$(BIN)/gunicorn -w 1 --threads 4 -b 127.0.0.1:$(SITE_PORT) 'forms_app.site_server:create_site_app()' & site=$$!; \
 	echo "Form app:       http://127.0.0.1:$(FORM_PORT)/"; \
 	echo "Published site: http://127.0.0.1:$(SITE_PORT)/"; \
 	echo "Press Ctrl-C to stop both."; \
 	wait -n
+
+# Benchmarks: ratios against baselines from the same run (bench/README.md) ---------------------
+
+bench: venv assets translations site
+	$(BIN)/python -m bench
 
 # Checks -----------------------------------------------------------------------------------------
 

@@ -55,9 +55,10 @@ class Drafts:
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             os.write(fd, data)
-            os.fsync(fd)
         finally:
             os.close(fd)
+        # Atomic against a crashed process, not fsynced against power loss: a draft is a
+        # convenience, and the submission itself is fsynced by the store before any reference.
         os.replace(temporary, path)
 
     def delete(self, draft_id: str) -> None:

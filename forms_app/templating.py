@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import jinja2
-from flask import Flask
+from flask import Flask, current_app, g, render_template
+from markupsafe import Markup
 from flask_babel import gettext as _
 
 from .parts import parts
@@ -21,6 +22,7 @@ def setup_templates(app: Flask) -> None:
     # govuk-frontend-jinja's page template calls macros without every argument.
     app.jinja_env.undefined = jinja2.ChainableUndefined
     app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.globals["fragment"] = fragment
 
     @app.context_processor
     def organisation():
@@ -35,3 +37,15 @@ def setup_templates(app: Flask) -> None:
             "site_url": settings.site_url,
             "service_name": _("Give feedback"),
         }
+
+
+def fragment(name: str) -> Markup:
+    """A part of the page frame (``templates/fragments/<name>.html``), drawn once for each
+    language and wording and kept: it depends on nothing else, and the settings are fixed for
+    the life of the process."""
+    kept = current_app.extensions.setdefault("page_fragments", {})
+    key = (name, g.get("language", "en"), g.get("variant"))
+    html = kept.get(key)
+    if html is None:
+        html = kept[key] = Markup(render_template(f"fragments/{name}.html"))
+    return html

@@ -40,6 +40,8 @@ def test_every_public_string_has_welsh(tmp_path):
             "lazy_gettext",
             "-k",
             "_",
+            "-k",
+            "lazy_pgettext:1c,2",
             "-o",
             str(pot),
             ".",
@@ -49,11 +51,11 @@ def test_every_public_string_has_welsh(tmp_path):
         capture_output=True,
     )
     with open(pot, "rb") as handle:
-        wanted = {message.id for message in read_po(handle) if message.id}
+        wanted = {(message.id, message.context) for message in read_po(handle) if message.id}
     catalogue = _catalogue()
     missing = []
-    for msgid in sorted(wanted):
-        message = catalogue.get(msgid)
+    for msgid, context in sorted(wanted, key=str):
+        message = catalogue.get(msgid, context=context)
         if message is None or not message.string or message.fuzzy:
             missing.append(msgid)
     assert missing == [], f"{len(missing)} strings have no Welsh, e.g. {missing[:5]}"

@@ -92,9 +92,6 @@ def walk(get, post, start_url: str, answers: dict, max_steps: int = 30) -> Walk:
         if form:
             token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
             data = {"csrf_token": token, **answers}
-            key = re.search(r'name="idempotency_key" value="([^"]+)"', page)
-            if key:
-                data["idempotency_key"] = key.group(1)
             action = html_lib.unescape(form.group(1)) if form.group(1) else url
             url, status, page = post(urljoin(url, action), data)
         else:

@@ -10,6 +10,7 @@ happened") while the field it fills stays the same.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _
+from flask_babel import lazy_pgettext
 
 from .model import Choice, Page, Question
 from .wording import Text
@@ -79,7 +80,9 @@ def urgent_page() -> Page:
                     ),
                     Choice("contacted_pals", Text(_("Yes, I contacted PALS"))),
                     Choice("both", Text(_("Yes, both"))),
-                    Choice("no", Text(_("No"))),
+                    # Welsh answers "Have you tried?" with "Nac ydw", not the "Nac ydy" of
+                    # "Is it happening?": the context keeps the two apart.
+                    Choice("no", Text(lazy_pgettext("answer to have you tried", "No"))),
                 ),
                 required=True,
                 messages={"required": Text(_("Select whether you have tried to sort it out"))},

@@ -1,7 +1,10 @@
-"""Where a person is in a journey: their answers so far, their idempotency key, and the
-reference once they have sent it. Kept in the server-side draft named by the session cookie."""
+"""Where a person is in a journey: their answers so far and their idempotency key, kept in the
+server-side draft named by the session cookie. Whether they have sent it is not kept: it is
+whether the store holds a submission with their key."""
 
 from __future__ import annotations
+
+from functools import cached_property
 
 from flask import session
 
@@ -21,16 +24,20 @@ class JourneyState:
         entry = self.draft.get("journeys", {}).get(kind) or {}
         self.answers: dict[str, str] = dict(entry.get("answers") or {})
         self.key: str = entry.get("key") or new_idempotency_key()
-        self.ref: str | None = entry.get("ref")
-        self.received: str | None = entry.get("received")
+
+    @cached_property
+    def submitted(self) -> dict | None:
+        """The stored submission for this journey, once sent."""
+        return parts().store.find_by_key(self.key)
 
     @property
     def sent(self) -> bool:
-        return self.ref is not None
+        return self.submitted is not None
 
     def start_again(self) -> None:
         """After a submission, the next visit to the start page begins a new one."""
-        self.answers, self.key, self.ref, self.received = {}, new_idempotency_key(), None, None
+        self.answers, self.key = {}, new_idempotency_key()
+        self.__dict__.pop("submitted", None)
 
     def save(self) -> None:
         if not self.draft_id:
@@ -39,10 +46,5 @@ class JourneyState:
             # A permanent session survives the browser closing, for people who come back later.
             session.permanent = True
         journeys = self.draft.setdefault("journeys", {})
-        journeys[self.kind] = {
-            "answers": self.answers,
-            "key": self.key,
-            "ref": self.ref,
-            "received": self.received,
-        }
+        journeys[self.kind] = {"answers": self.answers, "key": self.key}
         parts().drafts.save(self.draft_id, self.draft)

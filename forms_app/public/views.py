@@ -283,18 +283,12 @@ def _render_check(journey: Journey, state: JourneyState, status: int = 200):
         title=_("Check your answers before sending"),
         journey_name=journey.name.get(g.variant),
         rows=rows,
-        idempotency_key=state.key,
         back_url=_page_url(journey, last),
         anonymous=state.answers.get("anonymous") == "true",
     ), status
 
 
 def _send(journey: Journey, state: JourneyState):
-    # The key comes from the page the person saw, so two clicks on it make one record even if
-    # they race; the draft's key is the fallback for a page without one.
-    key = request.form.get("idempotency_key") or state.key
-    if key != state.key:
-        key = state.key
     received = datetime.now(UTC)
     try:
         submission, personal = build_rows(
@@ -309,8 +303,9 @@ def _send(journey: Journey, state: JourneyState):
         target = error.page or journey.shown_pages(state.answers)[0]
         return redirect(_page_url(journey, target))
     try:
-        ref, _created = parts().store.commit_submission(
-            idempotency_key=key, submission=submission, personal=personal
+        parts().store.commit_submission(
+            # The draft's key: two clicks, or a resend after a lost reply, make one record.
+            idempotency_key=state.key, submission=submission, personal=personal
         )
     except (StoreWriteError, OSError):
         # Nothing was stored: say so plainly, keep every answer, and let them try again.
@@ -320,9 +315,7 @@ def _send(journey: Journey, state: JourneyState):
             retry_url=_page_url(journey, None),
             journey_name=journey.name.get(g.variant),
         ), 503
-    state.ref = ref
-    state.received = received.isoformat(timespec="seconds")
-    state.save()
+    # The draft is left as it is: the stored row, found by the key, says it has been sent.
     return redirect(url_for("public.confirmation", journey=journey.slug), code=303)
 
 
@@ -332,7 +325,7 @@ def confirmation(journey):
     state = JourneyState(journey.kind)
     if not state.sent:
         return redirect(url_for("public.journey_start", journey=journey.slug))
-    received = datetime.fromisoformat(state.received)
+    received = datetime.fromisoformat(state.submitted["received"])
     due = parts().hear_back_by(journey.kind, received)
     dates = {
         name: format_date(value, "EEEE d MMMM yyyy") if value else None
@@ -344,7 +337,7 @@ def confirmation(journey):
         title=_("Thank you: we have received it"),
         journey=journey,
         kind=journey.kind,
-        reference=state.ref,
+        reference=state.submitted["ref"],
         dates=dates,
         anonymous=state.answers.get("anonymous") == "true",
         escalation=parts().procedure.escalation,

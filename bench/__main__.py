@@ -1,0 +1,124 @@
+"""``make bench``: run every benchmark, write ``bench/results.json`` and the table in
+``bench/README.md``. Every figure is a ratio against a baseline from the same run, or a size."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+PROJECT = BENCH.parent
+
+GOALS = {
+    "submit_throughput_ratio": (">=", 0.5),
+    "submit_p99_ratio": ("<=", 3),
+    "growth_1m_ratio": ("<=", 1.1),
+    "startup_1m_events_ratio": ("<=", 3),
+    "report_100k_ratio": ("<=", 5),
+    "staff_list_growth_ratio": ("<=", 2),
+    "sheets_requests_per_1000": ("<=", 25),
+    "form_page_kb": ("<=", 150),
+    "site_page_kb": ("<=", 300),
+    "server_rss_mb_1m": ("report", None),
+}
+WHAT = {
+    "submit_throughput_ratio": "full submissions/s (gunicorn, 16 clients) over a bare append+fsync endpoint",
+    "submit_p99_ratio": "p99 latency of a full submission over the bare endpoint's p99",
+    "growth_1m_ratio": "one submission with 1,000,000 records stored, over none",
+    "startup_1m_events_ratio": "start-up with 1,000,000 events, over reading the files with csv",
+    "report_100k_ratio": "annual report over 100,000 cases, over reading the files with csv",
+    "staff_list_growth_ratio": "staff case list with 100,000 cases, over 1,000",
+    "sheets_requests_per_1000": "Sheets API requests per 1,000 submissions at 10 a second",
+    "form_page_kb": "heaviest public form page with all assets, gzip, KB",
+    "site_page_kb": "heaviest published site page with all assets, gzip, KB",
+    "server_rss_mb_1m": "resident memory of one server process with 1,000,000 records, MB",
+}
+
+
+def _optional(name: str):
+    """A benchmark whose subject another part of the service provides, if it is there yet."""
+    try:
+        module = __import__(f"bench.{name}", fromlist=["measure"])
+    except ImportError as error:
+        return None, f"not yet: {error}"
+    return module, None
+
+
+def run() -> dict:
+    from bench import scale, submit, weight
+
+    results: dict = {}
+    notes: dict = {}
+    started = time.perf_counter()
+    (PROJECT / "build").mkdir(exist_ok=True)
+    results.update(submit.measure())
+    results.update(weight.form_pages())
+    results.update(weight.site_pages())
+    with tempfile.TemporaryDirectory(dir=PROJECT / "build") as scratch:
+        results.update(scale.measure(Path(scratch)))
+    for name in ("staff_list", "report", "sheets"):
+        module, why = _optional(name)
+        if module is None:
+            notes[name] = why
+            continue
+        with tempfile.TemporaryDirectory(dir=PROJECT / "build") as scratch:
+            results.update(module.measure(Path(scratch)))
+    for key in GOALS:
+        if key not in results:
+            results[key] = None
+            notes.setdefault(key, "not measured yet: the part it measures is not built")
+    results["notes"] = notes
+    results["run"] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores",
+        "python": sys.version.split()[0],
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    return results
+
+
+def verdict(key: str, value) -> str:
+    rule, goal = GOALS[key]
+    if value is None:
+        return "not yet"
+    if rule == "report":
+        return "reported"
+    met = value >= goal if rule == ">=" else value <= goal
+    return "meets" if met else "misses"
+
+
+def write(results: dict) -> None:
+    (BENCH / "results.json").write_text(json.dumps(results, indent=2) + "\n", "utf-8")
+    lines = [
+        "# Benchmarks",
+        "",
+        "`make bench` runs them (under 15 minutes on 2 cores) and rewrites this table and",
+        "`results.json`. Each speed figure is a ratio against a baseline measured in the same run.",
+        "",
+        f"Last run: {results['run']['date']} on {results['run']['machine']}, "
+        f"Python {results['run']['python']}, {results['run']['seconds']} s.",
+        "",
+        "| key | what | goal | result | |",
+        "|---|---|---|---|---|",
+    ]
+    for key, (rule, goal) in GOALS.items():
+        value = results.get(key)
+        goal_text = "report" if rule == "report" else f"{rule.replace('>=', '≥').replace('<=', '≤')} {goal}"
+        shown = "—" if value is None else value
+        lines.append(f"| `{key}` | {WHAT[key]} | {goal_text} | {shown} | {verdict(key, value)} |")
+    if results.get("notes"):
+        lines += ["", "## Notes", ""]
+        lines += [f"- `{key}`: {note}" for key, note in results["notes"].items()]
+    (BENCH / "README.md").write_text("\n".join(lines) + "\n", "utf-8")
+
+
+if __name__ == "__main__":
+    outcome = run()
+    write(outcome)
+    print(json.dumps(outcome, indent=2))

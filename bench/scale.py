@@ -1,0 +1,141 @@
+"""How the service behaves with a million records: the cost of one more submission, start-up
+(recovery and state) against reading the same files with the ``csv`` module, and memory."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+MILLION = 1_000_000
+
+
+def make_data_dir(data_dir: Path, submissions: int, events: int) -> None:
+    """Write synthetic rows straight into the tables, encoded by the store (valid checksums)."""
+    from forms_app.contract import Contract
+    from forms_app.storage.table import Table
+
+    contract = Contract()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    contract.write_descriptor(data_dir)
+    tables = {name: Table(data_dir / f"{name}.csv", contract.columns(name)) for name in
+              contract.resource_names}
+    base = datetime(2020, 1, 1, tzinfo=UTC)
+    blank_sub = {name: "" for name in contract.columns("submissions") if name != "crc"}
+    blank_per = {name: "" for name in contract.columns("personal") if name != "crc"}
+    blank_evt = {name: "" for name in contract.columns("events") if name != "crc"}
+    chunk = 20_000
+    refs = []
+    for start in range(0, submissions, chunk):
+        subs, people = [], []
+        for i in range(start, min(start + chunk, submissions)):
+            ref = f"B{i:07d}"
+            refs.append(ref)
+            subs.append({**blank_sub, "ref": ref, "idempotency_key": f"bench-key-{i:012d}",
+                         "received": (base + timedelta(minutes=i)).isoformat(),
+                         "kind": "complaint", "variant": "standard", "language": "en",
+                         "channel": "online", "procedure": "charity-help-and-care",
+                         "service": "home-care", "details": "The carer was late again.",
+                         "anonymous": "false"})
+            people.append({**blank_per, "ref": ref, "name": "Bench Person",
+                           "phone": "07700 900123", "preferred_contact": "phone"})
+        tables["personal"].append(people)
+        tables["submissions"].append(subs)
+    for start in range(0, events, chunk):
+        rows = []
+        for i in range(start, min(start + chunk, events)):
+            rows.append({**blank_evt, "event_id": f"bench{i:010d}", "ref": refs[i % len(refs)],
+                         "at": (base + timedelta(minutes=i, seconds=30)).isoformat(),
+                         "actor": "officer.a", "type": "note", "note": "Called back."})
+        tables["events"].append(rows)
+
+
+def _timed_submissions(data_dir: Path, count: int = 150) -> float:
+    """Median seconds for one full submission (send + confirmation) in one process, after
+    start-up, with the data directory as it is."""
+    code = f"""
+import os, re, statistics, sys, time, json
+sys.path.insert(0, {str(PROJECT)!r})
+os.environ["FORMS_APP_DATA_DIR"] = {str(data_dir)!r}
+from forms_app import create_app
+app = create_app()
+def prepare(c):
+    page = c.get("/comment/service").get_data()
+    tok = re.search(rb'name="csrf_token" value="([^"]+)"', page).group(1).decode()
+    for path, data in (("/comment/service", {{"service": "home-care"}}),
+                       ("/comment/comment", {{"details": "Larger print"}}),
+                       ("/comment/your-details", {{"anonymous": "true"}})):
+        c.post(path, data={{"csrf_token": tok, **data}})
+    return tok
+clients = [app.test_client() for _ in range({count})]
+tokens = [prepare(c) for c in clients]
+times = []
+for c, tok in zip(clients, tokens):
+    t = time.perf_counter()
+    r = c.post("/comment/check-your-answers", data={{"csrf_token": tok}})
+    assert r.status_code == 303
+    assert b"data-reference" in c.get(r.headers["Location"]).data
+    times.append(time.perf_counter() - t)
+rss = int(re.search(r"VmRSS:\\s+(\\d+)", open("/proc/self/status").read()).group(1))
+print(json.dumps({{"median": statistics.median(times), "rss_kb": rss}}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _startup_seconds(data_dir: Path) -> float:
+    code = f"""
+import os, sys, time, json
+sys.path.insert(0, {str(PROJECT)!r})
+os.environ["FORMS_APP_DATA_DIR"] = {str(data_dir)!r}
+t = time.perf_counter()
+from forms_app import create_app
+app = create_app()
+state = app.extensions.get("case_state_builder")
+if state: state()
+print(json.dumps(time.perf_counter() - t))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _csv_read_seconds(data_dir: Path) -> float:
+    started = time.perf_counter()
+    for name in ("submissions", "personal", "events"):
+        with open(data_dir / f"{name}.csv", newline="", encoding="utf-8") as handle:
+            for _row in csv.reader(handle):
+                pass
+    return time.perf_counter() - started
+
+
+def measure(scratch: Path) -> dict:
+    empty = scratch / "empty"
+    empty.mkdir()
+    big = scratch / "million"
+    started = time.perf_counter()
+    make_data_dir(big, submissions=MILLION, events=MILLION)
+    made_in = time.perf_counter() - started
+    small = _timed_submissions(empty)
+    large = _timed_submissions(big)
+    startup = min(_startup_seconds(big) for _ in range(2))
+    reading = min(_csv_read_seconds(big) for _ in range(2))
+    return {
+        "growth_1m_ratio": round(large["median"] / small["median"], 3),
+        "startup_1m_events_ratio": round(startup / reading, 3),
+        "server_rss_mb_1m": round(large["rss_kb"] / 1024, 1),
+        "detail_scale": {
+            "submission_ms_empty": round(1000 * small["median"], 2),
+            "submission_ms_1m": round(1000 * large["median"], 2),
+            "startup_s_1m": round(startup, 2),
+            "csv_read_s_1m": round(reading, 2),
+            "server_rss_mb_empty": round(small["rss_kb"] / 1024, 1),
+            "rows": {"submissions": MILLION, "personal": MILLION, "events": MILLION},
+            "generated_in_s": round(made_in, 1),
+        },
+    }
+
