@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from .compression import setup_compression
 from .config import configure
 from .errors import register_error_pages
 from .languages import setup_languages
@@ -11,6 +12,7 @@ from .parts import EXTENSION, Parts
 from .public.views import blueprint as public_pages
 from .security import protect
 from .settings import load_settings
+from .staff import staff_pages
 from .templating import setup_templates
 
 
@@ -28,5 +30,7 @@ def create_app(settings_path: str | None = None, **overrides) -> Flask:
     setup_templates(app)
     protect(app)
     app.register_blueprint(public_pages)
+    app.register_blueprint(staff_pages)
     register_error_pages(app)
+    setup_compression(app)
     return app

@@ -84,3 +84,15 @@ def purge_drafts_command(days: int):
     """Delete answers in progress that have been left for a number of days."""
     removed = parts().drafts.purge(days)
     click.echo(f"removed {removed} drafts")
+
+
+from .data_commands import export_command, import_command  # noqa: E402
+
+main.add_command(import_command)
+main.add_command(export_command)
+
+from .staff_commands import deadlines_command, due_command, users_command  # noqa: E402
+
+main.add_command(users_command)
+main.add_command(deadlines_command)
+main.add_command(due_command)

@@ -37,7 +37,12 @@ def settings_file(tmp_path: Path, **organisation) -> Path:
 
 
 def mkdocs_build(config: Path, site_dir: Path, settings: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "FORMS_APP_SETTINGS": str(settings), "NO_MKDOCS_2_WARNING": "1"}
+    env = {
+        **os.environ,
+        "FORMS_APP_SETTINGS": str(settings),
+        "NO_MKDOCS_2_WARNING": "1",
+        "FEEDBACK_SITE_PDFS": "0",  # tests/test_site_published.py builds and checks the PDFs
+    }
     return subprocess.run(
         [*MKDOCS, "build", "--strict", "--config-file", str(config), "--site-dir", str(site_dir)],
         cwd=PROJECT_DIR,
@@ -63,7 +68,7 @@ def test_home_page_names_the_organisation_and_links_to_every_form(built_site):
     assert "Hillside Care Trust" in html
     assert "<title>" in html and "Hillside Care Trust</title>" in html
     for kind in KINDS:
-        assert f'href="https://forms.example.org/feedback/{kind}"' in html, kind
+        assert f'href="https://forms.example.org/feedback/{kind}/"' in html, kind
     for phone in (
         settings.contact["phone"],
         settings.pals["phone"],
@@ -95,10 +100,16 @@ def test_brand_css_sets_materials_colours_to_the_brand_colour(built_site):
     assert "--md-typeset-a-color: #6b2c91;" in css
 
 
-def test_only_markdown_is_published_from_the_site_folder():
-    # Everything under docs_dir is published: data, scripts or stray files must never be there.
-    others = [p for p in (PROJECT_DIR / "site").rglob("*") if p.is_file() and p.suffix != ".md"]
-    assert others == []
+def test_a_data_file_in_the_site_folder_fails_the_build(tmp_path):
+    # Everything under docs_dir is published: data must never be there.
+    from mkdocs.exceptions import PluginError
+    from mkdocs.structure.files import File, Files
+
+    from forms_app import site_hooks
+
+    files = Files([File("outcomes/cases.csv", str(tmp_path), str(tmp_path / "out"), True)])
+    with pytest.raises(PluginError, match="outcomes/cases.csv"):
+        site_hooks.on_files(files, config=None)
 
 
 def test_an_unknown_placeholder_fails_the_build(tmp_path):

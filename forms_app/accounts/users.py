@@ -1,0 +1,229 @@
+"""Staff accounts in ``<data_dir>/users.json``, written atomically (temporary file, fsync,
+rename, fsync directory) under a lock, so two processes never lose each other's changes.
+
+Each account holds an argon2id password hash, a TOTP secret, roles, the services an officer
+covers, and the counters for lockout. Never the password itself.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from . import passwords, totp
+
+ROLES = ("officer", "manager", "safeguarding_lead", "publisher", "admin")
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+
+
+class UserError(ValueError):
+    """An account change that cannot be made (unknown user, bad role, weak password...)."""
+
+
+@dataclass
+class User:
+    username: str
+    name: str
+    email: str = ""
+    roles: list[str] = field(default_factory=list)
+    services: list[str] = field(default_factory=list)
+    password_hash: str = ""
+    totp_secret: str = ""
+    last_totp_step: int = 0
+    disabled: bool = False
+    failures: int = 0
+    locked_until: str = ""  # ISO datetime, empty when not locked
+    created: str = ""
+
+    def has(self, *roles: str) -> bool:
+        return any(role in self.roles for role in roles)
+
+    def locked(self, now: datetime) -> bool:
+        return bool(self.locked_until) and datetime.fromisoformat(self.locked_until) > now
+
+    @property
+    def active(self) -> bool:
+        return not self.disabled
+
+
+class UserBook:
+    """The accounts file. Reads are cached by the file's modification time and size."""
+
+    def __init__(self, data_dir: Path):
+        self.path = Path(data_dir) / "users.json"
+        self._cache: tuple[tuple[int, int], dict[str, User]] | None = None
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def _load(self) -> dict[str, User]:
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return {}
+        stamp = (st.st_mtime_ns, st.st_size)
+        if self._cache is not None and self._cache[0] == stamp:
+            return self._cache[1]
+        data = json.loads(self.path.read_text("utf-8"))
+        users = {name: User(**values) for name, values in data.get("users", {}).items()}
+        self._cache = (stamp, users)
+        return users
+
+    def get(self, username: str) -> User | None:
+        return self._load().get((username or "").strip().lower())
+
+    def all(self) -> list[User]:
+        return sorted(self._load().values(), key=lambda u: u.username)
+
+    def with_role(self, role: str) -> list[User]:
+        return [u for u in self.all() if role in u.roles and u.active]
+
+    # -- writing ----------------------------------------------------------------------------
+
+    @contextmanager
+    def _editing(self) -> Iterator[dict[str, User]]:
+        """Hold the lock, hand out a fresh copy of the accounts, write them back atomically."""
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        lock_path = self.path.with_suffix(".lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            self._cache = None
+            users = {name: User(**asdict(user)) for name, user in self._load().items()}
+            yield users
+            self._write(users)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def _write(self, users: dict[str, User]) -> None:
+        data = {"version": 1, "users": {name: asdict(user) for name, user in sorted(users.items())}}
+        temporary = self.path.with_suffix(".json.tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2, ensure_ascii=False)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.path)
+        directory = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+        self._cache = None
+
+    # -- account management (the ``feedback users`` commands) -------------------------------
+
+    def add(
+        self,
+        username: str,
+        *,
+        name: str,
+        password: str,
+        email: str = "",
+        roles: list[str] = (),
+        services: list[str] = (),
+    ) -> User:
+        """Create an account with a new TOTP secret; returns it (secret included, once)."""
+        username = username.strip().lower()
+        if not USERNAME.match(username):
+            raise UserError("a username is 2 to 40 lower case letters, digits, '.', '_' or '-'")
+        _check_roles(roles)
+        with self._editing() as users:
+            if username in users:
+                raise UserError(f"there is already a user called {username}")
+            user = User(
+                username=username,
+                name=name.strip() or username,
+                email=email.strip(),
+                roles=list(dict.fromkeys(roles)),
+                services=list(dict.fromkeys(services)),
+                password_hash=_hash(password),
+                totp_secret=totp.new_secret(),
+                created=datetime.now(UTC).isoformat(timespec="seconds"),
+            )
+            users[username] = user
+        return user
+
+    def update(self, username: str, **changes) -> User:
+        """Change some fields of an account (roles are checked)."""
+        if "roles" in changes:
+            _check_roles(changes["roles"])
+        with self._editing() as users:
+            user = users.get(username.strip().lower())
+            if user is None:
+                raise UserError(f"no user called {username}")
+            for key, value in changes.items():
+                setattr(user, key, value)
+        return user
+
+    def set_password(self, username: str, password: str) -> User:
+        return self.update(username, password_hash=_hash(password), failures=0, locked_until="")
+
+    def reset_totp(self, username: str) -> User:
+        return self.update(username, totp_secret=totp.new_secret(), last_totp_step=0)
+
+    # -- signing in -------------------------------------------------------------------------
+
+    def check_password(self, username: str, password: str, now: datetime) -> User | None:
+        """The account if the password is right and the account may sign in; counts failures."""
+        user = self.get(username)
+        ok = passwords.verify_password(user.password_hash if user else None, password)
+        if user is None:
+            return None
+        if user.disabled or user.locked(now):
+            return None
+        if not ok:
+            self.failed(user.username, now)
+            return None
+        return user
+
+    def check_code(self, username: str, code: str, now: datetime) -> User | None:
+        """The account if the one-time code is right (and not used before); counts failures."""
+        user = self.get(username)
+        if user is None or user.disabled or user.locked(now):
+            return None
+        with self._editing() as users:
+            user = users[user.username]
+            step = totp.matching_step(user.totp_secret, code, user.last_totp_step, now.timestamp())
+            if step is None:
+                _count_failure(user, now)
+                return None
+            user.last_totp_step = step
+            user.failures, user.locked_until = 0, ""
+        return user
+
+    def failed(self, username: str, now: datetime) -> None:
+        with self._editing() as users:
+            user = users.get(username)
+            if user is not None:
+                _count_failure(user, now)
+
+
+def _count_failure(user: User, now: datetime) -> None:
+    user.failures += 1
+    if user.failures >= MAX_FAILURES:
+        user.locked_until = (now + timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds")
+        user.failures = 0
+
+
+def _check_roles(roles) -> None:
+    unknown = [role for role in roles if role not in ROLES]
+    if unknown:
+        raise UserError(f"unknown role(s) {', '.join(unknown)}; roles are {', '.join(ROLES)}")
+
+
+def _hash(password: str) -> str:
+    try:
+        return passwords.hash_password(password)
+    except ValueError as error:
+        raise UserError(str(error)) from error

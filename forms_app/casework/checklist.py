@@ -1,0 +1,84 @@
+"""The aide-memoire for a case (seed 004 appendix 1): the steps each stage should show done."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .state import Case
+
+
+@dataclass(frozen=True)
+class Step:
+    text: str
+    done: bool
+
+
+def checklist(case: Case, *, sign_off_required: bool) -> list[Step]:
+    """The steps for the case's current stage (or its single step), ticked from its events."""
+    stage = case.current
+    types = {event["type"] for event in case.events}
+    letters = {event["value"] for event in case.events if event["type"] == "letter_sent"}
+    steps = [
+        Step("Kind, service and themes checked", bool(case.themes) and bool(case.service)),
+        Step(
+            "Owner assigned, who is not the person the feedback is about",
+            bool(case.owner),
+        ),
+    ]
+    if case.kind in ("complaint", "concern", "enquiry"):
+        steps.append(
+            Step(
+                "Acknowledged within the time limit",
+                stage is not None and stage.acknowledged is not None,
+            )
+        )
+    if case.kind == "complaint":
+        steps += [
+            Step(
+                "Acknowledgement letter names the investigating officer",
+                bool(letters & {"acknowledgement", "stage2_acknowledgement"}),
+            ),
+            Step(
+                "Contacted the person to understand what happened and the outcome they want",
+                "contact_logged" in types,
+            ),
+            Step(
+                "Safeguarding considered (flag set and lead alerted if needed)",
+                "safeguarding" in case.flags or "note" in types or "contact_logged" in types,
+            ),
+            Step(
+                "Outcome recorded with the underlying cause and the remedy",
+                stage is not None and bool(stage.outcome and stage.cause and stage.remedy),
+            ),
+        ]
+        if stage is not None and stage.extensions:
+            steps.append(
+                Step(
+                    "Person told of the delay, with the reason and the new date",
+                    "holding" in letters,
+                )
+            )
+        if sign_off_required:
+            steps.append(
+                Step(
+                    "Response signed off by the responsible person",
+                    stage is not None and bool(stage.signed_off_by),
+                )
+            )
+        steps += [
+            Step(
+                "Response sent, with the right to escalate and the ombudsman's details",
+                "stage_response" in letters,
+            ),
+            Step(
+                "Learning actions considered, with an owner and a target date", bool(case.actions)
+            ),
+        ]
+    elif case.kind == "compliment":
+        steps.append(Step("Thanked the person and passed it on", "compliment_thanks" in letters))
+    elif case.kind == "enquiry":
+        steps.append(
+            Step("Replied to the person", "enquiry_reply" in letters or "responded" in types)
+        )
+    steps.append(Step("Closed", not case.is_open))
+    return steps

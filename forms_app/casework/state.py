@@ -1,0 +1,375 @@
+"""The state of one case, folded from its submission and its events in order.
+
+``Case.apply(event)`` takes one event row at a time, so an index can keep cases current by
+applying only the events appended since it last looked. Unknown event types are kept on the
+timeline and otherwise ignored: an older app can read a newer log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+FLAGS = (
+    "safeguarding",
+    "unacceptable_conduct",
+    "communication_needs",
+    "confidential",
+    "councillor_mp",
+)
+OUTCOMES = ("upheld", "partially_upheld", "not_upheld", "resolved", "withdrawn", "other")
+CHANNELS = ("phone", "letter", "email", "in_person")
+
+
+def event_date(event: dict) -> date:
+    """The day an event happened: its ``value`` when that is a date the staff member gave
+    (for example a letter received yesterday), otherwise the day it was recorded."""
+    value = event.get("value") or ""
+    if len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    return parse_at(event["at"]).date()
+
+
+def parse_at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+@dataclass(slots=True)
+class StageState:
+    """Where one stage of a complaint (or the single step of other feedback) stands."""
+
+    code: str
+    started: date
+    acknowledged: date | None = None
+    responded: date | None = None
+    extended_to: date | None = None
+    extended_on: date | None = None
+    extensions: int = 0
+    outcome: str = ""
+    findings: str = ""
+    cause: str = ""
+    remedy: str = ""
+    signed_off_by: str = ""
+    signed_off_on: date | None = None
+    owner: str = ""
+    # (paused on, resumed on or None while still paused)
+    pauses: list[tuple[date, date | None]] = field(default_factory=list)
+
+    @property
+    def paused(self) -> bool:
+        return bool(self.pauses) and self.pauses[-1][1] is None
+
+
+@dataclass(slots=True)
+class LearningAction:
+    """A learning action (seed 002 §19): what, who owns it, by when, progress and evidence."""
+
+    ident: str
+    description: str
+    added: date
+    owner: str = ""
+    target: date | None = None
+    updates: list[str] = field(default_factory=list)
+    completed: date | None = None
+    evidence: str = ""
+
+    @property
+    def status(self) -> str:
+        if self.completed:
+            return "completed"
+        return "in_progress" if self.updates else "open"
+
+
+@dataclass(slots=True)
+class Case:
+    """One case: the submission's fixed facts and what its events have made of it."""
+
+    ref: str
+    received: datetime
+    kind: str
+    original_kind: str
+    service: str
+    language: str
+    channel: str
+    procedure: str
+    variant: str
+    anonymous: bool
+    status: str = "open"  # open, closed, withdrawn
+    owner: str = ""
+    stage: str = ""  # current stage code of a complaint ("" for other kinds)
+    stages: dict[str, StageState] = field(default_factory=dict)
+    step: StageState | None = None  # the single step of a non-complaint
+    themes: list[str] = field(default_factory=list)
+    flags: dict[str, str] = field(default_factory=dict)  # flag -> detail
+    review_on: date | None = None
+    review_note: str = ""
+    ombudsman_referred: date | None = None
+    ombudsman_outcome: str = ""
+    closed_on: date | None = None
+    reopened: int = 0
+    publication_summary: str = ""
+    letters: int = 0
+    contacts: int = 0
+    actions: dict[str, LearningAction] = field(default_factory=dict)
+    events: list[dict] = field(default_factory=list)
+    version: int = 0  # bumped by every event: cached deadlines key on it
+    first_stage: str = ""  # the procedure's first stage, where a complaint starts
+
+    @classmethod
+    def from_submission(cls, row: dict, first_stage: str = "") -> Case:
+        """A new case from its submission row; a complaint starts ``first_stage`` on receipt."""
+        received = parse_at(row["received"])
+        case = cls(
+            ref=row["ref"],
+            received=received,
+            kind=row["kind"],
+            original_kind=row["kind"],
+            service=row.get("service") or "",
+            language=row.get("language") or "en",
+            channel=row.get("channel") or "online",
+            procedure=row.get("procedure") or "",
+            variant=row.get("variant") or "standard",
+            anonymous=row.get("anonymous") == "true",
+            first_stage=first_stage,
+        )
+        case.step = StageState("", received.date())
+        if case.kind == "complaint" and first_stage:
+            case.stages[first_stage] = StageState(first_stage, received.date())
+            case.stage = first_stage
+        return case
+
+    # -- reading ----------------------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    @property
+    def current(self) -> StageState | None:
+        """The stage (or single step) whose clock is running now."""
+        if self.kind == "complaint":
+            return self.stages.get(self.stage)
+        return self.step
+
+    @property
+    def in_inbox(self) -> bool:
+        """New and not yet triaged: open, with nobody owning it."""
+        return self.is_open and not self.owner
+
+    @property
+    def unsigned(self) -> list[str]:
+        """Stages with an outcome but no sign-off yet."""
+        return [s.code for s in self.stages.values() if s.outcome and not s.signed_off_by]
+
+    # -- folding ----------------------------------------------------------------------------
+
+    def apply(self, event: dict) -> None:
+        """Fold one event into the state."""
+        self.events.append(event)
+        self.version += 1
+        handler = getattr(self, "_on_" + event["type"], None)
+        if handler is not None:
+            handler(event)
+
+    def _stage_for(self, event: dict) -> StageState | None:
+        if self.kind != "complaint":
+            return self.step
+        code = event.get("stage") or self.stage or self.first_stage
+        if code and code not in self.stages and code != "ombudsman":
+            # A stage mentioned before it was entered (older data): it started on receipt.
+            self.stages[code] = StageState(code, self.received.date())
+            if not self.stage:
+                self.stage = code
+        return self.stages.get(code)
+
+    def _on_acknowledged(self, event):
+        stage = self._stage_for(event)
+        if stage is not None and stage.acknowledged is None:
+            stage.acknowledged = event_date(event)
+
+    def _on_assigned(self, event):
+        self.owner = event["value"]
+        stage = self._stage_for(event)
+        if stage is not None:
+            stage.owner = event["value"]
+
+    def _on_kind_changed(self, event):
+        old = self.kind
+        self.kind = event["kind"] or self.kind
+        if old != "complaint" and self.kind == "complaint" and not self.stages and self.first_stage:
+            # An enquiry that becomes a complaint: the first stage's clock starts that day.
+            self.stages[self.first_stage] = StageState(
+                self.first_stage, event_date(event), owner=self.owner
+            )
+            self.stage = self.first_stage
+        elif old == "complaint" and self.kind != "complaint":
+            # A complaint resolved on the spot as a concern: the concern's clock runs from receipt.
+            self.stages.clear()
+            self.stage = ""
+
+    def _on_service_changed(self, event):
+        self.service = event["value"]
+
+    def _on_stage_entered(self, event):
+        code = event["stage"]
+        if code == "ombudsman":
+            self._on_ombudsman_referred(event)
+            return
+        # Entering a complaint stage makes the case a complaint, and open again.
+        if self.kind != "complaint":
+            self.kind = "complaint"
+        started = event_date(event)
+        previous = self.stages.get(code)
+        if previous is None or previous.started != started:
+            self.stages[code] = StageState(code, started, owner=self.owner)
+        self.stage = code
+        self.status = "open"
+        self.closed_on = None
+
+    def _on_extension_agreed(self, event):
+        stage = self._stage_for(event)
+        if stage is not None:
+            stage.extended_to = date.fromisoformat(event["value"])
+            stage.extended_on = parse_at(event["at"]).date()
+            stage.extensions += 1
+
+    def _on_paused(self, event):
+        stage = self._stage_for(event)
+        if stage is not None and not stage.paused:
+            stage.pauses.append((event_date(event), None))
+
+    def _on_resumed(self, event):
+        stage = self._stage_for(event)
+        if stage is not None and stage.paused:
+            stage.pauses[-1] = (stage.pauses[-1][0], event_date(event))
+
+    def _on_responded(self, event):
+        stage = self._stage_for(event)
+        if stage is not None and stage.responded is None:
+            stage.responded = event_date(event)
+
+    def _on_outcome_recorded(self, event):
+        stage = self._stage_for(event)
+        if stage is not None:
+            stage.outcome = event["outcome"]
+            stage.findings = event.get("note") or ""
+            # A new outcome needs a new sign-off.
+            stage.signed_off_by, stage.signed_off_on = "", None
+
+    def _on_cause_recorded(self, event):
+        stage = self._stage_for(event)
+        if stage is not None:
+            stage.cause = event.get("note") or ""
+
+    def _on_remedy_recorded(self, event):
+        stage = self._stage_for(event)
+        if stage is not None:
+            stage.remedy = event.get("note") or ""
+
+    def _on_signed_off(self, event):
+        stage = self._stage_for(event)
+        if stage is not None:
+            stage.signed_off_by = event["actor"]
+            stage.signed_off_on = parse_at(event["at"]).date()
+
+    def _on_theme_added(self, event):
+        if event["value"] not in self.themes:
+            self.themes.append(event["value"])
+
+    def _on_theme_removed(self, event):
+        if event["value"] in self.themes:
+            self.themes.remove(event["value"])
+
+    def _on_flag_set(self, event):
+        self.flags[event["value"]] = event.get("note") or ""
+
+    def _on_flag_cleared(self, event):
+        self.flags.pop(event["value"], None)
+        if event["value"] == "unacceptable_conduct":
+            self.review_on, self.review_note = None, ""
+
+    def _on_review_set(self, event):
+        self.review_on = date.fromisoformat(event["value"])
+        self.review_note = event.get("note") or ""
+
+    def _on_contact_logged(self, event):
+        self.contacts += 1
+
+    def _on_letter_sent(self, event):
+        self.letters += 1
+
+    def _on_ombudsman_referred(self, event):
+        self.ombudsman_referred = event_date(event)
+        self.status = "open"
+        self.closed_on = None
+
+    def _on_ombudsman_outcome(self, event):
+        self.ombudsman_outcome = event["outcome"]
+
+    def _on_publication_approved(self, event):
+        self.publication_summary = event.get("note") or ""
+
+    def _on_closed(self, event):
+        self.status = "closed"
+        self.closed_on = parse_at(event["at"]).date()
+
+    def _on_withdrawn(self, event):
+        self.status = "withdrawn"
+        self.closed_on = parse_at(event["at"]).date()
+
+    def _on_reopened(self, event):
+        self.status = "open"
+        self.closed_on = None
+        self.reopened += 1
+        # A reopened case starts its current stage's clock again from the day it reopened.
+        stage = self.current
+        if stage is not None:
+            restarted = StageState(stage.code, event_date(event), owner=stage.owner)
+            restarted.acknowledged = restarted.started
+            if self.kind == "complaint":
+                self.stages[stage.code] = restarted
+            else:
+                self.step = restarted
+
+    def _on_action_added(self, event):
+        ident = event["value"]
+        if ident.startswith("A-"):
+            description = event.get("note") or ident
+        else:  # older rows: the value was the action itself
+            description = ident + (f" ({event['note']})" if event.get("note") else "")
+        self.actions[ident] = LearningAction(ident, description, parse_at(event["at"]).date())
+
+    def _action(self, event) -> LearningAction | None:
+        return self.actions.get(event["value"])
+
+    def _on_action_owner_set(self, event):
+        action = self._action(event)
+        if action is not None:
+            action.owner = event.get("note") or ""
+
+    def _on_action_target_set(self, event):
+        action = self._action(event)
+        if action is not None:
+            action.target = date.fromisoformat(event["note"])
+
+    def _on_action_updated(self, event):
+        action = self._action(event)
+        if action is not None:
+            action.updates.append(event.get("note") or "")
+
+    def _on_action_completed(self, event):
+        action = self._action(event)
+        if action is not None:
+            action.completed = parse_at(event["at"]).date()
+            action.evidence = event.get("note") or ""
+
+
+def fold(submission: dict, events, first_stage: str = "") -> Case:
+    """A case's state from its submission row and its event rows (in the order written)."""
+    case = Case.from_submission(submission, first_stage)
+    for event in events:
+        case.apply(event)
+    return case

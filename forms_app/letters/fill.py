@@ -1,0 +1,157 @@
+"""Filling a letter template: the case, the person and the procedure as Jinja values, in the
+person's language. Templates run in Jinja's sandbox (the organisation edits them). Nothing is
+escaped here: the whole Markdown is escaped when it becomes HTML (``document.body_html``),
+which also covers what staff type when they edit a letter before producing it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from babel.dates import format_date
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from ..casework.deadlines import Due
+from ..casework.state import Case
+from ..procedure import Procedure, Target
+from ..settings import Settings
+
+WELSH_STAGE_NAMES = {
+    "Stage 1": "Cam 1",
+    "Stage 2": "Cam 2",
+    "Appeal": "Apêl",
+    "Local resolution": "Datrys yn lleol",
+    "Stage 1: local resolution": "Cam 1: datrys yn lleol",
+    "Stage 2: formal investigation": "Cam 2: ymchwiliad ffurfiol",
+    "Investigation and response": "Ymchwiliad ac ymateb",
+    "Stage 1: frontline response": "Cam 1: ymateb rheng flaen",
+    "Stage 2: investigation": "Cam 2: ymchwiliad",
+}
+WELSH_BODIES = {
+    "Public Services Ombudsman for Wales": "Ombwdsmon Gwasanaethau Cyhoeddus Cymru",
+    "Charity Commission for England and Wales": "Comisiwn Elusennau Cymru a Lloegr",
+}
+
+
+def environment() -> SandboxedEnvironment:
+    return SandboxedEnvironment(
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def long_date(value: date | None, language: str) -> str:
+    if value is None:
+        return ""
+    return format_date(value, "d MMMM yyyy", locale="cy" if language == "cy" else "en_GB")
+
+
+def target_words(target: Target | None, language: str) -> str:
+    """'3 working days' / '3 diwrnod gwaith'; '' when there is no time set."""
+    if target is None:
+        return ""
+    if language == "cy":
+        return (
+            f"{target.days} diwrnod gwaith"
+            if target.unit == "working"
+            else f"{target.days} diwrnod"
+        )
+    plural = "" if target.days == 1 else "s"
+    return (
+        f"{target.days} working day{plural}"
+        if target.unit == "working"
+        else f"{target.days} day{plural}"
+    )
+
+
+def stage_name(name: str, language: str) -> str:
+    return WELSH_STAGE_NAMES.get(name, name) if language == "cy" else name
+
+
+def context(
+    *,
+    case: Case,
+    personal: dict | None,
+    submission: dict,
+    settings: Settings,
+    procedure: Procedure,
+    due: Due | None,
+    officer: str,
+    signatory: str,
+    language: str,
+    today: date,
+) -> dict:
+    """Every value a letter template can use (documented in letters/README.md)."""
+    personal = personal or {}
+    codes = [s.code for s in procedure.stages]
+    current = procedure.stage(case.stage) if case.stage in codes else None
+    later = codes[codes.index(case.stage) + 1 :] if case.stage in codes else []
+    following = procedure.stage(later[0]) if later else None
+    stage_state = case.current
+    service = settings.service(case.service)
+    escalation = {"note": "", **procedure.escalation}
+    if language == "cy":
+        escalation["name"] = WELSH_BODIES.get(escalation["name"], escalation["name"])
+    address = [line for line in (personal.get("address") or "").splitlines() if line.strip()]
+    if personal.get("postcode"):
+        address.append(personal["postcode"])
+    return {
+        "language": language,
+        "today": long_date(today, language),
+        "org": {
+            "name": settings.organisation["name"],
+            "phone": settings.contact.get("phone", ""),
+            "email": settings.contact.get("email", ""),
+            "address": settings.contact.get("address", ""),
+            "website": settings.organisation.get("website") or settings.site_url,
+        },
+        "advocacy": settings.advocacy,
+        "person": {
+            "name": personal.get("name") or "",
+            "address": address,
+            "subject_name": personal.get("subject_name") or "",
+        },
+        "case": {
+            "ref": case.ref,
+            "kind": case.kind,
+            "received": long_date(case.received.date(), language),
+            "service": service.name if service else "",
+            "thank_who": submission.get("thank_who") or "",
+            "stage": stage_name(current.name, language) if current else "",
+            "stage_code": case.stage,
+            "outcome": stage_state.outcome if stage_state else "",
+            "findings": stage_state.findings if stage_state else "",
+            "cause": stage_state.cause if stage_state else "",
+            "remedy": stage_state.remedy if stage_state else "",
+            "acknowledge_by": long_date(due.acknowledge, language) if due else "",
+            "respond_by": long_date(due.respond, language) if due else "",
+            "extended": bool(stage_state and stage_state.extended_to),
+            "extension_reason": _last_note(case, "extension_agreed"),
+        },
+        "officer": officer,
+        "signatory": signatory,
+        "stage_respond_time": target_words(current.respond if current else None, language),
+        "next_stage": {
+            "name": stage_name(following.name, language) if following else "",
+            "acknowledge": target_words(following.acknowledge if following else None, language),
+            "respond": target_words(following.respond if following else None, language),
+        }
+        if following
+        else None,
+        "escalation": escalation,
+        "procedure": {"name": procedure.name, "code": procedure.code},
+    }
+
+
+def _last_note(case: Case, type_: str) -> str:
+    for event in reversed(case.events):
+        if event["type"] == type_:
+            return event.get("note") or ""
+    return ""
+
+
+def fill(source: str, values: dict) -> str:
+    """The template's Markdown with the values in (sandboxed; a missing value is an error)."""
+    return environment().from_string(source).render(**values)

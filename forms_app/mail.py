@@ -1,0 +1,69 @@
+"""Email through SMTP, when the settings file has an ``email:`` section; otherwise nothing is
+sent and callers carry on (a safeguarding alert is also always on the lead's dashboard).
+
+Settings keys (all under ``email:``):
+
+- ``host`` (required to send), ``port`` (default 587, or 465 with ``tls: ssl``)
+- ``tls``: ``starttls`` (default), ``ssl``, or ``none`` (loopback relays and tests only)
+- ``username`` and ``password_env`` (the name of an environment variable holding the password;
+  the password itself never goes in the settings file)
+- ``from``: the sender address (default: the organisation's contact email)
+- ``safeguarding_to``: a list of addresses alerted when a case is flagged for safeguarding,
+  besides the safeguarding leads' own account emails
+- ``timeout``: seconds (default 10)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+log = logging.getLogger(__name__)
+
+
+def email_settings(raw_settings: dict) -> dict | None:
+    """The ``email:`` section if it configures a host, else None."""
+    section = raw_settings.get("email") or None
+    if not isinstance(section, dict) or not section.get("host"):
+        return None
+    return section
+
+
+def send(config: dict | None, to: list[str], subject: str, body: str, *, sender: str = "") -> bool:
+    """Send a plain-text email; True if the server accepted it. Never raises: a mail outage
+    must not lose the change that caused the email (it is logged instead)."""
+    recipients = [address for address in dict.fromkeys(to) if address]
+    if config is None or not recipients:
+        return False
+    message = EmailMessage()
+    message["From"] = config.get("from") or sender
+    message["To"] = ", ".join(recipients)
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid()
+    message.set_content(body)
+    tls = config.get("tls", "starttls")
+    port = int(config.get("port") or (465 if tls == "ssl" else 587))
+    timeout = float(config.get("timeout") or 10)
+    try:
+        if tls == "ssl":
+            client = smtplib.SMTP_SSL(
+                config["host"], port, timeout=timeout, context=ssl.create_default_context()
+            )
+        else:
+            client = smtplib.SMTP(config["host"], port, timeout=timeout)
+        with client:
+            if tls == "starttls":
+                client.starttls(context=ssl.create_default_context())
+            username = config.get("username")
+            if username:
+                client.login(username, os.environ.get(config.get("password_env") or "", ""))
+            client.send_message(message)
+        return True
+    except (OSError, smtplib.SMTPException) as error:
+        log.error("mail: could not send %r to %d recipients: %s", subject, len(recipients), error)
+        return False

@@ -1,0 +1,14 @@
+"""Staff pages at ``/staff/``: sign-in with a second factor, the inbox, the case list, case pages
+with every action, letters, learning actions and the manager's weekly view."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+blueprint = Blueprint("staff", __name__, url_prefix="/staff")
+staff_pages = blueprint
+
+# The modules register their routes on the blueprint.
+from . import auth, case_actions, case_page, letter_pages, log_feedback, pages  # noqa: E402,F401
+
+__all__ = ["staff_pages"]

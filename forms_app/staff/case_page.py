@@ -1,0 +1,145 @@
+"""The case page: what was received, who it is from, where it stands, its due dates, the
+aide-memoire, the actions staff can take and the whole timeline. Every view is audited."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from ..casework.checklist import checklist
+from ..casework.state import Case, parse_at
+from ..parts import parts
+from . import blueprint, labels
+from .case_actions import ACTIONS
+from .context import audit_log, index, render, today, user, users, visible_case
+
+LONDON = ZoneInfo("Europe/London")
+PERSONAL_FIELDS = (
+    "name",
+    "email",
+    "phone",
+    "address",
+    "postcode",
+    "preferred_contact",
+    "subject_name",
+    "communication_needs",
+    "communication_detail",
+)
+
+
+def sign_off_required(case: Case) -> bool:
+    """Whether this case's responses need a sign-off (settings ``staff: sign_off_stages``; by
+    default every complaint stage, seed 002 §3 and the England regulations)."""
+    if case.kind != "complaint":
+        return False
+    staff = parts().settings.raw.get("staff") or {}
+    stages = staff.get("sign_off_stages") if isinstance(staff, dict) else None
+    return stages is None or case.stage in stages
+
+
+def describe(event: dict, case: Case, names: dict) -> str:
+    """One line saying what an event did, in words."""
+    settings = parts().settings
+    procedure = index().procedure_for(case.procedure)
+    stage_names = {s.code: s.name for s in procedure.stages}
+    stage_names["ombudsman"] = procedure.escalation["name"]
+    type_ = event["type"]
+    value = event.get("value") or ""
+    bits = []
+    if event.get("stage"):
+        bits.append(stage_names.get(event["stage"], event["stage"]))
+    if type_ == "assigned":
+        bits.append(f"to {names.get(value, value)}")
+    elif type_ == "kind_changed":
+        bits.append(f"now {labels.KINDS.get(event['kind'], event['kind']).lower()}")
+    elif type_ == "service_changed":
+        service = settings.service(value)
+        bits.append(service.name if service else value)
+    elif type_ in ("theme_added", "theme_removed"):
+        bits.append(next((t.name for t in settings.themes if t.code == value), value))
+    elif type_ in ("flag_set", "flag_cleared"):
+        bits.append(labels.FLAGS.get(value, value))
+    elif type_ == "contact_logged":
+        bits.append(labels.CHANNELS.get(value, value))
+    elif type_ in ("outcome_recorded", "ombudsman_outcome"):
+        bits.append(labels.OUTCOMES.get(event["outcome"], event["outcome"]))
+    elif type_ == "letter_sent":
+        bits.append(value.replace("_", " "))
+    elif type_ == "extension_agreed":
+        bits.append(f"new date {value}")
+    elif type_ == "review_set":
+        bits.append(f"review by {value}")
+    elif value and type_ not in (
+        "action_added",
+        "action_owner_set",
+        "action_target_set",
+        "action_updated",
+        "action_completed",
+    ):
+        bits.append(value)
+    return ", ".join(bits)
+
+
+@blueprint.route("/cases/<ref>")
+def case(ref):
+    case = visible_case(ref)
+    submission = parts().store.find(case.ref) or {}
+    personal = index().personal(case.ref) or {}
+    audit_log(
+        "case.view",
+        ref=case.ref,
+        fields=["submission"] + [f for f in PERSONAL_FIELDS if personal.get(f)],
+    )
+    names = {u.username: u.name for u in users().all()}
+    procedure = index().procedure_for(case.procedure)
+    due, next_what, next_due, status = index().deadline(case, today())
+    timeline = []
+    for event in reversed(case.events):
+        at = parse_at(event["at"]).astimezone(LONDON)
+        timeline.append(
+            {
+                "when": at.strftime("%-d %b %Y %H:%M"),
+                "iso": event["at"],
+                "what": labels.EVENTS.get(event["type"], event["type"]),
+                "detail": describe(event, case, names),
+                "note": event.get("note") or "",
+                "who": names.get(event["actor"], event["actor"]),
+                "letter": event["event_id"] if event["type"] == "letter_sent" else "",
+            }
+        )
+    me = user()
+    available = [a for a in ACTIONS.values() if a.allowed(me, case)]
+    needs = [
+        labels.NEEDS.get(n, n) for n in (personal.get("communication_needs") or "").split(";") if n
+    ]
+    return render(
+        "staff/case.html",
+        title=f"{labels.KINDS.get(case.kind, case.kind)} {case.ref}",
+        case=case,
+        submission=submission,
+        personal=personal,
+        needs=needs,
+        procedure=procedure,
+        stage_name=procedure.stage(case.stage).name if case.stage else "",
+        due=due,
+        next_what=next_what,
+        next_due=next_due,
+        status=status,
+        timeline=timeline,
+        actions=available,
+        steps=checklist(case, sign_off_required=sign_off_required(case)),
+        names=names,
+        kinds=labels.KINDS,
+        status_labels=labels.STATUS,
+        case_status=labels.CASE_STATUS,
+        outcome_labels=labels.OUTCOMES,
+        flag_labels=labels.FLAGS,
+        channels=labels.CHANNELS,
+        languages=labels.LANGUAGES,
+        action_status=labels.ACTION_STATUS,
+        services={s.code: s.name for s in parts().settings.services},
+        theme_names=[
+            next((t.name for t in parts().settings.themes if t.code == code), code)
+            for code in case.themes
+        ],
+        today=today(),
+    )

@@ -1,0 +1,88 @@
+"""Words staff read for the codes stored in the data (the staff pages are in English)."""
+
+from __future__ import annotations
+
+KINDS = {
+    "complaint": "Complaint",
+    "concern": "Concern",
+    "comment": "Comment",
+    "compliment": "Compliment",
+    "enquiry": "Enquiry (PALS)",
+}
+STATUS = {
+    "on_time": ("On time", "govuk-tag--green"),
+    "due_soon": ("Due within 2 working days", "govuk-tag--yellow"),
+    "overdue": ("Overdue", "govuk-tag--red"),
+    "paused": ("Paused", "govuk-tag--grey"),
+    "": ("No date due", "govuk-tag--grey"),
+}
+CASE_STATUS = {"open": "Open", "closed": "Closed", "withdrawn": "Withdrawn"}
+OUTCOMES = {
+    "upheld": "Upheld",
+    "partially_upheld": "Partially upheld",
+    "not_upheld": "Not upheld",
+    "resolved": "Resolved without a finding",
+    "withdrawn": "Withdrawn",
+    "other": "Other",
+}
+FLAGS = {
+    "safeguarding": "Safeguarding",
+    "unacceptable_conduct": "Unacceptable conduct",
+    "communication_needs": "Communication needs",
+    "confidential": "Confidential",
+    "councillor_mp": "Councillor or MP involved",
+}
+CHANNELS = {
+    "online": "Online form",
+    "phone": "Phone",
+    "letter": "Letter",
+    "email": "Email",
+    "in_person": "In person",
+    "import": "Imported",
+}
+NEEDS = {
+    "large_print": "Large print",
+    "easy_read": "Easy read",
+    "bsl": "British Sign Language",
+    "braille": "Braille",
+    "audio": "Audio",
+    "interpreter": "Interpreter",
+    "hearing_loop": "Hearing loop",
+    "other": "Other",
+}
+LANGUAGES = {"en": "English", "cy": "Welsh (Cymraeg)"}
+ACTION_STATUS = {"open": "Not started", "in_progress": "In progress", "completed": "Completed"}
+EVENTS = {
+    "acknowledged": "Acknowledged",
+    "assigned": "Owner assigned",
+    "kind_changed": "Kind changed",
+    "service_changed": "Service changed",
+    "stage_entered": "Stage started",
+    "extension_agreed": "Extension agreed",
+    "paused": "Clock paused",
+    "resumed": "Clock restarted",
+    "letter_sent": "Letter produced",
+    "responded": "Response sent",
+    "outcome_recorded": "Outcome recorded",
+    "cause_recorded": "Underlying cause recorded",
+    "remedy_recorded": "Remedy recorded",
+    "signed_off": "Response signed off",
+    "theme_added": "Theme added",
+    "theme_removed": "Theme removed",
+    "flag_set": "Flag set",
+    "flag_cleared": "Flag cleared",
+    "review_set": "Review date set",
+    "contact_logged": "Contact logged",
+    "action_added": "Learning action added",
+    "action_owner_set": "Learning action owner",
+    "action_target_set": "Learning action target date",
+    "action_updated": "Learning action progress",
+    "action_completed": "Learning action completed",
+    "note": "Note",
+    "ombudsman_referred": "Referred to the ombudsman",
+    "ombudsman_outcome": "Ombudsman's outcome",
+    "publication_approved": "Approved for publication",
+    "closed": "Closed",
+    "reopened": "Reopened",
+    "withdrawn": "Withdrawn",
+}

@@ -1,0 +1,34 @@
+"""Alerts to staff: the safeguarding lead hears at once when a case is flagged (seed 000 §1.16,
+seed 003 §9). The email says only that there is a case and where: no personal details travel
+by email. The flag is also always on the lead's home page, email or not."""
+
+from __future__ import annotations
+
+from .. import mail
+from ..casework.state import Case
+from ..parts import parts
+from .context import users
+
+
+def safeguarding_alert(case: Case, flagged_by: str) -> bool:
+    """Email the safeguarding leads (and ``email.safeguarding_to``); True if sent."""
+    settings = parts().settings
+    config = mail.email_settings(settings.raw)
+    if config is None:
+        return False
+    to = [u.email for u in users().with_role("safeguarding_lead") if u.email]
+    extra = config.get("safeguarding_to") or []
+    to += [extra] if isinstance(extra, str) else list(extra)
+    link = f"{settings.form_url}/staff/cases/{case.ref}"
+    body = (
+        f"Case {case.ref} has been flagged for safeguarding by {flagged_by}.\n\n"
+        f"Open the case to see the concern and decide what to do: {link}\n\n"
+        "This email holds no personal details on purpose. Sign in to read them.\n"
+    )
+    return mail.send(
+        config,
+        to,
+        f"Safeguarding: case {case.ref} needs your attention",
+        body,
+        sender=settings.contact.get("email", ""),
+    )

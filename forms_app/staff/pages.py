@@ -1,0 +1,233 @@
+"""The staff pages that list things: home, inbox, case list, weekly view, learning actions,
+publication queue, accounts and the audit log."""
+
+from __future__ import annotations
+
+import json
+
+from flask import request, url_for
+
+from .. import audit
+from ..casework.actions import action_rows
+from ..casework.listing import Filters, case_rows, needs_attention
+from ..parts import parts
+from . import blueprint, labels
+from .access import can_publish, visible
+from .auth import need
+from .context import audit_log, confidential, index, render, today, user, users
+
+PAGE_SIZE = 50
+
+
+def _names() -> dict[str, str]:
+    return {u.username: u.name for u in users().all()}
+
+
+def _common():
+    p = parts()
+    return {
+        "names": _names(),
+        "kinds": labels.KINDS,
+        "status_labels": labels.STATUS,
+        "services": {s.code: s.name for s in p.settings.services},
+        "themes": {t.code: t.name for t in p.settings.themes},
+        "flag_labels": labels.FLAGS,
+        "stage_names": {s.code: s.name for s in p.procedure.stages},
+    }
+
+
+def _my_open_cases():
+    return visible(user(), index().open_cases(), confidential())
+
+
+@blueprint.route("/")
+def home():
+    me = user()
+    rows = []
+    safeguarding = []
+    if me.has("officer", "manager", "safeguarding_lead"):
+        cases = _my_open_cases()
+        rows = case_rows(index(), [c for c in cases if c.owner == me.username], today())
+        if me.has("safeguarding_lead", "manager"):
+            safeguarding = case_rows(
+                index(), [c for c in cases if "safeguarding" in c.flags], today(), Filters()
+            )
+    audit_log("home.view", detail=f"{len(rows)} own cases")
+    inbox_count = (
+        sum(1 for c in _my_open_cases() if c.in_inbox) if me.has("officer", "manager") else 0
+    )
+    return render(
+        "staff/home.html",
+        title="Home",
+        rows=rows,
+        safeguarding=safeguarding,
+        inbox_count=inbox_count,
+        **_common(),
+    )
+
+
+@blueprint.route("/inbox")
+@need("officer", "manager")
+def inbox():
+    cases = [c for c in _my_open_cases() if c.in_inbox]
+    rows = case_rows(index(), cases, today(), Filters(sort="received"))
+    audit_log("inbox.view", detail=f"{len(rows)} cases")
+    return render("staff/inbox.html", title="Inbox", rows=rows, **_common())
+
+
+@blueprint.route("/cases")
+@need("officer", "manager", "safeguarding_lead")
+def case_list():
+    filters = Filters.from_args(request.args)
+    me = user()
+    key = ("cases", me.username, tuple(me.roles), tuple(me.services), filters, today())
+    rows, owners = index().memo(key, lambda: _list(filters))
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(page, pages)
+    shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    audit_log(
+        "cases.view",
+        detail=f"filters service={filters.service} stage={filters.stage} status={filters.status}"
+        f" sort={filters.sort} page={page}",
+    )
+    query = {k: v for k, v in request.args.items() if k != "page" and v}
+
+    def page_url(number):
+        return url_for("staff.case_list", page=number, **query)
+
+    return render(
+        "staff/cases.html",
+        title="Open cases",
+        rows=shown,
+        total=len(rows),
+        filters=filters,
+        page=page,
+        pages=pages,
+        page_url=page_url,
+        owners=owners,
+        sort_url=lambda sort: url_for("staff.case_list", **{**query, "sort": sort}),
+        **_common(),
+    )
+
+
+def _list(filters: Filters):
+    rows = case_rows(index(), _my_open_cases(), today(), filters)
+    return rows, sorted({row.case.owner for row in rows if row.case.owner})
+
+
+@blueprint.route("/weekly")
+@need("manager")
+def weekly():
+    me = user()
+    key = ("weekly", me.username, tuple(me.roles), tuple(me.services), today())
+    rows, attention, unsigned, overdue_actions, reviews = index().memo(key, _weekly)
+    audit_log("weekly.view", detail=f"{len(attention)} need attention")
+    return render(
+        "staff/weekly.html",
+        title="Weekly view",
+        attention=attention,
+        unsigned=unsigned,
+        overdue_actions=overdue_actions,
+        reviews=reviews,
+        open_count=len(rows),
+        **_common(),
+    )
+
+
+def _weekly():
+    rows = case_rows(index(), _my_open_cases(), today())
+    cases = visible(user(), index().all_cases(), confidential())
+    return (
+        rows,
+        needs_attention(rows),
+        [r for r in rows if r.case.unsigned],
+        [r for r in action_rows(cases, today()) if r.overdue],
+        [c for c in cases if c.is_open and c.review_on and c.review_on <= today()],
+    )
+
+
+@blueprint.route("/actions")
+@need("officer", "manager")
+def actions():
+    show_all = request.args.get("show") == "all"
+    me = user()
+    key = ("actions", me.username, tuple(me.roles), tuple(me.services), show_all, today())
+    rows = index().memo(
+        key,
+        lambda: action_rows(
+            visible(me, index().all_cases(), confidential()), today(), include_completed=show_all
+        ),
+    )
+    audit_log("actions.view", detail=f"{len(rows)} actions")
+    return render(
+        "staff/actions.html",
+        title="Learning actions",
+        rows=rows,
+        show_all=show_all,
+        action_status=labels.ACTION_STATUS,
+        **_common(),
+    )
+
+
+@blueprint.route("/publication")
+@need("publisher", "manager")
+def publication():
+    cases = [c for c in index().all_cases() if can_publish(user(), c)]
+    cases.sort(key=lambda c: c.closed_on or c.received.date(), reverse=True)
+    audit_log("publication.view", detail=f"{len(cases)} cases")
+    return render(
+        "staff/publication.html",
+        title="Approve for publication",
+        cases=cases[:200],
+        outcome_labels=labels.OUTCOMES,
+        **_common(),
+    )
+
+
+@blueprint.route("/accounts")
+@need("admin")
+def accounts():
+    audit_log("accounts.view")
+    return render("staff/accounts.html", title="Accounts", accounts=users().all(), **_common())
+
+
+@blueprint.route("/audit")
+@need("admin")
+def audit_page():
+    report = audit.verify(parts().settings.data_dir)
+    entries = _last_entries(parts().settings.data_dir / audit.LOG_NAME, 100)
+    audit_log("audit.view")
+    return render("staff/audit.html", title="Audit log", report=report, entries=entries)
+
+
+@blueprint.errorhandler(403)
+def forbidden(_error):
+    return render("staff/forbidden.html", title="You cannot see this page"), 403
+
+
+def _last_entries(path, count: int) -> list[dict]:
+    """The last ``count`` audit entries, newest first (reads only the end of the file)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, 2)
+            size = handle.tell()
+            handle.seek(max(0, size - count * 600))
+            lines = handle.read().split(b"\n")
+    except FileNotFoundError:
+        return []
+    entries = []
+    for line in reversed(lines):
+        try:
+            entries.append(json.loads(line))
+        except ValueError:
+            continue
+        if len(entries) == count:
+            break
+    return entries
+
+
+@blueprint.errorhandler(404)
+def not_found(_error):
+    # The same page for a case that does not exist and one this user may not see.
+    return render("staff/not_found.html", title="Page not found"), 404
