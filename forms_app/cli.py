@@ -49,6 +49,7 @@ def validate_command():
 def demo_data_command(count: int, seed: int, if_empty: bool):
     """Fill the data directory with synthetic people and cases over the last three years."""
     from .demo import make_demo_data
+    from .demo_staff import DEMO_PASSWORD, make_demo_staff
 
     store = parts().store
     if if_empty and next(store.rows("submissions"), None) is not None:
@@ -56,6 +57,23 @@ def demo_data_command(count: int, seed: int, if_empty: bool):
         return
     made = make_demo_data(parts(), count=count, seed=seed)
     click.echo(f"made {made.submissions} submissions and {made.events} events in {made.data_dir}")
+    staff = make_demo_staff(parts().settings.data_dir, parts().service_codes)
+    if staff:
+        click.echo(f"demo staff accounts: {', '.join(staff)}; password: {DEMO_PASSWORD}")
+        click.echo("second-factor code: run  .venv/bin/feedback demo-code demo.officer")
+
+
+@main.command("demo-code")
+@click.argument("username", default="demo.officer")
+@with_appcontext
+def demo_code_command(username: str):
+    """Print the current second-factor code of a demo staff account (demo data only)."""
+    from .demo_staff import demo_code
+
+    try:
+        click.echo(demo_code(parts().settings.data_dir, username))
+    except PermissionError as error:
+        raise click.ClickException(str(error)) from error
 
 
 @main.command("build-assets", with_appcontext=False)
