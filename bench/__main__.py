@@ -28,7 +28,9 @@ GOALS = {
     "server_rss_mb_1m": ("report", None),
 }
 WHAT = {
-    "submit_throughput_ratio": "full submissions/s (gunicorn, 16 clients) over a bare append+fsync endpoint",
+    "submit_throughput_ratio": (
+        "full submissions/s (gunicorn, 16 clients) over a bare append+fsync endpoint"
+    ),
     "submit_p99_ratio": "p99 latency of a full submission over the bare endpoint's p99",
     "growth_1m_ratio": "one submission with 1,000,000 records stored, over none",
     "startup_1m_events_ratio": "start-up with 1,000,000 events, over reading the files with csv",
@@ -109,7 +111,9 @@ def write(results: dict) -> None:
     ]
     for key, (rule, goal) in GOALS.items():
         value = results.get(key)
-        goal_text = "report" if rule == "report" else f"{rule.replace('>=', '≥').replace('<=', '≤')} {goal}"
+        goal_text = (
+            "report" if rule == "report" else f"{rule.replace('>=', '≥').replace('<=', '≤')} {goal}"
+        )
         shown = "—" if value is None else value
         lines.append(f"| `{key}` | {WHAT[key]} | {goal_text} | {shown} | {verdict(key, value)} |")
     if results.get("notes"):

@@ -23,8 +23,10 @@ def make_data_dir(data_dir: Path, submissions: int, events: int) -> None:
     contract = Contract()
     data_dir.mkdir(parents=True, exist_ok=True)
     contract.write_descriptor(data_dir)
-    tables = {name: Table(data_dir / f"{name}.csv", contract.columns(name)) for name in
-              contract.resource_names}
+    tables = {
+        name: Table(data_dir / f"{name}.csv", contract.columns(name))
+        for name in contract.resource_names
+    }
     base = datetime(2020, 1, 1, tzinfo=UTC)
     blank_sub = {name: "" for name in contract.columns("submissions") if name != "crc"}
     blank_per = {name: "" for name in contract.columns("personal") if name != "crc"}
@@ -36,22 +38,47 @@ def make_data_dir(data_dir: Path, submissions: int, events: int) -> None:
         for i in range(start, min(start + chunk, submissions)):
             ref = f"B{i:07d}"
             refs.append(ref)
-            subs.append({**blank_sub, "ref": ref, "idempotency_key": f"bench-key-{i:012d}",
-                         "received": (base + timedelta(minutes=i)).isoformat(),
-                         "kind": "complaint", "variant": "standard", "language": "en",
-                         "channel": "online", "procedure": "charity-help-and-care",
-                         "service": "home-care", "details": "The carer was late again.",
-                         "anonymous": "false"})
-            people.append({**blank_per, "ref": ref, "name": "Bench Person",
-                           "phone": "07700 900123", "preferred_contact": "phone"})
+            subs.append(
+                {
+                    **blank_sub,
+                    "ref": ref,
+                    "idempotency_key": f"bench-key-{i:012d}",
+                    "received": (base + timedelta(minutes=i)).isoformat(),
+                    "kind": "complaint",
+                    "variant": "standard",
+                    "language": "en",
+                    "channel": "online",
+                    "procedure": "charity-help-and-care",
+                    "service": "home-care",
+                    "details": "The carer was late again.",
+                    "anonymous": "false",
+                }
+            )
+            people.append(
+                {
+                    **blank_per,
+                    "ref": ref,
+                    "name": "Bench Person",
+                    "phone": "07700 900123",
+                    "preferred_contact": "phone",
+                }
+            )
         tables["personal"].append(people)
         tables["submissions"].append(subs)
     for start in range(0, events, chunk):
         rows = []
         for i in range(start, min(start + chunk, events)):
-            rows.append({**blank_evt, "event_id": f"bench{i:010d}", "ref": refs[i % len(refs)],
-                         "at": (base + timedelta(minutes=i, seconds=30)).isoformat(),
-                         "actor": "officer.a", "type": "note", "note": "Called back."})
+            rows.append(
+                {
+                    **blank_evt,
+                    "event_id": f"bench{i:010d}",
+                    "ref": refs[i % len(refs)],
+                    "at": (base + timedelta(minutes=i, seconds=30)).isoformat(),
+                    "actor": "officer.a",
+                    "type": "note",
+                    "note": "Called back.",
+                }
+            )
         tables["events"].append(rows)
 
 
@@ -138,4 +165,3 @@ def measure(scratch: Path) -> dict:
             "generated_in_s": round(made_in, 1),
         },
     }
-

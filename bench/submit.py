@@ -38,8 +38,18 @@ def free_port() -> int:
 def start_server(app: str, env: dict, workers: int = 2, threads: int = 4):
     port = free_port()
     process = subprocess.Popen(
-        [str(GUNICORN), "-w", str(workers), "--threads", str(threads), "-b",
-         f"127.0.0.1:{port}", "--log-level", "warning", app],
+        [
+            str(GUNICORN),
+            "-w",
+            str(workers),
+            "--threads",
+            str(threads),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            app,
+        ],
         cwd=PROJECT,
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
@@ -141,7 +151,9 @@ def _timed_client(mode: str, port: int, count: int, barrier):
         if mode == "app":
             status, headers, _ = session.request("POST", "/comment/check-your-answers", form)
             assert status == 303, status
-            status, _, page = session.request("GET", urllib.parse.urlsplit(headers["Location"]).path)
+            status, _, page = session.request(
+                "GET", urllib.parse.urlsplit(headers["Location"]).path
+            )
             assert status == 200 and b"data-reference" in page
         else:
             status, _, _ = session.request("POST", "/append", form)

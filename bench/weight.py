@@ -49,8 +49,10 @@ def form_pages() -> dict:
                 def get(url, client=client):
                     weights[url] = _weigh(client, url, {})
                     response = client.get(url, follow_redirects=True)
-                    return response.request.path, response.status_code, response.get_data(
-                        as_text=True
+                    return (
+                        response.request.path,
+                        response.status_code,
+                        response.get_data(as_text=True),
                     )
 
                 def post(url, data, client=client):

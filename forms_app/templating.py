@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import jinja2
 from flask import Flask, current_app, g, render_template
-from markupsafe import Markup
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from .parts import parts
 

@@ -200,7 +200,8 @@ def details_page(
                 ),
                 hint=Text(
                     _(
-                        "If it went on for a while, give the date it started. For example, 27 3 2025"
+                        "If it went on for a while, give the date it started. "
+                        "For example, 27 3 2025"
                     ),
                     _("Put the day, month and year. For example, 27 3 2025."),
                     _("Put the day, month and year. For example, 27 3 2025."),
