@@ -126,8 +126,9 @@ LEGAL_BASIS_CY = {
         'Guidelines for Resolution and Learning", a chyfarwyddiadau gweithdrefn gwynion HSC'
     ),
     "charity-help-and-care": (
-        "Polisi Gwasanaethau Cwsmeriaid Help & Care (a gymeradwywyd gan y Bwrdd Ymddiriedolwyr, "
-        "Ebrill 2023), adrannau 15 i 17: polisi'r elusen ei hun, nid gweithdrefn statudol"
+        "Polisi gwasanaethau cwsmeriaid yr elusen ei hun, a gymeradwywyd gan ei bwrdd "
+        "ymddiriedolwyr (wedi'i seilio ar bolisi cyhoeddedig elusen gofal, adrannau 15 i 17): "
+        "nid gweithdrefn statudol"
     ),
 }
 
