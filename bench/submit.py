@@ -188,13 +188,31 @@ def _run(mode: str, port: int) -> dict:
     }
 
 
+def _settings(scratch: str) -> Path:
+    """The example settings with one change: a per-address limit that 16 clients on one
+    loopback address would hit. The limiter's cost per request is still measured."""
+    import yaml
+
+    from forms_app.settings import EXAMPLE_SETTINGS
+
+    raw = yaml.safe_load(EXAMPLE_SETTINGS.read_text("utf-8"))
+    raw["rate_limits"] = {
+        "send": {"limit": 1_000_000, "seconds": 60},
+        "post": {"limit": 1_000_000, "seconds": 60},
+    }
+    path = Path(scratch) / "settings.yaml"
+    path.write_text(yaml.safe_dump(raw), "utf-8")
+    return path
+
+
 def measure() -> dict:
     with tempfile.TemporaryDirectory(dir=PROJECT / "build") as scratch:
         data_dir = Path(scratch) / "data"
         bare_dir = Path(scratch) / "bare"
         bare_dir.mkdir()
         app_process, app_port = start_server(
-            "forms_app:create_app()", {"FORMS_APP_DATA_DIR": str(data_dir)}
+            "forms_app:create_app()",
+            {"FORMS_APP_DATA_DIR": str(data_dir), "FORMS_APP_SETTINGS": str(_settings(scratch))},
         )
         bare_process, bare_port = start_server(
             "bench.bare_app:create_bare_app()", {"BENCH_BARE_DIR": str(bare_dir)}

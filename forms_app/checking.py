@@ -8,6 +8,7 @@ typed is thrown away: a page with problems is shown again with their text in it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import date
 
@@ -98,7 +99,9 @@ def _read(question: Question, form: Mapping, service_codes: list[str], today: da
         chosen = [value for value in allowed if value in values]
         problem = "enum" if any(value not in allowed for value in values) else None
         return ";".join(chosen), problem
-    raw = form.get(question.name, "") or ""
+    # One form for one text: "ŵ" typed as w + combining circumflex is stored as the single ŵ
+    # (NFC), so searching, matching and the PII gate see the same letters.
+    raw = unicodedata.normalize("NFC", form.get(question.name, "") or "")
     if _UNUSUAL.search(raw):
         return _UNUSUAL.sub("", raw), "unusual"
     value = raw.replace("\r\n", "\n").replace("\r", "\n")

@@ -3,6 +3,8 @@ and a lost session never loses what the person had just typed."""
 
 from __future__ import annotations
 
+import traceback
+
 from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -70,7 +72,15 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def server_error(error):
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        # The exception's message can quote what the person typed (a ValueError naming the
+        # value, say): log its type and where it happened, never its text or the locals.
+        app.logger.error(
+            "unhandled %s on %s %s\n%s",
+            type(error).__name__,
+            request.method,
+            request.path,
+            "".join(traceback.format_tb(error.__traceback__)),
+        )
         return _page(
             500,
             _("Sorry, there is a problem with the service"),

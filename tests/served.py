@@ -29,13 +29,30 @@ class Gunicorn:
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
+    def settings_file(self) -> Path:
+        """The example settings, with the per-address limits lifted: every test client comes
+        from 127.0.0.1, and these tests are about durability, not the limiter."""
+        import yaml
+
+        from forms_app.settings import EXAMPLE_SETTINGS
+
+        raw = yaml.safe_load(EXAMPLE_SETTINGS.read_text("utf-8"))
+        raw["rate_limits"] = {
+            "send": {"limit": 1_000_000, "seconds": 60},
+            "post": {"limit": 1_000_000, "seconds": 60},
+        }
+        path = self.data_dir.parent / "settings.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(raw), "utf-8")
+        return path
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30) -> None:
         env = {**os.environ, "FORMS_APP_DATA_DIR": str(self.data_dir)}
-        env.pop("FORMS_APP_SETTINGS", None)
+        env["FORMS_APP_SETTINGS"] = str(self.settings_file())
         self.process = subprocess.Popen(
             [
                 str(GUNICORN),

@@ -100,7 +100,10 @@ def test_kill_minus_nine_loses_nothing_acknowledged(tmp_path):
     threads = [threading.Thread(target=stream) for _ in range(6)]
     for thread in threads:
         thread.start()
-    time.sleep(3)
+    # Kill in the middle of the stream: once enough have been acknowledged to mean something.
+    deadline = time.monotonic() + 60
+    while len(acknowledged) < 20 and time.monotonic() < deadline:
+        time.sleep(0.05)
     served.kill()
     stop.set()
     for thread in threads:

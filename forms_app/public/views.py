@@ -8,6 +8,7 @@ from flask import Blueprint, abort, g, redirect, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from .. import honeypot, ratelimit
 from ..checking import read_page
 from ..intake import Context, IncompleteAnswers, build_rows, first_unanswered
 from ..journeys import JOURNEYS
@@ -154,6 +155,11 @@ def page(journey, page):
             service_codes=parts().service_codes,
             today=date.today(),
         )
+        if not ratelimit.allowed("post"):
+            # Too many pages from this address: keep everything typed, ask them to wait.
+            return render_question_page(
+                journey, step, {**state.answers, **answers}, problems, notice=_rate_notice()
+            ), 429
         switch_to = request.form.get("switch_language")
         if switch_to in LANGUAGES:
             # Keep everything typed, even answers with problems: the check before sending
@@ -240,11 +246,21 @@ def check_answers(journey: Journey):
     if missing is not None:
         return redirect(_page_url(journey, missing))
     if request.method == "POST":
+        if not ratelimit.allowed("send"):
+            # The answers are kept in the draft; the page shows them all again.
+            return _render_check(journey, state, 429, notice=_rate_notice())
         return _send(journey, state)
     return _render_check(journey, state)
 
 
-def _render_check(journey: Journey, state: JourneyState, status: int = 200):
+def _rate_notice() -> str:
+    return _(
+        "We have had a lot of forms from your network in the last few minutes, so we could "
+        "not accept this one yet. Your answers are kept below: wait a few minutes, then try again."
+    )
+
+
+def _render_check(journey: Journey, state: JourneyState, status: int = 200, notice=None):
     context = wording_context()
     settings = parts().settings
     rows = []
@@ -285,6 +301,7 @@ def _render_check(journey: Journey, state: JourneyState, status: int = 200):
         rows=rows,
         back_url=_page_url(journey, last),
         anonymous=state.answers.get("anonymous") == "true",
+        notice=notice,
     ), status
 
 
@@ -303,9 +320,11 @@ def _send(journey: Journey, state: JourneyState):
         target = error.page or journey.shown_pages(state.answers)[0]
         return redirect(_page_url(journey, target))
     try:
-        parts().store.commit_submission(
+        ref, created = parts().store.commit_submission(
             # The draft's key: two clicks, or a resend after a lost reply, make one record.
-            idempotency_key=state.key, submission=submission, personal=personal
+            idempotency_key=state.key,
+            submission=submission,
+            personal=personal,
         )
     except (StoreWriteError, OSError):
         # Nothing was stored: say so plainly, keep every answer, and let them try again.
@@ -315,6 +334,9 @@ def _send(journey: Journey, state: JourneyState):
             retry_url=_page_url(journey, None),
             journey_name=journey.name.get(g.variant),
         ), 503
+    if created and honeypot.is_hit(request.form):
+        # Kept, not dropped: staff see it flagged and can release it.
+        honeypot.quarantine(parts().store, parts().contract, ref)
     # The draft is left as it is: the stored row, found by the key, says it has been sent.
     return redirect(url_for("public.confirmation", journey=journey.slug), code=303)
 

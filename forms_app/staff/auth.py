@@ -58,8 +58,18 @@ def need(*roles: str):
 
 
 def _safe_next(target: str | None) -> str:
-    # Only back into the staff pages: never an open redirect.
-    if target and target.startswith("/staff/") and not target.startswith("//"):
+    # Only back into the staff pages: never an open redirect. No backslashes (browsers read
+    # them as slashes), no control characters, no dot segments (/staff/..//evil resolves to
+    # //evil on our own host, harmless but not a staff page), no scheme or host.
+    if (
+        target
+        and target.startswith("/staff/")
+        and "\\" not in target
+        and "/." not in target
+        and "//" not in target
+        and target.isprintable()
+        and " " not in target
+    ):
         return target
     return url_for("staff.home")
 

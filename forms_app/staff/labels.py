@@ -31,6 +31,7 @@ FLAGS = {
     "communication_needs": "Communication needs",
     "confidential": "Confidential",
     "councillor_mp": "Councillor or MP involved",
+    "quarantine": "Quarantined: possibly automated (honeypot filled in)",
 }
 CHANNELS = {
     "online": "Online form",
