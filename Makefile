@@ -109,7 +109,10 @@ demo: venv
 
 run: venv assets translations demo site
 	@trap 'exit 130' INT TERM; \
-	trap 'kill $$form $$site 2>/dev/null || true; wait 2>/dev/null || true' EXIT; \
+	trap 'kill $$form $$site $${sheets:-} 2>/dev/null || true; wait 2>/dev/null || true' EXIT; \
+	if $(BIN)/python -m forms_app.sheets.worker 2>/dev/null; then \
+	  $(BIN)/feedback sheets sync & sheets=$$!; echo "Sheet sync:     running (feedback sheets status)"; \
+	fi; \
 	$(BIN)/gunicorn -w 2 --threads 4 -b 127.0.0.1:$(FORM_PORT) 'forms_app:create_app()' & form=$$!; \
 	$(BIN)/gunicorn -w 1 --threads 4 -b 127.0.0.1:$(SITE_PORT) 'forms_app.site_server:create_site_app()' & site=$$!; \
 	echo "Form app:       http://127.0.0.1:$(FORM_PORT)/"; \

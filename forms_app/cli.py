@@ -114,3 +114,12 @@ from .staff_commands import deadlines_command, due_command, users_command  # noq
 main.add_command(users_command)
 main.add_command(deadlines_command)
 main.add_command(due_command)
+
+from .sheets_commands import sheets_group  # noqa: E402
+
+main.add_command(sheets_group)
+
+from .report_commands import publish_command, report_command  # noqa: E402
+
+main.add_command(report_command)
+main.add_command(publish_command)

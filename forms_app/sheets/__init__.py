@@ -1,0 +1,23 @@
+"""The shared Google Sheet: staff triage where they already work, kept in step with the data
+package (the system of record) by a background worker.
+
+One concern per module:
+
+- ``config``: the optional ``sheets:`` section of the settings file;
+- ``client``: a gspread client from a service-account key file, or pointed at a local
+  stand-in (tests, benchmarks) through an injected requests session;
+- ``layout``: the tabs (Intake, Triage, Problems), their columns, dropdowns, highlighting,
+  protection, and ``setup`` (idempotent);
+- ``rows``: what one submission or case looks like as a row;
+- ``outbox``: the durable local state (SQLite in the data directory): what is waiting, what
+  was maybe sent, what was confirmed, what staff last saw, which problems were reported;
+- ``push``: batching rows into requests within Google's limits, exactly once;
+- ``pull``: staff edits in Triage turned into events, or into problems;
+- ``attribution``: who made an edit, from the Drive revision history;
+- ``quota``: at most N requests a minute;
+- ``retry``: bounded exponential back-off with jitter, Retry-After, parking;
+- ``alerts``: saying loudly that the sheet is behind;
+- ``worker``: one sync step, the loop, ``status`` and ``configured``.
+
+A submission never waits for Google: nothing in the request path imports this package.
+"""

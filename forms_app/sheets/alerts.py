@@ -1,0 +1,73 @@
+"""Saying loudly that the sheet is behind: the log (always), the outbox's record that
+``feedback sheets status`` shows, and an email to the administrators when email is set up.
+
+Each kind of alert is logged (as an error) at most every 5 minutes and emailed at most once
+an hour while it lasts. Emails carry counts and
+times only: never a reference's details or anything a person typed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from .. import mail
+
+log = logging.getLogger("forms_app.sheets")
+
+REPEAT_AFTER = 3600.0  # an email of one kind at most this often
+LOG_EVERY = 300.0  # and an error in the log
+
+
+class Alerts:
+    def __init__(
+        self,
+        outbox,
+        clock,
+        *,
+        email_config: dict | None,
+        recipients: list[str],
+        sender: str = "",
+        send: Callable[..., bool] = mail.send,
+    ):
+        self.outbox = outbox
+        self.clock = clock
+        self.email_config = email_config
+        self.recipients = recipients
+        self.sender = sender
+        self.send = send
+
+    def raise_(self, kind: str, subject: str, body: str) -> bool:
+        """Log it, record it, email it unless this kind was emailed within the hour.
+        Returns True if an email went."""
+        now = self.clock.time()
+        alerts = dict(self.outbox.get("alerts", {}))
+        previous = alerts.get(kind) or {}
+        logged_at = float(previous.get("logged_at") or 0) if previous.get("active") else 0.0
+        if now - logged_at >= LOG_EVERY:
+            log.error("sheets: %s: %s", subject, body.splitlines()[0] if body else "")
+            logged_at = now
+        emailed = False
+        if now - float(previous.get("emailed_at") or 0) >= REPEAT_AFTER:
+            emailed = self.send(
+                self.email_config, self.recipients, subject, body, sender=self.sender
+            )
+        alerts[kind] = {
+            "at": now,
+            "subject": subject,
+            "emailed_at": now if emailed else previous.get("emailed_at"),
+            "logged_at": logged_at,
+            "active": True,
+        }
+        self.outbox.set(alerts=alerts)
+        return emailed
+
+    def clear(self, kind: str) -> None:
+        alerts = dict(self.outbox.get("alerts", {}))
+        if alerts.get(kind, {}).get("active"):
+            log.warning("sheets: %s is over", kind)
+            alerts[kind] = {**alerts[kind], "active": False}
+            self.outbox.set(alerts=alerts)
+
+    def active(self) -> dict[str, dict]:
+        return {k: v for k, v in self.outbox.get("alerts", {}).items() if v.get("active")}
