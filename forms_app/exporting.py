@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from . import audit
 from .casework.state import Case, fold
 from .procedure import ProcedureError, load_procedure
+from .retention.flags import is_restricted
 from .storage import EVENTS, PERSONAL, SUBMISSIONS
 from .storage.table import fsync_directory
 
@@ -174,7 +175,12 @@ def export_cases(
     store, contract = parts.store, parts.contract
     submissions = list(store.rows(SUBMISSIONS))
     states = case_states(parts, submissions, store.rows(EVENTS))
-    chosen = [row for row in submissions if _chosen(row, states[row["ref"]], selection)]
+    # Restricted cases (UK GDPR Art 18, ``feedback records restrict``) are never exported.
+    chosen = [
+        row
+        for row in submissions
+        if _chosen(row, states[row["ref"]], selection) and not is_restricted(states[row["ref"]])
+    ]
     chosen.sort(key=lambda row: (datetime.fromisoformat(row["received"]), row["ref"]))
     personal = {}
     if include_personal:

@@ -32,6 +32,9 @@ FLAGS = {
     "confidential": "Confidential",
     "councillor_mp": "Councillor or MP involved",
     "quarantine": "Quarantined: possibly automated (honeypot filled in)",
+    # Set by `feedback records hold|restrict` (data protection), not from the case page.
+    "legal_hold": "Legal hold: not to be purged",
+    "restricted": "Processing restricted (data protection)",
 }
 CHANNELS = {
     "online": "Online form",
