@@ -123,3 +123,7 @@ from .report_commands import publish_command, report_command  # noqa: E402
 
 main.add_command(report_command)
 main.add_command(publish_command)
+
+from .retention_commands import records_group  # noqa: E402
+
+main.add_command(records_group)

@@ -1,0 +1,230 @@
+"""How long the annual report takes over 100,000 cases, against reading the same files with the
+``csv`` module (``report_100k_ratio``, goal at most 5).
+
+The data directory is written straight into the tables (valid checksums) with the events real
+casework leaves: acknowledged, assigned, stage_entered, theme_added, responded,
+outcome_recorded, extension_agreed, ombudsman_referred, action_added, closed; people with
+reserved phone numbers and example.com addresses in ``personal.csv``. The report run is the
+whole of ``feedback report --year``: reading, folding, figures, disclosure control, pages,
+charts, the data package (validated by frictionless) and the PII gate over all of it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+CASES = 100_000
+KINDS = (("complaint", 40), ("concern", 15), ("comment", 10), ("compliment", 20), ("enquiry", 15))
+OUTCOMES = (("upheld", 25), ("partially_upheld", 35), ("not_upheld", 30), ("resolved", 6))
+SERVICES = (
+    "community-nursing",
+    "home-care",
+    "mental-health",
+    "learning-disability",
+    "childrens-services",
+    "carers-support",
+)
+THEMES = ("communication", "quality-of-care", "staff-attitude", "waiting-times", "access")
+PROCEDURE = "charity-help-and-care"
+
+
+def make_data_dir(data_dir: Path, cases: int = CASES, seed: int = 7) -> dict[str, int]:
+    """Write ``cases`` submissions over three financial years (April 2023 to March 2026), their
+    personal details and their events. Returns the row counts."""
+    from forms_app.contract import Contract
+    from forms_app.storage.table import Table
+
+    rng = random.Random(seed)
+    contract = Contract()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    contract.write_descriptor(data_dir)
+    tables = {
+        name: Table(data_dir / f"{name}.csv", contract.columns(name))
+        for name in contract.resource_names
+    }
+    blank = {
+        name: {column: "" for column in contract.columns(name) if column != "crc"}
+        for name in contract.resource_names
+    }
+    start = datetime(2023, 4, 1, 8, tzinfo=UTC)
+    span = (datetime(2026, 3, 31, 17, tzinfo=UTC) - start).total_seconds()
+    kinds = [k for k, _ in KINDS]
+    kind_weights = [w for _, w in KINDS]
+    outcomes = [o for o, _ in OUTCOMES]
+    outcome_weights = [w for _, w in OUTCOMES]
+    counts = {"submissions": 0, "personal": 0, "events": 0}
+    serial = 0
+    chunk = 10_000
+    for first in range(0, cases, chunk):
+        subs, people, events = [], [], []
+        for i in range(first, min(first + chunk, cases)):
+            ref = f"R{i:07d}"
+            received = start + timedelta(seconds=span * i / cases)
+            kind = rng.choices(kinds, kind_weights)[0]
+            subs.append(
+                {
+                    **blank["submissions"],
+                    "ref": ref,
+                    "idempotency_key": f"bench-report-{i:012d}",
+                    "received": received.isoformat(timespec="seconds"),
+                    "kind": kind,
+                    "variant": "standard",
+                    "language": "cy" if i % 7 == 0 else "en",
+                    "channel": "online",
+                    "procedure": PROCEDURE,
+                    "service": SERVICES[i % len(SERVICES)],
+                    "details": "The evening visit was two hours late and nobody rang.",
+                    "on_behalf": "someone_else" if i % 3 == 0 else "self",
+                    "anonymous": "false",
+                }
+            )
+            people.append(
+                {
+                    **blank["personal"],
+                    "ref": ref,
+                    "name": f"Benchperson {i:06d}",
+                    "email": f"person{i}@example.com",
+                    "phone": f"07700 900{i % 1000:03d}",
+                    "postcode": "CF99 1ZZ",
+                    "preferred_contact": "email",
+                }
+            )
+            at = received
+
+            def add(days: float, type_: str, _events=events, _ref=ref, **values: str) -> None:
+                nonlocal at, serial
+                at = at + timedelta(days=days)
+                serial += 1
+                _events.append(
+                    {
+                        **blank["events"],
+                        "event_id": f"ev{serial:010d}",
+                        "ref": _ref,
+                        "at": at.isoformat(timespec="seconds"),
+                        "actor": "officer.a",
+                        "type": type_,
+                        **values,
+                    }
+                )
+
+            add(rng.uniform(0.1, 3), "acknowledged")
+            add(0.01, "assigned", value="officer.a")
+            for theme in rng.sample(THEMES, rng.choice((1, 1, 2, 3))):
+                add(0.01, "theme_added", value=theme)
+            if kind == "complaint":
+                add(rng.uniform(3, 40), "responded", stage="stage1")
+                add(
+                    0.01,
+                    "outcome_recorded",
+                    stage="stage1",
+                    outcome=rng.choices(outcomes, outcome_weights)[0],
+                )
+                if rng.random() < 0.15:
+                    add(rng.uniform(2, 20), "stage_entered", stage="stage2")
+                    add(0.5, "acknowledged", stage="stage2")
+                    if rng.random() < 0.3:
+                        extended = (at + timedelta(days=30)).date().isoformat()
+                        add(1, "extension_agreed", stage="stage2", value=extended)
+                    add(rng.uniform(5, 30), "responded", stage="stage2")
+                    add(
+                        0.01,
+                        "outcome_recorded",
+                        stage="stage2",
+                        outcome=rng.choices(outcomes[:3], (20, 30, 50))[0],
+                    )
+                    if rng.random() < 0.1:
+                        add(20, "ombudsman_referred")
+                        add(60, "ombudsman_outcome", outcome="not_upheld")
+                if rng.random() < 0.3:
+                    add(
+                        0.1,
+                        "action_added",
+                        value=f"A-{serial:06x}"[-8:],
+                        note="Review visit scheduling",
+                    )
+                    if rng.random() < 0.6:
+                        add(20, "action_completed", value=f"A-{serial - 1:06x}"[-8:])
+            else:
+                add(rng.uniform(1, 6), "responded")
+            add(0.5, "closed")
+        tables["personal"].append(people)
+        tables["submissions"].append(subs)
+        tables["events"].append(events)
+        counts["submissions"] += len(subs)
+        counts["personal"] += len(people)
+        counts["events"] += len(events)
+    return counts
+
+
+def _csv_read_seconds(data_dir: Path) -> float:
+    started = time.perf_counter()
+    for name in ("submissions", "personal", "events"):
+        with open(data_dir / f"{name}.csv", newline="", encoding="utf-8") as handle:
+            for _row in csv.reader(handle):
+                pass
+    return time.perf_counter() - started
+
+
+def _report_seconds(data_dir: Path, out: Path) -> dict:
+    """The whole ``feedback report --year 2025`` in a fresh process (as a person runs it),
+    into a copy of the site: reading, counting, writing, validating, the PII gate, putting in
+    place. The time to import the modules (under a second, the same for any size of data) is
+    reported beside it, not in it."""
+    shutil.copytree(PROJECT / "site", out / "site")
+    code = f"""
+import json, os, sys, time
+begun = time.perf_counter()
+sys.path.insert(0, {str(PROJECT)!r})
+os.environ["FORMS_APP_DATA_DIR"] = {str(data_dir)!r}
+from forms_app.reports.build import build_report
+from forms_app.reports.periods import financial_year
+from forms_app.settings import load_settings
+started = time.perf_counter()
+result = build_report(load_settings(), financial_year(2025), site_dir={str(out / "site")!r},
+                      data_out={str(out / "data")!r})
+print(json.dumps({{"seconds": time.perf_counter() - started, "imports": started - begun,
+                  "timings": result.timings}}))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=PROJECT
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the report failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(scratch: Path) -> dict:
+    data_dir = scratch / "data"
+    started = time.perf_counter()
+    rows = make_data_dir(data_dir)
+    made_in = time.perf_counter() - started
+    reading = min(_csv_read_seconds(data_dir) for _ in range(2))
+    runs = [_report_seconds(data_dir, scratch / f"site{i}") for i in range(2)]
+    best = min(runs, key=lambda run: run["seconds"])
+    return {
+        "report_100k_ratio": round(best["seconds"] / reading, 3),
+        "detail_report": {
+            "report_s_100k": round(best["seconds"], 2),
+            "imports_s": round(best["imports"], 2),
+            "csv_read_s_100k": round(reading, 3),
+            "steps_s": {k: round(v, 3) for k, v in best["timings"].items()},
+            "rows": rows,
+            "generated_in_s": round(made_in, 1),
+        },
+    }
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    with tempfile.TemporaryDirectory(dir=PROJECT / "build") as scratch:
+        print(json.dumps(measure(Path(scratch)), indent=2))

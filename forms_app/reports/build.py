@@ -1,0 +1,330 @@
+"""``feedback report``: count, protect, write, check, and only then put in place.
+
+1. Fold every case (``loading``), count the figures (``figures``) with disclosure control on
+   the breakdowns, and collect the approved free text (``freetext``).
+2. Write the pages (English and Welsh), the charts and the data package into a staging folder,
+   and validate the data package with frictionless.
+3. Run the PII gate over everything staged. If it finds anything, stop: nothing is written
+   into ``site/`` or the data folder, and the findings say where.
+4. Move the files into place: the pages and charts under ``site/outcomes/``, the data package
+   under ``build/outcomes/data/<period>/``, and the list of reports on the outcomes page.
+
+The data package is not kept under ``site/``: the site's own hook refuses any data file there
+(everything in ``site/`` is published by MkDocs as it is). ``feedback publish`` adds the
+checked package to the built site, at ``outcomes/data/<period>/``, where the pages link to it,
+and checks the built site again.
+"""
+
+from __future__ import annotations
+
+import gc
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ..settings import PROJECT_DIR, Settings
+from . import charts, datapackage, pages
+from .figures import Report, compute
+from .freetext import Item, approved_items
+from .loading import load
+from .parallel import in_background
+from .periods import Period
+from .pii_gate import Finding, Gate, GateFailed, known_people
+from .words import LANGUAGES, Names
+
+SITE_DIR = PROJECT_DIR / "site"
+DATA_OUT = PROJECT_DIR / "build" / "outcomes" / "data"
+OUTCOMES = "outcomes"
+DEFAULT_LICENCE = {
+    "name": "OGL-UK-3.0",
+    "title": "Open Government Licence v3.0",
+    "path": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+}
+PLAN_NAMES = ("instance/improvement-plan.md", "config/improvement-plan.example.md")
+
+
+@dataclass
+class Staged:
+    """A report written into a staging folder and checked, not yet in place."""
+
+    report: Report
+    root: Path  # staging folder: outcomes/... and data/<slug>/...
+    site_dir: Path
+    data_out: Path
+    items: list[Item]
+    page_files: list[str] = field(default_factory=list)  # relative to outcomes/
+    timings: dict[str, float] = field(default_factory=dict)
+    dataset: object = None
+
+    @property
+    def slug(self) -> str:
+        return self.report.period.slug
+
+    @property
+    def staged_outcomes(self) -> Path:
+        return self.root / OUTCOMES
+
+    @property
+    def staged_data(self) -> Path:
+        return self.root / "data" / self.slug
+
+    def copy_into(self, site_dir: Path) -> None:
+        """Copy the staged pages and charts into another copy of the site (for a build)."""
+        for name in self.page_files:
+            target = site_dir / OUTCOMES / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self.staged_outcomes / name, target)
+
+    def commit(self) -> list[Path]:
+        """Move everything into place; remove charts of this period that are no longer made."""
+        written = []
+        outcomes = self.site_dir / OUTCOMES
+        charts_dir = outcomes / "charts"
+        keep = {name for name in self.page_files if name.startswith("charts/")}
+        if charts_dir.exists():
+            for old in charts_dir.glob(f"{self.slug}-*.svg"):
+                if f"charts/{old.name}" not in keep:
+                    old.unlink()
+        for name in self.page_files:
+            target = outcomes / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(self.staged_outcomes / name), str(target))
+            written.append(target)
+        target = self.data_out / self.slug
+        if target.exists():
+            shutil.rmtree(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(self.staged_data), str(target))
+        written += sorted(target.iterdir())
+        self.discard()
+        return written
+
+    def discard(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@dataclass
+class Built:
+    period: Period
+    written: list[Path]
+    items: int
+    untranslated: list[str]
+    timings: dict[str, float]
+    report: Report
+
+
+def is_generated(path: Path) -> bool:
+    try:
+        head = path.read_text("utf-8", errors="replace")[:600]
+    except OSError:
+        return False
+    return head.startswith("---") and f"generated_by: {pages.GENERATED}" in head
+
+
+def improvement_plan(settings: Settings, language: str) -> str | None:
+    """The organisation's improvement plan (Markdown it edits), in the language if there is a
+    ``.cy.md`` twin: ``reports: improvement_plan:`` in the settings, else
+    ``instance/improvement-plan.md``, else the example in ``config/``."""
+    configured = (settings.raw.get("reports") or {}).get("improvement_plan")
+    candidates = [Path(configured)] if configured else [Path(p) for p in PLAN_NAMES]
+    for candidate in candidates:
+        path = candidate if candidate.is_absolute() else PROJECT_DIR / candidate
+        if language == "cy":
+            welsh = path.with_name(path.name.removesuffix(".md") + ".cy.md")
+            if welsh.exists():
+                return welsh.read_text("utf-8")
+        if path.exists():
+            return path.read_text("utf-8")
+    return None
+
+
+def stage_report(
+    settings: Settings,
+    period: Period,
+    *,
+    site_dir: Path = SITE_DIR,
+    data_out: Path = DATA_OUT,
+    as_at: date | None = None,
+    staging_parent: Path | None = None,
+) -> Staged:
+    """Steps 1 to 3 (see the module docstring). Raises GateFailed, or DataPackageError."""
+    was_enabled = gc.isenabled()
+    gc.disable()  # hundreds of thousands of small objects and no cycles: collection is waste
+    try:
+        return _stage(settings, period, Path(site_dir), Path(data_out), as_at, staging_parent)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _stage(settings, period, site_dir: Path, data_out: Path, as_at, staging_parent) -> Staged:
+    # The PII gate's list of people (personal.csv, users.json) is read in a second process
+    # while this one counts: it needs nothing from the counting.
+    vocabulary = site_vocabulary(site_dir)
+    people = in_background(known_people, settings.data_dir, vocabulary)
+    try:
+        return _count_write_check(
+            settings, period, site_dir, data_out, as_at, staging_parent, vocabulary, people
+        )
+    finally:
+        people.close()
+
+
+def _count_write_check(
+    settings, period, site_dir, data_out, as_at, staging_parent, vocabulary, people
+) -> Staged:
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    dataset = load(settings.data_dir, settings)
+    timings["load"] = time.perf_counter() - started
+    mark = time.perf_counter()
+    report = compute(dataset, settings, period, as_at=as_at)
+    names = Names(settings, [dataset.default_procedure])
+    items = approved_items(dataset, period, names, settings, settings.data_dir)
+    timings["figures"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    parent = staging_parent or data_out.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix=".report-", dir=parent))
+    staged = Staged(report, root, site_dir, data_out, items, timings=timings, dataset=dataset)
+    try:
+        _write(staged, settings, site_dir)
+        timings["write"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        datapackage.validate(staged.staged_data)
+        timings["validate"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        gate = Gate.for_data(
+            settings,
+            settings.data_dir,
+            approved=[i.text for i in items],
+            vocabulary=vocabulary,
+            dataset=dataset,
+            known=people.result(),
+        )
+        paths = [staged.staged_outcomes / n for n in staged.page_files]
+        paths += sorted(staged.staged_data.iterdir())
+        findings = gate.scan_files(root, paths)
+        timings["gate"] = time.perf_counter() - mark
+        if findings:
+            raise GateFailed(findings, "the report")
+    except BaseException:
+        staged.discard()
+        raise
+    return staged
+
+
+def site_vocabulary(site_dir: Path) -> set[str]:
+    """The words of the organisation's own pages (not generated reports)."""
+    site_dir = Path(site_dir)
+    generated = {p for p in (site_dir / OUTCOMES).glob("*.md") if is_generated(p)}
+    out: set[str] = set()
+    for path in site_dir.rglob("*.md"):
+        if path not in generated:
+            out |= vocabulary_of(path)
+    return out
+
+
+def vocabulary_of(path: Path) -> set[str]:
+    from .pii_gate import fold, words
+
+    return set(words(fold(path.read_text("utf-8", errors="replace"))))
+
+
+def _write(staged: Staged, settings: Settings, site_dir: Path) -> None:
+    report = staged.report
+    slug = report.period.slug
+    outcomes = staged.staged_outcomes
+    (outcomes / "charts").mkdir(parents=True, exist_ok=True)
+    organisation = settings.organisation["name"]
+    licence = (settings.raw.get("reports") or {}).get("licence") or DEFAULT_LICENCE
+    data_files = datapackage.write(report, staged.staged_data, organisation, licence)
+    base = urlsplit(settings.site_url).path.rstrip("/")
+    data_base = f"{base}/{OUTCOMES}/data/{slug}"
+    from ..procedure import load_procedure
+    from ..site_welsh import NATIONS
+
+    nation = load_procedure(settings.procedure).nation
+    colour = settings.brand_colour
+    names = []
+    for language in LANGUAGES:
+        for table in report.tables.values():
+            if table.chart and not table.withheld and charts.worth_drawing(table):
+                name = pages.chart_name(report, table, language)
+                (outcomes / name).write_text(charts.bar_chart(table, language, colour), "utf-8")
+                names.append(name)
+        org = organisation
+        if language == "cy":
+            org = settings.organisation.get("name_cy") or organisation
+        text = pages.render(
+            report,
+            language=language,
+            organisation=org,
+            nation_text=NATIONS[language][nation],
+            data_base=data_base,
+            data_files=[p.name for p in data_files if p.suffix == ".csv"],
+            items=staged.items,
+            plan=improvement_plan(settings, language),
+        )
+        name = f"{slug}.md" if language == "en" else f"{slug}.cy.md"
+        (outcomes / name).write_text(text, "utf-8")
+        names.append(name)
+    # The outcomes page's list of reports, with this one in it.
+    existing = pages.report_pages(Path(site_dir) / OUTCOMES)
+    mine = (slug, pages.title(report.period, "en"), pages.title(report.period, "cy"))
+    listed = sorted(
+        [p for p in existing if p[0] != slug] + [mine], key=lambda p: p[0], reverse=True
+    )
+    for language in LANGUAGES:
+        name = "index.md" if language == "en" else "index.cy.md"
+        source = Path(site_dir) / OUTCOMES / name
+        text = source.read_text("utf-8") if source.exists() else _new_index(language)
+        (outcomes / name).write_text(pages.update_index(text, listed, language), "utf-8")
+        names.append(name)
+    staged.page_files = names
+
+
+def _new_index(language: str) -> str:
+    heading = "Published outcomes" if language == "en" else "Canlyniadau wedi'u cyhoeddi"
+    return f"# {heading}\n\n{pages.PLACEHOLDERS[language]}\n"
+
+
+def build_report(
+    settings: Settings,
+    period: Period,
+    *,
+    site_dir: Path | str = SITE_DIR,
+    data_out: Path | str = DATA_OUT,
+    as_at: date | None = None,
+) -> Built:
+    """``feedback report``: stage, check, and put in place (or raise GateFailed and leave
+    everything as it was)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        staged = stage_report(
+            settings, period, site_dir=Path(site_dir), data_out=Path(data_out), as_at=as_at
+        )
+        mark = time.perf_counter()
+        written = staged.commit()
+        staged.timings["commit"] = time.perf_counter() - mark
+        staged.dataset = None  # freed now, before the collector looks at it
+    finally:
+        if was_enabled:
+            gc.enable()
+    return Built(
+        period,
+        written,
+        len(staged.items),
+        staged.report.untranslated,
+        staged.timings,
+        staged.report,
+    )
+
+
+__all__ = ["build_report", "stage_report", "Built", "Staged", "GateFailed", "Finding"]
