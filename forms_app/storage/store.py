@@ -11,12 +11,16 @@ import dataclasses
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from array import array
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
+from itertools import compress
+from operator import not_
 from pathlib import Path
 
 from .lock import StoreLock
+from .records import leading_cells
 from .references import new_reference, normalise_reference
-from .table import Cursor, RecoveryReport, StorageError, Table, fsync_directory
+from .table import Batch, Cursor, RecoveryReport, StorageError, Table, fsync_directory
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +57,12 @@ class Store:
     and keeps an index of submissions ({idempotency key: ref} and where each ref's row is),
     brought up to date under the lock by reading only the bytes appended since it last looked.
     Thread-safe.
+
+    The index holds no rows, only what finding them needs: about 230 bytes a submission in
+    CPython (230 MB for a million): references and keys as the UTF-8 bytes of their cells (a
+    ``bytes`` is 16 bytes smaller than a ``str``), each key's value the same object as its
+    reference, and byte ranges as neighbouring entries of one ``array`` of offsets (8 bytes a
+    row, where a tuple of two ints costs about 120).
     """
 
     def __init__(self, data_dir: Path, tables: Mapping[str, Sequence[str]]):
@@ -68,11 +78,14 @@ class Store:
         # Guards the in-memory index between threads; the flock guards the files between
         # processes (and threads too, but readers such as find() do not take it).
         self._mutex = threading.RLock()
-        self._cursor: Cursor | None = None
-        self._ref_by_key: dict[str, str] = {}
-        self._where: dict[str, tuple[int, int]] = {}  # ref -> byte range of its record
+        self._ref_at = submissions.columns.index("ref")
+        self._key_at = submissions.columns.index("idempotency_key")
+        self._cursor: Cursor | None = None  # None: the index is empty and must be read afresh
+        self._row_of: dict[bytes, int] = {}  # ref -> row number (from 0, in file order)
+        self._ref_by_key: dict[bytes, bytes] = {}  # idempotency key -> ref
+        self._bounds = array("q")  # row i's record spans _bounds[i]:_bounds[i + 1]
         self._personal_cursor: Cursor | None = None
-        self._orphan_refs: set[str] = set()  # refs on personal rows with no submission
+        self._orphan_refs: set[bytes] = set()  # refs on personal rows with no submission
 
     def lock(self) -> StoreLock:
         """A fresh store lock (for rewrites and backups too: everything that writes takes it)."""
@@ -90,21 +103,44 @@ class Store:
         (and valid) from the first start. Raises CorruptStoreError (and changes nothing in that
         table) on damage that is not a torn tail: the service must not start until a person
         has looked.
+
+        One pass over each file: checking every record of ``submissions`` also builds the
+        index, and checking ``personal`` also finds rows whose submission never landed.
         """
+        personal = self.tables.get(PERSONAL)
         with self.lock(), self._mutex:
-            reports = {name: table.recover() for name, table in self.tables.items()}
-            for table in self.tables.values():
-                table.write(b"")  # creates a missing file (header, fsyncs); appends nothing
-            self._cursor = None
-            self._refresh()
-            if PERSONAL in self.tables:
+            self._clear_index()
+            uncommitted = _Uncommitted(self._row_of, personal)
+            reports: dict[str, RecoveryReport] = {}
+            try:
+                reports[SUBMISSIONS] = self.tables[SUBMISSIONS].recover(visit=self._index)
+                if personal is not None:
+                    # After submissions: which refs are committed must be known.
+                    reports[PERSONAL] = personal.recover(visit=uncommitted.add)
+                for name, table in self.tables.items():
+                    if name not in reports:
+                        reports[name] = table.recover()
+                for table in self.tables.values():
+                    table.write(b"")  # creates a missing file (header, fsyncs); appends nothing
+                # Every record up to the end of each file has just been read.
+                self._cursor = self.tables[SUBMISSIONS].verified_cursor
+                self._refresh()
+                if personal is not None:
+                    self._orphan_refs.clear()
+                    self._personal_cursor = personal.verified_cursor
+                    removed = self._settle(uncommitted)
+                    reports[PERSONAL] = dataclasses.replace(
+                        reports[PERSONAL], uncommitted_rows=removed
+                    )
+            except BaseException:
+                self._clear_index()
                 self._personal_cursor = None
-                removed = self._drop_uncommitted()
-                reports[PERSONAL] = dataclasses.replace(reports[PERSONAL], uncommitted_rows=removed)
-        for report in reports.values():
+                raise
+        ordered = [reports[name] for name in self.tables]
+        for report in ordered:
             if report.changed:
                 log.warning("storage: recovery changed %s", report)
-        return list(reports.values())
+        return ordered
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -134,9 +170,9 @@ class Store:
         try:
             with self.lock(), self._mutex:
                 self._refresh()
-                existing = self._ref_by_key.get(idempotency_key)
+                existing = self._ref_by_key.get(_encode(idempotency_key))
                 if existing is not None:
-                    return existing, False
+                    return existing.decode("utf-8"), False
                 if personal_table is not None:
                     # Rows from a commit that died half-way must go before anything follows them.
                     self._drop_uncommitted()
@@ -158,7 +194,7 @@ class Store:
                 try:
                     self._refresh()
                 except (OSError, StorageError):
-                    self._cursor = None
+                    self._clear_index()
                 return ref, True
         except StoreWriteError:
             raise
@@ -186,42 +222,93 @@ class Store:
         return self.tables[table].read()
 
     def find(self, ref: str) -> dict[str, str] | None:
-        """The submission row for a reference (as typed by a person is fine), or None."""
-        canonical = normalise_reference(ref)
-        if canonical is None:
+        """The submission row for a reference (as typed by a person is fine), or None.
+
+        References of our own form are matched forgivingly; imported ones (kept as the earlier
+        system wrote them, like ``CMP/2021/0001``) are matched exactly."""
+        if not isinstance(ref, str):
             return None
-        submissions = self.tables[SUBMISSIONS]
+        wanted = _encode(normalise_reference(ref) or ref)
         with self._mutex:
             self._refresh()
-            where = self._where.get(canonical)
+            where = self._where(wanted)
+        return self._read_row(wanted, where)
+
+    def find_by_key(self, idempotency_key: str) -> dict[str, str] | None:
+        """The submission row stored with this idempotency key, or None if there is none."""
+        if not isinstance(idempotency_key, str):
+            return None
+        with self._mutex:
+            self._refresh()
+            ref = self._ref_by_key.get(_encode(idempotency_key))
+            if ref is None:
+                return None
+            where = self._where(ref)
+        return self._read_row(ref, where)
+
+    def _where(self, ref: bytes) -> tuple[int, int] | None:
+        row = self._row_of.get(ref)
+        return None if row is None else (self._bounds[row], self._bounds[row + 1])
+
+    def _read_row(self, ref: bytes, where: tuple[int, int] | None) -> dict[str, str] | None:
         if where is None:
             return None
-        row = submissions.read_at(*where)
-        if row is not None and row["ref"] == canonical:
-            return row
+        submissions = self.tables[SUBMISSIONS]
+        found = submissions.read_at(*where)
+        if found is not None and _encode(found["ref"]) == ref:
+            return found
         # The file was rewritten under us since the index was read: look the slow way.
-        return next((row for row in submissions.read() if row["ref"] == canonical), None)
+        return next((found for found in submissions.read() if _encode(found["ref"]) == ref), None)
 
     # -- index ------------------------------------------------------------------------------
 
+    def _clear_index(self) -> None:
+        self._cursor = None
+        self._row_of.clear()
+        self._ref_by_key.clear()
+        self._bounds = array("q")
+
     def _refresh(self) -> None:
         """Bring the index up to date with rows appended by any process (caller has _mutex)."""
-        rows, cursor, restart = self.tables[SUBMISSIONS].read_new(self._cursor)
-        if restart or self._cursor is None:
-            self._ref_by_key.clear()
-            self._where.clear()
-        for located in rows:
-            ref = located.row["ref"]
-            self._ref_by_key.setdefault(located.row["idempotency_key"], ref)
-            self._where[ref] = (located.start, located.end)
-        self._cursor = cursor
+        try:
+            with self.tables[SUBMISSIONS].new_records(self._cursor) as new:
+                if new.restart or self._cursor is None:
+                    self._clear_index()
+                for batch in new:
+                    self._index(batch)
+        except BaseException:
+            # Half a read is in the index: start again next time rather than add it twice.
+            self._clear_index()
+            raise
+        self._cursor = new.cursor
+
+    def _index(self, batch: Batch) -> None:
+        """Add a batch of submission records (the next ones in the file) to the index."""
+        refs, keys = leading_cells(batch.records, (self._ref_at, self._key_at))
+        bounds = self._bounds
+        if not bounds:
+            bounds.append(batch.start)
+        elif bounds[-1] != batch.start:
+            raise StorageError(f"{SUBMISSIONS}: index out of step at byte {batch.start}")
+        first = len(bounds) - 1
+        bounds.extend(batch.bounds()[1:])
+        self._row_of.update(zip(refs, range(first, first + len(refs)), strict=True))
+        # The first row with a key is the one it names (a key is never stored twice by the
+        # store, but a file may have been edited): reversed, so the first wins in the batch.
+        named = dict(zip(reversed(keys), reversed(refs), strict=True))
+        if self._ref_by_key.keys().isdisjoint(named):  # costs len(named), not the index
+            self._ref_by_key.update(named)
+        else:
+            for key, ref in zip(keys, refs, strict=True):
+                self._ref_by_key.setdefault(key, ref)
 
     def _unused_reference(self, make_reference: Callable[[], str]) -> str:
         for _ in range(_REFERENCE_ATTEMPTS):
             ref = make_reference()
             if normalise_reference(ref) != ref:
                 raise ValueError(f"make_reference returned a malformed reference {ref!r}")
-            if ref not in self._where and ref not in self._orphan_refs:
+            encoded = _encode(ref)
+            if encoded not in self._row_of and encoded not in self._orphan_refs:
                 return ref
         raise StoreWriteError("no unused reference found")
 
@@ -229,34 +316,80 @@ class Store:
         """Cut trailing personal rows whose submission never landed; return how many.
 
         Called under the lock with the index fresh, so no commit is in flight and a personal
-        row without its submission is from a commit that failed or was killed half-way.
+        row without its submission is from a commit that failed or was killed half-way. Reads
+        only the personal rows appended since the last call (start-up reads them all).
         """
         table = self.tables[PERSONAL]
-        rows, cursor, restart = table.read_new(self._personal_cursor)
-        if restart:
-            self._orphan_refs.clear()
-        last_committed = -1
-        for index, located in enumerate(rows):
-            if located.row["ref"] in self._where:
-                last_committed = index
-        trailing = rows[last_committed + 1 :]
-        stranded = {
-            located.row["ref"]
-            for located in rows[: last_committed + 1]
-            if located.row["ref"] not in self._where
-        }
-        if stranded - self._orphan_refs:
+        uncommitted = _Uncommitted(self._row_of, table)
+        with table.new_records(self._personal_cursor) as new:
+            if new.restart:
+                self._orphan_refs.clear()
+            for batch in new:
+                uncommitted.add(batch)
+        self._personal_cursor = new.cursor
+        return self._settle(uncommitted)
+
+    def _settle(self, uncommitted: _Uncommitted) -> int:
+        """Keep stranded refs out of use and cut the trailing uncommitted rows."""
+        if uncommitted.stranded - self._orphan_refs:
             # Committed rows follow them, so they cannot be cut without a rewrite; keep their
             # refs out of use so no new case is ever joined to someone else's details.
-            log.warning("storage: %d personal rows have no submission", len(stranded))
-        self._orphan_refs |= stranded
-        if trailing:
-            table.truncate(trailing[0].start)
-            self._personal_cursor = None  # re-read after the cut, from the start
-            log.warning("storage: removed %d uncommitted personal rows", len(trailing))
-        else:
-            self._personal_cursor = cursor
-        return len(trailing)
+            log.warning("storage: %d personal rows have no submission", len(uncommitted.stranded))
+        self._orphan_refs |= uncommitted.stranded
+        if not uncommitted.trailing:
+            return 0
+        table = self.tables[PERSONAL]
+        table.truncate(uncommitted.trailing_start)
+        # Where the cut was, if this process had checked the bytes before it (it has: it just
+        # read them); otherwise None, and the next call reads the file from the start.
+        self._personal_cursor = table.verified_cursor
+        log.warning("storage: removed %d uncommitted personal rows", uncommitted.trailing)
+        return uncommitted.trailing
+
+
+class _Uncommitted:
+    """Personal rows with no submission, found while reading personal records in file order.
+
+    ``trailing`` counts those after the last committed row (from ``trailing_start``): a commit
+    that died between its two writes, to be cut. ``stranded`` has the refs of those with a
+    committed row after them, which cannot be cut (a row was appended after them).
+    """
+
+    def __init__(self, committed: Container[bytes], personal: Table | None):
+        self.committed = committed
+        self.ref_at = personal.columns.index("ref") if personal is not None else 0
+        self.stranded: set[bytes] = set()
+        self._trailing: list[bytes] = []
+        self.trailing_start = 0
+
+    @property
+    def trailing(self) -> int:
+        return len(self._trailing)
+
+    def add(self, batch: Batch) -> None:
+        (refs,) = leading_cells(batch.records, (self.ref_at,))
+        committed = list(map(self.committed.__contains__, refs))
+        if all(committed):  # as nearly always
+            self.stranded.update(self._trailing)
+            self._trailing = []
+            return
+        if True not in committed:
+            if not self._trailing:
+                self.trailing_start = batch.start
+            self._trailing.extend(refs)
+            return
+        last = len(committed) - 1 - committed[::-1].index(True)
+        self.stranded.update(self._trailing)
+        self.stranded.update(compress(refs[:last], map(not_, committed[:last])))
+        self._trailing = refs[last + 1 :]
+        if self._trailing:
+            done = batch.records[: last + 1]
+            self.trailing_start = batch.start + sum(map(len, done)) + len(done)
+
+
+def _encode(text: str) -> bytes:
+    """How the index holds references and keys (a lone surrogate simply matches nothing)."""
+    return text.encode("utf-8", "surrogatepass")
 
 
 def check_local_filesystem(path: Path, mounts: Path = Path("/proc/mounts")) -> str | None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import logging
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -23,8 +24,12 @@ from .records import (
     encode_header,
     encode_record,
     find_checksum_valid,
+    first_suspect,
+    intact_cells,
     looks_like_row,
     normalise_newlines,
+    record_bounds,
+    split_complete,
     split_records,
 )
 
@@ -63,6 +68,19 @@ class RecoveryReport:
     def changed(self) -> bool:
         """True if recovery changed the file."""
         return bool(self.removed_bytes or self.header_reset or self.uncommitted_rows)
+
+
+class Batch(NamedTuple):
+    """Consecutive intact records of a table (checksums and cell counts checked), as bytes
+    without their line ends: what start-up and the store's index read, without making dicts."""
+
+    records: list[bytes]
+    start: int  # offset of the first record
+    end: int  # offset just past the last record's line end
+
+    def bounds(self) -> list[int]:
+        """Record i spans ``bounds()[i]:bounds()[i + 1]``."""
+        return record_bounds(self.records, self.start)
 
 
 class Located(NamedTuple):
@@ -175,14 +193,35 @@ class Table:
         """
         fd = os.open(self.path, os.O_RDWR | os.O_CLOEXEC)
         try:
-            if length > os.fstat(fd).st_size:
+            size = os.fstat(fd).st_size
+            if length > size:
                 raise ValueError(f"{self.name}: cannot truncate to beyond the end of the file")
+            # Bytes this process checked stay checked if the cut is inside them and the bytes
+            # cut away from there are whole intact records (so ``length`` is a record end):
+            # the next write need not re-read a million rows. Otherwise the next write checks
+            # the file from the start, and cuts any partial record left as a torn tail.
+            verified = self._verified
+            keep = (
+                self._trusted(fd, verified, size)
+                and len(self._header) <= length <= verified.offset
+                and self._whole_records(fd, length, verified.offset)
+            )
+            self._verified = None
             os.ftruncate(fd, length)
             os.fsync(fd)
+            if keep:
+                self._verified = self._cursor(fd, length)
         finally:
             os.close(fd)
-        # Re-verify from the start on the next write: cheap insurance on a rare path.
-        self._verified = None
+
+    def _whole_records(self, fd: int, start: int, end: int) -> bool:
+        """True if ``start:end`` is nothing but intact records (checked; a few MB at most)."""
+        if end - start > MAX_TAIL_BYTES:
+            return False
+        data = os.pread(fd, end - start, start)
+        records, used = split_complete(data)
+        width = len(self._data_columns)
+        return used == len(data) == end - start and first_suspect(records, width) == len(records)
 
     def length(self) -> int:
         """The file's size in bytes (0 if it does not exist yet)."""
@@ -249,9 +288,10 @@ class Table:
         except FileNotFoundError:
             return
         try:
-            scan = _Scan(self, fd, 0, os.fstat(fd).st_size)
-            for located in scan:
-                yield located.row
+            columns = self._data_columns
+            for batch in _Scan(self, fd, 0, os.fstat(fd).st_size).batches():
+                for record in batch.records:
+                    yield dict(zip(columns, intact_cells(record), strict=True))
         finally:
             os.close(fd)
 
@@ -262,22 +302,32 @@ class Table:
         no complete header), and whether the old cursor was invalid, so the caller must drop
         what it built from earlier reads and start again from these rows.
         """
-        try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
-        except FileNotFoundError:
-            return [], None, cursor is not None
-        try:
-            size = os.fstat(fd).st_size
-            trusted = self._trusted(fd, cursor, size)
-            scan = _Scan(self, fd, cursor.offset if trusted else 0, size)
-            rows = list(scan)
-            new_cursor = self._cursor(fd, scan.end) if scan.end else None
-            if new_cursor is not None:
-                # Known intact up to here: the next write need not check these bytes again.
-                self._verified = new_cursor
-            return rows, new_cursor, cursor is not None and not trusted
-        finally:
-            os.close(fd)
+        columns = self._data_columns
+        rows = []
+        with self.new_records(cursor) as new:
+            for batch in new:
+                for record, (start, end) in zip(
+                    batch.records, itertools.pairwise(batch.bounds()), strict=True
+                ):
+                    row = dict(zip(columns, intact_cells(record), strict=True))
+                    rows.append(Located(row, start, end))
+        return rows, new.cursor, new.restart
+
+    def new_records(self, cursor: Cursor | None) -> NewRecords:
+        """The intact records after ``cursor`` (all if None or no longer valid), in batches.
+
+        ``read_new`` without making a dict per row or a list of all rows: use as a context
+        manager and iterate; see ``NewRecords``.
+        """
+        return NewRecords(self, cursor)
+
+    @property
+    def verified_cursor(self) -> Cursor | None:
+        """Where this process last saw the file end at an intact record (None if unknown).
+
+        Meant for a caller holding the store lock right after ``recover``, ``write`` or
+        ``truncate``, when it is the end of the file."""
+        return self._verified
 
     def read_at(self, start: int, end: int) -> dict[str, str] | None:
         """The row whose record spans ``start:end``, or None if that is not an intact record."""
@@ -298,27 +348,39 @@ class Table:
 
     # -- recovery ---------------------------------------------------------------------------
 
-    def recover(self) -> RecoveryReport:
+    def recover(self, visit: Callable[[Batch], None] | None = None) -> RecoveryReport:
         """Cut a torn tail back to the last intact record (fsynced) and report what went.
 
         Only damage at the end is repaired: partial records, bad checksums on the last record,
         NULs or garbage. If an intact record follows damage, or several complete rows fail
         their checksums (edited by hand?), raises CorruptStoreError and changes nothing. A file
         holding only part of its header is reset to the header. The caller holds the lock.
+
+        Every record is checked (checksum, UTF-8, quoting, cell count), not just the tail, so
+        that damage anywhere stops the service at start-up rather than when a page meets it.
+        ``visit`` is given each batch of intact records as they are checked (all of them stay
+        in the file), so a caller can build what it needs in the same pass; if this raises,
+        discard what ``visit`` was given.
         """
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CLOEXEC)
         except FileNotFoundError:
             return RecoveryReport(self.name)
         try:
-            return self._recover_fd(fd, 0)
+            return self._recover_fd(fd, 0, visit)
         finally:
             os.close(fd)
 
-    def _recover_fd(self, fd: int, start: int) -> RecoveryReport:
+    def _recover_fd(
+        self, fd: int, start: int, visit: Callable[[Batch], None] | None = None
+    ) -> RecoveryReport:
         size = os.fstat(fd).st_size
         scan = _Scan(self, fd, start, size)
-        intact = sum(1 for _ in scan)
+        intact = 0
+        for batch in scan.batches():
+            intact += len(batch.records)
+            if visit is not None:
+                visit(batch)
         if scan.header_torn:
             os.ftruncate(fd, 0)
             written = os.pwrite(fd, self._header, 0)
@@ -364,13 +426,65 @@ class Table:
         return os.pread(fd, len(cursor.suffix), begin) == cursor.suffix
 
 
-class _Scan:
-    """Iterate the intact rows of a table file from a record boundary, then judge the tail.
+class NewRecords:
+    """The intact records appended to a table after a cursor: ``Table.new_records``.
 
-    After iteration, ``end`` is the offset just past the last intact record (or the header),
-    ``tail`` describes damaged bytes after it (None if there are none) and ``header_torn`` says
-    the file never got a complete header. Raises CorruptStoreError where repairing would mean
-    guessing: intact records after damage, hand-edited rows, a different header.
+    ``with table.new_records(cursor) as new:`` then ``new.restart`` says the cursor no longer
+    matched the file (rewritten, or cut back and regrown), so what the caller built from earlier
+    reads must be dropped: the batches start again from the first record. After iterating,
+    ``new.cursor`` is the cursor for next time (None while the file has no complete header).
+    Raises CorruptStoreError while iterating, as ``read`` does.
+    """
+
+    def __init__(self, table: Table, cursor: Cursor | None):
+        self.table = table
+        self._given = cursor
+        self._fd: int | None = None
+        self._scan: _Scan | None = None
+        self.restart = False
+        self.cursor: Cursor | None = None
+
+    def __enter__(self) -> NewRecords:
+        try:
+            fd = os.open(self.table.path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            self.restart = self._given is not None
+            return self
+        self._fd = fd
+        try:
+            size = os.fstat(fd).st_size
+            trusted = self.table._trusted(fd, self._given, size)
+            self.restart = self._given is not None and not trusted
+            self._scan = _Scan(self.table, fd, self._given.offset if trusted else 0, size)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+    def __iter__(self) -> Iterator[Batch]:
+        scan = self._scan
+        if scan is None:
+            return
+        yield from scan.batches()
+        self.cursor = self.table._cursor(scan.fd, scan.end) if scan.end else None
+        if self.cursor is not None:
+            # Known intact up to here: the next write need not check these bytes again.
+            self.table._verified = self.cursor
+
+
+class _Scan:
+    """Read the intact records of a table file from a record boundary, then judge the tail.
+
+    After ``batches()`` is exhausted, ``end`` is the offset just past the last intact record
+    (or the header), ``tail`` describes damaged bytes after it (None if there are none) and
+    ``header_torn`` says the file never got a complete header. Raises CorruptStoreError where
+    repairing would mean guessing: intact records after damage, hand-edited rows, a different
+    header, rows of another width.
     """
 
     def __init__(self, table: Table, fd: int, start: int, size: int):
@@ -382,26 +496,64 @@ class _Scan:
         self.tail: _Tail | None = None
         self.header_torn = False
 
-    def __iter__(self) -> Iterator[Located]:
-        table = self.table
+    def batches(self) -> Iterator[Batch]:
+        """Every intact record, a chunk at a time, each batch checked before it is yielded."""
         pos = self.start
         if pos == 0:
             if not self._header_ok():
                 return
-            pos = self.end = len(table._header)
-        width = len(table._data_columns)
-        for record in split_records(self._chunks(pos), pos):
-            cells = decode_record(record.data) if record.complete else None
-            if cells is None:
-                self.tail = self._judge_tail(record.start)
+            pos = self.end = len(self.table._header)
+        carry = b""  # the start of a record not complete in what has been read so far
+        read_to = pos
+        while read_to < self.size:
+            # Reads grow with a record longer than a chunk, so a huge record costs O(its size).
+            want = min(max(_CHUNK, 2 * len(carry)), self.size - read_to)
+            chunk = os.pread(self.fd, want, read_to)
+            if not chunk:
+                break
+            read_to += len(chunk)
+            buf = carry + chunk if carry else chunk
+            records, used = split_complete(buf)
+            carry = buf[used:]
+            if not records:
+                continue
+            intact, error = self._intact(records, pos)
+            damaged = intact < len(records)
+            if damaged:
+                del records[intact:]
+                used = sum(map(len, records)) + len(records)
+            if records:
+                self.end = pos + used
+                yield Batch(records, pos, pos + used)
+            pos += used
+            if error is not None:
+                raise error
+            if damaged:
+                self.tail = self._judge_tail(pos)
                 return
+        if carry:
+            self.tail = self._judge_tail(pos)
+
+    def _intact(self, records: list[bytes], start: int) -> tuple[int, CorruptStoreError | None]:
+        """How many of ``records`` (from the first) are intact, and the error to raise after
+        them if the next one is intact but of another width."""
+        width = len(self.table._data_columns)
+        checked = 0
+        while True:
+            checked += first_suspect(records[checked:] if checked else records, width)
+            if checked == len(records):
+                return checked, None
+            # Not certainly intact: the record-at-a-time reference decides.
+            cells = decode_record(records[checked])
+            if cells is None:
+                return checked, None
             if len(cells) != width:
-                raise CorruptStoreError(
-                    f"{table.name}: the record at byte {record.start} has {len(cells)} cells "
+                offset = start + sum(map(len, records[:checked])) + checked
+                return checked, CorruptStoreError(
+                    f"{self.table.name}: the record at byte {offset} has {len(cells)} cells "
                     f"where {width} are expected: do the columns match the file?"
                 )
-            self.end = record.end
-            yield Located(dict(zip(table._data_columns, cells, strict=True)), *record[:2])
+            checked += 1
 
     def _header_ok(self) -> bool:
         header = self.table._header
@@ -456,14 +608,6 @@ class _Scan:
                 "(edited by hand?); refusing to change the file"
             )
         return _Tail(start, length, len(records))
-
-    def _chunks(self, pos: int) -> Iterator[bytes]:
-        while pos < self.size:
-            chunk = os.pread(self.fd, min(_CHUNK, self.size - pos), pos)
-            if not chunk:
-                return
-            pos += len(chunk)
-            yield chunk
 
 
 def _is_text(data: bytes) -> bool:
