@@ -26,6 +26,7 @@ GOALS = {
     "form_page_kb": ("<=", 150),
     "site_page_kb": ("<=", 300),
     "server_rss_mb_1m": ("report", None),
+    "sheets_lag_p95_s": ("report", None),
 }
 WHAT = {
     "submit_throughput_ratio": (
@@ -40,6 +41,7 @@ WHAT = {
     "form_page_kb": "heaviest public form page with all assets, gzip, KB",
     "site_page_kb": "heaviest published site page with all assets, gzip, KB",
     "server_rss_mb_1m": "resident memory of one server process with 1,000,000 records, MB",
+    "sheets_lag_p95_s": "p95 seconds from a submission to its row in the sheet (10 a second)",
 }
 
 

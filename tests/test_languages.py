@@ -148,3 +148,23 @@ def test_every_wording_is_complete_text():
         for text in _texts(journey):
             assert isinstance(text, Text)
             assert str(text.standard).strip()
+
+
+def test_easy_read_and_young_people_read_more_easily_than_standard(app):
+    """Flesch reading ease of every word of the journeys, per wording (textstat with Pyphen,
+    as the site's tests count it): the simpler wordings must score clearly higher."""
+    from tests.test_site_published import flesch_reading_ease
+
+    with app.test_request_context("/"):
+        ease = {
+            variant: flesch_reading_ease(
+                re.sub(
+                    r"\{[a-z_]+\}",
+                    "",
+                    " ".join(t.get(variant, CONTEXT) for j in JOURNEYS.values() for t in _texts(j)),
+                )
+            )
+            for variant in ("standard", "easy-read", "young-people")
+        }
+    assert ease["easy-read"] >= ease["standard"] + 10, ease
+    assert ease["young-people"] >= ease["standard"] + 10, ease
