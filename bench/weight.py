@@ -42,10 +42,16 @@ def form_pages() -> dict:
     with tempfile.TemporaryDirectory(dir=PROJECT / "build") as scratch:
         from bench.submit import _settings
 
-        os.environ["FORMS_APP_DATA_DIR"] = str(Path(scratch) / "data")
         # 25 walks from one client address: lift the per-address limit, as the other benches do.
-        os.environ["FORMS_APP_SETTINGS"] = str(_settings(scratch))
-        app = create_app()
+        saved = os.environ.get("FORMS_APP_DATA_DIR")
+        os.environ["FORMS_APP_DATA_DIR"] = str(Path(scratch) / "data")
+        try:
+            app = create_app(str(_settings(scratch)))
+        finally:
+            if saved is None:
+                os.environ.pop("FORMS_APP_DATA_DIR")
+            else:
+                os.environ["FORMS_APP_DATA_DIR"] = saved
         for prefix in ("", "/easy-read", "/young-people", "/cy", "/cy/easy-read"):
             for slug, answers in ANSWERS.items():
                 client = app.test_client()
