@@ -24,7 +24,8 @@ from tests.sheets_support import (  # noqa: F401 - fixtures
     worker_for,
 )
 
-# The figure: 2,000 submissions through the outage (about 80 s); SHEETS_SOAK=500 for a quick run.
+# The figure: 2,000 submissions through the outage (about 80 s).
+# SHEETS_SOAK=500 gives a quick run.
 SOAK = int(os.environ.get("SHEETS_SOAK", "2000"))
 
 
