@@ -55,6 +55,12 @@ class Contract:
         """Column names of a resource in order (the last is always ``crc``)."""
         return [field["name"] for field in self.resource(name)["schema"]["fields"]]
 
+    @property
+    def personal_fields(self) -> list[str]:
+        """The personal details a person can give (the personal resource less its key and
+        checksum): what exports, case pages and erasure treat as personal."""
+        return [name for name in self.columns("personal") if name not in ("ref", "crc")]
+
     def field(self, resource: str, name: str) -> dict:
         for field in self.resource(resource)["schema"]["fields"]:
             if field["name"] == name:

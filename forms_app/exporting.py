@@ -66,17 +66,6 @@ STATE_COLUMNS = (
     ("ombudsman_referred", "Referred to the ombudsman"),
     ("closed", "Closed"),
 )
-PERSONAL_COLUMNS = (
-    "name",
-    "email",
-    "phone",
-    "address",
-    "postcode",
-    "preferred_contact",
-    "subject_name",
-    "communication_needs",
-    "communication_detail",
-)
 
 
 def neutralise(value: str) -> str:
@@ -193,7 +182,7 @@ def export_cases(
     headers.insert(4, "Service name")
     headers += [title for _name, title in STATE_COLUMNS]
     if include_personal:
-        headers += [contract.field("personal", name)["title"] for name in PERSONAL_COLUMNS]
+        headers += [contract.field("personal", name)["title"] for name in contract.personal_fields]
 
     def cells(row: dict[str, str]) -> list:
         case = states[row["ref"]]
@@ -216,7 +205,7 @@ def export_cases(
             out.append("" if value is None else value)
         if include_personal:
             details = personal.get(row["ref"], {})
-            out += [details.get(name, "") for name in PERSONAL_COLUMNS]
+            out += [details.get(name, "") for name in contract.personal_fields]
         return out
 
     rows = (cells(row) for row in chosen)
@@ -229,7 +218,7 @@ def export_cases(
         parts.settings.data_dir,
         actor=actor,
         action="export",
-        fields=list(PERSONAL_COLUMNS) if include_personal else [],
+        fields=list(contract.personal_fields) if include_personal else [],
         detail=(
             f"format={fmt} {selection.describe()} cases={len(chosen)} "
             f"personal={'yes' if include_personal else 'no'} file={output.name[:100]}"

@@ -13,17 +13,6 @@ from .case_actions import ACTIONS
 from .context import audit_log, index, render, today, user, users, visible_case
 
 LONDON = ZoneInfo("Europe/London")
-PERSONAL_FIELDS = (
-    "name",
-    "email",
-    "phone",
-    "address",
-    "postcode",
-    "preferred_contact",
-    "subject_name",
-    "communication_needs",
-    "communication_detail",
-)
 
 
 def sign_off_required(case: Case) -> bool:
@@ -87,7 +76,7 @@ def case(ref):
     audit_log(
         "case.view",
         ref=case.ref,
-        fields=["submission"] + [f for f in PERSONAL_FIELDS if personal.get(f)],
+        fields=["submission"] + [f for f in parts().contract.personal_fields if personal.get(f)],
     )
     names = {u.username: u.name for u in users().all()}
     procedure = index().procedure_for(case.procedure)
