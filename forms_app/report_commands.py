@@ -77,20 +77,23 @@ def _fail(error: Exception) -> None:
     sys.exit(1)
 
 
+def _folder_option(name: str, help_text: str):
+    """A folder option both commands share (one definition, so they cannot drift apart)."""
+    return click.option(
+        name, type=click.Path(file_okay=False, path_type=Path), default=None, help=help_text
+    )
+
+
+_site_dir_option = _folder_option("--site-dir", "The site's source folder (default: site/).")
+_data_out_option = _folder_option(
+    "--data-out", "Where the data packages are kept (default: build/outcomes/data/)."
+)
+
+
 @click.command("report")
 @_period_options
-@click.option(
-    "--site-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The site's source folder (default: site/).",
-)
-@click.option(
-    "--data-out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where the data packages are kept (default: build/outcomes/data/).",
-)
+@_site_dir_option
+@_data_out_option
 def report_command(year, quarter_text, start, end, as_at, site_dir, data_out):
     """Write the report for a period (default: the latest complete financial year).
 
@@ -134,24 +137,14 @@ def report_command(year, quarter_text, start, end, as_at, site_dir, data_out):
     default=None,
     help="Print the leaflet PDFs while building (default: as the site's build does).",
 )
-@click.option(
-    "--site-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The site's source folder (default: site/).",
-)
+@_site_dir_option
 @click.option(
     "--site-out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Where the built site goes (default: build/site/).",
 )
-@click.option(
-    "--data-out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where the data packages are kept (default: build/outcomes/data/).",
-)
+@_data_out_option
 def publish_command(year, quarter_text, start, end, as_at, pdfs, site_dir, site_out, data_out):
     """Write the report (the latest complete financial year, or the period given), build the
     site with `mkdocs build --strict` into build/site with the data package in it, and run the

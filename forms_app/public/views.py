@@ -158,7 +158,7 @@ def page(journey, page):
         if not ratelimit.allowed("post"):
             # Too many pages from this address: keep everything typed, ask them to wait.
             return render_question_page(
-                journey, step, {**state.answers, **answers}, problems, notice=_rate_notice()
+                journey, step, {**state.answers, **answers}, problems, _rate_notice(), state
             ), 429
         switch_to = request.form.get("switch_language")
         if switch_to in LANGUAGES:
@@ -171,11 +171,13 @@ def page(journey, page):
             state.answers.update(answers)
             state.save()
             return redirect(_next_url(journey, state, step))
-        return render_question_page(journey, step, {**state.answers, **answers}, problems), 400
-    return render_question_page(journey, step, state.answers, {})
+        return render_question_page(
+            journey, step, {**state.answers, **answers}, problems, state=state
+        ), 400
+    return render_question_page(journey, step, state.answers, {}, state=state)
 
 
-def render_question_page(journey: Journey, step: Page, answers, problems, notice=None):
+def render_question_page(journey: Journey, step: Page, answers, problems, notice=None, state=None):
     """Draw a question page with the given answers and problems (also used after a lost
     session, so the person's text is never thrown away)."""
     context = wording_context()
@@ -203,7 +205,8 @@ def render_question_page(journey: Journey, step: Page, answers, problems, notice
         if problem:
             anchor = question.name + ("-day" if question.widget == "date" else "")
             summary.append({"text": field["params"]["errorMessage"]["text"], "href": f"#{anchor}"})
-    state = JourneyState(journey.kind)
+    # The caller usually has the person's state already: don't read the draft twice.
+    state = state or JourneyState(journey.kind)
     previous = journey.previous_page(step.slug, state.answers)
     return render(
         "public/question.html",
