@@ -29,11 +29,11 @@ def setup_templates(app: Flask) -> None:
         settings = parts().settings
         return {
             "org": {**settings.organisation, "brand_colour": settings.brand_colour},
+            **{
+                name: localised(getattr(settings, name))
+                for name in ("contact", "pals", "safeguarding", "advocacy")
+            },
             "org_website": settings.organisation.get("website") or settings.site_url,
-            "contact": settings.contact,
-            "pals": settings.pals,
-            "safeguarding": settings.safeguarding,
-            "advocacy": settings.advocacy,
             "site_url": settings.site_url,
             "service_name": _("Give feedback"),
         }
@@ -49,3 +49,11 @@ def fragment(name: str) -> Markup:
     if html is None:
         html = kept[key] = Markup(render_template(f"fragments/{name}.html"))
     return html
+
+
+def localised(section: dict) -> dict:
+    """A settings section in the page's language: on a Welsh page a ``<key>_cy`` value stands
+    in for ``<key>`` (the same convention the published site's hook uses)."""
+    if g.get("language") != "cy":
+        return section
+    return {**section, **{key[:-3]: value for key, value in section.items() if key.endswith("_cy")}}

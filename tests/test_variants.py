@@ -174,3 +174,12 @@ def test_thirty_ways_in_the_browser(app, app_parts):
         finally:
             browser.close()
     assert len(checked) >= 7 * 5
+
+
+def test_welsh_pages_show_welsh_settings_text(client):
+    page = client.get("/cy/").get_data(as_text=True)
+    assert "Dydd Llun i ddydd Gwener, 9am i 5pm" in page
+    assert "Tîm Adborth" in page
+    assert "Monday to Friday" not in page
+    english = client.get("/").get_data(as_text=True)
+    assert "Monday to Friday, 9am to 5pm" in english and "Dydd Llun" not in english

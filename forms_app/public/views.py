@@ -16,6 +16,7 @@ from ..journeys.model import Journey, Page
 from ..journeys.wording import say
 from ..parts import parts
 from ..storage.store import StoreWriteError
+from ..templating import localised
 from .govuk_params import answer_text, field_params
 from .journey_state import JourneyState
 from .prefixes import LANGUAGES, add_prefixed_rule, install
@@ -45,10 +46,11 @@ def _journey(slug: str) -> Journey:
 def wording_context(kind: str | None = None) -> dict:
     """Values that fill ``{placeholders}`` in the journeys' words."""
     settings = parts().settings
+    pals = localised(settings.pals)
     context = {
         "org_name": settings.organisation["name"],
-        "pals_phone": settings.pals.get("phone", ""),
-        "pals_hours": settings.pals.get("opening_hours", ""),
+        "pals_phone": pals.get("phone", ""),
+        "pals_hours": pals.get("opening_hours", ""),
         "contact_phone": settings.contact.get("phone", ""),
         "advocacy_name": settings.advocacy.get("name", ""),
         "advocacy_phone": settings.advocacy.get("phone", ""),
