@@ -29,7 +29,7 @@ SITE_SOURCES := site/. $(shell find site -mindepth 1 -print 2>/dev/null)
 export NO_MKDOCS_2_WARNING := 1
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: help venv chromium assets translations messages site demo run test bench lint clean distclean
+.PHONY: help venv chromium assets translations messages site demo run test test-nightly bench lint clean distclean
 
 help:
 	@echo "make run      set everything up, then serve the form app (http://127.0.0.1:$(FORM_PORT)/)"
@@ -129,6 +129,10 @@ bench: venv assets translations site
 
 test: venv chromium assets translations site
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The reliability plan's nightly tier: the same tests with the larger counts (tests/tier.py).
+test-nightly: venv chromium assets translations site
+	FEEDBACK_TIER=nightly $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

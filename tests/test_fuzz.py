@@ -1,6 +1,7 @@
 """F1/F2: Hypothesis over the public POSTs. 200 examples per endpoint in `make test`; the slow
-tier is `FUZZ_EXAMPLES=2000 make test PYTEST_ARGS='-m fuzz'`. 0 server errors; every accepted
-answer is stored exactly as NFC(input) with CR/CRLF made LF (Welsh, emoji, RTL, apostrophes)."""
+tier is `make test-nightly PYTEST_ARGS='-m fuzz'` (2,000; or FUZZ_EXAMPLES=N).
+0 server errors; every accepted answer is stored exactly as NFC(input)
+with CR/CRLF made LF (Welsh, emoji, RTL, apostrophes)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ from hypothesis import strategies as st
 from forms_app import ratelimit
 from forms_app.parts import EXTENSION
 from tests.test_security_abuse import _to_check_page
+from tests.tier import scaled
 from tests.walker import COMPLAINT, csrf_token
 
 pytestmark = pytest.mark.fuzz
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", scaled(200, 2000)))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
