@@ -20,7 +20,7 @@ from ..templating import localised
 from .govuk_params import answer_text, field_params
 from .journey_state import JourneyState
 from .prefixes import LANGUAGES, add_prefixed_rule, install
-from .rendering import render
+from .rendering import render, render_kept
 
 blueprint = Blueprint("public", __name__)
 install(blueprint)
@@ -358,15 +358,17 @@ def confirmation(journey):
         name: format_date(value, "EEEE d MMMM yyyy") if value else None
         for name, value in due.items()
     }
-    return render(
+    anonymous = state.answers.get("anonymous") == "true"
+    return render_kept(
         "public/confirmation.html",
+        key=(journey.slug, anonymous, tuple(dates.items())),
+        volatile={"reference": state.submitted["ref"]},
         picture="done",
         title=_("Thank you: we have received it"),
         journey=journey,
         kind=journey.kind,
-        reference=state.submitted["ref"],
         dates=dates,
-        anonymous=state.answers.get("anonymous") == "true",
+        anonymous=anonymous,
         escalation=parts().procedure.escalation,
         again_url=url_for("public.journey_start", journey=journey.slug),
     )
