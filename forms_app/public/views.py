@@ -247,14 +247,16 @@ def check_answers(journey: Journey):
     state = JourneyState(journey.kind)
     if state.sent:
         return redirect(url_for("public.confirmation", journey=journey.slug))
-    missing = first_unanswered(journey, state.answers, parts().contract)
-    if missing is not None:
-        return redirect(_page_url(journey, missing))
     if request.method == "POST":
         if not ratelimit.allowed("send"):
             # The answers are kept in the draft; the page shows them all again.
             return _render_check(journey, state, 429, notice=_rate_notice())
+        # build_rows checks every answer against the schema and says which page to go back
+        # to, so they are not checked twice.
         return _send(journey, state)
+    missing = first_unanswered(journey, state.answers, parts().contract)
+    if missing is not None:
+        return redirect(_page_url(journey, missing))
     return _render_check(journey, state)
 
 
