@@ -61,6 +61,10 @@ def configure(app: Flask, settings: Settings, overrides: dict) -> None:
         SESSION_COOKIE_PATH="/",
         SESSION_COOKIE_DOMAIN=None,
         PERMANENT_SESSION_LIFETIME=timedelta(days=DRAFT_DAYS),
+        # The cookie is sent again only when the draft is saved (JourneyState.save marks it),
+        # so it lasts as long as the draft does, counted from the same moment; re-signing it
+        # on every page view cost a third of a confirmation page.
+        SESSION_REFRESH_EACH_REQUEST=False,
         # A long complaint is about 10,000 characters; Welsh and emoji take up to 4 bytes each.
         MAX_FORM_MEMORY_SIZE=200_000,
         MAX_CONTENT_LENGTH=1_000_000,

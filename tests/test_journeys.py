@@ -335,3 +335,16 @@ def test_huge_post_gets_a_friendly_page(client):
     )
     assert response.status_code == 413
     assert "too long" in response.get_data(as_text=True)
+
+
+def test_draft_cookie_is_renewed_when_the_draft_is_saved_not_on_every_view(client):
+    # The cookie and the draft (drafts.purge counts from the last save) last equally long.
+    page = client.get("/comment/service")
+    token = csrf_token(page.get_data(as_text=True))
+    saved = client.post("/comment/service", data={"csrf_token": token, "service": "home-care"})
+    assert "Expires=" in saved.headers.get("Set-Cookie", "")
+    assert "Set-Cookie" not in client.get("/comment/comment").headers
+    again = client.post(
+        "/comment/comment", data={"csrf_token": token, "details": "Diolch am y gofal."}
+    )
+    assert "Expires=" in again.headers.get("Set-Cookie", "")

@@ -45,6 +45,9 @@ class JourneyState:
             session[SESSION_KEY] = self.draft_id
             # A permanent session survives the browser closing, for people who come back later.
             session.permanent = True
+        # The cookie's lifetime starts again with the draft's (drafts.purge counts from the
+        # last save).
+        session.modified = True
         journeys = self.draft.setdefault("journeys", {})
         journeys[self.kind] = {"answers": self.answers, "key": self.key}
         parts().drafts.save(self.draft_id, self.draft)
