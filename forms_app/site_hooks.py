@@ -447,9 +447,63 @@ def on_post_build(config):
     css += "/* Labels for the stacked stage table on narrow screens (site_timescales). */\n"
     path.write_text(css + table_css(), encoding="utf-8")
 
+    if _is_final_build(config):
+        copy_report_data(Path(config.docs_dir), Path(config.site_dir))
     if _command == "serve" or not site_pdfs.enabled() or not _is_final_build(config):
         return
     try:
         site_pdfs.print_leaflets(config.site_dir)
     except site_pdfs.PdfError as error:
         raise PluginError(str(error)) from error
+
+
+# The report's data package in the built site ---------------------------------------------------
+
+#: Where ``feedback report`` leaves each report's checked data package (``<period>/``); the
+#: environment variable points elsewhere (a report run with ``--data-out``), or, set empty,
+#: turns the copy off (``feedback publish`` copies and gates the packages itself).
+REPORT_DATA_ENV = "FEEDBACK_REPORT_DATA"
+GENERATED_REPORT = "generated_by: feedback report"
+
+
+def report_data_dir() -> Path | None:
+    import os
+
+    from forms_app.settings import PROJECT_DIR
+
+    configured = os.environ.get(REPORT_DATA_ENV)
+    if configured is None:
+        return PROJECT_DIR / "build" / "outcomes" / "data"
+    return Path(configured) if configured.strip() else None
+
+
+def copy_report_data(docs_dir: Path, site_dir: Path, source: Path | None = None) -> list[Path]:
+    """Copy into the built site, at ``outcomes/data/<period>/``, the data package of each report
+    whose page is in the site: its ``datapackage.json`` and the CSV files that names as its
+    resources, nothing else (rule P6: data only from the report's own folder, never from
+    ``site/``). So the pages' download links work after a plain ``mkdocs build``."""
+    import json
+
+    source = source if source is not None else report_data_dir()
+    if source is None or not source.is_dir():
+        return []
+    copied = []
+    outcomes = docs_dir / PUBLISHED_DATA.split("/")[0]
+    for page in sorted(outcomes.glob("*.md")) if outcomes.is_dir() else ():
+        slug = page.name.removesuffix(".md")
+        head = page.read_text("utf-8", errors="replace")[:600]
+        package = source / slug / "datapackage.json"
+        if "." in slug or GENERATED_REPORT not in head or not package.is_file():
+            continue
+        names = [r.get("path") for r in json.loads(package.read_text("utf-8"))["resources"]]
+        wanted = [package.name] + [
+            n for n in names if isinstance(n, str) and n.endswith(".csv") and "/" not in n
+        ]
+        target = site_dir / PUBLISHED_DATA / slug
+        target.mkdir(parents=True, exist_ok=True)
+        for name in wanted:
+            file = source / slug / name
+            if file.is_file() and not file.is_symlink():
+                (target / name).write_bytes(file.read_bytes())
+                copied.append(target / name)
+    return copied

@@ -395,3 +395,60 @@ def test_axe_finds_no_serious_problem_on_the_report_pages(served):
     assert problems == {}
     # On a desktop screen every table fits beside the menus (on a phone they scroll).
     assert overflowing == {"outcomes/2025-26/": [], "cy/outcomes/2025-26/": []}
+
+
+def test_a_plain_mkdocs_build_after_a_report_serves_its_data_downloads(world, reported):
+    """After ``feedback report``, ``mkdocs build --strict`` alone (``make site``) puts the data
+    package in the built site: every download link on the report pages resolves to a file, and
+    nothing but the package's own CSV files and ``datapackage.json`` is copied."""
+    from forms_app.reports.publish import mkdocs_config
+
+    tmp, settings = world
+    data = tmp / "plain-data"
+    shutil.copytree(tmp / "data-out", data)
+    (data / "2025-26" / "stray-personal.csv").write_text("name\nIfor Penhallow\n", "utf-8")
+    built = tmp / "plain-built"
+    config = mkdocs_config(tmp / "site", built, tmp / "plain-mkdocs.yml")
+    env = {
+        **os.environ,
+        "FORMS_APP_SETTINGS": str(settings),
+        "NO_MKDOCS_2_WARNING": "1",
+        "FEEDBACK_SITE_PDFS": "0",
+        "FEEDBACK_REPORT_DATA": str(data),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config)],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    base = urllib_path(load_settings(settings).site_url)
+    links = []
+    for page in ("outcomes/2025-26/index.html", "cy/outcomes/2025-26/index.html"):
+        html = (built / page).read_text("utf-8")
+        links += re.findall(r'href="([^"]*outcomes/data/[^"]+)"', html)
+    assert links
+    for href in links:
+        path = href.split("://", 1)[-1].split("/", 1)[-1] if "://" in href else href
+        path = path.lstrip("/").removeprefix(base)
+        assert (built / path).is_file(), href
+    package = json.loads((data / "2025-26" / "datapackage.json").read_text("utf-8"))
+    wanted = {"datapackage.json"} | {r["path"] for r in package["resources"]}
+    copied = {p.name for p in (built / "outcomes" / "data" / "2025-26").iterdir()}
+    assert copied == wanted
+    assert "Ifor Penhallow" not in "".join(
+        p.read_text("utf-8", errors="replace") for p in built.rglob("*.csv")
+    )
+
+
+def urllib_path(url: str) -> str:
+    """The path of the site's address without slashes at either end, then one after it
+    (``""`` for a site at the root)."""
+    from urllib.parse import urlsplit
+
+    path = urlsplit(url).path.strip("/")
+    return f"{path}/" if path else ""

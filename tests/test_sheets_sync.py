@@ -382,3 +382,29 @@ def test_requests_stay_under_2_mb_and_cells_under_50000_characters():
     assert sum(len(b) for b in batches) == 120 and len(batches) > 1
     assert all(size_of({"values": [row for _k, row in b]}) <= BODY_LIMIT for b in batches)
     assert [len(b) for b in chunks(items[:7], 3)] == [3, 3, 1]
+
+
+def test_a_restricted_case_is_not_sent_and_its_summary_is_blanked(staffed, fake, clock):
+    """UK GDPR Art 18: a restricted case is never sent to the sheet (until the restriction is
+    lifted), and one already there has what the person wrote blanked by the next step."""
+    from forms_app.retention.erasure import restrict, unrestrict
+
+    worker = worker_for(staffed, fake, clock, include_personal=True)
+    kept = submit(staffed, clock, details="Carer Gwen Pryce mentioned late visits.")
+    held = submit(staffed, clock, details="Nobody came on Tuesday.")
+    restrict(staffed, held, "accuracy_contested", actor="olive")
+    assert worker.step().ok
+    assert kept in str(fake.values(INTAKE)) and kept in str(fake.values(TRIAGE))
+    assert held not in str(fake.values(INTAKE)) + str(fake.values(TRIAGE))
+
+    restrict(staffed, kept, "objection_pending", actor="olive")
+    clock.sleep(60)
+    assert worker.step().ok
+    assert triage(fake, kept)["Summary"] == ""
+    assert "Carer Gwen Pryce" not in str(fake.values(TRIAGE))
+
+    unrestrict(staffed, held, actor="olive")
+    clock.sleep(60)
+    assert worker.step().ok
+    assert triage(fake, held)["Summary"] == "Nobody came on Tuesday."
+    worker.close()

@@ -27,14 +27,36 @@ def event_date(event: dict) -> date:
     value = event.get("value") or ""
     if len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:
-            return date.fromisoformat(value)
+            return _day(value)
         except ValueError:
             pass
-    return parse_at(event["at"]).date()
+    return day_of(event["at"])
 
 
 def parse_at(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+#: Days already parsed, by their ``YYYY-MM-DD`` text. A log has a few hundred distinct days a
+#: year and hundreds of thousands of events: a look-up is several times cheaper than parsing.
+_DAYS: dict[str, date] = {}
+
+
+def _day(text: str) -> date:
+    """``date.fromisoformat(text)`` for a ``YYYY-MM-DD`` text, remembered."""
+    found = _DAYS.get(text)
+    if found is None:
+        found = _DAYS[text] = date.fromisoformat(text)
+    return found
+
+
+def day_of(text: str) -> date:
+    """The date part of an ISO 8601 time (``parse_at(text).date()``, in the time's own offset):
+    its first ten characters, so no time or offset needs parsing. Anything not in the extended
+    form falls back to the full parse."""
+    if len(text) >= 10 and text[4] == "-" and text[7] == "-" and text[10:11] in ("T", " ", ""):
+        return _day(text[:10])
+    return parse_at(text).date()
 
 
 @dataclass(slots=True)
@@ -135,9 +157,10 @@ class Case:
             anonymous=row.get("anonymous") == "true",
             first_stage=first_stage,
         )
-        case.step = StageState("", received.date())
+        day = received.date()
+        case.step = StageState("", day)
         if case.kind == "complaint" and first_stage:
-            case.stages[first_stage] = StageState(first_stage, received.date())
+            case.stages[first_stage] = StageState(first_stage, day)
             case.stage = first_stage
         return case
 
@@ -170,9 +193,9 @@ class Case:
         """Fold one event into the state."""
         self.events.append(event)
         self.version += 1
-        handler = getattr(self, "_on_" + event["type"], None)
+        handler = _HANDLERS.get(event["type"])
         if handler is not None:
-            handler(event)
+            handler(self, event)
 
     def _stage_for(self, event: dict) -> StageState | None:
         if self.kind != "complaint":
@@ -233,7 +256,7 @@ class Case:
         stage = self._stage_for(event)
         if stage is not None:
             stage.extended_to = date.fromisoformat(event["value"])
-            stage.extended_on = parse_at(event["at"]).date()
+            stage.extended_on = day_of(event["at"])
             stage.extensions += 1
 
     def _on_paused(self, event):
@@ -273,7 +296,7 @@ class Case:
         stage = self._stage_for(event)
         if stage is not None:
             stage.signed_off_by = event["actor"]
-            stage.signed_off_on = parse_at(event["at"]).date()
+            stage.signed_off_on = day_of(event["at"])
 
     def _on_theme_added(self, event):
         if event["value"] not in self.themes:
@@ -314,11 +337,11 @@ class Case:
 
     def _on_closed(self, event):
         self.status = "closed"
-        self.closed_on = parse_at(event["at"]).date()
+        self.closed_on = day_of(event["at"])
 
     def _on_withdrawn(self, event):
         self.status = "withdrawn"
-        self.closed_on = parse_at(event["at"]).date()
+        self.closed_on = day_of(event["at"])
 
     def _on_reopened(self, event):
         self.status = "open"
@@ -340,7 +363,7 @@ class Case:
             description = event.get("note") or ident
         else:  # older rows: the value was the action itself
             description = ident + (f" ({event['note']})" if event.get("note") else "")
-        self.actions[ident] = LearningAction(ident, description, parse_at(event["at"]).date())
+        self.actions[ident] = LearningAction(ident, description, day_of(event["at"]))
 
     def _action(self, event) -> LearningAction | None:
         return self.actions.get(event["value"])
@@ -363,8 +386,16 @@ class Case:
     def _on_action_completed(self, event):
         action = self._action(event)
         if action is not None:
-            action.completed = parse_at(event["at"]).date()
+            action.completed = day_of(event["at"])
             action.evidence = event.get("note") or ""
+
+
+#: Event type -> the method that folds it, looked up once here rather than by name per event.
+_HANDLERS = {
+    name.removeprefix("_on_"): function
+    for name, function in vars(Case).items()
+    if name.startswith("_on_") and callable(function)
+}
 
 
 def fold(submission: dict, events, first_stage: str = "") -> Case:

@@ -7,7 +7,9 @@ A case's public summary is published only when:
   and whose account is active;
 - if the settings say ``reports: second_approval: true``, a second, different publisher has
   approved the same words;
-- the case is not flagged confidential or safeguarding.
+- the case is not flagged confidential or safeguarding;
+- the case is not restricted (UK GDPR Art 18, ``feedback records restrict``): publishing its
+  words is processing beyond storage, which restriction stops, approved or not.
 
 Every known personal detail in the summary is then replaced with a smiling face, as seed 004
 did: the person's and their subject's names (whole and each part), email, phone, postcode and
@@ -21,6 +23,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..retention.flags import is_restricted
 from .loading import Dataset, read_rows
 from .periods import Period
 from .pii_gate import _EMAIL, _NHS, _POSTCODE
@@ -47,6 +50,8 @@ def approval(case, users: dict, second: bool) -> str | None:
     """The approved public summary of a case, or None (see the module docstring)."""
     approvals = [e for e in case.events if e["type"] == "publication_approved"]
     if not approvals or "confidential" in case.flags or "safeguarding" in case.flags:
+        return None
+    if is_restricted(case):
         return None
     latest = approvals[-1]
     text = _norm(latest.get("note") or "")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from ..casework.state import Case, fold
+from ..casework.state import Case
 from ..procedure import Procedure, ProcedureError, WorkingCalendar, load_procedure, local_date
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -40,11 +40,12 @@ def read_rows(path: Path) -> Iterator[dict[str, str]]:
 
 
 @functools.lru_cache(maxsize=16)
-def _row_maker(header: tuple[str, ...]):
+def _row_maker(header: tuple):
     """A function turning a row's cells into a dict: a dict display with the column names
     written in, which is faster than ``dict(zip(header, cells))`` for hundreds of thousands of
-    rows."""
-    items = ", ".join(f"{name!r}: c[{i}]" for i, name in enumerate(header))
+    rows. ``header`` is the column names in order, or ``(name, index)`` pairs to pick some."""
+    pairs = [p if isinstance(p, tuple) else (p, i) for i, p in enumerate(header)]
+    items = ", ".join(f"{name!r}: c[{int(i)}]" for name, i in pairs)
     return eval(f"lambda c: {{{items}}}")  # noqa: S307 - column names from the file, repr'd
 
 
@@ -97,7 +98,9 @@ def _records(path: Path):
         data = data[: data.rfind(b"\n") + 1]
     if not data:
         return None
-    reader = csv.reader(io.StringIO(data.decode("utf-8", errors="replace"), newline=""))
+    # Decoded as it is parsed, from the bytes already read (not a second copy of the file).
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="replace", newline="")
+    reader = csv.reader(text)
     header = next(reader, None)
     if not header:
         return None
@@ -176,7 +179,11 @@ class Dataset:
     def calendar_for(self, procedure: Procedure) -> WorkingCalendar:
         calendar = self._calendars.get(procedure.nation)
         if calendar is None:
-            calendar = FastCalendar(procedure.nation, self.closure_days)
+            # The table starts the year before the first case, not decades earlier: making it
+            # asks the bank holiday rules about every day it holds (outside it, the slow loop).
+            first = min((case.received for case in self.cases), default=None)
+            start = date(first.year - 1, 1, 1) if first is not None else None
+            calendar = FastCalendar(procedure.nation, self.closure_days, first=start)
             self._calendars[procedure.nation] = calendar
         return calendar
 
@@ -191,59 +198,11 @@ def load(data_dir: Path, settings) -> Dataset:
     except ProcedureError as error:
         raise DataError(f"the procedure named in the settings: {error}") from error
     procedures = {default.code: default}
-    events_by_ref: dict[str, list[dict]] = {}
-    actors: set[str] = set()
     narratives: set[str] = set()
-    table = _records(data_dir / "events.csv")
-    if table is not None:
-        at, make, width, rows = table
-        i_ref, i_actor, i_type, i_value, i_note = (
-            at[name] for name in ("ref", "actor", "type", "value", "note")
-        )
-        skip = NOT_COUNTED
-        add_actor, add_note = actors.add, narratives.add
-        get = events_by_ref.get
-        for cells in rows:
-            if len(cells) != width:
-                continue
-            add_actor(cells[i_actor])
-            if cells[i_note]:
-                add_note(cells[i_note])
-            kind = cells[i_type]
-            if kind in skip:
-                if kind == "assigned":
-                    add_actor(cells[i_value])
-                continue
-            ref = cells[i_ref]
-            found = get(ref)
-            if found is None:
-                events_by_ref[ref] = [make(cells)]
-            else:
-                found.append(make(cells))
-    cases = []
-    on_behalf = {}
-    first_stage: dict[str, str] = {default.code: default.first_stage.code}
-    at, _make, width, rows = _records(data_dir / "submissions.csv") or ({}, None, 0, ())
-    folded = [(name, at[name]) for name in FOLDED if name in at]
-    extra = [at[name] for name in ("details", "outcome_wanted") if name in at]
-    i_behalf = at.get("on_behalf")
-    for cells in rows:
-        if len(cells) != width:
-            continue
-        row = {name: cells[i] for name, i in folded}
-        code = row.get("procedure") or ""
-        if code not in first_stage:
-            try:
-                procedures[code] = load_procedure(code)
-            except ProcedureError:
-                procedures[code] = default
-            first_stage[code] = procedures[code].first_stage.code
-        ref = row["ref"]
-        cases.append(fold(row, events_by_ref.get(ref, ()), first_stage[code]))
-        if i_behalf is not None and cells[i_behalf]:
-            on_behalf[ref] = cells[i_behalf]
-        for i in extra:
-            narratives.add(cells[i])
+    cases, by_ref, on_behalf = _start_cases(
+        data_dir / "submissions.csv", default, procedures, narratives
+    )
+    actors = _fold_events(data_dir / "events.csv", by_ref, narratives)
     years = range(2000, date.today().year + 3)
     return Dataset(
         cases=cases,
@@ -254,3 +213,77 @@ def load(data_dir: Path, settings) -> Dataset:
         actors=actors,
         narratives=narratives,
     )
+
+
+def _start_cases(path: Path, default: Procedure, procedures: dict, narratives: set[str]):
+    """Each submission as a new case (``Case.from_submission``), in the order written: (the
+    cases, ``{ref: [case, ...]}``, ``{ref: on_behalf}``). What people wrote goes into
+    ``narratives``."""
+    cases: list[Case] = []
+    by_ref: dict[str, list[Case]] = {}
+    on_behalf: dict[str, str] = {}
+    first_stage: dict[str, str] = {default.code: default.first_stage.code}
+    at, _make, width, rows = _records(path) or ({}, None, 0, ())
+    row_of = _row_maker(tuple((name, at[name]) for name in FOLDED if name in at))
+    extra = [at[name] for name in ("details", "outcome_wanted") if name in at]
+    i_behalf = at.get("on_behalf")
+    start = Case.from_submission
+    add_note = narratives.add
+    for cells in rows:
+        if len(cells) != width:
+            continue
+        row = row_of(cells)
+        code = row.get("procedure") or ""
+        if code not in first_stage:
+            try:
+                procedures[code] = load_procedure(code)
+            except ProcedureError:
+                procedures[code] = default
+            first_stage[code] = procedures[code].first_stage.code
+        case = start(row, first_stage[code])
+        cases.append(case)
+        ref = case.ref
+        found = by_ref.get(ref)
+        if found is None:
+            by_ref[ref] = [case]
+        else:  # the same reference twice (damaged data): each folds every event of the ref
+            found.append(case)
+        if i_behalf is not None and cells[i_behalf]:
+            on_behalf[ref] = cells[i_behalf]
+        for i in extra:
+            add_note(cells[i])
+    return cases, by_ref, on_behalf
+
+
+def _fold_events(path: Path, by_ref: dict[str, list[Case]], narratives: set[str]) -> set[str]:
+    """Apply each counted event to its case as it is read (``Case.apply``, so the same fold
+    as the staff pages, in the order written), without first grouping them by case. Returns
+    everyone who acted on or owns a case; what staff wrote goes into ``narratives``."""
+    actors: set[str] = set()
+    table = _records(path)
+    if table is None:
+        return actors
+    at, make, width, rows = table
+    i_ref, i_actor, i_type, i_value, i_note = (
+        at[name] for name in ("ref", "actor", "type", "value", "note")
+    )
+    skip = NOT_COUNTED
+    add_actor, add_note = actors.add, narratives.add
+    get = by_ref.get
+    for cells in rows:
+        if len(cells) != width:
+            continue
+        add_actor(cells[i_actor])
+        if cells[i_note]:
+            add_note(cells[i_note])
+        kind = cells[i_type]
+        if kind in skip:
+            if kind == "assigned":
+                add_actor(cells[i_value])
+            continue
+        found = get(cells[i_ref])
+        if found is not None:
+            event = make(cells)
+            for case in found:
+                case.apply(event)
+    return actors

@@ -61,6 +61,9 @@ def mkdocs_config(docs_dir: Path, site_dir: Path, target: Path, base: Path = MKD
 
 def run_mkdocs(config: Path, settings: Settings, pdfs: bool | None) -> None:
     env = {**os.environ, "FORMS_APP_SETTINGS": str(settings.source), "NO_MKDOCS_2_WARNING": "1"}
+    # The site hook's copy of the data packages is for a plain `mkdocs build`: here the staged
+    # package (not yet in build/outcomes/data) and the earlier ones are copied in, then gated.
+    env["FEEDBACK_REPORT_DATA"] = ""
     if pdfs is not None:
         env["FEEDBACK_SITE_PDFS"] = "1" if pdfs else "0"
     done = subprocess.run(

@@ -244,6 +244,13 @@ class Outbox:
 
     # -- erasure ----------------------------------------------------------------------------
 
+    def drop_pending(self, tab: str, key: str) -> None:
+        """Take a key that is still waiting out of a tab's queue (a row never sent)."""
+        with self._tx():
+            self.db.execute(
+                "DELETE FROM items WHERE tab = ? AND key = ? AND state = 'pending'", (tab, key)
+            )
+
     def forget(self, ref: str) -> None:
         """Remove everything held about a case (retention purge, erasure)."""
         with self._tx():

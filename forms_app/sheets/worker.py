@@ -38,6 +38,7 @@ from .. import mail
 from ..accounts import UserBook
 from ..casework.events import record
 from ..casework.index import CaseIndex
+from ..retention.flags import is_restricted
 from ..settings import Settings, SettingsError
 from ..storage.store import SUBMISSIONS
 from . import attribution
@@ -334,7 +335,12 @@ class SyncWorker:
     def _enqueue(self, cases: dict) -> None:
         created = float(self.outbox.get("created_at") or 0)
         for tab in (INTAKE, TRIAGE):
-            new = [ref for ref in cases if ref not in self._known[tab]]
+            # A restricted case (UK GDPR Art 18) is not sent: queued once it is lifted.
+            new = [
+                ref
+                for ref in cases
+                if ref not in self._known[tab] and not is_restricted(cases[ref])
+            ]
             if not new:
                 continue
             items = [(ref, max(cases[ref].received.timestamp(), created), None) for ref in new]
@@ -430,6 +436,8 @@ class SyncWorker:
             submission = store.find(ref)
             if submission is None:  # erased or purged since: nothing to send, ever
                 self.outbox.forget(ref)
+                continue
+            if self._restricted_since_queued(INTAKE, ref):
                 continue
             personal = self.index.personal(ref) if self.config.include_personal else None
             items.append((ref, intake_row(layout, submission, personal)))
@@ -582,6 +590,8 @@ class SyncWorker:
             if case is None:  # erased or purged since
                 self.outbox.forget(ref)
                 continue
+            if self._restricted_since_queued(TRIAGE, ref):
+                continue
             items.append((ref, as_row(self._values(case, today))))
         by_ref = dict(items)
 
@@ -592,6 +602,16 @@ class SyncWorker:
             self.outbox.set_editable(editable)
 
         return self.pusher.append(self._worksheets[TRIAGE], TRIAGE, items, before_send=remember)
+
+    def _restricted_since_queued(self, tab: str, ref: str) -> bool:
+        """True (and the case taken out of the queue, to be queued again when the restriction
+        is lifted) if the case was restricted after it was queued."""
+        case = self.index.get(ref)
+        if case is None or not is_restricted(case):
+            return False
+        self.outbox.drop_pending(tab, ref)
+        self._known[tab].discard(ref)
+        return True
 
     def _push_problems(self) -> None:
         pending = self.outbox.pending(PROBLEMS)
@@ -619,10 +639,13 @@ class SyncWorker:
         if cached is not None and cached[0] == case.version and cached[1] == today:
             return cached[2]
         service = self.settings.service(case.service)
+        # A restricted case's row already in the sheet keeps its reference and progress, but
+        # the summary of what the person wrote (the personal part) is blanked by the update.
+        summary = "" if is_restricted(case) else self._summary(case.ref)
         values = triage_values(
             case,
             self.index.deadline(case, today),
-            self._summary(case.ref),
+            summary,
             service.name if service else case.service,
         )
         self._rows[case.ref] = (case.version, today, values)
