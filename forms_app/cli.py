@@ -127,3 +127,7 @@ main.add_command(publish_command)
 from .retention_commands import records_group  # noqa: E402
 
 main.add_command(records_group)
+
+from .backup_commands import backup_command  # noqa: E402
+
+main.add_command(backup_command)
