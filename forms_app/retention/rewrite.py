@@ -121,7 +121,11 @@ def intent_path(data_dir: Path) -> Path:
 
 def _write_intent(data_dir: Path, intent: dict) -> None:
     path = intent_path(data_dir)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # The new folder's own name must survive a power cut too, or the intent could be
+        # lost while a table rename it describes is kept.
+        fsync_dir(path.parent.parent)
     data = json.dumps(intent, sort_keys=True).encode("utf-8")
     # Written in place, not renamed: a torn intent means no table was touched yet (see load).
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
