@@ -16,29 +16,12 @@ def register_error_pages(app: Flask) -> None:
     def session_expired(_error):
         # Re-show the page they were on with their answers, and a fresh token.
         if request.endpoint == "public.page" and request.view_args:
-            from .checking import read_page
             from .journeys import JOURNEYS
-            from .parts import parts
-            from .public.views import render_question_page
 
             journey = JOURNEYS.get(request.view_args.get("journey", ""))
             step = journey.page(request.view_args.get("page", "")) if journey else None
             if step is not None and step.questions:
-                from datetime import date
-
-                answers, _problems = read_page(
-                    step,
-                    request.form,
-                    {},
-                    contract=parts().contract,
-                    service_codes=parts().service_codes,
-                    today=date.today(),
-                )
-                notice = _(
-                    "We could not save that page because your session had ended. "
-                    "Your answers are below: check them and select Continue."
-                )
-                return render_question_page(journey, step, answers, {}, notice=notice), 400
+                return _typed_page_again(journey, step)
         return _page(
             400,
             _("Your session has ended"),
@@ -86,6 +69,52 @@ def register_error_pages(app: Flask) -> None:
             _("Sorry, there is a problem with the service"),
             [_("Try again later. Your answers so far have been kept.")],
         )
+
+
+def _typed_page_again(journey, step):
+    """The question page again after a refused token, with every answer typed on it.
+
+    The earlier answers come from the draft if the session still names one. A question shown
+    only after an earlier answer (the email box after "contact me by email") is shown anyway
+    when the person typed into it: with a lost session its condition cannot be known, and
+    hiding it would throw their text away."""
+    from dataclasses import replace
+    from datetime import date
+
+    from .checking import read_page
+    from .parts import parts
+    from .public.journey_state import JourneyState
+    from .public.views import render_question_page
+
+    earlier = JourneyState(journey.kind).answers
+    typed = {
+        question.name
+        for question in step.questions
+        if any(
+            (key == question.name or key.startswith(question.name + "-")) and value.strip()
+            for key, value in request.form.items(multi=True)
+        )
+    }
+    shown = replace(
+        step,
+        questions=tuple(
+            replace(question, show_if=None) if question.name in typed else question
+            for question in step.questions
+        ),
+    )
+    answers, _problems = read_page(
+        shown,
+        request.form,
+        earlier,
+        contract=parts().contract,
+        service_codes=parts().service_codes,
+        today=date.today(),
+    )
+    notice = _(
+        "We could not save that page because your session had ended. "
+        "Your answers are below: check them and select Continue."
+    )
+    return render_question_page(journey, shown, {**earlier, **answers}, {}, notice=notice), 400
 
 
 def _page(status: int, title: str, body: list[str]):
