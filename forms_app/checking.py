@@ -38,6 +38,14 @@ DEFAULT_MESSAGES = {
 NOT_SURE = "not_sure"
 
 
+
+def typed_text(text: str) -> str:
+    """Text as it is stored, however it was typed: one form for one letter ("ŵ" typed as w and
+    a combining circumflex is stored as the single ŵ, NFC), so searching, matching and the PII
+    gate see the same letters; and every line break a plain LF (browsers send CRLF)."""
+    text = unicodedata.normalize("NFC", text)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
 def choice_values(question: Question, service_codes: list[str]) -> list[str]:
     if question.choices == "services":
         return [*service_codes, NOT_SURE]
@@ -99,12 +107,10 @@ def _read(question: Question, form: Mapping, service_codes: list[str], today: da
         chosen = [value for value in allowed if value in values]
         problem = "enum" if any(value not in allowed for value in values) else None
         return ";".join(chosen), problem
-    # One form for one text: "ŵ" typed as w + combining circumflex is stored as the single ŵ
-    # (NFC), so searching, matching and the PII gate see the same letters.
     raw = unicodedata.normalize("NFC", form.get(question.name, "") or "")
     if _UNUSUAL.search(raw):
         return _UNUSUAL.sub("", raw), "unusual"
-    value = raw.replace("\r\n", "\n").replace("\r", "\n")
+    value = typed_text(raw)
     value = value.strip() if widget != "textarea" else value.strip("\n ").rstrip()
     if widget == "radios":
         if value and value not in choice_values(question, service_codes):

@@ -7,6 +7,7 @@ from flask import Flask, current_app, g, render_template
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from . import invisible_characters
 from .parts import parts
 
 
@@ -22,6 +23,7 @@ def setup_templates(app: Flask) -> None:
     # govuk-frontend-jinja's page template calls macros without every argument.
     app.jinja_env.undefined = jinja2.ChainableUndefined
     app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.finalize = invisible_characters.finalize
     app.jinja_env.globals["fragment"] = fragment
 
     @app.context_processor

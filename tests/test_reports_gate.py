@@ -80,8 +80,8 @@ def test_json_escapes_and_gzip_are_opened(setup, tmp_path):
         ("handled by Olive Oakenshaw", "staff name"),
         ("anyone@elsewhere.example.net", "email address (pattern)"),
         ("call 01632 960123", "UK phone number (pattern)"),
-        ("NHS number 943 476 5919", "NHS number (pattern)"),
-        ("NHS number 9434765919", "NHS number (pattern)"),
+        ("NHS number 999 000 0018", "NHS number (pattern)"),
+        ("NHS number 9990000018", "NHS number (pattern)"),
         ("lives in SW1A 2AA", "postcode (pattern)"),
         ("born 01/02/1950", "date (dd/mm/yyyy)"),
     ],
@@ -110,7 +110,7 @@ def test_the_organisations_own_details_and_public_numbers_pass(setup):
         "ombudsman 0300 790 0203. Complaints fell from 2,023 to 1,234 (12.5%) in 2025-26 Q3."
     )
     assert gate.scan([("page.html", text)]) == []
-    assert not nhs_number_valid("9434765918") and nhs_number_valid("9434765919")
+    assert not nhs_number_valid("9990000017") and nhs_number_valid("9990000018")
 
 
 def test_a_finding_says_where_and_never_shows_the_detail(setup):
@@ -154,7 +154,7 @@ def test_every_known_detail_in_free_text_becomes_a_smiling_face():
     text = (
         "Ffion wrote: Marchbanks family thanks Olive Oakenshaw (olive.officer). Call "
         "07700 900789 or +44 7700 900111, email ffion.m@example.com or x.y@example.org; "
-        "we live at 8 Mill Lane, EX1 2AB. NHS 943 476 5919."
+        "we live at 8 Mill Lane, EX1 2AB. NHS 999 000 0018."
     )
     staff = [("olive.officer", "Olive Oakenshaw", "olive@staff.example.org")]
     out = scrub(text, person, staff)

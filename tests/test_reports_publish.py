@@ -294,7 +294,7 @@ CANARIES = {
     "404.html": '<img alt="Ifor Penhallow at the day centre" src="a.png">',
     "index.html": "<p>Gethin\u00a0Tudur-Hall</p>",
     "cy/index.html": '<a href="mailto:ifor.penhallow%40example.com">e</a>',
-    "pals/index.html": "<p>NHS number 943 476 5919</p>",
+    "pals/index.html": "<p>NHS number 999 000 0018</p>",
     "privacy/index.html": "<p>Ring 01632 960123</p>",
     "accessibility/index.html": "<p>SW1A 2AA</p>",
     "complain/index.html": "<p>" + " ".join(DETAILS["C1"].split()[1:10]) + "</p>",

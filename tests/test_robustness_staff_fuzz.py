@@ -64,7 +64,6 @@ def test_staff_free_text_never_errors(world, endpoint):
     print(f"F1-staff {endpoint}: {statuses}")
 
 
-@pytest.mark.xfail(strict=True, reason="staff/fields.py stores text as typed, not as NFC")
 def test_accepted_note_is_stored_as_nfc(world):
     url, field = _endpoints(world)["note"]
     client = world.signed_in("mair")

@@ -156,10 +156,6 @@ def test_no_canary_reaches_any_log(canary_app, app_parts, monkeypatch, capture):
     print(f"S8: {COUNT} canary submissions, {len(capture.records)} log records, 0 canaries")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="forms_app/public/views.py _send logs no line per stored submission (see SECURITY.md)",
-)
 def test_every_submission_log_line_carries_the_reference(canary_app, app_parts, monkeypatch):
     handler = Capture()
     logging.getLogger().addHandler(handler)

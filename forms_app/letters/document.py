@@ -35,7 +35,9 @@ class LetterFiles:
 
     def save(self, ref: str, letter_id: str, text: str, meta: dict) -> None:
         text_path, meta_path = self._paths(ref, letter_id)
-        text_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Each level made 0700 itself: ``mkdir(parents=True)`` gives parents the umask's mode.
+        for folder in (self.directory, text_path.parent):
+            folder.mkdir(exist_ok=True, mode=0o700)
         _write_atomically(meta_path, json.dumps(meta, ensure_ascii=False, indent=2))
         _write_atomically(text_path, text)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime
 
 from flask import Blueprint, abort, g, redirect, request, url_for
@@ -21,6 +22,8 @@ from .govuk_params import answer_text, field_params
 from .journey_state import JourneyState
 from .prefixes import LANGUAGES, add_prefixed_rule, install
 from .rendering import render, render_kept
+
+log = logging.getLogger(__name__)
 
 blueprint = Blueprint("public", __name__)
 install(blueprint)
@@ -341,6 +344,8 @@ def _send(journey: Journey, state: JourneyState):
             retry_url=_page_url(journey, None),
             journey_name=journey.name.get(g.variant),
         ), 503
+    # The reference and kind only, never an answer: logs go to places answers must not.
+    log.info("submission stored %s (%s, %s)", ref, journey.kind, "new" if created else "repeat")
     if created and honeypot.is_hit(request.form):
         # Kept, not dropped: staff see it flagged and can release it.
         honeypot.quarantine(parts().store, parts().contract, ref)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from ..checking import typed_text
+
 MAX_TEXT = 10_000
 
 
@@ -60,7 +62,7 @@ def read(fields: list[Field], form) -> tuple[dict[str, object], dict[str, str]]:
             if f.required and not chosen:
                 errors[f.name] = f.missing_message
             continue
-        value = form.get(f.name, "").strip()
+        value = typed_text(form.get(f.name, "")).strip()
         values[f.name] = value
         if f.kind in ("radios", "select") and value and value not in dict(f.choices):
             errors[f.name] = f.missing_message
