@@ -38,13 +38,13 @@ DEFAULT_MESSAGES = {
 NOT_SURE = "not_sure"
 
 
-
 def typed_text(text: str) -> str:
     """Text as it is stored, however it was typed: one form for one letter ("ŵ" typed as w and
     a combining circumflex is stored as the single ŵ, NFC), so searching, matching and the PII
     gate see the same letters; and every line break a plain LF (browsers send CRLF)."""
     text = unicodedata.normalize("NFC", text)
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
 
 def choice_values(question: Question, service_codes: list[str]) -> list[str]:
     if question.choices == "services":

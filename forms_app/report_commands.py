@@ -86,7 +86,7 @@ def _folder_option(name: str, help_text: str):
 
 _site_dir_option = _folder_option("--site-dir", "The site's source folder (default: site/).")
 _data_out_option = _folder_option(
-    "--data-out", "Where the data packages are kept (default: build/outcomes/data/)."
+    "--data-out", "Where the data packages are kept (default: site/outcomes/data/)."
 )
 
 
@@ -98,8 +98,9 @@ def report_command(year, quarter_text, start, end, as_at, site_dir, data_out):
     """Write the report for a period (default: the latest complete financial year).
 
     Pages in English and Welsh and their charts go under site/outcomes/; the aggregate data
-    package (CSV and datapackage.json) under build/outcomes/data/<period>/, and `feedback
-    publish` puts it on the site. Nothing is written if the PII gate finds a personal detail.
+    package (CSV and datapackage.json) beside them under site/outcomes/data/<period>/, which any
+    build of the site publishes with them. Nothing is written if the PII gate finds a personal
+    detail.
     """
     from .reports.build import DATA_OUT, SITE_DIR, build_report
     from .reports.datapackage import DataPackageError

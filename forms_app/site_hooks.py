@@ -30,6 +30,7 @@ are the settings sections (in Welsh, a key ``X_cy`` replaces ``X``: see
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -459,9 +460,9 @@ def on_post_build(config):
 
 # The report's data package in the built site ---------------------------------------------------
 
-#: Where ``feedback report`` leaves each report's checked data package (``<period>/``); the
-#: environment variable points elsewhere (a report run with ``--data-out``), or, set empty,
-#: turns the copy off (``feedback publish`` copies and gates the packages itself).
+#: Where a report run with ``--data-out`` left its checked data packages (``<period>/``), named
+#: by this environment variable. By default they are kept in the site, beside their pages, and
+#: MkDocs publishes them with the pages: there is nothing to copy.
 REPORT_DATA_ENV = "FEEDBACK_REPORT_DATA"
 GENERATED_REPORT = "generated_by: feedback report"
 
@@ -469,11 +470,7 @@ GENERATED_REPORT = "generated_by: feedback report"
 def report_data_dir() -> Path | None:
     import os
 
-    from forms_app.settings import PROJECT_DIR
-
-    configured = os.environ.get(REPORT_DATA_ENV)
-    if configured is None:
-        return PROJECT_DIR / "build" / "outcomes" / "data"
+    configured = os.environ.get(REPORT_DATA_ENV) or ""
     return Path(configured) if configured.strip() else None
 
 
@@ -500,6 +497,8 @@ def copy_report_data(docs_dir: Path, site_dir: Path, source: Path | None = None)
             n for n in names if isinstance(n, str) and n.endswith(".csv") and "/" not in n
         ]
         target = site_dir / PUBLISHED_DATA / slug
+        # The package kept elsewhere replaces any the site folder had for the same period.
+        shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True, exist_ok=True)
         for name in wanted:
             file = source / slug / name

@@ -302,21 +302,59 @@ def test_timescales_are_never_typed_into_a_page():
 # Published files -----------------------------------------------------------------------------
 
 
-def test_no_data_file_is_published(built):
+def report_packages(root: Path) -> set[str]:
+    """The files of the reports' aggregate data packages under ``root``: each
+    ``outcomes/data/<period>/datapackage.json`` (valid, by frictionless) and the CSV files it
+    names. These, and nothing else, are data the site may publish."""
+    from frictionless import Package
+
+    allowed = set()
+    for descriptor in sorted(root.glob("outcomes/data/*/datapackage.json")):
+        report = Package(str(descriptor)).validate()
+        assert report.valid, report.flatten(["rowNumber", "fieldName", "type"])
+        folder = descriptor.parent.relative_to(root).as_posix()
+        names = [r["path"] for r in json.loads(descriptor.read_text("utf-8"))["resources"]]
+        allowed |= {f"{folder}/datapackage.json", *(f"{folder}/{name}" for name in names)}
+    return allowed
+
+
+def test_no_data_file_is_published_but_the_reports_packages(built):
     site_dir, _, _ = built
-    data = [
+    data = {
         p.relative_to(site_dir).as_posix()
         for p in site_dir.rglob("*")
         if p.suffix.lower() in (".csv", ".json", ".tsv", ".xlsx", ".yaml", ".yml", ".sqlite")
-    ]
-    assert data == ["search/search_index.json"]
+    }
+    packages = report_packages(site_dir)
+    assert packages, "the published report's data package is missing from the built site"
+    assert data == {"search/search_index.json"} | packages
 
 
-def test_only_pages_pictures_and_styles_are_kept_in_the_site_folder():
-    # Everything under docs_dir is published: data, scripts or stray files must never be there.
+def test_only_pages_pictures_styles_and_report_data_are_kept_in_the_site_folder():
+    # Everything under docs_dir is published: data, scripts or stray files must never be there,
+    # except each report's checked data package, kept beside its pages.
     allowed = {".md", ".svg", ".css"}
-    others = [p for p in SITE_SOURCE.rglob("*") if p.is_file() and p.suffix not in allowed]
-    assert others == []
+    others = {
+        p.relative_to(SITE_SOURCE).as_posix()
+        for p in SITE_SOURCE.rglob("*")
+        if p.is_file() and p.suffix not in allowed
+    }
+    assert others == report_packages(SITE_SOURCE)
+
+
+def test_every_download_link_of_a_report_page_resolves(built):
+    site_dir, _, _ = built
+    pages = [p for p in site_dir.glob("**/outcomes/*/index.html") if "data" not in p.parts]
+    links = [
+        (page, href)
+        for page in pages
+        for href in re.findall(r'href="([^"]*outcomes/data/[^"]+)"', page.read_text("utf-8"))
+    ]
+    assert links, "no report page offers its data"
+    for page, href in links:
+        target = (page.parent / href).resolve() if not href.startswith("/") else None
+        target = target or site_dir / href.lstrip("/")
+        assert target.is_file(), f"{page.relative_to(site_dir)}: {href} is not in the site"
 
 
 def test_the_search_index_holds_no_personal_data(built):

@@ -7,12 +7,14 @@
 3. Run the PII gate over everything staged. If it finds anything, stop: nothing is written
    into ``site/`` or the data folder, and the findings say where.
 4. Move the files into place: the pages and charts under ``site/outcomes/``, the data package
-   under ``build/outcomes/data/<period>/``, and the list of reports on the outcomes page.
+   beside them under ``site/outcomes/data/<period>/``, and the list of reports on the outcomes
+   page.
 
-The data package is not kept under ``site/``: the site's own hook refuses any data file there
-(everything in ``site/`` is published by MkDocs as it is). ``feedback publish`` adds the
-checked package to the built site, at ``outcomes/data/<period>/``, where the pages link to it,
-and checks the built site again.
+The data package is the one kind of data file the site may hold (everything in ``site/`` is
+published by MkDocs as it is, so the site's hook refuses a data file anywhere else): it is
+written only here, after disclosure control, validation and the PII gate, and it is kept with
+the pages that link to it, so a plain ``mkdocs build`` (``make site``, ``make run``) publishes
+both. ``feedback publish`` checks the built site again.
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ from .pii_gate import Finding, Gate, GateFailed, known_people
 from .words import LANGUAGES, Names
 
 SITE_DIR = PROJECT_DIR / "site"
-DATA_OUT = PROJECT_DIR / "build" / "outcomes" / "data"
 OUTCOMES = "outcomes"
+DATA_OUT = SITE_DIR / OUTCOMES / "data"
 DEFAULT_LICENCE = {
     "name": "OGL-UK-3.0",
     "title": "Open Government Licence v3.0",

@@ -6,7 +6,7 @@ report pages in it is built there, the report's data package (and those of repor
 before, so their download links keep working) is copied in at ``outcomes/data/<period>/``, and
 the gate reads every file (pages, charts, CSV, ``datapackage.json``, the search index, the
 sitemap and its gzip, the 404 page, assets). Only if all of that passes are the report's pages
-moved into ``site/``, its data package into ``build/outcomes/data/``, and the built site into
+moved into ``site/``, its data package into ``site/outcomes/data/``, and the built site into
 ``build/site`` (the old one renamed away first, then removed). If anything fails, ``site/`` and
 ``build/site`` are exactly as they were.
 """
@@ -118,10 +118,13 @@ def publish(
         # The data packages: this report's, and those of reports already published.
         data = built / OUTCOMES / "data"
         data.mkdir(parents=True, exist_ok=True)
+        # (Kept under site/, they are in the build already; kept elsewhere, they are copied.)
         if Path(data_out).exists():
             for old in sorted(Path(data_out).iterdir()):
-                if old.is_dir() and not old.name.startswith(".") and old.name != staged.slug:
+                earlier = old.is_dir() and not old.name.startswith(".") and old.name != staged.slug
+                if earlier and not (data / old.name).exists():
                     shutil.copytree(old, data / old.name)
+        shutil.rmtree(data / staged.slug, ignore_errors=True)
         shutil.copytree(staged.staged_data, data / staged.slug)
 
         mark = time.perf_counter()
