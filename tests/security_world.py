@@ -7,11 +7,13 @@ signed-in clients.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from flask import Flask
 
 from forms_app import create_app
@@ -53,6 +55,19 @@ class World:
             assert sign_in(client, username, self.secrets[username]).status_code == 302
             self.clients[username] = client
         return self.clients[username]
+
+
+@contextlib.contextmanager
+def fresh_world(tmp_path_factory, name: str, env: dict[str, str] | None = None):
+    """``build_world`` in a new data directory, with the environment pointing at it (and
+    ``env`` set) for as long as the world is in use: for module-scoped fixtures."""
+    with pytest.MonkeyPatch.context() as patch:
+        data_dir = tmp_path_factory.mktemp(name) / "data"
+        patch.setenv("FORMS_APP_DATA_DIR", str(data_dir))
+        patch.delenv("FORMS_APP_SETTINGS", raising=False)
+        for key, value in (env or {}).items():
+            patch.setenv(key, value)
+        yield build_world(data_dir)
 
 
 def build_world(data_dir: Path, **overrides) -> World:

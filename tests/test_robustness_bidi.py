@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.security_world import build_world
+from tests.security_world import fresh_world
 from tests.staff_support import submit
 
 INVISIBLE = "\u202e\u2066\u2067\u2068\u2069\u200b\u200c\u200d\u00ad\u2060"
@@ -46,11 +46,7 @@ class _Where(HTMLParser):
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        data_dir = tmp_path_factory.mktemp("bidi") / "data"
-        patch.setenv("FORMS_APP_DATA_DIR", str(data_dir))
-        patch.delenv("FORMS_APP_SETTINGS", raising=False)
-        built = build_world(data_dir)
+    with fresh_world(tmp_path_factory, "bidi") as built:
         built.bidi_ref = submit(built.parts, service="home-care", name=NAME, details=DETAILS)
         yield built
 

@@ -10,7 +10,13 @@ import re
 import pytest
 
 from forms_app import ratelimit
-from tests.security_world import WRITE_METHODS, build_world, concrete_urls, rules, state_snapshot
+from tests.security_world import (
+    WRITE_METHODS,
+    concrete_urls,
+    fresh_world,
+    rules,
+    state_snapshot,
+)
 from tests.staff_support import csrf
 
 PAYLOADS = {
@@ -35,11 +41,8 @@ ARTEFACT = re.compile(r"\x00|\ufffd|\r(?!\n)|%[0-9A-Fa-f]{2}")
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        data_dir = tmp_path_factory.mktemp("bytes") / "data"
-        patch.setenv("FORMS_APP_DATA_DIR", str(data_dir))
-        patch.delenv("FORMS_APP_SETTINGS", raising=False)
-        built = build_world(data_dir)
+    with fresh_world(tmp_path_factory, "bytes") as built:
+        data_dir = built.parts.settings.data_dir
         built.app.config["PROPAGATE_EXCEPTIONS"] = False
         built.app.extensions["forms_ratelimit"] = ratelimit.RateLimiter(
             data_dir, "k", {n: ratelimit.Rule(n, 0, 60) for n in ("send", "post")}

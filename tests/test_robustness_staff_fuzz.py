@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.security_world import build_world
+from tests.security_world import fresh_world
 from tests.staff_support import csrf
 from tests.tier import scaled
 
@@ -28,11 +28,7 @@ TEXT = st.text(alphabet=st.characters(codec="utf-8"), min_size=0, max_size=600) 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        data_dir = tmp_path_factory.mktemp("stafffuzz") / "data"
-        patch.setenv("FORMS_APP_DATA_DIR", str(data_dir))
-        patch.delenv("FORMS_APP_SETTINGS", raising=False)
-        built = build_world(data_dir)
+    with fresh_world(tmp_path_factory, "stafffuzz") as built:
         built.app.config["PROPAGATE_EXCEPTIONS"] = False
         yield built
 

@@ -16,9 +16,9 @@ from forms_app.journeys import JOURNEYS
 from forms_app.settings import EXAMPLE_SETTINGS
 from tests.security_world import (
     WRITE_METHODS,
-    build_world,
     concrete_urls,
     first_question_page,
+    fresh_world,
     rules,
     state_snapshot,
 )
@@ -37,11 +37,8 @@ TYPED = {
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        data_dir = tmp_path_factory.mktemp("csrf") / "data"
-        patch.setenv("FORMS_APP_DATA_DIR", str(data_dir))
-        patch.delenv("FORMS_APP_SETTINGS", raising=False)
-        yield build_world(data_dir)
+    with fresh_world(tmp_path_factory, "csrf") as built:
+        yield built
 
 
 def _form_for(url: str) -> dict:

@@ -11,7 +11,7 @@ import pytest
 from flask import abort, redirect, request
 
 from forms_app.staff.auth import OPEN_ENDPOINTS
-from tests.security_world import build_world, concrete_urls, rules
+from tests.security_world import concrete_urls, fresh_world, rules
 from tests.test_security_headers import NONCE, _check, _expected
 
 FORCED = ("302", "400", "403", "404", "413", "422", "429", "500")
@@ -20,13 +20,8 @@ HEADER = "X-Test-Force-Status"
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        data_dir = tmp_path_factory.mktemp("matrix") / "data"
-        patch.setenv("FORMS_APP_DATA_DIR", str(data_dir))
-        patch.delenv("FORMS_APP_SETTINGS", raising=False)
-        # Secure cookies: the production header set, HSTS included.
-        patch.setenv("FORMS_APP_SECURE_COOKIES", "1")
-        built = build_world(data_dir)
+    # Secure cookies: the production header set, HSTS included.
+    with fresh_world(tmp_path_factory, "matrix", {"FORMS_APP_SECURE_COOKIES": "1"}) as built:
         built.app.config["PROPAGATE_EXCEPTIONS"] = False
         _install_forcing(built.app)
         yield built

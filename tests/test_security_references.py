@@ -11,7 +11,7 @@ import pytest
 
 from forms_app.demo import make_demo_data
 from forms_app.storage.references import ALPHABET, LENGTH
-from tests.security_world import build_world, rules
+from tests.security_world import fresh_world, rules
 from tests.staff_support import make_people, sign_in
 from tests.tier import scaled
 
@@ -24,11 +24,8 @@ NONCE = re.compile(r"nonce-[A-Za-z0-9_-]+|nonce=\"[^\"]+\"|value=\"[A-Za-z0-9_.-
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        data_dir = tmp_path_factory.mktemp("refs") / "data"
-        patch.setenv("FORMS_APP_DATA_DIR", str(data_dir))
-        patch.delenv("FORMS_APP_SETTINGS", raising=False)
-        built = build_world(data_dir)
+    with fresh_world(tmp_path_factory, "refs") as built:
+        data_dir = built.parts.settings.data_dir
         make_demo_data(built.parts, count=40, seed=7)
         # An officer who covers no service: every case is someone else's.
         secret = make_people(data_dir, {"nia": ("Nia Swyddog", ["officer"], [])})["nia"]
