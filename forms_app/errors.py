@@ -22,6 +22,8 @@ def register_error_pages(app: Flask) -> None:
             step = journey.page(request.view_args.get("page", "")) if journey else None
             if step is not None and step.questions:
                 return _typed_page_again(journey, step)
+        if request.blueprint == "staff":
+            return _staff_typed_text()
         return _page(
             400,
             _("Your session has ended"),
@@ -115,6 +117,23 @@ def _typed_page_again(journey, step):
         "Your answers are below: check them and select Continue."
     )
     return render_question_page(journey, shown, {**earlier, **answers}, {}, notice=notice), 400
+
+
+#: Never shown back: secrets, and fields that carry no typing.
+_NOT_SHOWN = ("csrf_token", "password", "code", "new_password", "confirm_password", "totp")
+
+
+def _staff_typed_text():
+    """A staff form refused for its token (a sign-in that timed out while a long note was
+    written): nothing is saved, but every text typed is shown, to copy back after signing in."""
+    typed = [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if value.strip() and not any(secret in name for secret in _NOT_SHOWN)
+    ]
+    from .staff.context import render
+
+    return render("staff/session_ended.html", typed=typed, title="Your session has ended"), 400
 
 
 def _page(status: int, title: str, body: list[str]):

@@ -178,3 +178,19 @@ def test_refused_page_shows_everything_typed(world):
     assert kept > 0
     assert missing == 0, lost
     print(f"S2: {kept}/{kept + missing} typed answers kept after a refused token")
+
+
+def test_a_refused_staff_form_shows_back_what_was_typed(world):
+    """A staff note refused for its token (say, a session that ended while it was written): not
+    saved, but the text is on the page to copy back, and no secret is ever shown back."""
+    note = "Ffoniodd Mrs Parry am 3pm <b>yn gofyn</b> am y llythyr.\nDiolch."
+    client = world.signed_in("mair")
+    before = state_snapshot(world.parts.settings.data_dir)
+    response = client.post(
+        f"/staff/cases/{world.ref}/do/note",
+        data={"note": note, "csrf_token": "not-a-token", "password": "hunter2-secret"},
+    )
+    assert response.status_code == 400
+    assert str(escape(note)) in response.text
+    assert "hunter2-secret" not in response.text and "<b>yn gofyn</b>" not in response.text
+    assert state_snapshot(world.parts.settings.data_dir) == before
