@@ -265,6 +265,28 @@ def test_nothing_is_written_when_the_gate_finds_a_personal_detail(tmp_path):
     assert not any((tmp_path / "data-out").rglob("*.csv"))
 
 
+def test_nothing_is_written_when_frictionless_finds_the_package_invalid(tmp_path, monkeypatch):
+    """The package is validated in a second process while the gate runs: a problem found
+    there still stops the report before anything is put in place."""
+    from forms_app.reports import datapackage
+    from forms_app.reports.build import build_report
+    from forms_app.reports.periods import financial_year
+
+    data = write_data(tmp_path / "data")
+    settings = load_settings(write_settings(tmp_path, data))
+    shutil.copytree(PROJECT_DIR / "site", tmp_path / "site")
+    before = snapshot(tmp_path / "site")
+    monkeypatch.setattr(
+        datapackage, "problems", lambda _folder: ["themes: type-error: not a number"]
+    )
+    with pytest.raises(datapackage.DataPackageError, match="themes: type-error"):
+        build_report(
+            settings, financial_year(2025), site_dir=tmp_path / "site", data_out=tmp_path / "out"
+        )
+    assert snapshot(tmp_path / "site") == before
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.csv"))
+
+
 # feedback publish -------------------------------------------------------------------------------
 
 

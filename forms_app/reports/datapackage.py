@@ -170,16 +170,23 @@ def write(report: Report, directory: Path, organisation: str, licence: dict) -> 
 
 def validate(directory: Path) -> None:
     """Raise DataPackageError listing every problem frictionless finds."""
+    raise_for(problems(directory))
+
+
+def problems(directory: Path) -> list[str]:
+    """Every problem frictionless finds in the package (none: an empty list)."""
     from frictionless import Package
 
-    package = Package(str(directory / "datapackage.json"))
-    report = package.validate()
-    if report.valid:
-        return
-    problems = [
+    report = Package(str(directory / "datapackage.json")).validate()
+    found = [
         f"{task.name}: {error.title}: {error.note}"
         for task in report.tasks
         for error in task.errors
     ]
-    problems += [f"package: {error.title}: {error.note}" for error in report.errors]
-    raise DataPackageError("the data package is not valid:\n  " + "\n  ".join(problems[:30]))
+    return found + [f"package: {error.title}: {error.note}" for error in report.errors]
+
+
+def raise_for(found: list[str]) -> None:
+    """DataPackageError naming the first 30 problems, if there are any."""
+    if found:
+        raise DataPackageError("the data package is not valid:\n  " + "\n  ".join(found[:30]))
