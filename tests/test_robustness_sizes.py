@@ -6,8 +6,6 @@ page); 1,001 form fields; a 1 MiB body; 0 server errors. And no value longer tha
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
 from flask_babel import force_locale
 from markupsafe import escape
@@ -16,7 +14,7 @@ from forms_app import ratelimit
 from forms_app.checking import message
 from forms_app.journeys import JOURNEYS
 from forms_app.sheets.rows import CELL_LIMIT, cell, intake_row
-from tests.walker import ANSWERS, csrf_token, walk
+from tests.walker import ANSWERS, csrf_token, walk_to_check
 
 FREE_TEXT = ("text", "textarea")
 MIB = 1_048_576
@@ -34,19 +32,7 @@ def sized_app(app, app_parts):
 
 def _fill(client, prefix: str, slug: str) -> None:
     """Answer every page of the journey (a complete draft), stopping before sending."""
-
-    def get(url):
-        r = client.get(url, follow_redirects=True)
-        return r.request.url, r.status_code, r.get_data(as_text=True)
-
-    def post(url, data):
-        if url.endswith("check-your-answers"):
-            raise StopIteration
-        r = client.post(url, data=data, follow_redirects=True)
-        return r.request.url, r.status_code, r.get_data(as_text=True)
-
-    with contextlib.suppress(StopIteration):
-        walk(get, post, f"{prefix}/{slug}/", ANSWERS[slug])
+    walk_to_check(client, f"{prefix}/{slug}/", ANSWERS[slug])
 
 
 def _text(length: int) -> str:

@@ -8,7 +8,7 @@ import logging
 import multiprocessing
 
 from forms_app import honeypot, ratelimit
-from tests.walker import COMPLAINT, csrf_token, walk
+from tests.walker import COMPLAINT, csrf_token, walk_to_check
 
 
 def _fns(client):
@@ -25,16 +25,7 @@ def _fns(client):
 
 def _to_check_page(client, answers=COMPLAINT):
     """Answer every page, stopping at check-your-answers (not sent)."""
-    get, post = _fns(client)
-
-    def stop_post(url, data):
-        if url.endswith("check-your-answers"):
-            raise StopIteration(url)
-        return post(url, data)
-
-    with contextlib.suppress(StopIteration):
-        walk(get, stop_post, "/complaint/", answers)
-    return client.get("/complaint/check-your-answers")
+    return walk_to_check(client, "/complaint/", answers)
 
 
 def test_honeypot_markup(client):

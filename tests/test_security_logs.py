@@ -5,7 +5,6 @@ submission's log line carries its reference. 50 on every change, 500 nightly."""
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import logging
 
@@ -13,7 +12,7 @@ import pytest
 
 from forms_app import ratelimit
 from tests.tier import scaled
-from tests.walker import COMPLAINT, csrf_token, walk
+from tests.walker import COMPLAINT, csrf_token, walk_to_check
 
 COUNT = scaled(50, 500)
 PATHS = ("sent", "validation", "csrf", "too large", "storage EIO", "exception")
@@ -61,19 +60,7 @@ def canaries(number: int) -> dict[str, str]:
 
 
 def _to_check(client, answers):
-    def get(url):
-        r = client.get(url, follow_redirects=True)
-        return r.request.url, r.status_code, r.get_data(as_text=True)
-
-    def post(url, data):
-        if url.endswith("check-your-answers"):
-            raise StopIteration
-        r = client.post(url, data=data, follow_redirects=True)
-        return r.request.url, r.status_code, r.get_data(as_text=True)
-
-    with contextlib.suppress(StopIteration):
-        walk(get, post, "/complaint/", answers)
-    return client.get("/complaint/check-your-answers")
+    return walk_to_check(client, "/complaint/", answers)
 
 
 def _submit(app, app_parts, monkeypatch, number: int, path: str) -> str | None:

@@ -3,6 +3,7 @@ each page by posting the form, continue past content pages, send, and read the r
 
 from __future__ import annotations
 
+import contextlib
 import html as html_lib
 import re
 from dataclasses import dataclass, field
@@ -109,3 +110,26 @@ def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+def walk_to_check(client, start_url: str, answers: dict):
+    """With a Flask test client, answer every page of a journey from ``start_url`` and stop at
+    check-your-answers without sending (a complete draft); returns that page's response."""
+
+    def get(url):
+        response = client.get(url, follow_redirects=True)
+        return response.request.path, response.status_code, response.get_data(as_text=True)
+
+    def post(url, data):
+        if url.endswith("check-your-answers"):
+            raise _AtCheck
+        response = client.post(url, data=data, follow_redirects=True)
+        return response.request.path, response.status_code, response.get_data(as_text=True)
+
+    with contextlib.suppress(_AtCheck):
+        walk(get, post, start_url, answers)
+    return client.get(urljoin(start_url, "check-your-answers"))
+
+
+class _AtCheck(Exception):
+    """The walk reached the page that would send: stop there."""
