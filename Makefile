@@ -105,7 +105,8 @@ $(SITE_INDEX): $(STAMPS)/venv mkdocs.yml $(wildcard forms_app/site_*.py) \
 demo: venv
 	$(BIN)/feedback demo-data --if-empty
 
-# Serve both, in the foreground; Ctrl-C (or either one stopping) stops both ----------------------
+# Serve both, in the foreground; Ctrl-C (or either one stopping) stops both. Each server has its
+# own control socket under build/ (gunicorn's default is one shared path in the home folder).
 
 run: venv assets translations demo site
 	@trap 'exit 130' INT TERM; \
@@ -113,8 +114,10 @@ run: venv assets translations demo site
 	if $(BIN)/python -m forms_app.sheets.worker 2>/dev/null; then \
 	  $(BIN)/feedback sheets sync & sheets=$$!; echo "Sheet sync:     running (feedback sheets status)"; \
 	fi; \
-	$(BIN)/gunicorn -w 2 --threads 4 -b 127.0.0.1:$(FORM_PORT) 'forms_app:create_app()' & form=$$!; \
-	$(BIN)/gunicorn -w 1 --threads 4 -b 127.0.0.1:$(SITE_PORT) 'forms_app.site_server:create_site_app()' & site=$$!; \
+	$(BIN)/gunicorn -w 2 --threads 4 -b 127.0.0.1:$(FORM_PORT) --control-socket build/form.ctl \
+	  'forms_app:create_app()' & form=$$!; \
+	$(BIN)/gunicorn -w 1 --threads 4 -b 127.0.0.1:$(SITE_PORT) --control-socket build/site.ctl \
+	  'forms_app.site_server:create_site_app()' & site=$$!; \
 	echo "Form app:       http://127.0.0.1:$(FORM_PORT)/"; \
 	echo "Published site: http://127.0.0.1:$(SITE_PORT)/"; \
 	echo "Press Ctrl-C to stop both."; \
