@@ -86,7 +86,7 @@ def _folder_option(name: str, help_text: str):
 
 _site_dir_option = _folder_option("--site-dir", "The site's source folder (default: site/).")
 _data_out_option = _folder_option(
-    "--data-out", "Where the data packages are kept (default: site/outcomes/data/)."
+    "--data-out", "Where the data packages are kept (default: outcomes/data/ in the site folder)."
 )
 
 
@@ -102,7 +102,7 @@ def report_command(year, quarter_text, start, end, as_at, site_dir, data_out):
     build of the site publishes with them. Nothing is written if the PII gate finds a personal
     detail.
     """
-    from .reports.build import DATA_OUT, SITE_DIR, build_report
+    from .reports.build import SITE_DIR, build_report
     from .reports.datapackage import DataPackageError
     from .reports.loading import DataError
     from .reports.pii_gate import GateFailed
@@ -114,7 +114,7 @@ def report_command(year, quarter_text, start, end, as_at, site_dir, data_out):
             settings,
             period,
             site_dir=site_dir or SITE_DIR,
-            data_out=data_out or DATA_OUT,
+            data_out=data_out,
             as_at=as_at.date() if as_at else None,
         )
     except (GateFailed, DataPackageError, DataError) as error:
@@ -151,7 +151,7 @@ def publish_command(year, quarter_text, start, end, as_at, pdfs, site_dir, site_
     site with `mkdocs build --strict` into build/site with the data package in it, and run the
     PII gate over every file built. All or nothing: if anything fails, site/ and build/site are
     left as they were and the exit status is 1."""
-    from .reports.build import DATA_OUT, SITE_DIR
+    from .reports.build import SITE_DIR
     from .reports.datapackage import DataPackageError
     from .reports.loading import DataError
     from .reports.pii_gate import GateFailed
@@ -165,7 +165,7 @@ def publish_command(year, quarter_text, start, end, as_at, pdfs, site_dir, site_
             period,
             site_source=site_dir or SITE_DIR,
             site_out=site_out or SITE_OUT,
-            data_out=data_out or DATA_OUT,
+            data_out=data_out,
             as_at=as_at.date() if as_at else None,
             pdfs=pdfs,
         )

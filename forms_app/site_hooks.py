@@ -30,7 +30,6 @@ are the settings sections (in Welsh, a key ``X_cy`` replaces ``X``: see
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -333,6 +332,27 @@ def on_startup(command, dirty):
     _reset()
 
 
+def report_package_files(docs_dir: Path) -> set[str]:
+    """The files ``feedback report`` keeps in the site (``outcomes/data/<period>/``): each
+    ``datapackage.json`` and the CSV files it names as its resources. Any other data file in
+    the site folder would be published as it is, so the build refuses it."""
+    import json
+
+    named = set()
+    for package in sorted(docs_dir.glob(PUBLISHED_DATA + "*/datapackage.json")):
+        folder = package.parent.relative_to(docs_dir).as_posix()
+        try:
+            resources = json.loads(package.read_text("utf-8")).get("resources") or []
+        except (ValueError, AttributeError) as error:
+            raise PluginError(f"{folder}/datapackage.json cannot be read: {error}") from error
+        named.add(f"{folder}/datapackage.json")
+        for resource in resources:
+            path = resource.get("path") if isinstance(resource, dict) else None
+            if isinstance(path, str) and path.endswith(".csv") and "/" not in path:
+                named.add(f"{folder}/{path}")
+    return named
+
+
 def on_config(config):
     _reset()
     settings = _load()
@@ -346,15 +366,17 @@ def on_config(config):
 
 
 def on_files(files, config):
+    named = report_package_files(Path(config.docs_dir))
     data = [
         f.src_uri
         for f in files
-        if f.src_uri.lower().endswith(DATA_SUFFIXES) and not f.src_uri.startswith(PUBLISHED_DATA)
+        if f.src_uri.lower().endswith(DATA_SUFFIXES) and f.src_uri not in named
     ]
     if data:
         raise PluginError(
             "data files must never be published from the site folder (everything in it is "
-            f"published): {', '.join(sorted(data))}"
+            "published), except the files each report's datapackage.json names under "
+            f"{PUBLISHED_DATA}<period>/: {', '.join(sorted(data))}"
         )
     placeholder = str(site_pdfs.placeholder_path())
     for pdf in sorted({leaflet.pdf for leaflet in site_pdfs.LEAFLETS}):
@@ -448,61 +470,9 @@ def on_post_build(config):
     css += "/* Labels for the stacked stage table on narrow screens (site_timescales). */\n"
     path.write_text(css + table_css(), encoding="utf-8")
 
-    if _is_final_build(config):
-        copy_report_data(Path(config.docs_dir), Path(config.site_dir))
     if _command == "serve" or not site_pdfs.enabled() or not _is_final_build(config):
         return
     try:
         site_pdfs.print_leaflets(config.site_dir)
     except site_pdfs.PdfError as error:
         raise PluginError(str(error)) from error
-
-
-# The report's data package in the built site ---------------------------------------------------
-
-#: Where a report run with ``--data-out`` left its checked data packages (``<period>/``), named
-#: by this environment variable. By default they are kept in the site, beside their pages, and
-#: MkDocs publishes them with the pages: there is nothing to copy.
-REPORT_DATA_ENV = "FEEDBACK_REPORT_DATA"
-GENERATED_REPORT = "generated_by: feedback report"
-
-
-def report_data_dir() -> Path | None:
-    import os
-
-    configured = os.environ.get(REPORT_DATA_ENV) or ""
-    return Path(configured) if configured.strip() else None
-
-
-def copy_report_data(docs_dir: Path, site_dir: Path, source: Path | None = None) -> list[Path]:
-    """Copy into the built site, at ``outcomes/data/<period>/``, the data package of each report
-    whose page is in the site: its ``datapackage.json`` and the CSV files that names as its
-    resources, nothing else (rule P6: data only from the report's own folder, never from
-    ``site/``). So the pages' download links work after a plain ``mkdocs build``."""
-    import json
-
-    source = source if source is not None else report_data_dir()
-    if source is None or not source.is_dir():
-        return []
-    copied = []
-    outcomes = docs_dir / PUBLISHED_DATA.split("/")[0]
-    for page in sorted(outcomes.glob("*.md")) if outcomes.is_dir() else ():
-        slug = page.name.removesuffix(".md")
-        head = page.read_text("utf-8", errors="replace")[:600]
-        package = source / slug / "datapackage.json"
-        if "." in slug or GENERATED_REPORT not in head or not package.is_file():
-            continue
-        names = [r.get("path") for r in json.loads(package.read_text("utf-8"))["resources"]]
-        wanted = [package.name] + [
-            n for n in names if isinstance(n, str) and n.endswith(".csv") and "/" not in n
-        ]
-        target = site_dir / PUBLISHED_DATA / slug
-        # The package kept elsewhere replaces any the site folder had for the same period.
-        shutil.rmtree(target, ignore_errors=True)
-        target.mkdir(parents=True, exist_ok=True)
-        for name in wanted:
-            file = source / slug / name
-            if file.is_file() and not file.is_symlink():
-                (target / name).write_bytes(file.read_bytes())
-                copied.append(target / name)
-    return copied

@@ -419,34 +419,41 @@ def test_axe_finds_no_serious_problem_on_the_report_pages(served):
     assert overflowing == {"outcomes/2025-26/": [], "cy/outcomes/2025-26/": []}
 
 
-def test_a_plain_mkdocs_build_after_a_report_serves_its_data_downloads(world, reported):
-    """After ``feedback report``, ``mkdocs build --strict`` alone (``make site``) puts the data
-    package in the built site: every download link on the report pages resolves to a file, and
-    nothing but the package's own CSV files and ``datapackage.json`` is copied."""
+def test_a_plain_mkdocs_build_after_a_report_serves_its_data_downloads(world):
+    """``feedback report`` keeps the data package beside its pages, so ``mkdocs build --strict``
+    alone (``make site``) publishes it: every download link on the report pages resolves to a
+    file. Any other data file in the package folder makes the build fail, naming it."""
     from forms_app.reports.publish import mkdocs_config
 
     tmp, settings = world
-    data = tmp / "plain-data"
-    shutil.copytree(tmp / "data-out", data)
-    (data / "2025-26" / "stray-personal.csv").write_text("name\nIfor Penhallow\n", "utf-8")
-    built = tmp / "plain-built"
-    config = mkdocs_config(tmp / "site", built, tmp / "plain-mkdocs.yml")
-    env = {
-        **os.environ,
-        "FORMS_APP_SETTINGS": str(settings),
-        "NO_MKDOCS_2_WARNING": "1",
-        "FEEDBACK_SITE_PDFS": "0",
-        "FEEDBACK_REPORT_DATA": str(data),
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config)],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    site = tmp / "plain-site"
+    shutil.copytree(PROJECT_DIR / "site", site)
+    shutil.rmtree(site / "outcomes" / "data")
+    done = feedback(
+        "report", "--year", "2025", "--as-at", AS_AT, "--site-dir", str(site), settings=settings
     )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    def build(into: Path) -> subprocess.CompletedProcess:
+        env = {
+            **os.environ,
+            "FORMS_APP_SETTINGS": str(settings),
+            "NO_MKDOCS_2_WARNING": "1",
+            "FEEDBACK_SITE_PDFS": "0",
+        }
+        config = mkdocs_config(site, into, tmp / f"{into.name}.yml")
+        return subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config)],
+            cwd=PROJECT_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+
+    built = tmp / "plain-built"
+    done = build(built)
     assert done.returncode == 0, done.stdout + done.stderr
     base = urllib_path(load_settings(settings).site_url)
     links = []
@@ -458,13 +465,20 @@ def test_a_plain_mkdocs_build_after_a_report_serves_its_data_downloads(world, re
         path = href.split("://", 1)[-1].split("/", 1)[-1] if "://" in href else href
         path = path.lstrip("/").removeprefix(base)
         assert (built / path).is_file(), href
-    package = json.loads((data / "2025-26" / "datapackage.json").read_text("utf-8"))
-    wanted = {"datapackage.json"} | {r["path"] for r in package["resources"]}
-    copied = {p.name for p in (built / "outcomes" / "data" / "2025-26").iterdir()}
-    assert copied == wanted
-    assert "Ifor Penhallow" not in "".join(
-        p.read_text("utf-8", errors="replace") for p in built.rglob("*.csv")
-    )
+    package = site / "outcomes" / "data" / "2025-26"
+    wanted = {"datapackage.json"} | {
+        r["path"]
+        for r in json.loads((package / "datapackage.json").read_text("utf-8"))["resources"]
+    }
+    assert {p.name for p in (built / "outcomes" / "data" / "2025-26").iterdir()} == wanted
+
+    (package / "stray-personal.csv").write_text("name\nIfor Penhallow\n", "utf-8")
+    refused = build(tmp / "plain-refused")
+    assert refused.returncode != 0
+    assert "outcomes/data/2025-26/stray-personal.csv" in refused.stdout + refused.stderr
+    assert not (
+        tmp / "plain-refused" / "outcomes" / "data" / "2025-26" / "stray-personal.csv"
+    ).exists()
 
 
 def urllib_path(url: str) -> str:

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -109,7 +110,7 @@ def test_a_data_file_in_the_site_folder_fails_the_build(tmp_path):
 
     files = Files([File("outcomes/cases.csv", str(tmp_path), str(tmp_path / "out"), True)])
     with pytest.raises(PluginError, match="outcomes/cases.csv"):
-        site_hooks.on_files(files, config=None)
+        site_hooks.on_files(files, config=SimpleNamespace(docs_dir=str(tmp_path)))
 
 
 def test_an_unknown_placeholder_fails_the_build(tmp_path):

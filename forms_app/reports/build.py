@@ -40,7 +40,6 @@ from .words import LANGUAGES, Names
 
 SITE_DIR = PROJECT_DIR / "site"
 OUTCOMES = "outcomes"
-DATA_OUT = SITE_DIR / OUTCOMES / "data"
 DEFAULT_LICENCE = {
     "name": "OGL-UK-3.0",
     "title": "Open Government Licence v3.0",
@@ -149,7 +148,7 @@ def stage_report(
     period: Period,
     *,
     site_dir: Path = SITE_DIR,
-    data_out: Path = DATA_OUT,
+    data_out: Path | None = None,
     as_at: date | None = None,
     staging_parent: Path | None = None,
 ) -> Staged:
@@ -157,7 +156,9 @@ def stage_report(
     was_enabled = gc.isenabled()
     gc.disable()  # hundreds of thousands of small objects and no cycles: collection is waste
     try:
-        return _stage(settings, period, Path(site_dir), Path(data_out), as_at, staging_parent)
+        site_dir = Path(site_dir)
+        data_out = Path(data_out) if data_out is not None else packages_of(site_dir)
+        return _stage(settings, period, site_dir, data_out, as_at, staging_parent)
     finally:
         if was_enabled:
             gc.enable()
@@ -222,6 +223,11 @@ def _count_write_check(
         staged.discard()
         raise
     return staged
+
+
+def packages_of(site_dir: Path) -> Path:
+    """Where a site keeps its reports' data packages: beside the pages that link to them."""
+    return Path(site_dir) / OUTCOMES / "data"
 
 
 def site_vocabulary(site_dir: Path) -> set[str]:
@@ -304,7 +310,7 @@ def build_report(
     period: Period,
     *,
     site_dir: Path | str = SITE_DIR,
-    data_out: Path | str = DATA_OUT,
+    data_out: Path | str | None = None,
     as_at: date | None = None,
 ) -> Built:
     """``feedback report``: stage, check, and put in place (or raise GateFailed and leave
@@ -313,7 +319,7 @@ def build_report(
     gc.disable()
     try:
         staged = stage_report(
-            settings, period, site_dir=Path(site_dir), data_out=Path(data_out), as_at=as_at
+            settings, period, site_dir=Path(site_dir), data_out=data_out, as_at=as_at
         )
         mark = time.perf_counter()
         written = staged.commit()

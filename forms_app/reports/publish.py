@@ -26,7 +26,7 @@ from pathlib import Path
 import yaml
 
 from ..settings import PROJECT_DIR, Settings
-from .build import DATA_OUT, OUTCOMES, SITE_DIR, site_vocabulary, stage_report
+from .build import OUTCOMES, SITE_DIR, packages_of, site_vocabulary, stage_report
 from .periods import Period
 from .pii_gate import Gate, GateFailed
 
@@ -61,9 +61,6 @@ def mkdocs_config(docs_dir: Path, site_dir: Path, target: Path, base: Path = MKD
 
 def run_mkdocs(config: Path, settings: Settings, pdfs: bool | None) -> None:
     env = {**os.environ, "FORMS_APP_SETTINGS": str(settings.source), "NO_MKDOCS_2_WARNING": "1"}
-    # The site hook's copy of the data packages is for a plain `mkdocs build`: here the staged
-    # package (not yet in build/outcomes/data) and the earlier ones are copied in, then gated.
-    env["FEEDBACK_REPORT_DATA"] = ""
     if pdfs is not None:
         env["FEEDBACK_SITE_PDFS"] = "1" if pdfs else "0"
     done = subprocess.run(
@@ -86,10 +83,11 @@ def publish(
     *,
     site_source: Path = SITE_DIR,
     site_out: Path = SITE_OUT,
-    data_out: Path = DATA_OUT,
+    data_out: Path | None = None,
     as_at: date | None = None,
     pdfs: bool | None = None,
 ) -> Published:
+    data_out = Path(data_out) if data_out is not None else packages_of(site_source)
     timings: dict[str, float] = {}
     site_out = Path(site_out)
     site_out.parent.mkdir(parents=True, exist_ok=True)
