@@ -14,9 +14,13 @@ import re
 
 from flask import has_request_context, request
 
-INVISIBLE = re.compile(
-    "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
-)
+#: Every one of them: the soft hyphen, the Arabic letter mark, the Mongolian vowel separator,
+#: zero-width spaces and joiners, direction marks, embeddings and overrides, word joiner and
+#: invisible operators, isolates, and the byte-order mark.
+CHARACTERS = "".join(
+    map(chr, [0xAD, 0x61C, 0x180E, *range(0x200B, 0x2010), *range(0x202A, 0x202F)])
+) + "".join(map(chr, [*range(0x2060, 0x2065), *range(0x2066, 0x206A), 0xFEFF]))
+INVISIBLE = re.compile(f"[{re.escape(CHARACTERS)}]")
 
 
 def shown(text: str) -> str:

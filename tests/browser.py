@@ -6,22 +6,14 @@ Playwright cannot download its own browsers here, so it is pointed at /usr/bin/c
 
 from __future__ import annotations
 
-import os
 import threading
 from contextlib import contextmanager
 
 from werkzeug.serving import make_server
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# The same Debian chromium, with the same switches, that prints the site's leaflets.
+from forms_app.site_pdfs import CHROMIUM as CHROMIUM
+from forms_app.site_pdfs import CHROMIUM_ARGS as CHROMIUM_ARGS
 
 
 @contextmanager

@@ -42,6 +42,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import invisible_characters
 from ..procedure import available_procedures, load_procedure
 from .loading import read_rows
 
@@ -76,14 +77,9 @@ COMMON_WORDS = frozenset(
     """.split()  # noqa: SIM905 - a list of words, easier to read and edit as text
 )
 
-_ZERO_WIDTH = dict.fromkeys(
-    map(
-        ord,
-        "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u202a\u202b\u202c\u202d\u202e"
-        "\u2066\u2067\u2068\u2069",
-    ),
-    None,
-)
+# Characters that cannot be seen are dropped before matching, so a name with a zero-width
+# space or a direction mark inside it is still found (plan gotcha 28).
+_ZERO_WIDTH = dict.fromkeys(map(ord, invisible_characters.CHARACTERS), None)
 _WORD = re.compile(r"[^\W_]+")
 _TOKEN = re.compile(r"[^\W_](?:[\w.@+-]*[^\W_])?")
 _SPACE = re.compile(r"\s+")
