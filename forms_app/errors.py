@@ -119,8 +119,8 @@ def _typed_page_again(journey, step):
     return render_question_page(journey, shown, {**earlier, **answers}, {}, notice=notice), 400
 
 
-#: Never shown back: secrets, and fields that carry no typing.
-_NOT_SHOWN = ("csrf_token", "password", "code", "new_password", "confirm_password", "totp")
+#: Never shown back: the token, the second-factor code, and any password field.
+_NOT_SHOWN = frozenset({"csrf_token", "code", "totp"})
 
 
 def _staff_typed_text():
@@ -129,7 +129,8 @@ def _staff_typed_text():
     typed = [
         (name, value)
         for name, value in request.form.items(multi=True)
-        if value.strip() and not any(secret in name for secret in _NOT_SHOWN)
+        # Whole names: a substring test would hide a postcode along with the code.
+        if value.strip() and name not in _NOT_SHOWN and "password" not in name
     ]
     from .staff.context import render
 

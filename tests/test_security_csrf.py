@@ -188,9 +188,16 @@ def test_a_refused_staff_form_shows_back_what_was_typed(world):
     before = state_snapshot(world.parts.settings.data_dir)
     response = client.post(
         f"/staff/cases/{world.ref}/do/note",
-        data={"note": note, "csrf_token": "not-a-token", "password": "hunter2-secret"},
+        data={
+            "note": note,
+            "postcode": "CF10 1AA",
+            "csrf_token": "not-a-token",
+            "password": "hunter2-secret",
+            "code": "123456",
+        },
     )
     assert response.status_code == 400
     assert str(escape(note)) in response.text
     assert "hunter2-secret" not in response.text and "<b>yn gofyn</b>" not in response.text
+    assert "CF10 1AA" in response.text and "123456" not in response.text
     assert state_snapshot(world.parts.settings.data_dir) == before
