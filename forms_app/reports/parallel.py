@@ -43,7 +43,7 @@ class _Forked:
             try:
                 payload = pickle.dumps((True, function(*args)), protocol=pickle.HIGHEST_PROTOCOL)
             except BaseException as error:  # noqa: BLE001 - reported by the parent
-                payload = pickle.dumps((False, f"{type(error).__name__}: {error}"))
+                payload = _failure(error)
             with os.fdopen(write, "wb") as pipe:
                 pipe.write(payload)
             os._exit(0)
@@ -62,13 +62,29 @@ class _Forked:
                 raise BackgroundError("the background process ended without a result")
             ok, self._value = pickle.loads(payload)
             if not ok:
-                raise BackgroundError(self._value)
+                self._value, failure = None, self._value
+                if isinstance(failure, Exception):
+                    raise failure  # the error itself, as if the work had run here
+                raise BackgroundError(failure)
         return self._value
 
     def close(self) -> None:
         if not self._done:
             with contextlib.suppress(BackgroundError):
                 self.result()
+
+
+def _failure(error: BaseException) -> bytes:
+    """How the child reports a failure: the exception itself when it can be pickled (so the
+    parent can catch it by its type, as if the work had run there), else its name and text."""
+    if isinstance(error, Exception):
+        try:
+            payload = pickle.dumps((False, error))
+            pickle.loads(payload)  # some exceptions pickle but cannot be rebuilt
+            return payload
+        except Exception:  # noqa: BLE001, S110 - fall back to the text below
+            pass
+    return pickle.dumps((False, f"{type(error).__name__}: {error}"))
 
 
 def in_background(function, *args):

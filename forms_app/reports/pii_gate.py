@@ -44,7 +44,7 @@ from pathlib import Path
 
 from .. import invisible_characters
 from ..procedure import available_procedures, load_procedure
-from .loading import read_rows
+from .loading import columns, read_rows
 
 SHINGLE = 8
 TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "nurse")
@@ -330,6 +330,38 @@ def known_people(data_dir: Path, vocabulary: Iterable[str] = ()) -> Known:
     return known
 
 
+@dataclass
+class CaseWriting:
+    """Who acted on or owns a case, and what people and staff wrote, from the case files."""
+
+    actors: set[str]
+    narratives: set[str]
+
+
+def case_writing(data_dir: Path) -> CaseWriting:
+    """Every actor of ``events.csv`` (and everyone a case was assigned to), every note, and
+    what people wrote in ``submissions.csv`` (``details``, ``outcome_wanted``). Only these
+    columns are read: no row is made into anything."""
+    data_dir = Path(data_dir)
+    actors: set[str] = set()
+    narratives: set[str] = set()
+    add_actor, add_narrative = actors.add, narratives.add
+    for actor, kind, value, note in columns(
+        data_dir / "events.csv", ("actor", "type", "value", "note")
+    ):
+        add_actor(actor)
+        if kind == "assigned":
+            add_actor(value)
+        if note:
+            add_narrative(note)
+    for details, wanted in columns(data_dir / "submissions.csv", ("details", "outcome_wanted")):
+        add_narrative(details)
+        add_narrative(wanted)
+    actors.discard("")
+    narratives.discard("")
+    return CaseWriting(actors, narratives)
+
+
 class Gate:
     """Scans texts and files for personal details; see the module docstring."""
 
@@ -354,34 +386,23 @@ class Gate:
         data_dir: Path,
         approved: Iterable[str] = (),
         vocabulary: Iterable[str] = (),
-        dataset=None,
         known: Known | None = None,
+        writing: CaseWriting | None = None,
     ) -> Gate:
         """A gate knowing every personal detail in ``data_dir``: ``personal.csv``, the staff
-        directory ``users.json``, who acted on and owns cases (``events.csv``), and the
-        narratives of ``submissions.csv`` and ``events.csv`` (taken from ``dataset`` when the
-        report has already read them). ``approved``: the public summaries approved for
-        publication (their words may appear; their details may not)."""
+        directory ``users.json`` (``known``, read here if not given), who acted on and owns
+        cases and the narratives of ``submissions.csv`` and ``events.csv`` (``writing``, read
+        here if not given). ``approved``: the public summaries approved for publication (their
+        words may appear; their details may not)."""
         data_dir = Path(data_dir)
         if known is None:
             known = known_people(data_dir, vocabulary)
-        if dataset is not None:
-            actors, narratives = dataset.actors, dataset.narratives
-        else:
-            actors, narratives = set(), set()
-            for row in read_rows(data_dir / "events.csv"):
-                actors.add(row.get("actor", ""))
-                if row.get("type") == "assigned":
-                    actors.add(row.get("value", ""))
-                if row.get("note"):
-                    narratives.add(row["note"])
-            for row in read_rows(data_dir / "submissions.csv"):
-                narratives.add(row.get("details") or "")
-                narratives.add(row.get("outcome_wanted") or "")
-        for actor in actors:
+        if writing is None:
+            writing = case_writing(data_dir)
+        for actor in writing.actors:
             known.add_username(actor)
         # Approved summaries are published on purpose: their words are not a narrative leak.
-        return cls(known, Allowed.from_settings(settings), narratives, approved)
+        return cls(known, Allowed.from_settings(settings), writing.narratives, approved)
 
     # -- scanning ----------------------------------------------------------------------------
 

@@ -131,7 +131,7 @@ def publish(
             settings.data_dir,
             approved=[i.text for i in staged.items],
             vocabulary=site_vocabulary(site_source),
-            dataset=staged.dataset,
+            writing=staged.writing,
         )
         findings = gate.scan_files(built)
         timings["gate"] = time.perf_counter() - mark
