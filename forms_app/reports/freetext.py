@@ -94,7 +94,9 @@ def approved_items(
     second = bool((settings.raw.get("reports") or {}).get("second_approval"))
     found = []
     for case in dataset.cases:
-        if not any(e["type"] == "publication_approved" for e in case.events):
+        # The latest approval's summary (``Case.publication_summary``): without one there is
+        # nothing to publish (``approval`` would say None), so the events need no looking at.
+        if not _norm(case.publication_summary):
             continue
         if local_date(case.received) not in period and case.closed_on not in period:
             continue
