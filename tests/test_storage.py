@@ -742,3 +742,12 @@ def test_commit_reads_only_what_is_new(store: Store, data_dir: Path, monkeypatch
     monkeypatch.undo()
     assert sum(read) < 20_000 < size, "a commit reads the new bytes, not the file"
     assert elapsed < 1
+
+
+def test_row_maker_makes_the_same_dict_as_zip_and_cannot_be_made_to_run_code():
+    from forms_app.storage.records import row_maker
+
+    columns = ("ref", "it's", 'say "}); import os #', "crc")
+    cells = ["R1", "a", "b", "c"]
+    assert row_maker(columns)(cells) == dict(zip(columns, cells, strict=True))
+    assert row_maker((("ref", 0), ("crc", 3)))(cells) == {"ref": "R1", "crc": "c"}

@@ -13,6 +13,7 @@ from datetime import date
 
 from flask import current_app
 
+from ..gc_pause import paused_collection
 from ..procedure import Procedure, ProcedureError, WorkingCalendar, load_procedure
 from ..storage.store import EVENTS, PERSONAL, SUBMISSIONS, Store
 from .deadlines import Due, soon_limit, stage_due, status_of
@@ -44,7 +45,7 @@ class CaseIndex:
 
     def refresh(self) -> None:
         """Apply what was appended since the last call (from any process)."""
-        with self._lock:
+        with self._lock, paused_collection():
             submissions = self.store.tables[SUBMISSIONS]
             rows, cursor, restart = submissions.read_new(self._cursors[SUBMISSIONS])
             if restart:

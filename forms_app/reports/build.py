@@ -19,7 +19,6 @@ both. ``feedback publish`` checks the built site again.
 
 from __future__ import annotations
 
-import gc
 import shutil
 import tempfile
 import time
@@ -28,6 +27,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..gc_pause import paused_collection
 from ..settings import PROJECT_DIR, Settings
 from . import charts, datapackage, pages
 from .figures import Report, compute
@@ -153,15 +153,10 @@ def stage_report(
     staging_parent: Path | None = None,
 ) -> Staged:
     """Steps 1 to 3 (see the module docstring). Raises GateFailed, or DataPackageError."""
-    was_enabled = gc.isenabled()
-    gc.disable()  # hundreds of thousands of small objects and no cycles: collection is waste
-    try:
+    with paused_collection():
         site_dir = Path(site_dir)
         data_out = Path(data_out) if data_out is not None else packages_of(site_dir)
         return _stage(settings, period, site_dir, data_out, as_at, staging_parent)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def count(settings: Settings, period: Period, as_at: date | None, keep: list):
@@ -322,18 +317,13 @@ def build_report(
 ) -> Built:
     """``feedback report``: stage, check, and put in place (or raise GateFailed and leave
     everything as it was)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_collection():
         staged = stage_report(
             settings, period, site_dir=Path(site_dir), data_out=data_out, as_at=as_at
         )
         mark = time.perf_counter()
         written = staged.commit()
         staged.timings["commit"] = time.perf_counter() - mark
-    finally:
-        if was_enabled:
-            gc.enable()
     return Built(
         period,
         written,

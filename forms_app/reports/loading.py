@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import bisect
 import csv
-import functools
 import io
 import operator
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from ..casework.state import Case
 from ..procedure import Procedure, ProcedureError, WorkingCalendar, load_procedure, local_date
+from ..storage.records import row_maker
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
@@ -55,16 +55,6 @@ def columns(path: Path, names: Sequence[str]) -> Iterator[tuple[str, ...]]:
             cells.append("")  # the cell a column the table lacks is read from
             found = pick(cells)
             yield (found,) if single else found
-
-
-@functools.lru_cache(maxsize=16)
-def _row_maker(header: tuple):
-    """A function turning a row's cells into a dict: a dict display with the column names
-    written in, which is faster than ``dict(zip(header, cells))`` for hundreds of thousands of
-    rows. ``header`` is the column names in order, or ``(name, index)`` pairs to pick some."""
-    pairs = [p if isinstance(p, tuple) else (p, i) for i, p in enumerate(header)]
-    items = ", ".join(f"{name!r}: c[{int(i)}]" for name, i in pairs)
-    return eval(f"lambda c: {{{items}}}")  # noqa: S307 - column names from the file, repr'd
 
 
 #: Event types that change nothing a report counts (who owns a case, letters, contacts, notes,
@@ -121,7 +111,7 @@ def _records(path: Path):
     if not header:
         return None
     names = header[:-1] if header[-1] == "crc" else header
-    return {name: i for i, name in enumerate(names)}, _row_maker(tuple(names)), len(header), rows
+    return {name: i for i, name in enumerate(names)}, row_maker(tuple(names)), len(header), rows
 
 
 def csv_rows(text: str) -> Iterator[list[str]]:
@@ -260,7 +250,7 @@ def _start_cases(path: Path, default: Procedure, procedures: dict):
     on_behalf: dict[str, str] = {}
     first_stage: dict[str, str] = {default.code: default.first_stage.code}
     at, _make, width, rows = _records(path) or ({}, None, 0, ())
-    row_of = _row_maker(tuple((name, at[name]) for name in FOLDED if name in at))
+    row_of = row_maker(tuple((name, at[name]) for name in FOLDED if name in at))
     i_behalf = at.get("on_behalf")
     start = Case.from_submission
     for cells in rows:

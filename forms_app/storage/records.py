@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import bisect
 import csv
+import functools
 import io
 import re
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate, compress, repeat
 from operator import itemgetter, not_
 from typing import NamedTuple
@@ -381,3 +382,13 @@ def leading_cells(records: Sequence[bytes], positions: Sequence[int]) -> list[li
                 for number, column in enumerate(columns):
                     column[index] = cells[number].encode("utf-8")
     return [columns[position] for position in positions]
+
+
+@functools.lru_cache(maxsize=32)
+def row_maker(header: tuple) -> Callable[[Sequence[str]], dict[str, str]]:
+    """A function turning a row's cells into a dict: a dict display with the column names
+    written in, which is faster than ``dict(zip(header, cells))`` for hundreds of thousands of
+    rows. ``header`` is the column names in order, or ``(name, index)`` pairs to pick some."""
+    pairs = [p if isinstance(p, tuple) else (p, i) for i, p in enumerate(header)]
+    items = ", ".join(f"{str(name)!r}: c[{int(i)}]" for name, i in pairs)
+    return eval(f"lambda c: {{{items}}}")  # noqa: S307 - column names repr'd, indexes int'd

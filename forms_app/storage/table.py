@@ -29,6 +29,7 @@ from .records import (
     looks_like_row,
     normalise_newlines,
     record_bounds,
+    row_maker,
     split_complete,
     split_records,
 )
@@ -302,15 +303,14 @@ class Table:
         no complete header), and whether the old cursor was invalid, so the caller must drop
         what it built from earlier reads and start again from these rows.
         """
-        columns = self._data_columns
+        make = row_maker(self._data_columns)
         rows = []
         with self.new_records(cursor) as new:
             for batch in new:
                 for record, (start, end) in zip(
                     batch.records, itertools.pairwise(batch.bounds()), strict=True
                 ):
-                    row = dict(zip(columns, intact_cells(record), strict=True))
-                    rows.append(Located(row, start, end))
+                    rows.append(Located(make(intact_cells(record)), start, end))
         return rows, new.cursor, new.restart
 
     def new_records(self, cursor: Cursor | None) -> NewRecords:
