@@ -1,7 +1,9 @@
 """``feedback report``: count, protect, write, check, and only then put in place.
 
 1. Fold every case (``loading``), count the figures (``figures``) with disclosure control on
-   the breakdowns, and collect the approved free text (``freetext``).
+   the breakdowns, and collect the approved free text (``freetext``): in a second process,
+   while this one reads what the PII gate must know (the people, the staff, who acted on cases
+   and what was written).
 2. Write the pages (English and Welsh), the charts and the data package into a staging folder,
    and validate the data package with frictionless.
 3. Run the PII gate over everything staged. If it finds anything, stop: nothing is written

@@ -3,9 +3,10 @@ with ``casework.state.fold`` (the one definition of a case's state), and nothing
 personal-details resource (the PII gate reads that, to know what must never be published).
 ``columns`` reads a few columns of a table without folding anything (what the gate needs).
 
-The tables are read with the ``csv`` module, which is several times faster than the store's
-checksum-checking reader: a report only reads, and the store's start-up recovery has already
-refused a damaged file. An incomplete last record (a write in progress) is left out.
+The tables are read as the ``csv`` module reads them (``csv_rows``: lines without a quote split
+at the commas, the rest by the module), without the store's checksum checks: a report only
+reads, and the store's start-up recovery has already refused a damaged file. An incomplete
+last record (a write in progress) is left out.
 """
 
 from __future__ import annotations
