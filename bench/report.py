@@ -11,7 +11,6 @@ charts, the data package (validated by frictionless) and the PII gate over all o
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 import shutil
@@ -20,6 +19,8 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from bench.scale import csv_read_seconds
 
 PROJECT = Path(__file__).resolve().parent.parent
 CASES = 100_000
@@ -165,15 +166,6 @@ def make_data_dir(data_dir: Path, cases: int = CASES, seed: int = 7) -> dict[str
     return counts
 
 
-def _csv_read_seconds(data_dir: Path) -> float:
-    started = time.perf_counter()
-    for name in ("submissions", "personal", "events"):
-        with open(data_dir / f"{name}.csv", newline="", encoding="utf-8") as handle:
-            for _row in csv.reader(handle):
-                pass
-    return time.perf_counter() - started
-
-
 def _report_seconds(data_dir: Path, out: Path) -> dict:
     """The whole ``feedback report --year 2025`` in a fresh process (as a person runs it),
     into a copy of the site: reading, counting, writing, validating, the PII gate, putting in
@@ -207,7 +199,7 @@ def measure(scratch: Path) -> dict:
     started = time.perf_counter()
     rows = make_data_dir(data_dir)
     made_in = time.perf_counter() - started
-    reading = min(_csv_read_seconds(data_dir) for _ in range(2))
+    reading = min(csv_read_seconds(data_dir) for _ in range(2))
     runs = [_report_seconds(data_dir, scratch / f"site{i}") for i in range(2)]
     best = min(runs, key=lambda run: run["seconds"])
     return {
