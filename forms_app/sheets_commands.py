@@ -101,10 +101,13 @@ def sync_command(once: bool):
     try:
         if once:
             report = worker.step()
+            cleared = report.intake_cleared
             click.echo(
                 f"intake +{report.intake_appended}, triage +{report.triage_appended}, "
                 f"rows updated {report.rows_updated}, events {report.events}, "
-                f"problems {report.problems}" + ("" if report.ok else f"; FAILED: {report.error}")
+                f"problems {report.problems}"
+                + (f", Intake rows of restricted cases cleared {cleared}" if cleared else "")
+                + ("" if report.ok else f"; FAILED: {report.error}")
             )
             sys.exit(0 if report.ok else 1)
 

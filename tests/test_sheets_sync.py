@@ -408,3 +408,40 @@ def test_a_restricted_case_is_not_sent_and_its_summary_is_blanked(staffed, fake,
     assert worker.step().ok
     assert triage(fake, held)["Summary"] == "Nobody came on Tuesday."
     worker.close()
+
+
+def test_a_case_restricted_after_it_was_sent_has_its_intake_row_cleared_until_lifted(
+    staffed, fake, clock
+):
+    """UK GDPR Art 18: the Intake row of a case restricted after it was sent (what the person
+    wrote, their name and contact details) is cleared by the next step, not only the Triage
+    summary; lifting the restriction sends it again, once."""
+    from forms_app.retention.erasure import restrict, unrestrict
+
+    worker = worker_for(staffed, fake, clock, include_personal=True)
+    other = submit(staffed, clock, details="The lift was broken for a week.")
+    held = submit(staffed, clock, details="Carer Gwen Pryce mentioned late visits.")
+    assert worker.step().ok
+    assert sum("gwen.pryce@example.com" in row for row in fake.values(INTAKE)) == 2
+    assert held in str(fake.values(INTAKE))
+
+    restrict(staffed, held, "accuracy_contested", actor="olive")
+    clock.sleep(60)
+    report = worker.step()
+    assert report.ok and report.intake_cleared == 1
+    intake = str(fake.values(INTAKE))
+    assert held not in intake and "late visits" not in intake
+    # (Both were sent by the same invented person: only the other case's row keeps them.)
+    assert sum("gwen.pryce@example.com" in row for row in fake.values(INTAKE)) == 1
+    assert other in intake and "The lift was broken" in intake  # the rest untouched
+    assert triage(fake, held)["Summary"] == ""  # the Triage row stays, without the words
+    clock.sleep(60)
+    assert worker.step().ok and held not in str(fake.values(INTAKE)), "sent again while held"
+
+    unrestrict(staffed, held, actor="olive")
+    clock.sleep(60)
+    assert worker.step().ok
+    keys = [row[0] for row in fake.values(INTAKE)[1:] if row and row[0]]
+    assert keys.count(held) == 1 and keys.count(other) == 1
+    assert "late visits" in str(fake.values(INTAKE))
+    worker.close()

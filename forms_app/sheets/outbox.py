@@ -251,6 +251,12 @@ class Outbox:
                 "DELETE FROM items WHERE tab = ? AND key = ? AND state = 'pending'", (tab, key)
             )
 
+    def drop(self, tab: str, key: str) -> None:
+        """Take a key out of a tab whatever its state (its row cleared from the sheet): queued
+        again, it is sent again."""
+        with self._tx():
+            self.db.execute("DELETE FROM items WHERE tab = ? AND key = ?", (tab, key))
+
     def forget(self, ref: str) -> None:
         """Remove everything held about a case (retention purge, erasure)."""
         with self._tx():

@@ -6,7 +6,9 @@ One step, in this order (each request under the quota and retry rules):
 2. one read (``values.batchGet``): the whole Triage tab, plus the key column of Intake and
    Problems when an unclear append must be settled or Intake is due its hourly check;
 3. settle: keys found are sent, the rest pending again; Triage rows deleted by hand are
-   queued again; exact duplicate Triage rows are cleared;
+   queued again; exact duplicate Triage rows are cleared; the Intake rows of cases restricted
+   since they were sent are cleared (what the person wrote, and their details if the sheet
+   holds them), to be sent again if the restriction is lifted;
 4. append new submissions to Intake;
 5. pull staff edits from Triage: valid ones become events (attributed to ``sheet``, or to the
    editor when the Drive revision history shows one person), invalid ones get a note and a
@@ -104,6 +106,7 @@ class StepReport:
     parked: bool = False
     error: str = ""
     intake_appended: int = 0
+    intake_cleared: int = 0
     triage_appended: int = 0
     rows_updated: int = 0
     events: int = 0
@@ -236,10 +239,12 @@ class SyncWorker:
         self.index.refresh()
         cases = {case.ref: case for case in self.index.all_cases()}
         self._enqueue(cases)
+        restricted = self._restricted_in_intake(cases)
         try:
             self._open()
-            read = self._read()
+            read = self._read(intake=bool(restricted))
             self._settle(read, report)
+            report.intake_cleared = self._clear_intake(read, restricted)
             report.intake_appended = self._push_intake()
             triage_rows = self._triage_rows(read, report)
             self._pull(triage_rows, cases, report)
@@ -380,11 +385,14 @@ class SyncWorker:
         self._spreadsheet = spreadsheet
         self.outbox.note(intake_checked_at=0)  # check Intake once per start
 
-    def _read(self) -> dict[str, list[list[str]]]:
+    def _read(self, intake: bool = False) -> dict[str, list[list[str]]]:
+        """One read: Triage, and the key column of Intake (when ``intake`` asks for it, an
+        append is unclear or the hourly check is due) and of Problems (an append unclear)."""
         now = self.clock.time()
         wanted = [TRIAGE]
         if (
-            self.outbox.maybe(INTAKE)
+            intake
+            or self.outbox.maybe(INTAKE)
             or now - float(self.outbox.get("intake_checked_at") or 0) >= INTAKE_CHECK_SECONDS
         ):
             wanted.append(INTAKE)
@@ -424,6 +432,33 @@ class SyncWorker:
         lost = self.outbox.requeue_missing(TRIAGE, present)
         if lost:
             log.warning("sheets: %d Triage rows were missing: sending them again", len(lost))
+
+    def _restricted_in_intake(self, cases: dict) -> set[str]:
+        """Cases queued for or sent to Intake that have been restricted since (UK GDPR Art 18)."""
+        return {
+            ref
+            for ref in self._known[INTAKE]
+            if (case := cases.get(ref)) is not None and is_restricted(case)
+        }
+
+    def _clear_intake(self, read: dict, restricted: set[str]) -> int:
+        """Clear the Intake rows of restricted cases (``read`` holds Intake's key column, read
+        after the restriction) and take them out of the outbox, so that lifting the restriction
+        sends them again. Returns how many rows were cleared."""
+        if not restricted:
+            return 0
+        numbers = [
+            number
+            for number, row in enumerate(read[INTAKE][1:], start=2)
+            if row and row[0] in restricted
+        ]
+        self.pusher.clear_rows(self._spreadsheet, INTAKE, numbers, len(self.layout().intake_header))
+        for ref in restricted:
+            self.outbox.drop(INTAKE, ref)
+        self._known[INTAKE] -= restricted
+        if numbers:
+            log.info("sheets: cleared %d Intake rows of restricted cases", len(numbers))
+        return len(numbers)
 
     def _push_intake(self) -> int:
         pending = self.outbox.pending(INTAKE)
