@@ -48,7 +48,10 @@ def purge_command(dry_run: bool, years: int | None, actor: str):
     for key, value in result.removed.items():
         if key == "sheet_rows_to_delete":
             if value:
-                click.echo("delete these references' rows from the Google Sheet by hand:")
+                click.echo(
+                    "the sheet sync clears these references' rows from the Google Sheet at "
+                    "its next step (if it is not running, delete them by hand):"
+                )
                 click.echo("  " + " ".join(value))
         else:
             click.echo(f"  {key}: {value} removed")
@@ -105,7 +108,8 @@ def erase_command(ref: str, reason: str, actor: str):
         if key == "sheet_rows_to_delete":
             if value:
                 click.echo(
-                    "delete this case's rows from the Google Sheet by hand: " + " ".join(value)
+                    "the sheet sync clears this case's rows from the Google Sheet at its next "
+                    "step (if it is not running, delete them by hand): " + " ".join(value)
                 )
         else:
             click.echo(f"  {key}: {value} removed")

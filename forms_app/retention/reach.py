@@ -9,8 +9,10 @@
   from the b-tree), then the write-ahead log is checkpointed and truncated and the file vacuumed,
   so no copy of the old pages is left in the WAL or on free pages.
 
-The Google Sheet itself (and its version history) is not reached from here: the references
-that were sent to it are returned so that a person can delete those rows (docs_sheets.md).
+The Google Sheet itself is not reached from here: the references that were sent to it are
+queued in the outbox for the sheet sync to clear their rows at its next step, and returned so
+that a person knows which rows go (and can delete them by hand where the sync does not run).
+The sheet's version history is out of reach (README, "Privacy, retention and erasure").
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import contextlib
 import json
 import shutil
 import sqlite3
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -114,8 +117,9 @@ def outbox_entries(data_dir: Path, refs: Iterable[str]) -> dict[str, dict]:
 def forget_in_outbox(data_dir: Path, refs: Iterable[str]) -> tuple[int, list[str]]:
     """Remove the cases from the outbox, leaving no copy in the file, its WAL or free pages.
 
-    Returns (cases forgotten, references that had been sent to the sheet: delete those rows by
-    hand). Does nothing, and creates nothing, if there is no outbox.
+    Returns (cases forgotten, references that had been sent to the sheet). Those references
+    stay queued for the sheet sync to clear their rows (a reference alone, as the audit log
+    keeps it). Does nothing, and creates nothing, if there is no outbox.
     """
     refs = list(refs)
     path = outbox_file(data_dir)
@@ -134,6 +138,7 @@ def forget_in_outbox(data_dir: Path, refs: Iterable[str]) -> tuple[int, list[str
         outbox.db.execute("PRAGMA secure_delete = ON")
         for ref in refs:
             outbox.forget(ref)
+        outbox.clear(in_sheet, time.time())
         outbox.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         outbox.db.execute("VACUUM")
         outbox.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -17,7 +17,9 @@ sheet is a person's edit), problems already reported (so each is reported once),
 facts about the worker (``meta``: last success, failures, parking, alerts).
 
 What it holds about a case: its reference, what staff typed in the sheet, and problem rows
-waiting to go. A retention purge or an erasure must call ``forget(ref)`` too.
+waiting to go. A retention purge or an erasure must call ``forget(ref)`` too, then ``clear``
+for the references that were in the sheet: the worker clears their rows (``CLEARING``, a
+queue of references only) at its next step.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 PENDING, MAYBE, SENT = "pending", "maybe", "sent"
+#: Not a tab: references of erased or purged cases whose rows the worker must clear.
+CLEARING = "Clearing"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -256,6 +260,10 @@ class Outbox:
         again, it is sent again."""
         with self._tx():
             self.db.execute("DELETE FROM items WHERE tab = ? AND key = ?", (tab, key))
+
+    def clear(self, refs: Iterable[str], at: float) -> None:
+        """Ask the worker to clear these references' rows from the sheet (after ``forget``)."""
+        self.enqueue(CLEARING, [(ref, at, None) for ref in refs])
 
     def forget(self, ref: str) -> None:
         """Remove everything held about a case (retention purge, erasure)."""

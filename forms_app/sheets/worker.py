@@ -8,7 +8,8 @@ One step, in this order (each request under the quota and retry rules):
 3. settle: keys found are sent, the rest pending again; Triage rows deleted by hand are
    queued again; exact duplicate Triage rows are cleared; the Intake rows of cases restricted
    since they were sent are cleared (what the person wrote, and their details if the sheet
-   holds them), to be sent again if the restriction is lifted;
+   holds them), to be sent again if the restriction is lifted; the Intake and Triage rows of
+   erased or purged cases (queued by ``retention.reach``) are cleared;
 4. append new submissions to Intake;
 5. pull staff edits from Triage: valid ones become events (attributed to ``sheet``, or to the
    editor when the Drive revision history shows one person), invalid ones get a note and a
@@ -63,7 +64,7 @@ from .layout import (
     col_letter,
     setup,
 )
-from .outbox import Outbox, outbox_path
+from .outbox import CLEARING, Outbox, outbox_path
 from .pull import LABELS, Problem, Rules, interpret
 from .push import Pusher
 from .quota import RateLimiter
@@ -106,7 +107,8 @@ class StepReport:
     parked: bool = False
     error: str = ""
     intake_appended: int = 0
-    intake_cleared: int = 0
+    intake_cleared: int = 0  # rows of restricted cases
+    rows_cleared: int = 0  # rows of erased or purged cases, Intake and Triage
     triage_appended: int = 0
     rows_updated: int = 0
     events: int = 0
@@ -240,11 +242,13 @@ class SyncWorker:
         cases = {case.ref: case for case in self.index.all_cases()}
         self._enqueue(cases)
         restricted = self._restricted_in_intake(cases)
+        gone = {ref for ref, _payload in self.outbox.pending(CLEARING)}
         try:
             self._open()
-            read = self._read(intake=bool(restricted))
+            read = self._read(intake=bool(restricted or gone))
             self._settle(read, report)
             report.intake_cleared = self._clear_intake(read, restricted)
+            report.rows_cleared = self._clear_gone(read, gone)
             report.intake_appended = self._push_intake()
             triage_rows = self._triage_rows(read, report)
             self._pull(triage_rows, cases, report)
@@ -447,17 +451,37 @@ class SyncWorker:
         sends them again. Returns how many rows were cleared."""
         if not restricted:
             return 0
-        numbers = [
-            number
-            for number, row in enumerate(read[INTAKE][1:], start=2)
-            if row and row[0] in restricted
-        ]
-        self.pusher.clear_rows(self._spreadsheet, INTAKE, numbers, len(self.layout().intake_header))
+        cleared = self._clear_rows(read, INTAKE, restricted)
         for ref in restricted:
             self.outbox.drop(INTAKE, ref)
         self._known[INTAKE] -= restricted
-        if numbers:
-            log.info("sheets: cleared %d Intake rows of restricted cases", len(numbers))
+        if cleared:
+            log.info("sheets: cleared %d Intake rows of restricted cases", cleared)
+        return cleared
+
+    def _clear_gone(self, read: dict, gone: set[str]) -> int:
+        """Clear the Intake and Triage rows of erased or purged cases (``read`` holds Intake's
+        key column and all of Triage, read after they were queued), then take them out of the
+        queue. Returns how many rows were cleared."""
+        if not gone:
+            return 0
+        cleared = self._clear_rows(read, INTAKE, gone) + self._clear_rows(read, TRIAGE, gone)
+        for ref in gone:
+            self.outbox.drop(CLEARING, ref)
+        for known in self._known.values():
+            known -= gone
+        log.info("sheets: cleared %d rows of %d erased or purged cases", cleared, len(gone))
+        return cleared
+
+    def _clear_rows(self, read: dict, tab: str, refs: set[str]) -> int:
+        """Clear every row of ``tab`` whose reference is one of ``refs``; how many."""
+        numbers = [
+            number
+            for number, row in enumerate(read[tab][1:], start=2)
+            if row and row[0].strip() in refs
+        ]
+        width = len(self.layout().intake_header) if tab == INTAKE else WIDTH
+        self.pusher.clear_rows(self._spreadsheet, tab, numbers, width)
         return len(numbers)
 
     def _push_intake(self) -> int:
