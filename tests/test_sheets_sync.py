@@ -447,33 +447,40 @@ def test_a_case_restricted_after_it_was_sent_has_its_intake_row_cleared_until_li
     worker.close()
 
 
-def test_an_erased_case_has_its_rows_cleared_from_both_tabs_by_the_next_step(
-    staffed, fake, clock
-):
+def test_an_erased_case_has_its_rows_cleared_from_every_tab_by_the_next_step(staffed, fake, clock):
     """UK GDPR Art 17: erasing a case queues its reference (nothing else) for the worker, whose
-    next step clears its Intake and Triage rows and forgets the reference; the rest stay."""
+    next step clears its Intake, Triage and Problems rows and forgets the reference; the rest
+    stay."""
     from forms_app.retention.erasure import erase
     from forms_app.sheets.outbox import CLEARING
 
+    STAFF_EMAIL = "olive@staff.example.org"  # noqa: N806 - as in test_sheets_pull
     worker = worker_for(staffed, fake, clock, include_personal=True)
     other = submit(staffed, clock, details="The lift was broken for a week.")
     gone = submit(staffed, clock, details="Carer Gwen Pryce mentioned late visits.")
     assert worker.step().ok
     assert gone in str(fake.values(INTAKE)) and triage(fake, gone)
+    # A staff edit that could not be applied: a Problems row naming the case, and the other's.
+    for ref in (gone, other):
+        fake.staff_edit(TRIAGE, ref, "Owner", "Gwen's neighbour", editor=STAFF_EMAIL, paste=True)
+    clock.sleep(60)
+    assert worker.step().ok and worker.step().ok
+    assert {p["Reference"] for p in fake.records(PROBLEMS)} == {gone, other}
 
     result = erase(staffed, gone, "malicious_allegation", actor="olive")
     assert result.removed["sheet_rows_to_delete"] == [gone]
     assert [key for key, _ in worker.outbox.pending(CLEARING)] == [gone]
     clock.sleep(60)
     report = worker.step()
-    assert report.ok and report.rows_cleared == 2
-    both = str(fake.values(INTAKE)) + str(fake.values(TRIAGE))
-    assert gone not in both and "late visits" not in both
+    assert report.ok and report.rows_cleared == 3
+    every = str([fake.values(tab) for tab in (INTAKE, TRIAGE, PROBLEMS)])
+    assert gone not in every and "late visits" not in every
     assert other in str(fake.values(INTAKE)) and triage(fake, other)["Summary"]
+    assert [p["Reference"] for p in fake.records(PROBLEMS)] == [other]
     assert worker.outbox.pending(CLEARING) == []
     writes = len(fake.requests(write=True))
     clock.sleep(60)
     assert worker.step().ok and worker.step().rows_cleared == 0
-    assert gone not in str(fake.values(INTAKE)) + str(fake.values(TRIAGE))
+    assert gone not in str([fake.values(tab) for tab in (INTAKE, TRIAGE, PROBLEMS)])
     assert not any("Clear" in w.api for w in fake.requests(write=True)[writes:])
     worker.close()

@@ -8,8 +8,8 @@ One step, in this order (each request under the quota and retry rules):
 3. settle: keys found are sent, the rest pending again; Triage rows deleted by hand are
    queued again; exact duplicate Triage rows are cleared; the Intake rows of cases restricted
    since they were sent are cleared (what the person wrote, and their details if the sheet
-   holds them), to be sent again if the restriction is lifted; the Intake and Triage rows of
-   erased or purged cases (queued by ``retention.reach``) are cleared;
+   holds them), to be sent again if the restriction is lifted; the Intake, Triage and Problems
+   rows of erased or purged cases (queued by ``retention.reach``) are cleared;
 4. append new submissions to Intake;
 5. pull staff edits from Triage: valid ones become events (attributed to ``sheet``, or to the
    editor when the Drive revision history shows one person), invalid ones get a note and a
@@ -108,7 +108,7 @@ class StepReport:
     error: str = ""
     intake_appended: int = 0
     intake_cleared: int = 0  # rows of restricted cases
-    rows_cleared: int = 0  # rows of erased or purged cases, Intake and Triage
+    rows_cleared: int = 0  # rows of erased or purged cases, in every tab
     triage_appended: int = 0
     rows_updated: int = 0
     events: int = 0
@@ -245,7 +245,7 @@ class SyncWorker:
         gone = {ref for ref, _payload in self.outbox.pending(CLEARING)}
         try:
             self._open()
-            read = self._read(intake=bool(restricted or gone))
+            read = self._read(intake=bool(restricted or gone), problems=bool(gone))
             self._settle(read, report)
             report.intake_cleared = self._clear_intake(read, restricted)
             report.rows_cleared = self._clear_gone(read, gone)
@@ -389,9 +389,10 @@ class SyncWorker:
         self._spreadsheet = spreadsheet
         self.outbox.note(intake_checked_at=0)  # check Intake once per start
 
-    def _read(self, intake: bool = False) -> dict[str, list[list[str]]]:
+    def _read(self, intake: bool = False, problems: bool = False) -> dict[str, list[list[str]]]:
         """One read: Triage, and the key column of Intake (when ``intake`` asks for it, an
-        append is unclear or the hourly check is due) and of Problems (an append unclear)."""
+        append is unclear or the hourly check is due) and the first three columns of Problems
+        (key, when, reference: when ``problems`` asks for them or an append is unclear)."""
         now = self.clock.time()
         wanted = [TRIAGE]
         if (
@@ -400,10 +401,10 @@ class SyncWorker:
             or now - float(self.outbox.get("intake_checked_at") or 0) >= INTAKE_CHECK_SECONDS
         ):
             wanted.append(INTAKE)
-        if self.outbox.maybe(PROBLEMS):
+        if problems or self.outbox.maybe(PROBLEMS):
             wanted.append(PROBLEMS)
         ranges = [a1(TRIAGE, f"A1:{col_letter(WIDTH - 1)}")]
-        ranges += [a1(tab, "A:A") for tab in wanted[1:]]
+        ranges += [a1(tab, "A:A" if tab == INTAKE else "A:C") for tab in wanted[1:]]
         reply = self._call(lambda: self._spreadsheet.values_batch_get(ranges), write=False)
         self.outbox.note(previous_read_at=self.outbox.get("last_read_at"), last_read_at=now)
         values = [r.get("values", []) for r in reply["valueRanges"]]
@@ -460,12 +461,12 @@ class SyncWorker:
         return cleared
 
     def _clear_gone(self, read: dict, gone: set[str]) -> int:
-        """Clear the Intake and Triage rows of erased or purged cases (``read`` holds Intake's
-        key column and all of Triage, read after they were queued), then take them out of the
-        queue. Returns how many rows were cleared."""
+        """Clear the Intake, Triage and Problems rows of erased or purged cases (``read``
+        holds Intake's key column, all of Triage and the references of Problems, read after
+        they were queued), then take them out of the queue. Returns how many rows went."""
         if not gone:
             return 0
-        cleared = self._clear_rows(read, INTAKE, gone) + self._clear_rows(read, TRIAGE, gone)
+        cleared = sum(self._clear_rows(read, tab, gone) for tab in (INTAKE, TRIAGE, PROBLEMS))
         for ref in gone:
             self.outbox.drop(CLEARING, ref)
         for known in self._known.values():
@@ -475,12 +476,14 @@ class SyncWorker:
 
     def _clear_rows(self, read: dict, tab: str, refs: set[str]) -> int:
         """Clear every row of ``tab`` whose reference is one of ``refs``; how many."""
+        at = PROBLEM_HEADER.index("Reference") if tab == PROBLEMS else 0
         numbers = [
             number
             for number, row in enumerate(read[tab][1:], start=2)
-            if row and row[0].strip() in refs
+            if len(row) > at and row[at].strip() in refs
         ]
-        width = len(self.layout().intake_header) if tab == INTAKE else WIDTH
+        width = {INTAKE: len(self.layout().intake_header), PROBLEMS: len(PROBLEM_HEADER)}
+        width = width.get(tab, WIDTH)
         self.pusher.clear_rows(self._spreadsheet, tab, numbers, width)
         return len(numbers)
 
