@@ -4,7 +4,8 @@ One step, in this order (each request under the quota and retry rules):
 
 1. new cases (read incrementally from the data package) are queued in the outbox;
 2. one read (``values.batchGet``): the whole Triage tab, plus the key column of Intake and
-   Problems when an unclear append must be settled or Intake is due its hourly check;
+   Problems when an unclear append must be settled, Intake is due its hourly check or rows
+   must be cleared (below);
 3. settle: keys found are sent, the rest pending again; Triage rows deleted by hand are
    queued again; exact duplicate Triage rows are cleared; the Intake rows of cases restricted
    since they were sent are cleared (what the person wrote, and their details if the sheet
@@ -482,9 +483,10 @@ class SyncWorker:
             for number, row in enumerate(read[tab][1:], start=2)
             if len(row) > at and row[at].strip() in refs
         ]
-        width = {INTAKE: len(self.layout().intake_header), PROBLEMS: len(PROBLEM_HEADER)}
-        width = width.get(tab, WIDTH)
-        self.pusher.clear_rows(self._spreadsheet, tab, numbers, width)
+        if numbers:
+            width = {TRIAGE: WIDTH, PROBLEMS: len(PROBLEM_HEADER)}.get(tab)
+            width = width or len(self.layout().intake_header)
+            self.pusher.clear_rows(self._spreadsheet, tab, numbers, width)
         return len(numbers)
 
     def _push_intake(self) -> int:
