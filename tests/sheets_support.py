@@ -34,6 +34,8 @@ def make_staff(data_dir) -> None:
     """The accounts in STAFF (made once per test run: hashing passwords is slow on purpose)."""
     target = Path(data_dir) / "users.json"
     if "users.json" in _ACCOUNTS:
+        # (The folder may not be made yet: the first call's UserBook made it.)
+        target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(_ACCOUNTS["users.json"])
         return
     book = UserBook(data_dir)

@@ -453,6 +453,7 @@ def test_an_erased_case_has_its_rows_cleared_from_every_tab_by_the_next_step(sta
     stay."""
     from forms_app.retention.erasure import erase
     from forms_app.sheets.outbox import CLEARING
+    from forms_app.sheets.worker import status_lines
 
     STAFF_EMAIL = "olive@staff.example.org"  # noqa: N806 - as in test_sheets_pull
     worker = worker_for(staffed, fake, clock, include_personal=True)
@@ -470,6 +471,10 @@ def test_an_erased_case_has_its_rows_cleared_from_every_tab_by_the_next_step(sta
     result = erase(staffed, gone, "malicious_allegation", actor="olive")
     assert result.removed["sheet_rows_to_delete"] == [gone]
     assert [key for key, _ in worker.outbox.pending(CLEARING)] == [gone]
+    status = "\n".join(
+        status_lines(staffed.settings, worker.config, staffed.store, clock.time())[0]
+    )
+    assert "still to be cleared: 1" in status
     clock.sleep(60)
     report = worker.step()
     assert report.ok and report.rows_cleared == 3

@@ -818,6 +818,9 @@ def status_lines(
             f"{waiting[PROBLEMS]} for Problems"
             + (f" ({maybe} awaiting a check after an unclear reply)" if maybe else "")
         )
+        clearing = counts.get(CLEARING, {}).get("pending", 0)
+        if clearing:
+            lines.append(f"Erased or purged cases whose rows are still to be cleared: {clearing}")
         age = max(0.0, now - max(oldest, created)) if oldest is not None else None
         lines.append(
             "Oldest waiting: " + (_duration(age) if age is not None else "nothing is waiting")
