@@ -9,11 +9,13 @@ import urllib.request
 
 
 class Fetcher:
-    def __init__(self, base_url: str, timeout: float = 10):
+    """``handlers``: more urllib handlers, e.g. one that records the redirects followed."""
+
+    def __init__(self, base_url: str, timeout: float = 10, handlers=()):
         self.base_url = base_url
         self.timeout = timeout
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), *handlers
         )
 
     def _open(self, request):

@@ -8,7 +8,6 @@ unique token in its text: the row can be found by it either way.
 
 from __future__ import annotations
 
-import http.cookiejar
 import re
 import threading
 import urllib.error
@@ -16,6 +15,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
+from tests.http_client import Fetcher
 from tests.walker import COMMENT, walk
 
 SEND_PAGE = "check-your-answers"
@@ -47,39 +47,24 @@ def details(token: str) -> str:
     return f"Larger print on the leaflets, please. Diolch! Dŵr 😀\n{token}"
 
 
-class Submitter:
+class Submitter(Fetcher):
     """A browser without JavaScript: cookies, redirects followed, every redirect recorded.
 
     ``before_send`` (if given) is called just before the final POST, e.g. to hold the sends
     back until the test is ready for them."""
 
     def __init__(self, base_url: str, timeout: float = 10, before_send=None):
-        self.base_url = base_url
-        self.timeout = timeout
-        self.before_send = before_send
         self.recorder = _Recorder()
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), self.recorder
-        )
+        super().__init__(base_url, timeout, handlers=[self.recorder])
+        self.before_send = before_send
         self.last_post: tuple[str, dict] | None = None
-
-    def _open(self, request):
-        try:
-            with self.opener.open(request, timeout=self.timeout) as response:
-                return response.url, response.status, response.read().decode("utf-8")
-        except urllib.error.HTTPError as error:
-            return error.url, error.code, error.read().decode("utf-8", "replace")
-
-    def get(self, url):
-        return self._open(urllib.parse.urljoin(self.base_url, url))
 
     def post(self, url, data):
         if SEND_PAGE in url:
             self.last_post = (url, data)
             if self.before_send is not None:
                 self.before_send()
-        body = urllib.parse.urlencode(data, doseq=True).encode()
-        return self._open(urllib.request.Request(urllib.parse.urljoin(self.base_url, url), body))
+        return super().post(url, data)
 
     def prepare(self, token: str) -> bool:
         """Walk up to the final POST without sending it (the draft is kept on the server);

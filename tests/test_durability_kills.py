@@ -10,14 +10,11 @@ fail to parse, and ``feedback validate`` must pass.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import random
 import signal
 import threading
 import time
-import zlib
 from collections import Counter
 from pathlib import Path
 
@@ -28,6 +25,7 @@ from forms_app.cli import main as cli_main
 from forms_app.contract import Contract
 from forms_app.storage import Store
 from tests.http_submitter import Outcome, Submitter, stream
+from tests.oracle import oracle_rows
 from tests.served import Gunicorn
 from tests.tier import scaled
 
@@ -36,23 +34,11 @@ CLIENTS = 4
 CONTRACT = Contract()
 
 
-def oracle_rows(path: Path) -> list[list[str]]:
-    """Every row, parsed by the csv module with its crc checked by zlib (not the store)."""
-    rows = list(csv.reader(io.StringIO(path.read_text("utf-8"), newline="")))
-    assert rows[0] == CONTRACT.columns(path.stem), f"{path.name}: header"
-    for row in rows[1:]:
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow(row[:-1])
-        payload = buffer.getvalue()[:-1].encode("utf-8")
-        assert row[-1] == f"{zlib.crc32(payload):08x}", f"{path.name}: unparseable row"
-    return rows[1:]
-
-
 def audit(data_dir: Path, outcomes: list[Outcome], kills: int, what: str) -> str:
     """Check the store against the acknowledgements; return the figures."""
     tables = {name: CONTRACT.columns(name) for name in CONTRACT.resource_names}
     Store(data_dir, tables).recover()  # as the next start-up would
-    rows = oracle_rows(data_dir / "submissions.csv")
+    rows = oracle_rows(data_dir / "submissions.csv", CONTRACT.columns("submissions"))
     details_at = CONTRACT.columns("submissions").index("details")
     tokens = Counter(row[details_at].rsplit("\n", 1)[-1] for row in rows)
     ref_of = {row[details_at].rsplit("\n", 1)[-1]: row[0] for row in rows}

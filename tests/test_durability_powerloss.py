@@ -13,17 +13,15 @@ losses: the test can fail, and the model is not too kind.
 
 from __future__ import annotations
 
-import csv
-import io
 import random
 import shutil
-import zlib
 from pathlib import Path
 
 import pytest
 
 from forms_app.retention.rewrite import rewrite_table
 from forms_app.storage import Store
+from tests.oracle import oracle_rows
 from tests.powerloss import STATES, PowerLoss, crash_states, write_state
 from tests.tier import scaled
 
@@ -94,26 +92,13 @@ def run_workload(data_dir: Path, monkeypatch, commits: int, forget: str | None) 
     return shim
 
 
-def oracle(path: Path, columns: list[str]) -> list[list[str]]:
-    """Parse with the csv module and check every crc with zlib (not the store's code)."""
-    raw = path.read_bytes()
-    rows = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
-    assert rows and rows[0] == columns, f"{path.name}: header"
-    for row in rows[1:]:
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow(row[:-1])
-        payload = buffer.getvalue()[:-1].encode("utf-8")
-        assert row[-1] == f"{zlib.crc32(payload):08x}", f"{path.name}: crc"
-    return rows[1:]
-
-
 def check_state(directory: Path, acknowledged, erasing) -> list[str]:
     """Recover a crash state and list what is wrong with it (nothing, when all is well)."""
     try:
         Store(directory, TABLES).recover()
-        submissions = oracle(directory / "submissions.csv", TABLES["submissions"])
-        personal = oracle(directory / "personal.csv", TABLES["personal"])
-        oracle(directory / "events.csv", TABLES["events"])
+        submissions = oracle_rows(directory / "submissions.csv", TABLES["submissions"])
+        personal = oracle_rows(directory / "personal.csv", TABLES["personal"])
+        oracle_rows(directory / "events.csv", TABLES["events"])
     except Exception as error:  # any failure to recover or parse is what is being counted
         return [f"unrecoverable: {type(error).__name__}: {error}"]
     problems = []

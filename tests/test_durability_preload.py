@@ -22,8 +22,8 @@ import pytest
 from forms_app.contract import Contract
 from forms_app.storage import Store
 from tests.http_submitter import Submitter
+from tests.oracle import oracle_rows
 from tests.served import Gunicorn
-from tests.test_durability_kills import oracle_rows
 from tests.tier import scaled
 
 pytestmark = pytest.mark.slow
@@ -72,7 +72,7 @@ def test_d1_over_http_with_preload(tmp_path: Path) -> None:
     raw = (served.data_dir / "submissions.csv").read_bytes()
     header = raw.split(b"\n", 1)[0] + b"\n"
     reports = Store(served.data_dir, TABLES).recover()
-    rows = oracle_rows(served.data_dir / "submissions.csv")  # raises on any torn row
+    rows = oracle_rows(served.data_dir / "submissions.csv", TABLES["submissions"])  # torn: raises
     details_at = TABLES["submissions"].index("details")
     tokens = Counter(row[details_at].rsplit("\n", 1)[-1] for row in rows)
     ref_of = {row[details_at].rsplit("\n", 1)[-1]: row[0] for row in rows}

@@ -423,7 +423,7 @@ def test_a_plain_mkdocs_build_after_a_report_serves_its_data_downloads(world):
     """``feedback report`` keeps the data package beside its pages, so ``mkdocs build --strict``
     alone (``make site``) publishes it: every download link on the report pages resolves to a
     file. Any other data file in the package folder makes the build fail, naming it."""
-    from forms_app.reports.publish import mkdocs_config
+    from forms_app.reports.publish import PublishError, mkdocs_config, run_mkdocs
 
     tmp, settings = world
     site = tmp / "plain-site"
@@ -434,27 +434,13 @@ def test_a_plain_mkdocs_build_after_a_report_serves_its_data_downloads(world):
     )
     assert done.returncode == 0, done.stdout + done.stderr
 
-    def build(into: Path) -> subprocess.CompletedProcess:
-        env = {
-            **os.environ,
-            "FORMS_APP_SETTINGS": str(settings),
-            "NO_MKDOCS_2_WARNING": "1",
-            "FEEDBACK_SITE_PDFS": "0",
-        }
+    def build(into: Path) -> None:
+        """``mkdocs build --strict`` as publishing runs it (PublishError if it fails)."""
         config = mkdocs_config(site, into, tmp / f"{into.name}.yml")
-        return subprocess.run(
-            [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config)],
-            cwd=PROJECT_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
+        run_mkdocs(config, load_settings(settings), pdfs=False)
 
     built = tmp / "plain-built"
-    done = build(built)
-    assert done.returncode == 0, done.stdout + done.stderr
+    build(built)  # raises, with mkdocs's output, if the build fails
     base = urllib_path(load_settings(settings).site_url)
     links = []
     for page in ("outcomes/2025-26/index.html", "cy/outcomes/2025-26/index.html"):
@@ -473,9 +459,9 @@ def test_a_plain_mkdocs_build_after_a_report_serves_its_data_downloads(world):
     assert {p.name for p in (built / "outcomes" / "data" / "2025-26").iterdir()} == wanted
 
     (package / "stray-personal.csv").write_text("name\nIfor Penhallow\n", "utf-8")
-    refused = build(tmp / "plain-refused")
-    assert refused.returncode != 0
-    assert "outcomes/data/2025-26/stray-personal.csv" in refused.stdout + refused.stderr
+    with pytest.raises(PublishError) as refused:
+        build(tmp / "plain-refused")
+    assert "outcomes/data/2025-26/stray-personal.csv" in str(refused.value)
     assert not (
         tmp / "plain-refused" / "outcomes" / "data" / "2025-26" / "stray-personal.csv"
     ).exists()

@@ -8,6 +8,7 @@ import logging
 import multiprocessing
 
 from forms_app import honeypot, ratelimit
+from tests.log_capture import Capture
 from tests.walker import COMPLAINT, csrf_token, walk_to_check
 
 
@@ -154,17 +155,8 @@ CANARIES = {
 }
 
 
-class _Capture(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record):
-        self.records.append(record)
-
-
 def test_no_canary_in_logs_on_any_error_path(app, app_parts, monkeypatch):
-    caplog = _Capture()
+    caplog = Capture()
     root = logging.getLogger()
     old_level = root.level
     root.setLevel(logging.DEBUG)

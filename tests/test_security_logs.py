@@ -11,24 +11,12 @@ import logging
 import pytest
 
 from forms_app import ratelimit
+from tests.log_capture import Capture
 from tests.tier import scaled
 from tests.walker import COMPLAINT, csrf_token, walk_to_check
 
 COUNT = scaled(50, 500)
 PATHS = ("sent", "validation", "csrf", "too large", "storage EIO", "exception")
-
-
-class Capture(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record):
-        self.records.append(record)
-
-    def text(self) -> str:
-        formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
-        return "\n".join(formatter.format(record) for record in self.records)
 
 
 @pytest.fixture
