@@ -241,8 +241,11 @@ class SyncWorker:
         self.outbox.note(last_attempt_at=now)
         self.index.refresh()
         cases = {case.ref: case for case in self.index.all_cases()}
-        self._enqueue(cases)
-        restricted = self._restricted_in_intake(cases)
+        # UK GDPR Art 18: a restricted case is not sent (queued once it is lifted), and one
+        # already in Intake has its row cleared (below).
+        restricted = {ref for ref, case in cases.items() if is_restricted(case)}
+        self._enqueue(cases, restricted)
+        restricted &= self._known[INTAKE]
         gone = {ref for ref, _payload in self.outbox.pending(CLEARING)}
         try:
             self._open()
@@ -342,15 +345,12 @@ class SyncWorker:
             fn, idempotent=idempotent, limiter=self.writes if write else self.reads
         )
 
-    def _enqueue(self, cases: dict) -> None:
+    def _enqueue(self, cases: dict, restricted: set[str]) -> None:
+        """Queue the cases not yet known to each tab, except the restricted ones."""
         created = float(self.outbox.get("created_at") or 0)
         for tab in (INTAKE, TRIAGE):
-            # A restricted case (UK GDPR Art 18) is not sent: queued once it is lifted.
-            new = [
-                ref
-                for ref in cases
-                if ref not in self._known[tab] and not is_restricted(cases[ref])
-            ]
+            known = self._known[tab]
+            new = [ref for ref in cases if ref not in known and ref not in restricted]
             if not new:
                 continue
             items = [(ref, max(cases[ref].received.timestamp(), created), None) for ref in new]
@@ -438,14 +438,6 @@ class SyncWorker:
         lost = self.outbox.requeue_missing(TRIAGE, present)
         if lost:
             log.warning("sheets: %d Triage rows were missing: sending them again", len(lost))
-
-    def _restricted_in_intake(self, cases: dict) -> set[str]:
-        """Cases queued for or sent to Intake that have been restricted since (UK GDPR Art 18)."""
-        return {
-            ref
-            for ref in self._known[INTAKE]
-            if (case := cases.get(ref)) is not None and is_restricted(case)
-        }
 
     def _clear_intake(self, read: dict, restricted: set[str]) -> int:
         """Clear the Intake rows of restricted cases (``read`` holds Intake's key column, read
