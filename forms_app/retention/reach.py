@@ -25,7 +25,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from .rewrite import fsync_dir
+from ..storage.table import fsync_directory
 
 
 def letters_folder(data_dir: Path, ref: str) -> Path:
@@ -42,7 +42,7 @@ def remove_letters(data_dir: Path, refs: Iterable[str]) -> int:
             removed += sum(1 for path in folder.rglob("*") if path.is_file())
             shutil.rmtree(folder)
     if removed and parent.is_dir():
-        fsync_dir(parent)
+        fsync_directory(parent)
     return removed
 
 

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..storage import EVENTS, PERSONAL, SUBMISSIONS, Store
+from ..storage.table import fsync_directory
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +38,6 @@ INTENT_NAME = "intent.json"
 TEMP_SUFFIX = ".rewrite"
 ORDER = (PERSONAL, SUBMISSIONS, EVENTS)
 _BATCH = 2000
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -95,7 +88,7 @@ def rewrite_table(store: Store, name: str, keep: Callable[[dict[str, str]], bool
             os.close(fd)
         if removed:
             os.replace(temporary, path)
-            fsync_dir(path.parent)
+            fsync_directory(path.parent)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
@@ -125,7 +118,7 @@ def _write_intent(data_dir: Path, intent: dict) -> None:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         # The new folder's own name must survive a power cut too, or the intent could be
         # lost while a table rename it describes is kept.
-        fsync_dir(path.parent.parent)
+        fsync_directory(path.parent.parent)
     data = json.dumps(intent, sort_keys=True).encode("utf-8")
     # Written in place, not renamed: a torn intent means no table was touched yet (see load).
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
@@ -134,7 +127,7 @@ def _write_intent(data_dir: Path, intent: dict) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-    fsync_dir(path.parent)
+    fsync_directory(path.parent)
 
 
 def _read_intent(data_dir: Path) -> dict | None:
@@ -154,7 +147,7 @@ def _read_intent(data_dir: Path) -> dict | None:
 def _clear_intent(data_dir: Path) -> None:
     path = intent_path(data_dir)
     path.unlink(missing_ok=True)
-    fsync_dir(path.parent)
+    fsync_directory(path.parent)
 
 
 def remove_cases(
