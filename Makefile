@@ -14,11 +14,11 @@ CHROMIUM := /usr/bin/chromium
 FORM_PORT ?= 5000
 SITE_PORT ?= 8000
 PYTEST_ARGS ?=
-# Until `feedback build-assets` exists this can be overridden:
-#   make assets BUILD_ASSETS='.venv/bin/python -m forms_app.assets'
+# The asset build can be overridden, for example:
+#   make assets BUILD_ASSETS='.venv/bin/python -m forms_app.organisation.branding'
 BUILD_ASSETS ?= $(BIN)/feedback build-assets
 
-# The settings file in force, as forms_app/settings.py chooses it.
+# The settings file in force, as forms_app/organisation/settings.py chooses it.
 SETTINGS_FILE := $(or $(FORMS_APP_SETTINGS),$(wildcard instance/settings.yaml),config/settings.example.yaml)
 NODE_MODULES := assets/node_modules/.package-lock.json
 APP_CSS := forms_app/static/app.css
@@ -69,7 +69,7 @@ $(NODE_MODULES): assets/package.json assets/package-lock.json
 	npm ci --prefix assets --ignore-scripts --no-audit --no-fund
 	@touch $@
 
-$(APP_CSS): $(NODE_MODULES) $(STAMPS)/venv $(SETTINGS_FILE) assets/app.scss assets/_image-urls.scss forms_app/assets.py
+$(APP_CSS): $(NODE_MODULES) $(STAMPS)/venv $(SETTINGS_FILE) assets/app.scss assets/_image-urls.scss forms_app/organisation/branding.py
 	$(BUILD_ASSETS)
 	@touch $@
 
@@ -90,12 +90,12 @@ forms_app/translations/%/LC_MESSAGES/messages.mo: forms_app/translations/%/LC_ME
 	$(BIN)/pybabel compile -i $< -o $@ -l $*
 
 # The published site (MkDocs) -------------------------------------------------------------------
-# One build makes both languages and prints the leaflet PDFs with Chromium (forms_app/site_pdfs.py);
+# One build makes both languages and prints the leaflet PDFs with Chromium (forms_app/sitebuild/pdfs.py);
 # the timescales come from the procedure profile the settings name.
 
 site: $(SITE_INDEX)
 
-$(SITE_INDEX): $(STAMPS)/venv mkdocs.yml $(wildcard forms_app/site_*.py) \
+$(SITE_INDEX): $(STAMPS)/venv mkdocs.yml $(wildcard forms_app/sitebuild/*.py) \
 		$(wildcard forms_app/procedures/*.yaml) $(SETTINGS_FILE) $(SITE_SOURCES) | chromium
 	$(BIN)/mkdocs build --strict --quiet
 	@touch $@
@@ -117,7 +117,7 @@ run: venv assets translations demo site
 	$(BIN)/gunicorn -w 2 --threads 4 -b 127.0.0.1:$(FORM_PORT) --control-socket build/form.ctl \
 	  'forms_app:create_app()' & form=$$!; \
 	$(BIN)/gunicorn -w 1 --threads 4 -b 127.0.0.1:$(SITE_PORT) --control-socket build/site.ctl \
-	  'forms_app.site_server:create_site_app()' & site=$$!; \
+	  'forms_app.sitebuild.server:create_site_app()' & site=$$!; \
 	echo "Form app:       http://127.0.0.1:$(FORM_PORT)/"; \
 	echo "Published site: http://127.0.0.1:$(SITE_PORT)/"; \
 	echo "Press Ctrl-C to stop both."; \
@@ -133,7 +133,7 @@ bench: venv assets translations site
 test: venv chromium assets translations site
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# The reliability plan's nightly tier: the same tests with the larger counts (tests/tier.py).
+# The reliability plan's nightly tier: the same tests with the larger counts (tests/support/tier.py).
 test-nightly: venv chromium assets translations site
 	FEEDBACK_TIER=nightly $(BIN)/pytest $(PYTEST_ARGS)
 

@@ -41,7 +41,7 @@ PROCEDURE = "charity-help-and-care"
 def make_data_dir(data_dir: Path, cases: int = CASES, seed: int = 7) -> dict[str, int]:
     """Write ``cases`` submissions over three financial years (April 2023 to March 2026), their
     personal details and their events. Returns the row counts."""
-    from forms_app.contract import Contract
+    from forms_app.storage.contract import Contract
     from forms_app.storage.table import Table
 
     rng = random.Random(seed)
@@ -179,7 +179,7 @@ sys.path.insert(0, {str(PROJECT)!r})
 os.environ["FORMS_APP_DATA_DIR"] = {str(data_dir)!r}
 from forms_app.reports.build import build_report
 from forms_app.reports.periods import financial_year
-from forms_app.settings import load_settings
+from forms_app.organisation.settings import load_settings
 started = time.perf_counter()
 result = build_report(load_settings(), financial_year(2025), site_dir={str(out / "site")!r},
                       data_out={str(out / "data")!r})

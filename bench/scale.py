@@ -17,7 +17,7 @@ MILLION = 1_000_000
 
 def make_data_dir(data_dir: Path, submissions: int, events: int) -> None:
     """Write synthetic rows straight into the tables, encoded by the store (valid checksums)."""
-    from forms_app.contract import Contract
+    from forms_app.storage.contract import Contract
     from forms_app.storage.table import Table
 
     contract = Contract()

@@ -1,7 +1,7 @@
 """Sheets API requests per 1,000 submissions, and the time from a submission to its row.
 
 Submissions arrive at 10 a second for 5 minutes (3,000), committed through the real store;
-the sync worker runs against the local stand-in for Google Sheets (tests/fake_sheets.py)
+the sync worker runs against the local stand-in for Google Sheets (tests/support/fake_sheets.py)
 through gspread's real client over HTTP on 127.0.0.1, on an injected clock, so five minutes
 take seconds. Staff change an owner in the Triage tab every 30 seconds meanwhile. Every
 request the stand-in receives is counted: setup is reported apart (it happens once).
@@ -50,13 +50,13 @@ def measure(scratch: Path) -> dict:
     if str(PROJECT) not in sys.path:
         sys.path.insert(0, str(PROJECT))
     from forms_app.accounts import UserBook
-    from forms_app.parts import Parts
-    from forms_app.settings import EXAMPLE_SETTINGS, load_settings
+    from forms_app.organisation.settings import EXAMPLE_SETTINGS, load_settings
     from forms_app.sheets.client import BaseURLSession
     from forms_app.sheets.config import SheetsConfig
     from forms_app.sheets.layout import INTAKE, TRIAGE
     from forms_app.sheets.worker import SyncWorker
-    from tests.fake_sheets import SERVICE_ACCOUNT, FakeClock, FakeSheets
+    from forms_app.web.parts import Parts
+    from tests.support.fake_sheets import SERVICE_ACCOUNT, FakeClock, FakeSheets
 
     random.seed(10)
     started = time.perf_counter()

@@ -19,7 +19,7 @@ sys.path.insert(0, {project!r})
 os.environ["FORMS_APP_DATA_DIR"] = {data_dir!r}
 from forms_app import create_app
 from forms_app.accounts.users import UserBook
-from tests.staff_support import PASSWORD, sign_in
+from tests.support.staff import PASSWORD, sign_in
 app = create_app()
 user = UserBook(app.extensions["feedback"].settings.data_dir).add(
     "bench.manager", name="Bench Manager", password=PASSWORD, roles=["manager"])

@@ -207,7 +207,7 @@ def _settings(scratch: str) -> Path:
     loopback address would hit. The limiter's cost per request is still measured."""
     import yaml
 
-    from forms_app.settings import EXAMPLE_SETTINGS
+    from forms_app.organisation.settings import EXAMPLE_SETTINGS
 
     raw = yaml.safe_load(EXAMPLE_SETTINGS.read_text("utf-8"))
     raw["rate_limits"] = {

@@ -30,7 +30,7 @@ ANSWERS = (
 
 def _app(scratch: Path):
     from forms_app import create_app
-    from forms_app.settings import EXAMPLE_SETTINGS
+    from forms_app.organisation.settings import EXAMPLE_SETTINGS
 
     raw = yaml.safe_load(EXAMPLE_SETTINGS.read_text("utf-8"))
     # One address sends them all: lift the limits (the limiter still runs and is counted).

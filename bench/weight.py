@@ -36,7 +36,7 @@ def _weigh(client, path: str, cache: dict) -> int:
 def form_pages() -> dict:
     """Walk every journey in every wording and language and weigh each page on the way."""
     from forms_app import create_app
-    from tests.walker import ANSWERS, walk
+    from tests.support.walker import ANSWERS, walk
 
     weights = {}
     with tempfile.TemporaryDirectory(dir=PROJECT / "build") as scratch:
@@ -77,7 +77,7 @@ def form_pages() -> dict:
 
 
 def site_pages() -> dict:
-    from forms_app.site_server import SITE_DIR, create_site_app
+    from forms_app.sitebuild.server import SITE_DIR, create_site_app
 
     client = create_site_app().test_client()
     weights = {}

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from flask import Flask
 
-from .compression import setup_compression
-from .config import configure
-from .errors import register_error_pages
-from .languages import setup_languages
-from .parts import EXTENSION, Parts
+from .language.catalogues import setup_languages
+from .organisation.settings import load_settings
 from .public.views import blueprint as public_pages
-from .security import protect
-from .settings import load_settings
 from .staff import staff_pages
-from .templating import setup_templates
+from .web.compression import setup_compression
+from .web.config import configure
+from .web.errors import register_error_pages
+from .web.parts import EXTENSION, Parts
+from .web.security import protect
+from .web.templating import setup_templates
 
 
 def create_app(settings_path: str | None = None, **overrides) -> Flask:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from forms_app import create_app
-from forms_app.parts import EXTENSION
-from forms_app.settings import EXAMPLE_SETTINGS
+from forms_app.organisation.settings import EXAMPLE_SETTINGS
+from forms_app.web.parts import EXTENSION
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ..procedure import Procedure, Target, WorkingCalendar
+from forms_app.procedures.profiles import Procedure, Target, WorkingCalendar
+
 from .state import Case, StageState
 
 ON_TIME, DUE_SOON, OVERDUE, PAUSED = "on_time", "due_soon", "overdue", "paused"

@@ -10,8 +10,8 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-from ..contract import Contract, FieldProblem
-from ..storage.store import Store
+from forms_app.storage.contract import Contract, FieldProblem
+from forms_app.storage.store import Store
 
 COLUMNS = ("event_id", "ref", "at", "actor", "type", "stage", "kind", "outcome", "value", "note")
 

@@ -13,9 +13,10 @@ from datetime import date
 
 from flask import current_app
 
-from ..gc_pause import paused_collection
-from ..procedure import Procedure, ProcedureError, WorkingCalendar, load_procedure
-from ..storage.store import EVENTS, PERSONAL, SUBMISSIONS, Store
+from forms_app.procedures.profiles import Procedure, ProcedureError, WorkingCalendar, load_procedure
+from forms_app.storage.gc_pause import paused_collection
+from forms_app.storage.store import EVENTS, PERSONAL, SUBMISSIONS, Store
+
 from .deadlines import Due, soon_limit, stage_due, status_of
 from .state import Case
 
@@ -198,7 +199,7 @@ class CaseIndex:
 
 def case_index() -> CaseIndex:
     """This process's case index (made on first use)."""
-    from ..parts import parts
+    from forms_app.web.parts import parts
 
     index = current_app.extensions.get(EXTENSION)
     if index is None:

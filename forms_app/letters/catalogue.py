@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..settings import PROJECT_DIR
+from forms_app.organisation.settings import PROJECT_DIR
 
 DEFAULT_DIR = PROJECT_DIR / "letters"
 LANGUAGES = ("en", "cy")

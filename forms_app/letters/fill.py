@@ -11,10 +11,10 @@ from babel.dates import format_date
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from ..casework.deadlines import Due
-from ..casework.state import Case
-from ..procedure import Procedure, Target
-from ..settings import Settings
+from forms_app.casework.deadlines import Due
+from forms_app.casework.state import Case
+from forms_app.organisation.settings import Settings
+from forms_app.procedures.profiles import Procedure, Target
 
 WELSH_STAGE_NAMES = {
     "Stage 1": "Cam 1",

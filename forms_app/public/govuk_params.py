@@ -14,10 +14,10 @@ from datetime import date
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from ..checking import NOT_SURE, date_parts, message
-from ..journeys.model import Question
-from ..journeys.wording import say
-from ..settings import Settings
+from forms_app.journeys.answers import NOT_SURE, date_parts, message
+from forms_app.journeys.model import Question
+from forms_app.journeys.wording import say
+from forms_app.organisation.settings import Settings
 
 _INPUT_TYPES = {"text": "text", "email": "email", "tel": "tel", "postcode": "text"}
 

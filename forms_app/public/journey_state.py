@@ -8,8 +8,9 @@ from functools import cached_property
 
 from flask import session
 
-from ..drafts import new_draft_id, new_idempotency_key
-from ..parts import parts
+from forms_app.web.parts import parts
+
+from .drafts import new_draft_id, new_idempotency_key
 
 SESSION_KEY = "draft"
 

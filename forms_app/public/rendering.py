@@ -9,8 +9,9 @@ from collections.abc import Hashable, Mapping
 from flask import current_app, g, render_template, request, url_for
 from markupsafe import escape
 
-from ..journeys.pictures import PICTURES
-from ..security import csp_nonce
+from forms_app.journeys.pictures import PICTURES
+from forms_app.web.security import csp_nonce
+
 from .prefixes import LANGUAGES
 
 

@@ -9,16 +9,17 @@ from flask import Blueprint, abort, g, redirect, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from .. import honeypot, ratelimit
-from ..checking import read_page
-from ..intake import Context, IncompleteAnswers, build_rows, first_unanswered
-from ..journeys import JOURNEYS
-from ..journeys.model import Journey, Page
-from ..journeys.wording import say
-from ..parts import parts
-from ..storage.store import StoreWriteError
-from ..templating import localised
+from forms_app.journeys import JOURNEYS
+from forms_app.journeys.answers import read_page
+from forms_app.journeys.model import Journey, Page
+from forms_app.journeys.wording import say
+from forms_app.storage.store import StoreWriteError
+from forms_app.web.parts import parts
+from forms_app.web.templating import localised
+
+from . import honeypot, ratelimit
 from .govuk_params import answer_text, field_params
+from .intake import Context, IncompleteAnswers, build_rows, first_unanswered
 from .journey_state import JourneyState
 from .prefixes import LANGUAGES, add_prefixed_rule, install
 from .rendering import render, render_kept

@@ -29,8 +29,9 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..gc_pause import paused_collection
-from ..settings import PROJECT_DIR, Settings
+from forms_app.organisation.settings import PROJECT_DIR, Settings
+from forms_app.storage.gc_pause import paused_collection
+
 from . import charts, datapackage, pages
 from .figures import Report, compute
 from .freetext import Item, approved_items
@@ -261,8 +262,8 @@ def _write(staged: Staged, settings: Settings, site_dir: Path) -> None:
     data_files = datapackage.write(report, staged.staged_data, organisation, licence)
     base = urlsplit(settings.site_url).path.rstrip("/")
     data_base = f"{base}/{OUTCOMES}/data/{slug}"
-    from ..procedure import load_procedure
-    from ..site_welsh import NATIONS
+    from forms_app.language.welsh import NATIONS
+    from forms_app.procedures.profiles import load_procedure
 
     nation = load_procedure(settings.procedure).nation
     colour = settings.brand_colour

@@ -18,9 +18,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from ..casework.deadlines import stage_due
-from ..casework.state import Case, StageState, parse_at
-from ..procedure import local_date
+from forms_app.casework.deadlines import stage_due
+from forms_app.casework.state import Case, StageState, parse_at
+from forms_app.procedures.profiles import local_date
+
 from . import disclosure
 from .disclosure import Policy
 from .loading import Dataset
@@ -752,7 +753,7 @@ class _Counter:
         """The target in words, for the data package only: on the site, timescales only ever
         come from the procedure profile through the site's placeholders (and a report must
         not change when the profile does), so the page names the targets without numbers."""
-        from ..site_welsh import days
+        from forms_app.language.welsh import days
 
         procedure = self.dataset.default_procedure
         if code not in [s.code for s in procedure.stages]:

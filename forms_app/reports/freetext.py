@@ -23,7 +23,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..retention.flags import is_restricted
+from forms_app.records.retention.flags import is_restricted
+
 from .loading import Dataset, read_rows
 from .periods import Period
 from .pii_gate import _EMAIL, _NHS, _POSTCODE
@@ -87,7 +88,8 @@ def approved_items(
     dataset: Dataset, period: Period, names: Names, settings, data_dir: Path
 ) -> list[Item]:
     """The approved free text of cases received or closed in the period, scrubbed."""
-    from ..procedure import local_date
+    from forms_app.procedures.profiles import local_date
+
     from .words import OUTCOME_GROUP_OF
 
     users = load_users(data_dir)

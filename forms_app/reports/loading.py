@@ -21,9 +21,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from ..casework.state import Case
-from ..procedure import Procedure, ProcedureError, WorkingCalendar, load_procedure, local_date
-from ..storage.records import row_maker
+from forms_app.casework.state import Case
+from forms_app.procedures.profiles import (
+    Procedure,
+    ProcedureError,
+    WorkingCalendar,
+    load_procedure,
+    local_date,
+)
+from forms_app.storage.records import row_maker
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 

@@ -42,8 +42,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import invisible_characters
-from ..procedure import available_procedures, load_procedure
+from forms_app.language import invisible as invisible_characters
+from forms_app.procedures.profiles import available_procedures, load_procedure
+
 from .loading import columns, read_rows
 
 SHINGLE = 8

@@ -25,7 +25,8 @@ from pathlib import Path
 
 import yaml
 
-from ..settings import PROJECT_DIR, Settings
+from forms_app.organisation.settings import PROJECT_DIR, Settings
+
 from .build import OUTCOMES, SITE_DIR, packages_of, site_vocabulary, stage_report
 from .periods import Period
 from .pii_gate import Gate, GateFailed

@@ -11,7 +11,7 @@ taken from ``name_cy`` beside it, else from ``SERVICE_NAMES_CY`` / ``THEME_NAMES
 
 from __future__ import annotations
 
-from ..site_timescales import ESCALATION_NAMES_CY, STAGE_NAMES_CY
+from forms_app.sitebuild.timescales import ESCALATION_NAMES_CY, STAGE_NAMES_CY
 
 LANGUAGES = ("en", "cy")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from .. import mail
+from forms_app.messages import smtp as mail
 
 log = logging.getLogger("forms_app.sheets")
 

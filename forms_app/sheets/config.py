@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..settings import PROJECT_DIR, Settings, SettingsError
+from forms_app.organisation.settings import PROJECT_DIR, Settings, SettingsError
 
 
 @dataclass(frozen=True)

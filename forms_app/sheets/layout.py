@@ -17,7 +17,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from ..contract import Contract
+from forms_app.storage.contract import Contract
 
 INTAKE, TRIAGE, PROBLEMS = "Intake", "Triage", "Problems"
 TABS = (INTAKE, TRIAGE, PROBLEMS)

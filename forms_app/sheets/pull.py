@@ -18,10 +18,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ..casework.events import event
-from ..casework.state import Case
-from ..contract import Contract
-from ..procedure import Procedure
+from forms_app.casework.events import event
+from forms_app.casework.state import Case
+from forms_app.procedures.profiles import Procedure
+from forms_app.storage.contract import Contract
+
 from .layout import OUTCOMES, STATUSES
 
 ORDER = ("acknowledged", "stage", "owner", "themes", "outcome", "status")

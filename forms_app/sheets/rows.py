@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from ..casework.state import Case
+from forms_app.casework.state import Case
+
 from .layout import TRIAGE_KEYS, Layout
 
 CELL_LIMIT = 50_000

@@ -38,13 +38,14 @@ from zoneinfo import ZoneInfo
 
 import gspread
 
-from .. import mail
-from ..accounts import UserBook
-from ..casework.events import record
-from ..casework.index import CaseIndex
-from ..retention.flags import is_restricted
-from ..settings import Settings, SettingsError
-from ..storage.store import SUBMISSIONS
+from forms_app.accounts import UserBook
+from forms_app.casework.events import record
+from forms_app.casework.index import CaseIndex
+from forms_app.messages import smtp as mail
+from forms_app.organisation.settings import Settings, SettingsError
+from forms_app.records.retention.flags import is_restricted
+from forms_app.storage.store import SUBMISSIONS
+
 from . import attribution
 from .alerts import Alerts
 from .client import build_client, service_account_email
@@ -863,6 +864,6 @@ def _clock_text(epoch) -> str:
 
 
 if __name__ == "__main__":  # python -m forms_app.sheets.worker: exit 0 if a sheet is configured
-    from ..settings import load_settings
+    from forms_app.organisation.settings import load_settings
 
     sys.exit(0 if configured(load_settings()) else 1)

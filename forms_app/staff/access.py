@@ -13,8 +13,8 @@ A case flagged confidential opens only for its owner and the roles named in the 
 
 from __future__ import annotations
 
-from ..accounts import User
-from ..casework.state import Case
+from forms_app.accounts import User
+from forms_app.casework.state import Case
 
 CASE_ROLES = ("officer", "manager", "safeguarding_lead")
 DEFAULT_CONFIDENTIAL_ROLES = ("manager", "safeguarding_lead")

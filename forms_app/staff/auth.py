@@ -9,7 +9,8 @@ from functools import wraps
 
 from flask import abort, g, redirect, request, session, url_for
 
-from ..parts import parts
+from forms_app.web.parts import parts
+
 from . import blueprint
 from .context import audit_log, render, users
 from .sessions import SessionStore

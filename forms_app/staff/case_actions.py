@@ -9,11 +9,12 @@ from datetime import date
 
 from flask import abort, flash, redirect, request, url_for
 
-from ..accounts import User
-from ..casework.actions import new_action_id
-from ..casework.events import InvalidEvent, event, record
-from ..casework.state import CHANNELS, FLAGS, Case
-from ..parts import parts
+from forms_app.accounts import User
+from forms_app.casework.actions import new_action_id
+from forms_app.casework.events import InvalidEvent, event, record
+from forms_app.casework.state import CHANNELS, FLAGS, Case
+from forms_app.web.parts import parts
+
 from . import blueprint, labels
 from .access import CASE_ROLES, can_publish
 from .context import audit_log, index, render, today, user, users, visible_case

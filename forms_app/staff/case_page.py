@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from ..casework.checklist import checklist
-from ..casework.state import Case, parse_at
-from ..parts import parts
+from forms_app.casework.checklist import checklist
+from forms_app.casework.state import Case, parse_at
+from forms_app.web.parts import parts
+
 from . import blueprint, labels
 from .case_actions import ACTIONS
 from .context import audit_log, index, render, today, user, users, visible_case

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..checking import typed_text
+from forms_app.journeys.answers import typed_text
 
 MAX_TEXT = 10_000
 

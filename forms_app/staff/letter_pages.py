@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, request, send_file, url_for
 
-from .. import mail
-from ..casework.events import event, record
-from ..letters import catalogue
-from ..letters.document import LetterFiles, page
-from ..letters.fill import context as letter_context
-from ..letters.fill import fill, long_date
-from ..letters.pdf import PdfError, html_to_pdf
-from ..parts import parts
+from forms_app.casework.events import event, record
+from forms_app.letters import catalogue
+from forms_app.letters.document import LetterFiles, page
+from forms_app.letters.fill import context as letter_context
+from forms_app.letters.fill import fill, long_date
+from forms_app.letters.pdf import PdfError, html_to_pdf
+from forms_app.messages import smtp as mail
+from forms_app.web.parts import parts
+
 from . import blueprint, labels
 from .context import audit_log, index, render, today, user, users, visible_case
 
@@ -158,7 +159,7 @@ def letter(ref, letter_id):
     case = visible_case(ref)
     text, meta = _letter(case, letter_id)
     audit_log("letter.view", ref=case.ref, fields=["name", "address"], detail=meta["template"])
-    from ..letters.document import body_html
+    from forms_app.letters.document import body_html
 
     personal = index().personal(case.ref) or {}
     can_email = mail.email_settings(parts().settings.raw) is not None and bool(

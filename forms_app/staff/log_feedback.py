@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, request, url_for
 
-from ..casework.events import event, record
-from ..parts import parts
+from forms_app.casework.events import event, record
+from forms_app.web.parts import parts
+
 from . import blueprint, labels
 from .access import can_see
 from .auth import need

@@ -4,9 +4,10 @@ by email. The flag is also always on the lead's home page, email or not."""
 
 from __future__ import annotations
 
-from .. import mail
-from ..casework.state import Case
-from ..parts import parts
+from forms_app.casework.state import Case
+from forms_app.messages import smtp as mail
+from forms_app.web.parts import parts
+
 from .context import users
 
 

@@ -7,10 +7,11 @@ import json
 
 from flask import request, url_for
 
-from .. import audit
-from ..casework.actions import action_rows
-from ..casework.listing import Filters, case_rows, needs_attention
-from ..parts import parts
+from forms_app.casework.actions import action_rows
+from forms_app.casework.listing import Filters, case_rows, needs_attention
+from forms_app.records import audit
+from forms_app.web.parts import parts
+
 from . import blueprint, labels
 from .access import can_publish, visible
 from .auth import need

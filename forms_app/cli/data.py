@@ -1,0 +1,194 @@
+"""``feedback import``, ``export``, ``validate`` and ``purge-drafts``: records in from an earlier
+system, cases out for staff, the whole data package checked, and old drafts removed. The work is
+in ``forms_app.records`` and ``forms_app.storage``; this is the command line around it.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from forms_app.organisation.settings import load_settings
+from forms_app.web.parts import parts
+
+KINDS = ("complaint", "concern", "comment", "compliment", "enquiry")
+
+
+def _default_actor() -> str:
+    # Who ran the command, for the audit log: set FEEDBACK_ACTOR to a staff account name.
+    try:
+        return os.environ.get("FEEDBACK_ACTOR") or getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+actor_option = click.option(
+    "--actor",
+    default=_default_actor,
+    show_default="$FEEDBACK_ACTOR or your login name",
+    help="Who is running this, for the audit log.",
+)
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--mapping",
+    "mapping_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML file saying which column fills which field (see README, Importing).",
+)
+@click.option("--dry-run", is_flag=True, help="Check everything and show what would be imported.")
+@actor_option
+@with_appcontext
+def import_command(file: Path, mapping_path: Path, dry_run: bool, actor: str):
+    """Import cases from a CSV or XLSX export of an earlier system.
+
+    Every row is checked before anything is written; if any row has a problem, every problem
+    is listed and nothing is imported. Running the same import again adds nothing.
+    """
+    from forms_app.records.importing import MappingError, SourceError, run_import
+
+    try:
+        report = run_import(parts(), file, mapping_path, actor=actor, dry_run=dry_run)
+    except MappingError as error:
+        for line in error.problems:
+            click.echo(f"{mapping_path.name}: {line}", err=True)
+        click.echo("nothing was imported: the mapping needs fixing first", err=True)
+        sys.exit(2)
+    except SourceError as error:
+        click.echo(str(error), err=True)
+        click.echo("nothing was imported", err=True)
+        sys.exit(2)
+    if report.problems:
+        for problem in report.problems:
+            click.echo(str(problem), err=True)
+        rows = len({problem.row for problem in report.problems})
+        click.echo(
+            f"nothing was imported: {len(report.problems)} problem(s) in {rows} row(s) of "
+            f"{report.plan.rows}",
+            err=True,
+        )
+        sys.exit(1)
+    changes = report.changes
+    verb = "would import" if dry_run else "imported"
+    click.echo(
+        f"{verb} {len(changes.new_cases)} case(s) and {len(changes.new_events)} event(s) "
+        f"from {report.plan.rows} row(s) of {file.name}"
+    )
+    if changes.already_imported:
+        click.echo(f"{changes.already_imported} case(s) were imported before: left as they are")
+    if report.plan.skipped:
+        click.echo(f"{report.plan.skipped} row(s) left out by skip_when")
+    if dry_run:
+        _print_table(changes.by_year_and_kind())
+        for type_, count in sorted(changes.events_by_type().items()):
+            click.echo(f"  {type_:<22}{count:>7}")
+        click.echo(f"  with personal details: {len(changes.personal_rows)}")
+        click.echo("dry run: nothing was written")
+
+
+def _print_table(counts: Counter) -> None:
+    years = sorted({year for year, _kind in counts})
+    kinds = [kind for kind in KINDS if any(k == kind for _y, k in counts)]
+    heading = "".join(kind.rjust(12) for kind in kinds)
+    click.echo("  " + "year".ljust(6) + heading + "total".rjust(9))
+    for year in years:
+        row = [counts[(year, kind)] for kind in kinds]
+        click.echo(f"  {year:<6}" + "".join(f"{n:>12}" for n in row) + f"{sum(row):>9}")
+
+
+@click.command("export")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day received.")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day received.")
+@click.option("--service", help="Only this service (its code in the settings).")
+@click.option("--stage", help="Only cases now at this stage (its code in the procedure).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx"]),
+    help="csv (UTF-8 with BOM) or xlsx; by default from the output's extension.",
+)
+@click.option(
+    "--include-personal",
+    is_flag=True,
+    help="Add names and contact details (written in the audit log).",
+)
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="File to write.",
+)
+@actor_option
+@with_appcontext
+def export_command(start, end, service, stage, fmt, include_personal, output: Path, actor):
+    """Export cases for staff as CSV or XLSX, safe to open in Excel."""
+    from forms_app.records.exporting import ExportFilter, export_cases
+
+    app_parts = parts()
+    fmt = fmt or ("xlsx" if output.suffix.lower() == ".xlsx" else "csv")
+    known_services = app_parts.service_codes
+    if service and service not in known_services:
+        raise click.BadParameter(f"not one of: {', '.join(known_services)}", param_hint="--service")
+    stages = [s.code for s in app_parts.procedure.stages] + ["ombudsman"]
+    if stage and stage not in stages:
+        raise click.BadParameter(f"not one of: {', '.join(stages)}", param_hint="--stage")
+    selection = ExportFilter(
+        start=_day(start), end=_day(end), service=service or None, stage=stage or None
+    )
+    if selection.start and selection.end and selection.start > selection.end:
+        raise click.BadParameter("--from is after --to", param_hint="--from")
+    result = export_cases(
+        app_parts,
+        output,
+        actor=actor,
+        selection=selection,
+        fmt=fmt,
+        include_personal=include_personal,
+    )
+    personal = " with personal details (recorded in the audit log)" if include_personal else ""
+    click.echo(f"wrote {result.cases} case(s){personal} to {result.path}")
+
+
+def _day(value) -> date | None:
+    return value.date() if value else None
+
+
+@click.command("validate")
+def validate_command():
+    """Validate the whole data package with frictionless and list every error."""
+    from forms_app.storage.contract import Contract
+    from forms_app.storage.package_check import validate_package
+
+    # No app here: start-up recovery refuses damaged files, and this command must report them.
+    data_dir = load_settings().data_dir
+    if data_dir.exists() and not (data_dir / "datapackage.json").exists():
+        Contract().write_descriptor(data_dir)
+    report = validate_package(data_dir)
+    for line in report.lines:
+        click.echo(line)
+    sys.exit(0 if report.valid else 1)
+
+
+@click.command("purge-drafts")
+@click.option("--days", default=7, show_default=True)
+@with_appcontext
+def purge_drafts_command(days: int):
+    """Delete answers in progress that have been left for a number of days."""
+    removed = parts().drafts.purge(days)
+    click.echo(f"removed {removed} drafts")
+
+
+def register(group: click.Group) -> None:
+    """Add this module's commands to ``group``."""
+    for command in (import_command, export_command, validate_command, purge_drafts_command):
+        group.add_command(command)

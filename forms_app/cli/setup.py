@@ -1,0 +1,32 @@
+"""``feedback build-assets`` and ``feedback procedures``: what an installation is set up with."""
+
+from __future__ import annotations
+
+import click
+
+from forms_app.organisation.settings import PROJECT_DIR, load_settings
+
+
+@click.command("build-assets")
+def build_assets_command():
+    """Compile GOV.UK Frontend with the organisation's colour into forms_app/static/."""
+    from forms_app.organisation.branding import build_assets
+
+    written = build_assets(load_settings(), PROJECT_DIR)
+    click.echo(f"built {len(written)} asset files")
+
+
+@click.command("procedures")
+def procedures_command():
+    """List the procedure profiles that ship with the service."""
+    from forms_app.procedures.profiles import available_procedures, load_procedure
+
+    for code in available_procedures():
+        procedure = load_procedure(code)
+        click.echo(f"{code:32} {procedure.nation}  {procedure.name}")
+
+
+def register(group: click.Group) -> None:
+    """Add this module's commands to ``group``."""
+    group.add_command(build_assets_command)
+    group.add_command(procedures_command)

@@ -1,0 +1,1 @@
+"""Synthetic demonstration data: invented people, cases and staff accounts."""

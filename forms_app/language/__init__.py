@@ -1,0 +1,1 @@
+"""Languages: the gettext catalogues, Welsh for the published site, and invisible characters."""

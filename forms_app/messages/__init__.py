@@ -1,0 +1,1 @@
+"""Messages to people and staff outside the service (email through SMTP)."""

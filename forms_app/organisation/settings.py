@@ -1,0 +1,161 @@
+"""The organisation's settings: one YAML file, checked when it is loaded.
+
+The file is found in this order: the path in ``FORMS_APP_SETTINGS``; ``instance/settings.yaml``;
+the committed example ``config/settings.example.yaml`` (so a fresh clone runs).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+EXAMPLE_SETTINGS = PROJECT_DIR / "config" / "settings.example.yaml"
+INSTANCE_SETTINGS = PROJECT_DIR / "instance" / "settings.yaml"
+
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
+class SettingsError(ValueError):
+    """The settings file is missing something or holds a value that cannot work."""
+
+
+@dataclass(frozen=True)
+class Service:
+    code: str
+    name: str
+    people_served: int | None = None
+
+
+@dataclass(frozen=True)
+class Theme:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    source: Path
+    organisation: dict
+    contact: dict
+    pals: dict
+    safeguarding: dict
+    advocacy: dict
+    procedure: str
+    closure_days: tuple[str, ...]
+    services: tuple[Service, ...]
+    themes: tuple[Theme, ...]
+    data_dir: Path
+    form_url: str
+    site_url: str
+    raw: dict = field(repr=False, default_factory=dict)
+
+    @property
+    def brand_colour(self) -> str:
+        return self.organisation["brand_colour"]
+
+    def service(self, code: str) -> Service | None:
+        return next((s for s in self.services if s.code == code), None)
+
+    def closure_dates(self, years: range) -> list[date]:
+        """The organisation's own closure days (``MM-DD``) as dates in the given years."""
+        out = []
+        for year in years:
+            for text in self.closure_days:
+                month, day = (int(part) for part in text.split("-"))
+                out.append(date(year, month, day))
+        return out
+
+
+def settings_path() -> Path:
+    """Which settings file is in force."""
+    if os.environ.get("FORMS_APP_SETTINGS"):
+        return Path(os.environ["FORMS_APP_SETTINGS"])
+    if INSTANCE_SETTINGS.exists():
+        return INSTANCE_SETTINGS
+    return EXAMPLE_SETTINGS
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    """Read and check the settings; raise SettingsError saying what is wrong and where."""
+    path = Path(path) if path else settings_path()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as error:
+        raise SettingsError(f"cannot read settings file {path}: {error.strerror}") from error
+    except yaml.YAMLError as error:
+        raise SettingsError(f"{path} is not valid YAML: {error}") from error
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{path}: expected a mapping of settings at the top level")
+
+    def section(name: str, required: tuple[str, ...] = ()) -> dict:
+        value = raw.get(name) or {}
+        if not isinstance(value, dict):
+            raise SettingsError(f"{path}: '{name}' must be a mapping")
+        missing = [key for key in required if not value.get(key)]
+        if missing:
+            raise SettingsError(f"{path}: '{name}' needs {', '.join(missing)}")
+        return value
+
+    organisation = section("organisation", ("name", "brand_colour"))
+    if not _COLOUR.match(str(organisation["brand_colour"])):
+        raise SettingsError(f"{path}: organisation.brand_colour must look like #1a5f7a")
+    organisation.setdefault("short_name", organisation["name"])
+
+    services = tuple(_service(path, item) for item in raw.get("services") or [])
+    themes = tuple(_theme(path, item) for item in raw.get("themes") or [])
+    if not services:
+        raise SettingsError(f"{path}: list at least one service under 'services'")
+    for label, items in (("services", services), ("themes", themes)):
+        codes = [item.code for item in items]
+        if len(codes) != len(set(codes)):
+            raise SettingsError(f"{path}: two {label} share a code")
+
+    closure_days = tuple(str(day) for day in raw.get("closure_days") or [])
+    for day in closure_days:
+        if not re.match(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$", day):
+            raise SettingsError(f"{path}: closure day {day!r} must be MM-DD, like 12-24")
+
+    data_dir = Path(os.environ.get("FORMS_APP_DATA_DIR") or raw.get("data_dir") or "instance/data")
+    if not data_dir.is_absolute():
+        data_dir = PROJECT_DIR / data_dir
+
+    return Settings(
+        source=path,
+        organisation=organisation,
+        contact=section("contact", ("phone", "email")),
+        pals=section("pals", ("phone",)),
+        safeguarding=section("safeguarding", ("adults_phone", "children_phone")),
+        advocacy=section("advocacy", ("name",)),
+        procedure=str(raw.get("procedure") or "england-nhs-social-care-2009"),
+        closure_days=closure_days,
+        services=services,
+        themes=themes,
+        data_dir=data_dir,
+        form_url=str(raw.get("form_url") or "http://127.0.0.1:5000").rstrip("/"),
+        site_url=str(raw.get("site_url") or "http://127.0.0.1:8000").rstrip("/"),
+        raw=raw,
+    )
+
+
+def _service(path: Path, item: object) -> Service:
+    if not isinstance(item, dict) or not _CODE.match(str(item.get("code", ""))):
+        raise SettingsError(f"{path}: each service needs a code of lowercase letters, digits, -")
+    if not item.get("name"):
+        raise SettingsError(f"{path}: service {item['code']} needs a name")
+    people = item.get("people_served")
+    if people is not None and (not isinstance(people, int) or people < 0):
+        raise SettingsError(f"{path}: service {item['code']} people_served must be a whole number")
+    return Service(code=item["code"], name=str(item["name"]), people_served=people)
+
+
+def _theme(path: Path, item: object) -> Theme:
+    if not isinstance(item, dict) or not _CODE.match(str(item.get("code", ""))):
+        raise SettingsError(f"{path}: each theme needs a code of lowercase letters, digits, -")
+    return Theme(code=item["code"], name=str(item.get("name") or item["code"]))

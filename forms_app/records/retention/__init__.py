@@ -1,0 +1,13 @@
+"""Data protection operations on the data package (reliability plan G1 to G3, gotchas 34-35).
+
+- ``flags``: the case flags these operations use (legal hold, restriction) and the reason codes.
+- ``rewrite``: removing cases from the tables by atomic rewrite, with a crash-safe intent file.
+- ``reach``: what lies beyond the tables: letters, drafts and the Google Sheet outbox.
+- ``purge``: the retention purge (N years after closure, never under legal hold).
+- ``subject_access``: everything held about a person, as a folder or ZIP with a cover note.
+- ``erasure``: erasure, refusal and restriction with reason codes; legal hold.
+
+Every operation writes an entry in the audit log (``forms_app.records.audit``), with names,
+never values.
+Nothing is imported here, so ``exporting`` can use ``flags`` without an import cycle.
+"""

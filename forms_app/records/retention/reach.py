@@ -1,0 +1,164 @@
+"""What a case leaves outside the three tables, and clearing it (gotcha 34).
+
+- letters: ``<data_dir>/letters/<ref>/`` (``/`` in imported references written as ``_``);
+- drafts: ``<data_dir>/drafts/*.json``, answers in progress, which name no reference but hold
+  the submission's idempotency key, and may hold a person's details in their answers;
+- the Google Sheet outbox: ``<data_dir>/sheets/outbox.sqlite3`` (``forms_app.sheets.outbox``),
+  which holds references, what staff typed in the sheet and problem rows. Cleared with its own
+  ``Outbox.forget`` under ``PRAGMA secure_delete`` (deleted cells are zeroed, not just unlinked
+  from the b-tree), then the write-ahead log is checkpointed and truncated and the file vacuumed,
+  so no copy of the old pages is left in the WAL or on free pages.
+
+The Google Sheet itself is not reached from here: the references that were sent to it are
+queued in the outbox for the sheet sync to clear their rows at its next step, and returned so
+that a person knows which rows go (and can delete them by hand where the sync does not run).
+The sheet's version history is out of reach (README, "Privacy, retention and erasure").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from forms_app.storage.table import fsync_directory
+
+
+def letters_folder(data_dir: Path, ref: str) -> Path:
+    return Path(data_dir) / "letters" / ref.replace("/", "_")
+
+
+def remove_letters(data_dir: Path, refs: Iterable[str]) -> int:
+    """Delete each case's letters folder; return how many files went."""
+    removed = 0
+    parent = Path(data_dir) / "letters"
+    for ref in refs:
+        folder = letters_folder(data_dir, ref)
+        if folder.is_dir():
+            removed += sum(1 for path in folder.rglob("*") if path.is_file())
+            shutil.rmtree(folder)
+    if removed and parent.is_dir():
+        fsync_directory(parent)
+    return removed
+
+
+def remove_drafts(data_dir: Path, keys: Iterable[str] = (), tokens: Iterable[str] = ()) -> int:
+    """Delete drafts holding any of the idempotency keys, or any token (casefolded match)."""
+    directory = Path(data_dir) / "drafts"
+    keys = [key for key in keys if key]
+    tokens = [token.casefold() for token in tokens if token]
+    if not directory.is_dir() or not (keys or tokens):
+        return 0
+    removed = 0
+    for path in directory.iterdir():
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text("utf-8", errors="replace")
+        except OSError:
+            continue
+        # Drafts are JSON written with ensure_ascii=False; also look at the decoded form.
+        with contextlib.suppress(ValueError):
+            text += "\n" + json.dumps(json.loads(text), ensure_ascii=False)
+        folded = text.casefold()
+        if any(key in text for key in keys) or any(token in folded for token in tokens):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+# -- the Google Sheet outbox ----------------------------------------------------------------
+
+
+def outbox_file(data_dir: Path) -> Path:
+    return Path(data_dir) / "sheets" / "outbox.sqlite3"
+
+
+def outbox_entries(data_dir: Path, refs: Iterable[str]) -> dict[str, dict]:
+    """What the outbox holds about each case (read only; {} if there is no outbox)."""
+    path = outbox_file(data_dir)
+    if not path.exists():
+        return {}
+    out: dict[str, dict] = {}
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        for ref in refs:
+            items = [
+                {"tab": tab, "state": state, "payload": payload}
+                for tab, state, payload in db.execute(
+                    "SELECT tab, state, payload FROM items WHERE key = ? "
+                    "OR (tab = 'Problems' AND payload LIKE ?)",
+                    (ref, f'%"ref": {json.dumps(ref)}%'),
+                )
+            ]
+            seen = [
+                json.loads(v)
+                for (v,) in db.execute("SELECT editable FROM seen WHERE ref = ?", (ref,))
+            ]
+            reported = [
+                {"column": col, "value": value, "problem": problem}
+                for col, value, problem in db.execute(
+                    "SELECT col, value, problem FROM reported WHERE ref = ?", (ref,)
+                )
+            ]
+            if items or seen or reported:
+                out[ref] = {"items": items, "staff_columns": seen, "reported": reported}
+    except sqlite3.OperationalError:
+        return out  # an outbox from before these tables existed
+    finally:
+        db.close()
+    return out
+
+
+def forget_in_outbox(data_dir: Path, refs: Iterable[str]) -> tuple[int, list[str]]:
+    """Remove the cases from the outbox, leaving no copy in the file, its WAL or free pages.
+
+    Returns (cases forgotten, references that had been sent to the sheet). Those references
+    stay queued for the sheet sync to clear their rows (a reference alone, as the audit log
+    keeps it). Does nothing, and creates nothing, if there is no outbox.
+    """
+    refs = list(refs)
+    path = outbox_file(data_dir)
+    if not refs or not path.exists():
+        return 0, []
+    from forms_app.sheets.outbox import Outbox  # the sheet sync's own code: it knows its tables
+
+    found = outbox_entries(data_dir, refs)
+    in_sheet = sorted(
+        ref
+        for ref, entry in found.items()
+        if any(item["state"] in ("sent", "maybe") for item in entry["items"])
+    )
+    outbox = Outbox(path)
+    try:
+        outbox.db.execute("PRAGMA secure_delete = ON")
+        for ref in refs:
+            outbox.forget(ref)
+        outbox.clear(in_sheet, time.time())
+        outbox.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        outbox.db.execute("VACUUM")
+        outbox.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        outbox.close()
+    return len(found), in_sheet
+
+
+def clear_beyond(data_dir: Path, tokens: Iterable[str] = ()):
+    """The ``beyond`` step of ``rewrite.remove_cases``: letters, drafts and the outbox."""
+
+    def beyond(refs: list[str], keys: list[str]) -> dict:
+        letters = remove_letters(data_dir, refs)
+        drafts = remove_drafts(data_dir, keys, tokens)
+        forgotten, in_sheet = forget_in_outbox(data_dir, refs)
+        return {
+            "letters": letters,
+            "drafts": drafts,
+            "outbox": forgotten,
+            "sheet_rows_to_delete": in_sheet,
+        }
+
+    return beyond

@@ -1,0 +1,110 @@
+"""Flask configuration: the secret key, cookie rules and request size limits.
+
+Production (``FORMS_APP_ENV=production``): the app refuses to start when the secret key is a
+known default or shorter than 32 characters, or when debug is on; cookies are then always
+``Secure`` and named with the ``__Host-`` prefix (set FORMS_APP_SECURE_COOKIES=1 to get the same
+outside production, e.g. on a TLS staging server).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+from forms_app.organisation.settings import Settings
+from forms_app.public.drafts import DRAFT_DAYS
+
+MIN_SECRET_LENGTH = 32
+# Values copied from tutorials and examples: never acceptable in production.
+KNOWN_DEFAULT_SECRETS = frozenset(
+    {
+        "dev",
+        "development",
+        "secret",
+        "secret-key",
+        "secret_key",
+        "changeme",
+        "change-me",
+        "change_me",
+        "please-change-me",
+        "default",
+        "test",
+        "testing",
+        "insecure",
+        "not-a-secret",
+    }
+)
+
+
+class UnsafeConfiguration(RuntimeError):
+    """The configuration is not safe for production: the app must not start."""
+
+
+def is_production() -> bool:
+    return os.environ.get("FORMS_APP_ENV", "").strip().lower() == "production"
+
+
+def configure(app: Flask, settings: Settings, overrides: dict) -> None:
+    secure = os.environ.get("FORMS_APP_SECURE_COOKIES") == "1" or is_production()
+    app.config.update(
+        SECRET_KEY=os.environ.get("FORMS_APP_SECRET_KEY") or _secret_key(settings.data_dir),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # Behind TLS in production (README): set FORMS_APP_SECURE_COOKIES=1.
+        SESSION_COOKIE_SECURE=secure,
+        # __Host-: only over TLS, only for this host, path / (no Domain can be set on it).
+        SESSION_COOKIE_NAME="__Host-session" if secure else "session",
+        SESSION_COOKIE_PATH="/",
+        SESSION_COOKIE_DOMAIN=None,
+        PERMANENT_SESSION_LIFETIME=timedelta(days=DRAFT_DAYS),
+        # The cookie is sent again only when the draft is saved (JourneyState.save marks it),
+        # so it lasts as long as the draft does, counted from the same moment; re-signing it
+        # on every page view cost a third of a confirmation page.
+        SESSION_REFRESH_EACH_REQUEST=False,
+        # A long complaint is about 10,000 characters; Welsh and emoji take up to 4 bytes each.
+        MAX_FORM_MEMORY_SIZE=200_000,
+        MAX_CONTENT_LENGTH=1_000_000,
+        MAX_FORM_PARTS=1_000,
+    )
+    app.config.update(overrides)
+    if is_production():
+        check_production(app)
+
+
+def check_production(app: Flask) -> None:
+    """Refuse to run in production with a guessable secret or with debug on."""
+    key = app.config.get("SECRET_KEY") or ""
+    key_text = key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key)
+    problems = []
+    if key_text.strip().lower() in KNOWN_DEFAULT_SECRETS:
+        problems.append("the secret key is a well-known default")
+    if len(key_text) < MIN_SECRET_LENGTH:
+        problems.append(f"the secret key is shorter than {MIN_SECRET_LENGTH} characters")
+    flask_debug = os.environ.get("FLASK_DEBUG", "").strip().lower() in ("1", "true", "yes", "on")
+    if app.debug or app.config.get("DEBUG") or flask_debug:
+        problems.append("debug is on")
+    if app.config.get("TESTING"):
+        problems.append("TESTING is on")
+    if problems:
+        raise UnsafeConfiguration(
+            "refusing to start in production: " + "; ".join(problems) + " (see SECURITY.md)"
+        )
+
+
+def _secret_key(data_dir: Path) -> str:
+    """A key made once per installation and kept beside the data (mode 0600), so sessions
+    survive restarts and every worker agrees, with nothing to configure."""
+    path = data_dir / ".secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text("ascii").strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+        handle.flush()
+        os.fsync(handle.fileno())
+    return path.read_text("ascii").strip()

@@ -1,0 +1,63 @@
+"""The parts one server process works with, built once from the settings.
+
+Built inside ``create_app`` (so after gunicorn forks its workers): nothing here opens a file
+descriptor that outlives a call, which keeps the store's lock honest between processes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import current_app
+
+from forms_app.organisation.settings import Settings
+from forms_app.procedures.profiles import Procedure, WorkingCalendar, load_procedure
+from forms_app.public.drafts import Drafts
+from forms_app.storage.contract import Contract
+from forms_app.storage.store import Store, check_local_filesystem
+
+EXTENSION = "feedback"
+
+
+@dataclass
+class Parts:
+    settings: Settings
+    contract: Contract
+    store: Store
+    drafts: Drafts
+    procedure: Procedure
+    calendar: WorkingCalendar
+
+    @classmethod
+    def build(cls, settings: Settings, *, check_filesystem: bool = True) -> Parts:
+        data_dir = settings.data_dir
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if check_filesystem:
+            check_local_filesystem(data_dir)
+        contract = Contract()
+        contract.write_descriptor(data_dir)
+        procedure = load_procedure(settings.procedure)
+        this_year = date.today().year
+        calendar = procedure.calendar(settings.closure_dates(range(this_year - 15, this_year + 3)))
+        tables = {name: contract.columns(name) for name in contract.resource_names}
+        return cls(
+            settings=settings,
+            contract=contract,
+            store=Store(data_dir, tables),
+            drafts=Drafts(data_dir / "drafts"),
+            procedure=procedure,
+            calendar=calendar,
+        )
+
+    def hear_back_by(self, kind: str, received: date | datetime) -> dict:
+        return self.procedure.hear_back_by(kind, received, self.calendar)
+
+    @property
+    def service_codes(self) -> list[str]:
+        return [service.code for service in self.settings.services]
+
+
+def parts() -> Parts:
+    """The parts of the app handling the current request or command."""
+    return current_app.extensions[EXTENSION]

@@ -1,0 +1,152 @@
+"""Protection every response gets: CSRF on every form, a strict per-request content security
+policy with a nonce (never ``unsafe-inline``), and headers that keep answers out of caches.
+
+The header values are exact and tested as exact strings (tests/security/test_headers.py), the
+way GOV.UK Notify tests its headers: change one here and the test says so.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from urllib.parse import unquote_to_bytes
+
+from flask import Flask, abort, g, request
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+csrf = CSRFProtect()
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# A "%" not starting an escape: no browser sends one (it sends %25).
+_BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+# A carriage return that is not part of CRLF.
+_LONE_CR = re.compile("\r(?!\n)")
+
+CSP_TEMPLATE = (
+    "default-src 'self'; "
+    "script-src 'self' 'nonce-{nonce}'; "
+    "style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; form-action 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+FIXED_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+# Sent only when the app is behind TLS (secure cookies on): two years, as GOV.UK does.
+HSTS = "max-age=63072000; includeSubDomains"
+NO_STORE = "no-store"
+
+
+def csp_nonce() -> str:
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def protect(app: Flask) -> None:
+    if _production():
+        check_data_dir(app)
+    # A slow typist must never lose a complaint to an expired token (Notify does the same).
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+    # Behind a reverse proxy, FORMS_APP_PROXY_COUNT=1 trusts exactly one X-Forwarded-For hop,
+    # so rate limits see the person's address, not the proxy's (plan gotcha 24). Never more
+    # hops than there are proxies: anyone can send the header.
+    hops = int(os.environ.get("FORMS_APP_PROXY_COUNT", "0") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
+
+    @app.before_request
+    def refuse_broken_encoding():
+        # Werkzeug passes invalid UTF-8 through as literal "%FF" text and %00 as a real NUL
+        # (plan gotcha 20). Browsers always send valid UTF-8 from our pages, escape every "%"
+        # they send, and turn every line break into CRLF, so a body breaking any of that is a
+        # broken client: refuse it whole, before anything is read from it.
+        if request.method not in WRITE_METHODS:
+            return
+        if request.mimetype == "application/x-www-form-urlencoded":
+            raw = request.get_data(cache=True)
+            if _BAD_ESCAPE.search(raw):
+                abort(400)
+            try:
+                text = unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError:
+                abort(400)
+            values = [text]
+        elif request.mimetype == "multipart/form-data":
+            values = [value for _name, value in request.form.items(multi=True)]
+            # Werkzeug decodes multipart parts with errors="replace": U+FFFD marks bad bytes.
+            if any("\ufffd" in value for value in values):
+                abort(400)
+        else:
+            return
+        for value in values:
+            if _LONE_CR.search(value):
+                abort(400)
+            # The public question pages say kindly which answer holds a NUL (checking.py);
+            # everywhere else a NUL would reach the store, which refuses it.
+            if "\x00" in value and request.endpoint != "public.page":
+                abort(400)
+
+    # After the encoding check: CSRF parses the form, and a parsed body is no longer readable.
+    csrf.init_app(app)
+
+    @app.after_request
+    def headers(response):
+        apply_headers(app, response, request.path)
+        return response
+
+
+def apply_headers(app: Flask, response, path: str) -> None:
+    response.headers["Content-Security-Policy"] = CSP_TEMPLATE.format(nonce=csp_nonce())
+    for name, value in FIXED_HEADERS.items():
+        response.headers[name] = value
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        response.headers["Strict-Transport-Security"] = HSTS
+    if not (path.startswith("/static/") and response.status_code in (200, 206, 304)):
+        # Pages can show a person's answers: never keep them in any cache. Only a static file
+        # itself may be cached; an error or redirect at a static address is not the file.
+        response.headers["Cache-Control"] = NO_STORE
+        response.headers.pop("Expires", None)
+        response.headers.pop("Pragma", None)
+
+
+# Written by contract.py with the process umask and holding only the published schemas.
+PUBLIC_IN_DATA_DIR = frozenset({"datapackage.json"})
+
+
+def _production() -> bool:
+    from .config import is_production
+
+    return is_production()
+
+
+def check_data_dir(app: Flask) -> None:
+    """In production: from now on create files 0600 and directories 0700 whatever the code path
+    (umask 077), and refuse to start while the data directory, or anything in it but the public
+    schemas, is open to the group or to others (plan G5)."""
+    from .config import UnsafeConfiguration
+    from .parts import EXTENSION
+
+    os.umask(0o077)
+    data_dir = app.extensions[EXTENSION].settings.data_dir
+    loose = [
+        path
+        for path in [data_dir, *data_dir.rglob("*")]
+        if path.name not in PUBLIC_IN_DATA_DIR
+        and not path.is_symlink()
+        and path.stat().st_mode & 0o077
+    ]
+    if loose:
+        shown = ", ".join(f"{p} ({oct(p.stat().st_mode & 0o777)})" for p in loose[:5])
+        raise UnsafeConfiguration(
+            "refusing to start in production: the data directory is readable or writable by "
+            f"others: {shown}. Run: chmod -R go-rwx {data_dir}"
+        )

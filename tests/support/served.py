@@ -1,0 +1,130 @@
+"""The app under its production server (gunicorn) in a subprocess, as it runs for real."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[2]
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Gunicorn:
+    """``preload`` imports the app in the master before forking the workers (as ``--preload``
+    does in production set-ups that want fast worker restarts); ``extra_args`` go to gunicorn
+    before the app."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        workers: int = 2,
+        threads: int = 4,
+        *,
+        preload: bool = False,
+        extra_args: Sequence[str] = (),
+    ):
+        self.data_dir = data_dir
+        self.workers = workers
+        self.threads = threads
+        self.preload = preload
+        self.extra_args = list(extra_args)
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    def settings_file(self) -> Path:
+        """The example settings, with the per-address limits lifted: every test client comes
+        from 127.0.0.1, and these tests are about durability, not the limiter."""
+        import yaml
+
+        from forms_app.organisation.settings import EXAMPLE_SETTINGS
+
+        raw = yaml.safe_load(EXAMPLE_SETTINGS.read_text("utf-8"))
+        raw["rate_limits"] = {
+            "send": {"limit": 1_000_000, "seconds": 60},
+            "post": {"limit": 1_000_000, "seconds": 60},
+        }
+        path = self.data_dir.parent / "settings.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(raw), "utf-8")
+        return path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30) -> None:
+        env = {**os.environ, "FORMS_APP_DATA_DIR": str(self.data_dir)}
+        env["FORMS_APP_SETTINGS"] = str(self.settings_file())
+        self.process = subprocess.Popen(
+            [
+                str(GUNICORN),
+                "-w",
+                str(self.workers),
+                "--threads",
+                str(self.threads),
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--graceful-timeout",
+                "2",
+                *(["--preload"] if self.preload else []),
+                *self.extra_args,
+                "forms_app:create_app()",
+            ],
+            cwd=PROJECT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"gunicorn exited: {self.process.stderr.read().decode()[-2000:]}"
+                )
+            try:
+                with urllib.request.urlopen(self.url + "/", timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start in time")
+
+    def worker_pids(self) -> list[int]:
+        """The master's child processes (its workers) now, from /proc."""
+        if not self.process or self.process.poll() is not None:
+            return []
+        pids = []
+        for children in Path(f"/proc/{self.process.pid}/task").glob("*/children"):
+            try:
+                pids.extend(int(pid) for pid in children.read_text().split())
+            except OSError:
+                continue  # the thread ended while being read
+        return sorted(set(pids))
+
+    def kill(self) -> None:
+        """kill -9 the whole server: master and workers at once."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
