@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 HIDDEN = None
 NOT_KNOWN = ""
 
-#: Column kinds: how values are written and typed in the data package.
-COUNT, PERCENT, RATE, DAYS, CHANGE = "count", "percent", "rate", "days", "change"
+#: Column kinds: how values are written and typed in the data package (TEXT: words, such as a
+#: target written out).
+COUNT, PERCENT, RATE, DAYS, CHANGE, TEXT = "count", "percent", "rate", "days", "change", "text"
 
 
 @dataclass

@@ -1,0 +1,113 @@
+"""The report: every table it publishes, in the order the page shows them, its returns to
+regulators, and the headline figures of its summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..disclosure import Policy
+from ..loading import Dataset
+from ..periods import Period
+from ..tables import Table
+from ..words import Names
+from .counting import Counting
+from .learning import learning_actions
+from .outcomes import ombudsman, outcomes, outcomes_by_service_and_stage, outcomes_by_stage
+from .returns import annual_return, ko41a, spso_indicators
+from .themes import themes
+from .timeliness import acknowledgement, responses
+from .volumes import (
+    complaints_by_service,
+    complaints_by_stage,
+    compliments_by_service,
+    feedback_by_kind,
+)
+
+
+@dataclass
+class Report:
+    """Everything a report publishes, before it is written as pages, charts and CSV."""
+
+    period: Period
+    periods: list[Period]  # the comparison periods, oldest first, ending with ``period``
+    as_at: date
+    policy: Policy
+    tables: dict[str, Table] = field(default_factory=dict)
+    returns: dict[str, Table] = field(default_factory=dict)
+    headline: dict[str, object] = field(default_factory=dict)
+    few: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    ombudsman_name: dict[str, str] = field(default_factory=dict)
+    untranslated: list[str] = field(default_factory=list)
+
+
+def compute(
+    dataset: Dataset,
+    settings,
+    period: Period,
+    *,
+    as_at: date | None = None,
+    policy: Policy | None = None,
+) -> Report:
+    as_at = as_at or date.today()
+    policy = policy or Policy.from_settings(settings.raw)
+    procedures = [dataset.default_procedure] + [
+        p for code, p in dataset.procedures.items() if code != dataset.default_procedure.code
+    ]
+    names = Names(settings, procedures)
+    periods = [period.previous().previous(), period.previous(), period]
+    counting = Counting(dataset, settings, names, policy, periods, as_at)
+    report = Report(period, periods, as_at, policy, ombudsman_name=names.ombudsman)
+    by_service, report.few = complaints_by_service(counting)
+    for table in _page_tables(counting, by_service):
+        report.tables[table.key] = table
+    returns = [
+        spso_indicators(counting),
+        annual_return(counting, report.tables),
+        *ko41a(counting),
+    ]
+    report.returns = {table.key: table for table in returns}
+    report.headline = headline(report.tables, periods)
+    report.untranslated = sorted(set(names.untranslated))
+    return report
+
+
+def _page_tables(counting: Counting, by_service: Table) -> list[Table]:
+    """The report's tables, in the order the page shows them."""
+    about, by_quarter = themes(counting)
+    on_time, taken = responses(counting)
+    return [
+        feedback_by_kind(counting),
+        by_service,
+        complaints_by_stage(counting),
+        outcomes(counting),
+        outcomes_by_stage(counting),
+        *outcomes_by_service_and_stage(counting),
+        about,
+        *([by_quarter] if by_quarter else []),
+        compliments_by_service(counting),
+        acknowledgement(counting),
+        on_time,
+        taken,
+        ombudsman(counting),
+        learning_actions(counting),
+    ]
+
+
+def headline(tables: dict[str, Table], periods: list[Period]) -> dict[str, object]:
+    """The figures of the report's summary, read from its tables."""
+    before, this = periods[-2].slug, periods[-1].slug
+    kinds, found = tables["feedback-by-kind"], tables["outcomes"]
+    actions = tables["learning-actions"]
+    return {
+        "complaints": kinds.value("complaint", this),
+        "complaints_before": kinds.value("complaint", before),
+        "compliments": kinds.value("compliment", this),
+        "well_founded_pct": found.value("well-founded", f"{this}-pct"),
+        "closed": found.value("total", this),
+        "acknowledged_pct": tables["acknowledgement"].value("total", "on-time-pct"),
+        "responded_pct": tables["responses"].value("total", "within-target-pct"),
+        "ombudsman": tables["ombudsman"].value("referred", this),
+        "actions_agreed": actions.value("agreed", this),
+        "actions_completed": actions.value("completed", this),
+    }
