@@ -1,4 +1,5 @@
-"""Statistical disclosure control for breakdowns of counts (rules.md, "Publishing safely").
+"""Statistical disclosure control for breakdowns of counts: no one can be picked out of a
+published table, whether from a small number or by working a hidden one out from the totals.
 
 Whole-organisation counts are published as they are. A breakdown below that (by service, by
 service and stage, by theme and quarter) goes through ``protect``:

@@ -1,6 +1,6 @@
-"""Disclosure control (reliability test plan P1): small counts hidden, and secondary
-suppression so that no hidden cell can be worked out from the published totals, proved on
-random tables (seeded, so a failure can be replayed) and on hand-made ones."""
+"""Disclosure control: small counts hidden, and secondary suppression so that no hidden cell
+can be worked out from the published totals, proved on random tables (seeded, so a failure can
+be replayed) and on hand-made ones."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def test_a_table_that_cannot_be_protected_is_withheld():
 
 @pytest.mark.parametrize("threshold", [4, 7])
 def test_random_tables_never_show_or_give_away_a_small_count(threshold):
-    """P1, the "<5" rule: 0 cells in 1 to threshold, and no row or column where a hidden
+    """The "<5" rule: 0 cells in 1 to threshold, and no row or column where a hidden
     cell (or a hidden small total) can be worked out, by subtraction or any sum."""
     rng = random.Random(SEED + threshold)
     policy = Policy(threshold)
@@ -102,7 +102,7 @@ def test_random_tables_never_show_or_give_away_a_small_count(threshold):
 
 
 def test_the_nhs_rule_hides_one_to_seven_and_rounds_the_rest_to_five():
-    """P1, NHS Digital's rule: 0 cells in 1 to 7, every other cell a multiple of 5, 0 stays 0,
+    """NHS Digital's rule: 0 cells in 1 to 7, every other cell a multiple of 5, 0 stays 0,
     totals added up from the unrounded counts and then rounded."""
     policy = Policy(7, "round", 5)
     rng = random.Random(SEED)

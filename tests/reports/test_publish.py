@@ -1,7 +1,8 @@
 """``feedback report`` and ``feedback publish`` end to end, as a person runs them: the pages in
 English and Welsh, the charts, the data package (validated by frictionless), the site built
-with ``mkdocs build --strict``, the PII gate passing on it and failing on planted canaries
-(reliability test plan P3, P4), nothing written when it fails, and axe in a real browser.
+with ``mkdocs build --strict``, the PII gate passing on it and failing on personal details
+planted in every place a page can carry them, nothing written when it fails, and axe in a real
+browser.
 
 Each run works on a copy of ``site/`` and writes into temporary folders, never into the
 project's own ``site/`` or ``build/``.
@@ -327,8 +328,9 @@ CANARIES = {
 
 
 def test_the_gate_finds_every_canary_planted_in_the_built_site(published, tmp_path):
-    """P4: canaries in every published place and disguise; the clean site passed (publish
-    ran the same gate over it), so each file flagged here is flagged for its canary."""
+    """Canaries (invented personal details) in every published place and disguise; the clean
+    site passed (publish ran the same gate over it), so each file flagged here is flagged for
+    its canary."""
     site, settings = published
     copy = tmp_path / "site"
     shutil.copytree(site, copy)
