@@ -6,8 +6,10 @@ from flask import Flask
 
 from .language.catalogues import setup_languages
 from .organisation.settings import load_settings
+from .public.session_ended import typed_page_again
 from .public.views import blueprint as public_pages
 from .staff import staff_pages
+from .staff.session_ended import staff_typed_text
 from .web.compression import setup_compression
 from .web.config import configure
 from .web.errors import register_error_pages
@@ -31,6 +33,6 @@ def create_app(settings_path: str | None = None, **overrides) -> Flask:
     protect(app)
     app.register_blueprint(public_pages)
     app.register_blueprint(staff_pages)
-    register_error_pages(app)
+    register_error_pages(app, typed_again={"public": typed_page_again, "staff": staff_typed_text})
     setup_compression(app)
     return app

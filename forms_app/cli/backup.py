@@ -1,4 +1,5 @@
-"""``feedback backup``: copy the data directory's state, and the restore drill (plan D10, G7).
+"""``feedback backup``: copy the data directory's state, and the restore drill that proves
+a backup can be restored.
 
 The work is in ``forms_app.storage.backup``; this is the command line around it.
 """

@@ -1,4 +1,5 @@
-"""``feedback sheets setup|sync|status``: the shared Google Sheet (docs_sheets.md)."""
+"""``feedback sheets setup|sync|status``: the shared Google Sheet (README.md, "The shared
+Google Sheet")."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def _config():
         raise click.ClickException(str(error)) from error
     if config is None:
         raise click.ClickException(
-            "no sheet is configured: add a 'sheets:' section to the settings (docs_sheets.md)"
+            "no sheet is configured: add a 'sheets:' section to the settings (README.md)"
         )
     return config
 

@@ -1,6 +1,7 @@
-"""Alerts to staff: the safeguarding lead hears at once when a case is flagged (seed 000 §1.16,
-seed 003 §9). The email says only that there is a case and where: no personal details travel
-by email. The flag is also always on the lead's home page, email or not."""
+"""Alerts to staff: the safeguarding lead hears at once when a case is flagged (a safeguarding
+concern cannot wait for the complaints timetable). The email says only that there is a case
+and where: no personal details travel by email. The flag is also always on the lead's home
+page, email or not."""
 
 from __future__ import annotations
 

@@ -4,26 +4,29 @@ and a lost session never loses what the person had just typed."""
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable, Mapping
 
 from flask import Flask, g, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 
-def register_error_pages(app: Flask) -> None:
+def register_error_pages(
+    app: Flask, typed_again: Mapping[str, Callable[[], ResponseReturnValue | None]]
+) -> None:
+    """Error pages for every route. ``typed_again`` maps a blueprint's name to what shows its
+    refused form again (a token that expired while someone typed): each surface knows its own
+    forms, and returns None when it has nothing better than the plain page."""
+
     @app.errorhandler(CSRFError)
     def session_expired(_error):
-        # Re-show the page they were on with their answers, and a fresh token.
-        if request.endpoint == "public.page" and request.view_args:
-            from forms_app.journeys import JOURNEYS
-
-            journey = JOURNEYS.get(request.view_args.get("journey", ""))
-            step = journey.page(request.view_args.get("page", "")) if journey else None
-            if step is not None and step.questions:
-                return _typed_page_again(journey, step)
-        if request.blueprint == "staff":
-            return _staff_typed_text()
+        # The surface the form belongs to may show it again with what was typed on it.
+        again = typed_again.get(request.blueprint or "")
+        response = again() if again else None
+        if response is not None:
+            return response
         return _page(
             400,
             _("Your session has ended"),
@@ -71,71 +74,6 @@ def register_error_pages(app: Flask) -> None:
             _("Sorry, there is a problem with the service"),
             [_("Try again later. Your answers so far have been kept.")],
         )
-
-
-def _typed_page_again(journey, step):
-    """The question page again after a refused token, with every answer typed on it.
-
-    The earlier answers come from the draft if the session still names one. A question shown
-    only after an earlier answer (the email box after "contact me by email") is shown anyway
-    when the person typed into it: with a lost session its condition cannot be known, and
-    hiding it would throw their text away."""
-    from dataclasses import replace
-    from datetime import date
-
-    from forms_app.journeys.answers import read_page
-    from forms_app.public.journey_state import JourneyState
-    from forms_app.public.views import render_question_page
-
-    from .parts import parts
-
-    earlier = JourneyState(journey.kind).answers
-    typed = {
-        question.name
-        for question in step.questions
-        if any(
-            (key == question.name or key.startswith(question.name + "-")) and value.strip()
-            for key, value in request.form.items(multi=True)
-        )
-    }
-    shown = replace(
-        step,
-        questions=tuple(
-            replace(question, show_if=None) if question.name in typed else question
-            for question in step.questions
-        ),
-    )
-    answers, _problems = read_page(
-        shown,
-        request.form,
-        earlier,
-        contract=parts().contract,
-        service_codes=parts().service_codes,
-        today=date.today(),
-    )
-    notice = _(
-        "We could not save that page because your session had ended. "
-        "Your answers are below: check them and select Continue."
-    )
-    return render_question_page(journey, shown, {**earlier, **answers}, {}, notice=notice), 400
-
-
-#: Never shown back: the token, the second-factor code, and any password field.
-_NOT_SHOWN = frozenset({"csrf_token", "code", "totp"})
-
-
-def _staff_typed_text():
-    """A staff form refused for its token (a sign-in that timed out while a long note was
-    written): nothing is saved, but every text typed is shown, to copy back after signing in."""
-    typed = [
-        (name, value)
-        for name, value in request.form.items(multi=True)
-        # Whole names: a substring test would hide a postcode along with the code.
-        if value.strip() and name not in _NOT_SHOWN and "password" not in name
-    ]
-    from forms_app.staff.context import render
-
-    return render("staff/session_ended.html", typed=typed, title="Your session has ended"), 400
 
 
 def _page(status: int, title: str, body: list[str]):

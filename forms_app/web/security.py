@@ -57,7 +57,7 @@ def protect(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
     # Behind a reverse proxy, FORMS_APP_PROXY_COUNT=1 trusts exactly one X-Forwarded-For hop,
-    # so rate limits see the person's address, not the proxy's (plan gotcha 24). Never more
+    # so rate limits see the person's address, not the proxy's. Never more
     # hops than there are proxies: anyone can send the header.
     hops = int(os.environ.get("FORMS_APP_PROXY_COUNT", "0") or 0)
     if hops > 0:
@@ -66,9 +66,9 @@ def protect(app: Flask) -> None:
     @app.before_request
     def refuse_broken_encoding():
         # Werkzeug passes invalid UTF-8 through as literal "%FF" text and %00 as a real NUL
-        # (plan gotcha 20). Browsers always send valid UTF-8 from our pages, escape every "%"
-        # they send, and turn every line break into CRLF, so a body breaking any of that is a
-        # broken client: refuse it whole, before anything is read from it.
+        # (its documented behaviour). Browsers always send valid UTF-8 from our pages, escape
+        # every "%" they send, and turn every line break into CRLF, so a body breaking any of
+        # that is a broken client: refuse it whole, before anything is read from it.
         if request.method not in WRITE_METHODS:
             return
         if request.mimetype == "application/x-www-form-urlencoded":
@@ -131,7 +131,7 @@ def _production() -> bool:
 def check_data_dir(app: Flask) -> None:
     """In production: from now on create files 0600 and directories 0700 whatever the code path
     (umask 077), and refuse to start while the data directory, or anything in it but the public
-    schemas, is open to the group or to others (plan G5)."""
+    schemas, is open to the group or to others: case files hold personal details."""
     from .config import UnsafeConfiguration
     from .parts import EXTENSION
 
