@@ -54,7 +54,9 @@ class Problem:
 
 @dataclass
 class Rules:
-    """What the values may be, for this step."""
+    """What the casework changes of this step need: the schema every event row is checked
+    against, each case's procedure, the themes and the people who may own a case, the dates,
+    and who the events are from."""
 
     contract: Contract
     procedure_for: object  # callable(code) -> Procedure
