@@ -55,6 +55,9 @@ class Stage:
     ``acknowledge`` / ``respond`` are None when the procedure sets no fixed time (the time is
     agreed with the person). ``extension`` says in words what may happen when more time is
     needed; ``extension_limit`` is the extra time as a Target when the profile gives a number.
+    ``handler_rule`` says in words who handles the stage, for people; where that rule is one
+    the service enforces, it is also a field: ``independent_of_previous_stage`` means the owner
+    at this stage must not be the person who owned the stage before it.
     """
 
     code: str
@@ -64,6 +67,7 @@ class Stage:
     extension: str | None
     handler_rule: str | None
     extension_limit: Target | None = None
+    independent_of_previous_stage: bool = False
 
 
 def local_date(value: date | datetime) -> date:
@@ -305,7 +309,7 @@ class _Validator:
 
     def stage(self, value, where) -> Stage:
         keys = ("code", "name", "acknowledge", "respond", "extension", "handler_rule")
-        value = self.mapping(value, where, keys)
+        value = self.mapping(value, where, keys, optional=("independent_of_previous_stage",))
         code = self.text(value["code"], f"{where}.code")
         if not _CODE_RE.match(code):
             self.fail(f"{where}.code", f"{code!r} must be lower case letters, digits, - or _")
@@ -326,7 +330,16 @@ class _Validator:
             extension=extension,
             handler_rule=self.text(value["handler_rule"], f"{where}.handler_rule", nullable=True),
             extension_limit=limit,
+            independent_of_previous_stage=self.flag(
+                value.get("independent_of_previous_stage", False),
+                f"{where}.independent_of_previous_stage",
+            ),
         )
+
+    def flag(self, value, where) -> bool:
+        if not isinstance(value, bool):
+            self.fail(where, f"must be true or false, not {value!r}")
+        return value
 
     def procedure(self, data, expected_code: str) -> Procedure:
         keys = (
@@ -360,6 +373,11 @@ class _Validator:
         codes = [s.code for s in stages]
         if len(set(codes)) != len(codes):
             self.fail("stages", f"stage codes must be unique ({', '.join(codes)})")
+        if stages[0].independent_of_previous_stage:
+            self.fail(
+                f"stages[0] ({codes[0]}).independent_of_previous_stage",
+                "the first stage has no stage before it",
+            )
 
         esc = self.mapping(data["escalation"], "escalation", ("name", "url", "phone"), ("note",))
         escalation = {

@@ -24,6 +24,9 @@ class Field:
     rows: int = 4
     error: str = ""  # the "is missing" message, if not the generic one
     extra: dict = field(default_factory=dict)
+    # A radios or select field whose choices are only those offered: any other value is passed
+    # on for the rules of the change to judge (and refuse with their own reason).
+    open_choices: bool = False
 
     @property
     def missing_message(self) -> str:
@@ -64,7 +67,8 @@ def read(fields: list[Field], form) -> tuple[dict[str, object], dict[str, str]]:
             continue
         value = typed_text(form.get(f.name, "")).strip()
         values[f.name] = value
-        if f.kind in ("radios", "select") and value and value not in dict(f.choices):
+        acceptable = f.open_choices or value in dict(f.choices)
+        if f.kind in ("radios", "select") and value and not acceptable:
             errors[f.name] = f.missing_message
             continue
         if f.required and not value:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, request, send_file, url_for
 
 from forms_app.casework.events import event, record
+from forms_app.casework.transitions import stage_code
 from forms_app.letters import catalogue
 from forms_app.letters.document import LetterFiles, page
 from forms_app.letters.fill import context as letter_context
@@ -84,7 +85,7 @@ def new_letter(ref, name):
                 case.ref,
                 user().username,
                 "letter_sent",
-                stage=case.stage if case.kind == "complaint" else "",
+                stage=stage_code(case),
                 value=name,
                 note=f"{labels.LANGUAGES[language]}: {template.title}",
             )
@@ -227,7 +228,7 @@ def letter_email(ref, letter_id):
                     case.ref,
                     user().username,
                     "contact_logged",
-                    stage=case.stage if case.kind == "complaint" else "",
+                    stage=stage_code(case),
                     value="email",
                     note=f"Emailed the letter: {meta.get('title', '')}",
                 ),

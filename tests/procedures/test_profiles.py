@@ -89,6 +89,19 @@ def test_figures_from_the_rules():
     assert charity.escalation["name"] == "Charity Commission for England and Wales"
 
 
+def test_the_independence_rule_is_a_field_beside_its_words():
+    """The rule the service enforces is read from a field, never from the handler_rule prose
+    (which stays, for people)."""
+    lgsco = load_procedure("england-council-lgsco-2026")
+    assert lgsco.stage("stage2").independent_of_previous_stage is True
+    assert lgsco.stage("stage1").independent_of_previous_stage is False
+    # Prose alone enforces nothing: the Welsh stage 2 wants an independent investigator (from
+    # outside the council), which no owner in the service can be checked against.
+    wales = load_procedure("wales-social-services-2014")
+    assert "independent" in wales.stage("investigation").handler_rule
+    assert wales.stage("investigation").independent_of_previous_stage is False
+
+
 def test_unknown_stage_is_a_clear_key_error():
     with pytest.raises(KeyError, match="no stage 'stage9'.*stage1, stage2, appeal"):
         load_procedure("charity-help-and-care").stage("stage9")
@@ -374,6 +387,14 @@ def test_copy_of_a_good_profile_loads_from_a_directory(tmp_path, good):
         (
             lambda d: d["stages"][0].update(extension={"days": 5}),
             r"stages\[0\] \(stage1\)\.extension: missing key\(s\) unit",
+        ),
+        (
+            lambda d: d["stages"][1].update(independent_of_previous_stage="yes"),
+            r"stages\[1\] \(stage2\)\.independent_of_previous_stage: must be true or false",
+        ),
+        (
+            lambda d: d["stages"][0].update(independent_of_previous_stage=True),
+            r"stages\[0\] \(stage1\)\.independent_of_previous_stage: the first stage has no",
         ),
     ],
 )

@@ -11,7 +11,15 @@ from zoneinfo import ZoneInfo
 from forms_app.casework.events import event, record
 from forms_app.sheets.layout import PROBLEMS, TRIAGE, TRIAGE_KEYS
 from tests.support.fake_sheets import OWNER, Faults
-from tests.support.sheets import events_of, submit, triage, worker_for
+from tests.support.sheets import (  # noqa: F401 - clock, fake and staffed are fixtures
+    clock,
+    events_of,
+    fake,
+    staffed,
+    submit,
+    triage,
+    worker_for,
+)
 
 OLIVE = "olive@staff.example.org"
 OSCAR = "oscar@staff.example.org"
