@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures imported from tests/support/sheets.py
 """O4: the back-off schedule, Retry-After, parking after hours of failure with an alert and
 nothing dropped, refusals (401/403) tried at most 3 more times, and 'more than an hour
 behind' said loudly (log, status, email)."""

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures imported from tests/support/sheets.py
 """The sync worker against the stand-in: setup, pushing, exactly once under faults (O1),
 quota (O2), RAW (O6a), no personal details by default, and the request path's isolation."""
 
