@@ -448,7 +448,7 @@ def test_an_erased_case_has_its_rows_cleared_from_every_tab_by_the_next_step(sta
     stay."""
     from forms_app.records.retention.erasure import erase
     from forms_app.sheets.outbox import CLEARING
-    from forms_app.sheets.worker import status_lines
+    from forms_app.sheets.status import status_lines
 
     STAFF_EMAIL = "olive@staff.example.org"  # noqa: N806 - as in test_sheets_pull
     worker = worker_for(staffed, fake, clock, include_personal=True)
