@@ -470,7 +470,7 @@ def on_post_build(config):
     path = Path(config.site_dir) / BRAND_CSS
     path.parent.mkdir(parents=True, exist_ok=True)
     css = brand_css(_load().brand_colour.lower())
-    css += "/* Labels for the stacked stage table on narrow screens (site_timescales). */\n"
+    css += "/* Labels for the stacked stage table on narrow screens (sitebuild/timescales.py). */\n"
     path.write_text(css + table_css(), encoding="utf-8")
 
     if _command == "serve" or not site_pdfs.enabled() or not _is_final_build(config):

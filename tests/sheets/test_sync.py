@@ -450,7 +450,7 @@ def test_an_erased_case_has_its_rows_cleared_from_every_tab_by_the_next_step(sta
     from forms_app.sheets.outbox import CLEARING
     from forms_app.sheets.status import status_lines
 
-    STAFF_EMAIL = "olive@staff.example.org"  # noqa: N806 - as in test_sheets_pull
+    olive = "olive@staff.example.org"  # a staff account of tests.support.sheets.STAFF
     worker = worker_for(staffed, fake, clock, include_personal=True)
     other = submit(staffed, clock, details="The lift was broken for a week.")
     gone = submit(staffed, clock, details="Carer Gwen Pryce mentioned late visits.")
@@ -458,7 +458,7 @@ def test_an_erased_case_has_its_rows_cleared_from_every_tab_by_the_next_step(sta
     assert gone in str(fake.values(INTAKE)) and triage(fake, gone)
     # A staff edit that could not be applied: a Problems row naming the case, and the other's.
     for ref in (gone, other):
-        fake.staff_edit(TRIAGE, ref, "Owner", "Gwen's neighbour", editor=STAFF_EMAIL, paste=True)
+        fake.staff_edit(TRIAGE, ref, "Owner", "Gwen's neighbour", editor=olive, paste=True)
     clock.sleep(60)
     assert worker.step().ok and worker.step().ok
     assert {p["Reference"] for p in fake.records(PROBLEMS)} == {gone, other}
