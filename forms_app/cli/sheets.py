@@ -127,7 +127,7 @@ def sync_command(once: bool):
 @with_appcontext
 def status_command():
     """How far behind the sheet is; exit status 2 when more than an hour behind or parked."""
-    from forms_app.sheets.worker import status_lines
+    from forms_app.sheets.status import status_lines
     from forms_app.web.parts import parts
 
     config = _config()

@@ -17,7 +17,15 @@ One concern per module:
 - ``quota``: at most N requests a minute;
 - ``retry``: bounded exponential back-off with jitter, Retry-After, parking;
 - ``alerts``: saying loudly that the sheet is behind;
-- ``worker``: one sync step, the loop, ``status`` and ``configured``.
+- ``worker``: the loop, and one sync step as the list of its parts; ``configured``;
+- ``spreadsheet``: opening the sheet (set up if need be), the step's one read, dropdowns;
+- ``settling``: unclear appends resolved by reading keys, rows deleted by hand sent again,
+  duplicate Triage rows;
+- ``clearing``: the rows of restricted, erased and purged cases taken out of the sheet;
+- ``appending``: new rows for each tab, from the outbox's queue;
+- ``triage``: staff edits pulled in (or reported as problems), Triage rows kept up to date;
+- ``parking``: stopping for a while after hours of failure, and the "behind" alert;
+- ``status``: what ``feedback sheets status`` shows.
 
 A submission never waits for Google: nothing in the request path imports this package.
 """

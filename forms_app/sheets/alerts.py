@@ -1,5 +1,7 @@
 """Saying loudly that the sheet is behind: the log (always), the outbox's record that
-``feedback sheets status`` shows, and an email to the administrators when email is set up.
+``feedback sheets status`` shows, and an email to the administrators when email is set up;
+and how a moment and a length of time read in those alerts and in the status
+(``clock_text``, ``duration``).
 
 Each kind of alert is logged (as an error) at most every 5 minutes and emailed at most once
 an hour while it lasts. Emails carry counts and
@@ -10,10 +12,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from forms_app.messages import smtp as mail
 
 log = logging.getLogger("forms_app.sheets")
+_LONDON = ZoneInfo("Europe/London")
 
 REPEAT_AFTER = 3600.0  # an email of one kind at most this often
 LOG_EVERY = 300.0  # and an error in the log
@@ -71,3 +76,22 @@ class Alerts:
 
     def active(self) -> dict[str, dict]:
         return {k: v for k, v in self.outbox.get("alerts", {}).items() if v.get("active")}
+
+
+def duration(seconds: float) -> str:
+    """``42 s``, ``3 min 5 s`` or ``2 h 10 min``."""
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, s = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {s} s"
+    hours, m = divmod(minutes, 60)
+    return f"{hours} h {m} min"
+
+
+def clock_text(epoch) -> str:
+    """A moment as UK local time with its zone (``2026-03-29 14:05:00 BST``), or ``never``."""
+    if not epoch:
+        return "never"
+    return datetime.fromtimestamp(float(epoch), _LONDON).strftime("%Y-%m-%d %H:%M:%S %Z")

@@ -323,7 +323,7 @@ def setup(spreadsheet, layout: Layout, editors: list[str]) -> list[str]:
             clears.append(a1(INTAKE, f"{first}1:{last}"))
             done.append(
                 "personal details removed from Intake (the sheet's version history still "
-                "holds them: see docs_sheets.md)"
+                "holds them: see the README, 'Privacy, retention and erasure')"
             )
         writes.append({"range": a1(tab, f"A1:{col_letter(len(want) - 1)}1"), "values": [want]})
         done.append(f"header written: {tab}")

@@ -23,7 +23,8 @@ from forms_app.language.welsh import years as years_phrase
 from forms_app.organisation.settings import Settings
 from forms_app.procedures.profiles import Procedure
 
-#: Years complaint records are kept after the case is closed (rules.md, "Records").
+#: Years complaint records are kept after the case is closed: the NHS Records Management
+#: Code of Practice's period for complaint case files (``privacy.retention_years`` overrides).
 RETENTION_YEARS = 10
 
 #: Profiles that are an organisation's own policy rather than a statutory procedure.

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures imported from tests/support/sheets.py
 """O3: the sheet sync worker SIGKILLed mid-batch, for real.
 
 ``feedback sheets sync`` runs in its own process, as an operator starts it, pointed at the
@@ -35,9 +34,8 @@ from click.testing import CliRunner
 from forms_app.cli.group import main as cli_main
 from forms_app.sheets.layout import INTAKE, PROBLEMS, TRIAGE
 from forms_app.sheets.outbox import outbox_path
-from tests.sheets.test_cli import _settings_file
 from tests.support.fake_sheets import SERVICE_ACCOUNT, Faults
-from tests.support.sheets import fast_disk, make_staff  # noqa: F401 - fixture
+from tests.support.sheets import make_staff, settings_file
 from tests.support.sheets_served import APPLIED, ON_THE_WIRE, SlowSheets, SyncProcess
 from tests.support.staff import submit
 from tests.support.tier import scaled
@@ -126,7 +124,7 @@ def test_o3_sync_worker_sigkilled_mid_batch_sends_each_row_exactly_once(
     print(f"\nO3: seed {SEED} (O3_SEED), {KILLS} kills")
     make_staff(data_dir)
     with SlowSheets(delay=DELAY, faults=Faults(rate_ambiguous=AMBIGUOUS, seed=SEED)) as fake:
-        settings = _settings_file(
+        settings = settings_file(
             tmp_path,
             {
                 "spreadsheet_key": fake.spreadsheet.id,

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures imported from tests/support/sheets.py
 """``feedback sheets setup|sync|status`` and ``configured`` (what the run command asks)."""
 
 from __future__ import annotations
@@ -8,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from forms_app import create_app
 from forms_app.cli.group import main
@@ -21,21 +19,12 @@ from forms_app.organisation.settings import (
 from forms_app.sheets.config import sheets_config
 from forms_app.sheets.worker import configured
 from tests.support.fake_sheets import SERVICE_ACCOUNT
-from tests.support.sheets import clock, fake, make_staff, submit  # noqa: F401 - fixtures
-
-
-def _settings_file(tmp_path: Path, sheets: dict | None) -> Path:
-    raw = yaml.safe_load(EXAMPLE_SETTINGS.read_text("utf-8"))
-    if sheets is not None:
-        raw["sheets"] = sheets
-    path = tmp_path / "settings.yaml"
-    path.write_text(yaml.safe_dump(raw), "utf-8")
-    return path
+from tests.support.sheets import make_staff, settings_file, submit
 
 
 @pytest.fixture
 def sheet_app(tmp_path, data_dir, fake, monkeypatch):
-    path = _settings_file(
+    path = settings_file(
         tmp_path,
         {
             "spreadsheet_key": fake.spreadsheet.id,
@@ -53,17 +42,17 @@ def sheet_app(tmp_path, data_dir, fake, monkeypatch):
 def test_configured_only_with_a_sheet_and_a_way_to_reach_it(tmp_path):
     assert not configured(load_settings(EXAMPLE_SETTINGS))
     on = {"spreadsheet_key": "abc", "credentials_file": "/etc/feedback/key.json"}
-    assert configured(load_settings(_settings_file(tmp_path, on)))
-    assert not configured(load_settings(_settings_file(tmp_path, {**on, "enabled": False})))
-    assert not configured(load_settings(_settings_file(tmp_path, {"spreadsheet_key": "abc"})))
-    assert not configured(load_settings(_settings_file(tmp_path, {**on, "colour": "red"})))
+    assert configured(load_settings(settings_file(tmp_path, on)))
+    assert not configured(load_settings(settings_file(tmp_path, {**on, "enabled": False})))
+    assert not configured(load_settings(settings_file(tmp_path, {"spreadsheet_key": "abc"})))
+    assert not configured(load_settings(settings_file(tmp_path, {**on, "colour": "red"})))
     with pytest.raises(SettingsError, match="unknown key"):
-        sheets_config(load_settings(_settings_file(tmp_path, {**on, "colour": "red"})))
+        sheets_config(load_settings(settings_file(tmp_path, {**on, "colour": "red"})))
     with pytest.raises(SettingsError, match="loopback"):
         sheets_config(
-            load_settings(_settings_file(tmp_path, {**on, "api_base_url": "https://evil.example"}))
+            load_settings(settings_file(tmp_path, {**on, "api_base_url": "https://evil.example"}))
         )
-    config = sheets_config(load_settings(_settings_file(tmp_path, {**on, "alert_to": "a@b.org"})))
+    config = sheets_config(load_settings(settings_file(tmp_path, {**on, "alert_to": "a@b.org"})))
     assert config.alert_to == ("a@b.org",) and config.include_personal is False
     assert config.credentials_file == Path("/etc/feedback/key.json")
 
@@ -72,7 +61,7 @@ def test_the_configured_check_the_run_command_uses(tmp_path):
     """``python -m forms_app.sheets.worker`` exits 0 when a sheet is configured (the
     Makefile's test before starting ``feedback sheets sync``); 1 otherwise."""
     on = {"spreadsheet_key": "abc", "credentials_file": "key.json", "enabled": False}
-    env = {"FORMS_APP_SETTINGS": str(_settings_file(tmp_path, on)), "PATH": "/usr/bin"}
+    env = {"FORMS_APP_SETTINGS": str(settings_file(tmp_path, on)), "PATH": "/usr/bin"}
     result = subprocess.run(
         [sys.executable, "-m", "forms_app.sheets.worker"],
         cwd=PROJECT_DIR,

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures imported from tests/support/sheets.py
 """The stand-in behaves like Google where the worker depends on it, seen through gspread's
 real client: value input options, append's table detection, atomic batch updates, error
 bodies and headers, timeouts."""
@@ -12,7 +11,6 @@ from gspread.exceptions import APIError
 
 from forms_app.sheets.client import BaseURLSession
 from tests.support.fake_sheets import Faults
-from tests.support.sheets import clock, fake  # noqa: F401 - fixtures
 
 
 @pytest.fixture

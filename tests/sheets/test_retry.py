@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures imported from tests/support/sheets.py
 """O4: the back-off schedule, Retry-After, parking after hours of failure with an alert and
 nothing dropped, refusals (401/403) tried at most 3 more times, and 'more than an hour
 behind' said loudly (log, status, email)."""
@@ -11,7 +10,7 @@ import random
 from forms_app.sheets.layout import INTAKE, TRIAGE
 from forms_app.sheets.quota import RateLimiter
 from forms_app.sheets.retry import Failure, Retrier, backoff_delay
-from forms_app.sheets.worker import status_lines
+from forms_app.sheets.status import status_lines
 from tests.support.fake_sheets import FakeClock, Faults
 from tests.support.sheets import config_for, submit, worker_for
 

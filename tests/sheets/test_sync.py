@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures imported from tests/support/sheets.py
 """The sync worker against the stand-in: setup, pushing, exactly once under faults (O1),
 quota (O2), RAW (O6a), no personal details by default, and the request path's isolation."""
 
@@ -449,9 +448,9 @@ def test_an_erased_case_has_its_rows_cleared_from_every_tab_by_the_next_step(sta
     stay."""
     from forms_app.records.retention.erasure import erase
     from forms_app.sheets.outbox import CLEARING
-    from forms_app.sheets.worker import status_lines
+    from forms_app.sheets.status import status_lines
 
-    STAFF_EMAIL = "olive@staff.example.org"  # noqa: N806 - as in test_sheets_pull
+    olive = "olive@staff.example.org"  # a staff account of tests.support.sheets.STAFF
     worker = worker_for(staffed, fake, clock, include_personal=True)
     other = submit(staffed, clock, details="The lift was broken for a week.")
     gone = submit(staffed, clock, details="Carer Gwen Pryce mentioned late visits.")
@@ -459,7 +458,7 @@ def test_an_erased_case_has_its_rows_cleared_from_every_tab_by_the_next_step(sta
     assert gone in str(fake.values(INTAKE)) and triage(fake, gone)
     # A staff edit that could not be applied: a Problems row naming the case, and the other's.
     for ref in (gone, other):
-        fake.staff_edit(TRIAGE, ref, "Owner", "Gwen's neighbour", editor=STAFF_EMAIL, paste=True)
+        fake.staff_edit(TRIAGE, ref, "Owner", "Gwen's neighbour", editor=olive, paste=True)
     clock.sleep(60)
     assert worker.step().ok and worker.step().ok
     assert {p["Reference"] for p in fake.records(PROBLEMS)} == {gone, other}

@@ -1,21 +1,23 @@
-"""Helpers for the sheet tests: a data directory with staff accounts, the local stand-in for
-Google Sheets (tests/support/fake_sheets.py) on an injected clock, and a sync worker that
-talks to it through gspread's real client over HTTP on 127.0.0.1."""
+"""What the sheet tests share besides fixtures: staff accounts for a data directory, a
+submission committed as the public form does, a settings file naming a sheet, and a sync
+worker that talks to the local stand-in for Google Sheets (tests/support/fake_sheets.py)
+through gspread's real client over HTTP on 127.0.0.1. The fixtures (``clock``, ``fake``,
+``staffed``, ``fast_disk``) are in tests/sheets/conftest.py."""
 
 from __future__ import annotations
 
-import os
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
+import yaml
 
 from forms_app.accounts import UserBook
+from forms_app.organisation.settings import EXAMPLE_SETTINGS
 from forms_app.sheets.client import BaseURLSession
 from forms_app.sheets.config import SheetsConfig
 from forms_app.sheets.worker import SyncWorker
-from tests.support.fake_sheets import SERVICE_ACCOUNT, FakeClock, FakeSheets
+from tests.support.fake_sheets import SERVICE_ACCOUNT, FakeSheets
 
 STAFF = {
     # username: (roles, email)
@@ -74,6 +76,17 @@ def submit(parts, clock, *, kind="complaint", details="The carer came late again
     return ref
 
 
+def settings_file(tmp_path: Path, sheets: dict | None) -> Path:
+    """A settings file: the example settings with ``sheets`` as their ``sheets:`` section
+    (none if None), written in ``tmp_path``."""
+    raw = yaml.safe_load(EXAMPLE_SETTINGS.read_text("utf-8"))
+    if sheets is not None:
+        raw["sheets"] = sheets
+    path = tmp_path / "settings.yaml"
+    path.write_text(yaml.safe_dump(raw), "utf-8")
+    return path
+
+
 def config_for(fake: FakeSheets, **overrides) -> SheetsConfig:
     values = dict(
         spreadsheet_key=fake.spreadsheet.id,
@@ -102,30 +115,6 @@ def worker_for(parts, fake: FakeSheets, clock, *, sent=None, seed=7, **overrides
         rng=random.Random(seed),
         send=send,
     )
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def fake(clock):
-    with FakeSheets(clock) as server:
-        yield server
-
-
-@pytest.fixture
-def fast_disk(monkeypatch):
-    """No fsync from Python code: for tests that count rows in the sheet, not durability
-    (the store's own tests cover that; the outbox's SQLite still syncs)."""
-    monkeypatch.setattr(os, "fsync", lambda fd: None)
-
-
-@pytest.fixture
-def staffed(app_parts, data_dir):
-    make_staff(data_dir)
-    return app_parts
 
 
 def triage(fake: FakeSheets, ref: str) -> dict[str, str]:
