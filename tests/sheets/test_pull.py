@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures imported from tests/support/sheets.py
 """Staff edits in the Triage tab: valid ones arrive as events, attributed to the sheet (and
 the editor, from the Drive revision history); invalid ones get a note and a Problems row and
 are never applied; sorting, filtering and inserted rows do not confuse anything."""
@@ -11,15 +10,7 @@ from zoneinfo import ZoneInfo
 from forms_app.casework.events import event, record
 from forms_app.sheets.layout import PROBLEMS, TRIAGE, TRIAGE_KEYS
 from tests.support.fake_sheets import OWNER, Faults
-from tests.support.sheets import (  # noqa: F401 - clock, fake and staffed are fixtures
-    clock,
-    events_of,
-    fake,
-    staffed,
-    submit,
-    triage,
-    worker_for,
-)
+from tests.support.sheets import events_of, submit, triage, worker_for
 
 OLIVE = "olive@staff.example.org"
 OSCAR = "oscar@staff.example.org"
