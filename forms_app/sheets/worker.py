@@ -42,6 +42,7 @@ from zoneinfo import ZoneInfo
 
 from forms_app.accounts import UserBook
 from forms_app.casework.index import CaseIndex
+from forms_app.casework.transitions import owners_among
 from forms_app.messages import smtp as mail
 from forms_app.organisation.settings import Settings, SettingsError
 from forms_app.records.retention.flags import is_restricted
@@ -311,8 +312,8 @@ class SyncWorker:
         )
 
     def owners(self) -> set[str]:
-        """Who may own a case: active officers and managers."""
-        return {u.username for u in self.users.all() if u.active and u.has("officer", "manager")}
+        """Who may own a case (the rule is casework's, as on the staff pages)."""
+        return owners_among(self.users.all())
 
     def _alert_recipients(self) -> list[str]:
         if self.config.alert_to:
