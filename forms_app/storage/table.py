@@ -287,6 +287,38 @@ class Table:
                     rows.append(Located(make(intact_cells(record)), start, end))
         return rows, new.cursor, new.restart
 
+    def read_new_rows(
+        self, cursor: Cursor | None
+    ) -> tuple[list[dict[str, str]], Cursor | None, bool]:
+        """``read_new`` without the byte ranges: the rows only, a cursor, and whether the old
+        cursor was invalid. When it was, no rows are read: ask again with None."""
+        make = row_maker(self._data_columns)
+        rows: list[dict[str, str]] = []
+        with self.new_records(cursor) as new:
+            if new.restart:
+                return rows, None, True
+            for batch in new:
+                rows.extend(make(intact_cells(record)) for record in batch.records)
+        return rows, new.cursor, False
+
+    def read_cells(self) -> Iterator[list[str]]:
+        """Every intact row's cells (checked, as ``read``), without making a dict of each."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return
+        try:
+            for batch in Scan(self, fd, 0, os.fstat(fd).st_size).batches():
+                for record in batch.records:
+                    yield intact_cells(record)
+        finally:
+            os.close(fd)
+
+    @property
+    def data_columns(self) -> tuple[str, ...]:
+        """The columns a row has (all but the checksum)."""
+        return self._data_columns
+
     def new_records(self, cursor: Cursor | None) -> NewRecords:
         """The intact records after ``cursor`` (all if None or no longer valid), in batches.
 
