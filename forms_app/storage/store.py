@@ -28,6 +28,7 @@ from pathlib import Path
 
 from .filesystem import UnsafeStorageError, check_local_filesystem
 from .lock import StoreLock
+from .reading import table_path
 from .records import leading_cells
 from .references import new_reference, normalise_reference
 from .rewriting import remove_stale_temporaries, rewrite_table
@@ -81,8 +82,11 @@ class Store:
 
     def __init__(self, data_dir: Path, tables: Mapping[str, Sequence[str]]):
         self.data_dir = Path(data_dir)
+        # The file engine's tables: for the storage layer (and tests of it) only; the rest of
+        # the service goes through the methods below.
         self.tables = {
-            name: Table(self.data_dir / f"{name}.csv", columns) for name, columns in tables.items()
+            name: Table(table_path(self.data_dir, name), columns)
+            for name, columns in tables.items()
         }
         submissions = self.tables.get(SUBMISSIONS)
         if submissions is None or not {"ref", "idempotency_key"} <= set(submissions.columns):
