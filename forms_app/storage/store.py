@@ -28,7 +28,7 @@ from pathlib import Path
 
 from .filesystem import UnsafeStorageError, check_local_filesystem
 from .lock import StoreLock
-from .reading import table_path
+from .reading import TableReader, open_for_reading, table_path
 from .records import leading_cells
 from .references import new_reference, normalise_reference
 from .rewriting import remove_stale_temporaries, rewrite_table
@@ -105,6 +105,12 @@ class Store:
         self._personal_cursor: Cursor | None = None
         self._orphan_refs: set[bytes] = set()  # refs on personal rows with no submission
         self._people: RowsByRef | None = None  # made on the first find_personal
+
+    @staticmethod
+    def open_for_reading(data_dir: Path) -> TableReader:
+        """A reader of the tables in ``data_dir`` without a store: no lock, no index, no
+        recovery (reports, run as a command or in a forked process)."""
+        return open_for_reading(data_dir)
 
     def lock(self) -> StoreLock:
         """A fresh store lock (for rewrites and backups too: everything that writes takes it)."""

@@ -89,3 +89,6 @@ def test_the_store_and_the_reader_find_the_same_files(tmp_path):
     reader = open_for_reading(tmp_path)
     assert reader.has("submissions") and not reader.has("events")
     assert list(reader.scan("submissions")) == list(store.scan("submissions"))
+    assert list(Store.open_for_reading(tmp_path).scan("submissions", ("idempotency_key",))) == [
+        ("k1",)
+    ]
