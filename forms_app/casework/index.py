@@ -1,9 +1,9 @@
 """Every case's current state, kept in memory per process and brought up to date by reading only
-the rows appended to ``submissions.csv`` and ``events.csv`` since the last look (the tables'
-cursors), so a request costs the same with 1,000 cases or 100,000.
+the submissions and events appended since the last look (``Store.changes_since``), so a request
+costs the same with 1,000 cases or 100,000.
 
-If a file was rewritten (erasure, retention purge) the cursor no longer matches and the index
-is rebuilt from the start.
+If a table was rewritten (erasure, retention purge) the store says so and the index is rebuilt
+from the start.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from flask import current_app
 
 from forms_app.procedures.profiles import Procedure, ProcedureError, WorkingCalendar, load_procedure
 from forms_app.storage.gc_pause import paused_collection
-from forms_app.storage.store import EVENTS, PERSONAL, SUBMISSIONS, Store
+from forms_app.storage.store import EVENTS, SUBMISSIONS, Store
 
 from .deadlines import Due, soon_limit, stage_due, status_of
 from .state import Case
@@ -31,8 +31,8 @@ class CaseIndex:
         self.default_procedure = default_procedure
         self.closure_days = tuple(closure_days)
         self._lock = threading.RLock()
-        self._cursors: dict[str, object] = {SUBMISSIONS: None, EVENTS: None, PERSONAL: None}
-        self._personal: dict[str, tuple[int, int]] = {}  # ref -> byte range of its row
+        # Where the index has read the tables up to: the store's cursor, opaque here.
+        self._cursors: object = None
         self._cases: dict[str, Case] = {}
         self._open: dict[str, Case] = {}
         self._waiting: dict[str, list[dict]] = {}  # events read before their submission
@@ -47,27 +47,18 @@ class CaseIndex:
     def refresh(self) -> None:
         """Apply what was appended since the last call (from any process)."""
         with self._lock, paused_collection():
-            submissions = self.store.tables[SUBMISSIONS]
-            rows, cursor, restart = submissions.read_new(self._cursors[SUBMISSIONS])
-            if restart:
+            changes = self.store.changes_since(self._cursors, (SUBMISSIONS, EVENTS))
+            if changes.restart:
                 self._reset()
-                rows, cursor, _ = submissions.read_new(None)
-            self._cursors[SUBMISSIONS] = cursor
-            for located in rows:
-                self._add_case(located.row)
-            self.generation += bool(rows)
-            events_table = self.store.tables.get(EVENTS)
-            if events_table is None:
-                return
-            rows, cursor, restart = events_table.read_new(self._cursors[EVENTS])
-            if restart:
-                self._reset()
-                self.refresh()
-                return
-            self._cursors[EVENTS] = cursor
-            for located in rows:
-                self._apply(located.row)
-            self.generation += bool(rows)
+            self._cursors = changes.cursor
+            submissions = changes.rows.get(SUBMISSIONS, ())
+            for row in submissions:
+                self._add_case(row)
+            self.generation += bool(submissions)
+            events = changes.rows.get(EVENTS, ())
+            for row in events:
+                self._apply(row)
+            self.generation += bool(events)
 
     def memo(self, key, compute):
         """``compute()``, remembered until any case changes (a list page asked for again with
@@ -86,8 +77,7 @@ class CaseIndex:
     def _reset(self) -> None:
         self.generation += 1
         self._memo.clear()
-        self._cursors = {SUBMISSIONS: None, EVENTS: None, PERSONAL: None}
-        self._personal.clear()
+        self._cursors = None
         self._cases.clear()
         self._open.clear()
         self._waiting.clear()
@@ -122,25 +112,8 @@ class CaseIndex:
         return self._cases.get(ref)
 
     def personal(self, ref: str) -> dict[str, str] | None:
-        """The personal details row of a case, read from its place in the file (or None)."""
-        table = self.store.tables.get(PERSONAL)
-        if table is None:
-            return None
-        with self._lock:
-            rows, cursor, restart = table.read_new(self._cursors[PERSONAL])
-            if restart:
-                self._personal.clear()
-            for located in rows:
-                self._personal[located.row["ref"]] = (located.start, located.end)
-            self._cursors[PERSONAL] = cursor
-            where = self._personal.get(ref)
-        if where is None:
-            return None
-        row = table.read_at(*where)
-        if row is None or row.get("ref") != ref:
-            # Rewritten under us (erasure): look the slow way.
-            return next((r for r in table.read() if r.get("ref") == ref), None)
-        return row
+        """The personal details row of a case (or None)."""
+        return self.store.find_personal(ref)
 
     def open_cases(self) -> list[Case]:
         self.refresh()

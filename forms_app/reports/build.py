@@ -38,7 +38,8 @@ from .freetext import Item, approved_items
 from .loading import load
 from .parallel import in_background
 from .periods import Period
-from .pii_gate import CaseWriting, Finding, Gate, GateFailed, case_writing, known_people
+from .pii_gate import Finding, Gate, GateFailed
+from .pii_sources import CaseWriting, case_writing, known_people
 from .words import LANGUAGES, Names
 
 SITE_DIR = PROJECT_DIR / "site"
@@ -182,8 +183,8 @@ def count(settings: Settings, period: Period, as_at: date | None, keep: list):
 
 def _stage(settings, period, site_dir: Path, data_out: Path, as_at, staging_parent) -> Staged:
     # The counting runs in a second process while this one reads what the PII gate must know
-    # (the people in personal.csv and the staff, who acted on cases and what was written):
-    # neither needs anything from the other, and a small server has two cores.
+    # (the people with personal details and the staff, who acted on cases and what was
+    # written): neither needs anything from the other, and a small server has two cores.
     started = time.perf_counter()
     counting = in_background(count, settings, period, as_at, [])
     try:
@@ -247,7 +248,7 @@ def site_vocabulary(site_dir: Path) -> set[str]:
 
 
 def vocabulary_of(path: Path) -> set[str]:
-    from .pii_gate import fold, words
+    from .pii_patterns import fold, words
 
     return set(words(fold(path.read_text("utf-8", errors="replace"))))
 

@@ -11,10 +11,10 @@ A case's public summary is published only when:
 - the case is not restricted (UK GDPR Art 18, ``feedback records restrict``): publishing its
   words is processing beyond storage, which restriction stops, approved or not.
 
-Every known personal detail in the summary is then replaced with a smiling face, as seed 004
-did: the person's and their subject's names (whole and each part), email, phone, postcode and
-address; staff names, usernames and emails; and anything shaped like an email, UK phone number,
-NHS number or postcode. The PII gate still checks the result, with the rest of the report.
+Every known personal detail in the summary is then replaced with a smiling face: the person's
+and their subject's names (whole and each part), email, phone, postcode and address; staff
+names, usernames and emails; and anything shaped like an email, UK phone number, NHS number or
+postcode. The PII gate still checks the result, with the rest of the report.
 """
 
 from __future__ import annotations
@@ -24,10 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from forms_app.records.retention.flags import is_restricted
+from forms_app.storage.reading import open_for_reading
+from forms_app.storage.store import PERSONAL
 
-from .loading import Dataset, read_rows
+from .loading import Dataset
 from .periods import Period
-from .pii_gate import _EMAIL, _NHS, _POSTCODE
+from .pii_patterns import EMAIL, NHS, POSTCODE
 from .words import Names
 
 SMILE = "😊"
@@ -115,7 +117,7 @@ def approved_items(
     refs = {case.ref for case, _, _ in found}
     people = {
         row["ref"]: row
-        for row in read_rows(Path(data_dir) / "personal.csv")
+        for row in open_for_reading(data_dir).scan(PERSONAL)
         if row.get("ref") in refs
     }
     staff = [(name, u.get("name") or "", u.get("email") or "") for name, u in users.items()]
@@ -159,9 +161,9 @@ def scrub(text: str, person: dict | None, staff: list[tuple[str, str, str]]) -> 
     for value in sorted(exact | parts, key=len, reverse=True):
         pattern = re.escape(value).replace(r"\ ", r"\s+")
         text = re.sub(rf"(?<![\w]){pattern}(?![\w])", SMILE, text, flags=re.IGNORECASE)
-    text = _EMAIL.sub(SMILE, text) if "@" in text else text
+    text = EMAIL.sub(SMILE, text) if "@" in text else text
     text = re.sub(r"[\w.%+'-]+@[\w-]+(?:\.[\w-]+)+", SMILE, text)
     text = _PHONE.sub(SMILE, text)
-    text = _NHS.sub(SMILE, text)
-    text = re.sub(_POSTCODE.pattern, SMILE, text, flags=re.IGNORECASE)
+    text = NHS.sub(SMILE, text)
+    text = re.sub(POSTCODE.pattern, SMILE, text, flags=re.IGNORECASE)
     return text

@@ -1,22 +1,15 @@
 """Reading the data package for a report: every case folded from its submission and events
 with ``casework.state.fold`` (the one definition of a case's state), and nothing from the
 personal-details resource (the PII gate reads that, to know what must never be published).
-``columns`` reads a few columns of a table without folding anything (what the gate needs).
 
-The tables are read as the ``csv`` module reads them (``csv_rows``: lines without a quote split
-at the commas, the rest by the module), without the store's checksum checks: a report only
-reads, and the store's start-up recovery has already refused a damaged file. An incomplete
-last record (a write in progress) is left out.
+The tables are read through the storage layer's reader (``forms_app.storage.reading``): quick,
+without the store's checksum checks, leaving out an incomplete last record.
 """
 
 from __future__ import annotations
 
 import bisect
-import csv
-import io
-import operator
-import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -29,45 +22,23 @@ from forms_app.procedures.profiles import (
     load_procedure,
     local_date,
 )
+from forms_app.storage.reading import TableReader, csv_rows, open_for_reading, read_rows
 from forms_app.storage.records import row_maker
+from forms_app.storage.store import EVENTS, SUBMISSIONS
 
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+# ``read_rows`` and ``csv_rows`` are the storage layer's; named here too for the tests that read
+# a table the way the report does.
+__all__ = ["DataError", "Dataset", "FastCalendar", "csv_rows", "load", "read_rows"]
 
 
 class DataError(ValueError):
     """The data directory cannot be reported on."""
 
 
-def read_rows(path: Path) -> Iterator[dict[str, str]]:
-    """Each complete row of a store table as a dict (the checksum column left out)."""
-    table = _records(path)
-    if table is not None:
-        _, make, width, rows = table
-        for cells in rows:
-            if len(cells) == width:
-                yield make(cells)
-
-
-def columns(path: Path, names: Sequence[str]) -> Iterator[tuple[str, ...]]:
-    """The cells of the named columns of each complete row, as a tuple in the order of
-    ``names`` (a column the table lacks reads as ""). Nothing else is made per row."""
-    table = _records(path)
-    if table is None:
-        return
-    at, _, width, rows = table
-    pick = operator.itemgetter(*[at.get(name, width) for name in names])
-    single = len(names) == 1
-    for cells in rows:
-        if len(cells) == width:
-            cells.append("")  # the cell a column the table lacks is read from
-            found = pick(cells)
-            yield (found,) if single else found
-
-
 #: Event types that change nothing a report counts (who owns a case, letters, contacts, notes,
 #: sign-off, causes and remedies, reviews, progress on actions). They are left out of the fold
 #: for speed: the state they set is never read here. (The PII gate reads every event, for who
-#: wrote them and what they say: ``pii_gate.case_writing``.)
+#: wrote them and what they say: ``pii_sources.case_writing``.)
 NOT_COUNTED = frozenset(
     {
         "assigned",
@@ -97,57 +68,6 @@ FOLDED = (
     "variant",
     "anonymous",
 )
-
-
-def _records(path: Path):
-    """(``{column: index}``, a function making a row's dict from its cells, the number of cells
-    a complete row has, an iterator of the rows' cells), or None if the table is missing or
-    empty. Rows with another number of cells are damaged or torn: skip them."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    if not data.endswith(b"\n"):
-        # A write in progress: leave out its incomplete last record (if the cut falls inside
-        # a quoted field, what is left of the record has too few cells and is skipped).
-        data = data[: data.rfind(b"\n") + 1]
-    if not data:
-        return None
-    rows = csv_rows(data.decode("utf-8", errors="replace"))
-    header = next(rows, None)
-    if not header:
-        return None
-    names = header[:-1] if header[-1] == "crc" else header
-    return {name: i for i, name in enumerate(names)}, row_maker(tuple(names)), len(header), rows
-
-
-def csv_rows(text: str) -> Iterator[list[str]]:
-    """The records of the CSV the store writes (``csv.writer``, minimal quoting, LF line ends),
-    as the ``csv`` module reads them. A line without a quote is its cells split at the commas,
-    which is several times quicker than the ``csv`` module and most lines are like that; a line
-    with a quote goes to the ``csv`` module, with the lines after it while a quoted field is
-    still open (a newline inside an answer). The tests compare the two on awkward text."""
-    if "\r" in text:  # not written by the store (it writes LF only): the csv module reads all
-        yield from csv.reader(io.StringIO(text, newline=""))
-        return
-    lines = text.split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    count = len(lines)
-    i = 0
-    while i < count:
-        line = lines[i]
-        i += 1
-        if '"' not in line:
-            yield line.split(",")
-            continue
-        while line.count('"') % 2 and i < count:  # a quoted field runs on to the next line
-            line = f"{line}\n{lines[i]}"
-            i += 1
-        try:
-            yield from csv.reader([line])
-        except csv.Error:  # a quoted field never closed: a torn record, skipped like one
-            continue
 
 
 class FastCalendar(WorkingCalendar):
@@ -228,17 +148,19 @@ class Dataset:
 
 
 def load(data_dir: Path, settings) -> Dataset:
-    """Fold every case in ``data_dir`` (submissions.csv and events.csv)."""
-    data_dir = Path(data_dir)
-    if not (data_dir / "submissions.csv").exists():
-        raise DataError(f"there is no submissions.csv in {data_dir}: nothing to report on")
+    """Fold every case in ``data_dir`` (its submissions and events)."""
+    tables = open_for_reading(data_dir)
+    if not tables.has(SUBMISSIONS):
+        raise DataError(
+            f"there is no {tables.describe(SUBMISSIONS)} in {data_dir}: nothing to report on"
+        )
     try:
         default = load_procedure(settings.procedure)
     except ProcedureError as error:
         raise DataError(f"the procedure named in the settings: {error}") from error
     procedures = {default.code: default}
-    cases, by_ref, on_behalf = _start_cases(data_dir / "submissions.csv", default, procedures)
-    _fold_events(data_dir / "events.csv", by_ref)
+    cases, by_ref, on_behalf = _start_cases(tables, default, procedures)
+    _fold_events(tables, by_ref)
     years = range(2000, date.today().year + 3)
     return Dataset(
         cases=cases,
@@ -249,14 +171,14 @@ def load(data_dir: Path, settings) -> Dataset:
     )
 
 
-def _start_cases(path: Path, default: Procedure, procedures: dict):
+def _start_cases(tables: TableReader, default: Procedure, procedures: dict):
     """Each submission as a new case (``Case.from_submission``), in the order written: (the
     cases, ``{ref: [case, ...]}``, ``{ref: on_behalf}``)."""
     cases: list[Case] = []
     by_ref: dict[str, list[Case]] = {}
     on_behalf: dict[str, str] = {}
     first_stage: dict[str, str] = {default.code: default.first_stage.code}
-    at, _make, width, rows = _records(path) or ({}, None, 0, ())
+    at, _make, width, rows = tables.cells(SUBMISSIONS) or ({}, None, 0, ())
     row_of = row_maker(tuple((name, at[name]) for name in FOLDED if name in at))
     i_behalf = at.get("on_behalf")
     start = Case.from_submission
@@ -284,13 +206,13 @@ def _start_cases(path: Path, default: Procedure, procedures: dict):
     return cases, by_ref, on_behalf
 
 
-def _fold_events(path: Path, by_ref: dict[str, list[Case]]) -> None:
+def _fold_events(tables: TableReader, by_ref: dict[str, list[Case]]) -> None:
     """Apply each counted event to its case as it is read (``Case.apply``, so the same fold
     as the staff pages, in the order written), without first grouping them by case."""
-    table = _records(path)
-    if table is None:
+    events = tables.cells(EVENTS)
+    if events is None:
         return
-    at, make, width, rows = table
+    at, make, width, rows = events
     i_ref, i_type = at["ref"], at["type"]
     skip = NOT_COUNTED
     get = by_ref.get

@@ -6,12 +6,20 @@ each table's ordered column names (ending with ``crc``) and string values.
 
 - ``references``: the references people are given, and reading them back.
 - ``records``: the bytes of one row, and finding records in damaged bytes.
+- ``scanning``: reading a file's intact records, and judging the bytes after the last one.
 - ``table``: one CSV file: append, read, recover.
+- ``tailing``: what was appended since a reader last looked; one row found by reference.
+- ``uncommitted``: personal rows whose submission never landed.
+- ``rewriting``: replacing a table with fewer rows, atomically.
+- ``reading``: the tables of a data directory read without the app (reports).
+- ``filesystem``: refusing a data directory where locking or fsync cannot be trusted.
 - ``lock``: the store lock.
-- ``store``: the tables together: commit a submission, append events, find, recover.
+- ``store``: the tables together, and the only way the rest of the service reaches them:
+  commit a submission or a batch, append events, rewrite, find, scan, follow, recover.
 """
 
 from .lock import StoreLock
+from .reading import TableReader, open_for_reading
 from .references import ALPHABET, new_reference, normalise_reference
 from .store import (
     EVENTS,
@@ -35,9 +43,11 @@ __all__ = [
     "Store",
     "StoreLock",
     "StoreWriteError",
+    "TableReader",
     "Table",
     "UnsafeStorageError",
     "check_local_filesystem",
     "new_reference",
     "normalise_reference",
+    "open_for_reading",
 ]

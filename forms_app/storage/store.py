@@ -1,26 +1,51 @@
-"""The data package on disk: committing submissions, appending events, reading rows back.
+"""The data package on disk: the one writer and the one reader of the case tables.
 
 Tables are ``<data_dir>/<name>.csv``. ``submissions`` is required and holds the commit point of
 every submission; ``personal`` (optional) holds personal details keyed by ``ref``, written only
-by ``commit_submission``; ``events`` (optional) holds everything that happens afterwards.
+with a submission (``commit_submission``, ``commit_batch``); ``events`` (optional) holds
+everything that happens afterwards.
+
+Everything else in the service reaches the tables through ``Store``'s methods (or, for a
+reader without the app, ``reading.open_for_reading``), never through their files, so another
+engine could sit behind the same methods:
+
+- writing: ``commit_submission``, ``append_events``, ``commit_batch`` (an import), and
+  ``rewrite`` / ``remove_cases`` (erasure and retention purge);
+- reading: ``rows`` and ``scan`` (every row, or some columns), ``find`` / ``find_by_key`` (a
+  submission), ``find_personal`` (a person's details), ``changes_since`` (what was appended
+  since a reader last looked).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import os
+import operator
 import threading
 from array import array
-from collections.abc import Callable, Container, Iterator, Mapping, Sequence
-from itertools import compress
-from operator import not_
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
+from .filesystem import UnsafeStorageError, check_local_filesystem
 from .lock import StoreLock
+from .reading import TableReader, open_for_reading, table_path
 from .records import leading_cells
 from .references import new_reference, normalise_reference
+from .rewriting import remove_stale_temporaries, rewrite_table
 from .table import Batch, Cursor, RecoveryReport, StorageError, Table, fsync_directory
+from .tailing import Changes, RowsByRef, read_changes
+from .uncommitted import Uncommitted
+
+# Named here too: where the web app has always found them.
+__all__ = [
+    "EVENTS",
+    "PERSONAL",
+    "SUBMISSIONS",
+    "Store",
+    "StoreWriteError",
+    "UnsafeStorageError",
+    "check_local_filesystem",
+]
 
 log = logging.getLogger(__name__)
 
@@ -28,26 +53,16 @@ SUBMISSIONS = "submissions"
 PERSONAL = "personal"
 EVENTS = "events"
 
-_REFERENCE_ATTEMPTS = 100
+#: The order of a commit's appends: the personal row, then the submission (the commit point),
+#: then events. A rewrite removing cases goes in the same order, so that a half-done removal
+#: never leaves a submission whose personal details are back.
+COMMIT_ORDER = (PERSONAL, SUBMISSIONS, EVENTS)
 
-# Filesystems where flock or fsync cannot be trusted (reliability plan D11, gotcha 3): network
-# and cluster filesystems (Linux emulates flock on NFS with POSIX locks; SMB locking varies),
-# every FUSE type (fuse.sshfs, fuseblk, fuse-overlayfs...: locking and fsync are up to the
-# daemon), and memory filesystems, where fsync is a no-op and a reboot loses everything.
-# overlay is allowed: it is the root of most containers, backed by local disk (the data dir
-# should still be a volume, or it goes with the container).
-_UNSAFE_TYPES = frozenset(
-    {"nfs", "nfs4", "cifs", "smb3", "smbfs", "afs", "ceph", "glusterfs", "lustre"}
-    | {"tmpfs", "ramfs"}
-)
+_REFERENCE_ATTEMPTS = 100
 
 
 class StoreWriteError(StorageError):
     """Nothing was stored: tell the person it was not sent, keep their answers, let them retry."""
-
-
-class UnsafeStorageError(StorageError):
-    """The data directory is on a filesystem where locking or fsync cannot be trusted."""
 
 
 class Store:
@@ -67,8 +82,11 @@ class Store:
 
     def __init__(self, data_dir: Path, tables: Mapping[str, Sequence[str]]):
         self.data_dir = Path(data_dir)
+        # The file engine's tables: for the storage layer (and tests of it) only; the rest of
+        # the service goes through the methods below.
         self.tables = {
-            name: Table(self.data_dir / f"{name}.csv", columns) for name, columns in tables.items()
+            name: Table(table_path(self.data_dir, name), columns)
+            for name, columns in tables.items()
         }
         submissions = self.tables.get(SUBMISSIONS)
         if submissions is None or not {"ref", "idempotency_key"} <= set(submissions.columns):
@@ -86,6 +104,13 @@ class Store:
         self._bounds = array("q")  # row i's record spans _bounds[i]:_bounds[i + 1]
         self._personal_cursor: Cursor | None = None
         self._orphan_refs: set[bytes] = set()  # refs on personal rows with no submission
+        self._people: RowsByRef | None = None  # made on the first find_personal
+
+    @staticmethod
+    def open_for_reading(data_dir: Path) -> TableReader:
+        """A reader of the tables in ``data_dir`` without a store: no lock, no index, no
+        recovery (reports, run as a command or in a forked process)."""
+        return open_for_reading(data_dir)
 
     def lock(self) -> StoreLock:
         """A fresh store lock (for rewrites and backups too: everything that writes takes it)."""
@@ -110,7 +135,7 @@ class Store:
         personal = self.tables.get(PERSONAL)
         with self.lock(), self._mutex:
             self._clear_index()
-            uncommitted = _Uncommitted(self._row_of, personal)
+            uncommitted = Uncommitted(self._row_of, personal)
             reports: dict[str, RecoveryReport] = {}
             try:
                 reports[SUBMISSIONS] = self.tables[SUBMISSIONS].recover(visit=self._index)
@@ -215,11 +240,123 @@ class Store:
             log.error("storage: events not stored: %s", exc)
             raise StoreWriteError("the events could not be stored") from exc
 
+    def commit_batch(
+        self, decide: Callable[[], Mapping[str, Sequence[Mapping[str, str]]]]
+    ) -> dict[str, int]:
+        """Append rows to several tables as one commit, all of them or none (an import).
+
+        Under the lock, ``decide()`` is called: it may read the store (what is there already
+        decides what is new) and returns the rows to append per table, or raises to write
+        nothing. Every row is encoded before anything is written (ValueError or TypeError for
+        a row that does not fit). Personal rows left by a commit that died half-way are cut
+        first, as ``commit_submission`` does; then each table is appended in ``COMMIT_ORDER``
+        (one write and fsync each), and a failure cuts every table back to where it was.
+        Returns the rows written per table. Raises StoreWriteError when nothing was stored.
+        """
+        try:
+            with self.lock(), self._mutex:
+                self._refresh()
+                rows = decide()
+                unknown = sorted(set(rows) - set(self.tables))
+                if unknown:
+                    raise ValueError(f"no such tables: {unknown}")
+                order = [name for name in COMMIT_ORDER if name in rows]
+                order += [name for name in rows if name not in COMMIT_ORDER]
+                data = [(self.tables[name], self.tables[name].encode(rows[name])) for name in order]
+                if PERSONAL in self.tables:
+                    # Otherwise this batch would strand them in the middle of the file.
+                    self._drop_uncommitted()
+                written: list[tuple[Table, int]] = []
+                try:
+                    for table, payload in data:
+                        if payload:
+                            written.append((table, table.write(payload)))
+                except BaseException:
+                    for table, start in reversed(written):
+                        table.truncate(start)
+                    raise
+                try:
+                    self._refresh()
+                except (OSError, StorageError):
+                    self._clear_index()
+                return {name: len(rows[name]) for name in order}
+        except StoreWriteError:
+            raise
+        except (OSError, StorageError) as exc:
+            log.error("storage: batch not stored: %s", exc)
+            raise StoreWriteError("the rows could not be stored; nothing was written") from exc
+
+    def rewrite(self, table: str, keep: Callable[[dict[str, str]], bool]) -> int:
+        """Replace a table with only the rows ``keep`` accepts, atomically (temporary file,
+        fsync, rename, fsync of the directory: see ``rewriting``), under the lock. Appends made
+        before it are kept or removed by ``keep`` like any row; none is lost. Returns how many
+        rows went."""
+        if table not in self.tables:
+            return 0
+        with self.lock():
+            return rewrite_table(self.tables[table], keep)
+
+    def remove_cases(self, refs: Iterable[str]) -> dict[str, int]:
+        """Remove every row of the given cases from every table (one atomic rewrite per table,
+        in ``COMMIT_ORDER``, under one hold of the lock), then reload this process's indexes.
+        Returns the rows removed per table. Tables cannot be replaced together: a caller that
+        must finish after a crash records the references first (see ``records.retention``)."""
+        wanted = set(refs)
+        counts = dict.fromkeys(COMMIT_ORDER, 0)
+        try:
+            with self.lock():
+                remove_stale_temporaries(self.data_dir)
+                for name in COMMIT_ORDER:
+                    if name in self.tables:
+                        table = self.tables[name]
+                        counts[name] = rewrite_table(table, lambda row: row["ref"] not in wanted)
+        finally:
+            # Every index in this process reads the tables again (taking the lock itself).
+            self.recover()
+        return counts
+
+    def clear_interrupted_rewrites(self) -> int:
+        """Delete what a rewrite a crash interrupted left behind; return how many files."""
+        with self.lock():
+            return remove_stale_temporaries(self.data_dir)
+
     # -- reading ----------------------------------------------------------------------------
 
     def rows(self, table: str) -> Iterator[dict[str, str]]:
         """Every intact row of a table, in the order written."""
         return self.tables[table].read()
+
+    def scan(self, table: str, columns: Sequence[str] | None = None) -> Iterator:
+        """Every intact row of a table in the order written: a dict, or with ``columns`` a tuple
+        of those cells in that order (a column the table lacks reads as ""). The same shape as
+        ``reading.TableReader.scan``."""
+        if columns is None:
+            return self.tables[table].read()
+        return _pick(self.tables[table], columns)
+
+    def changes_since(
+        self, cursor: object, tables: Sequence[str] = (SUBMISSIONS, EVENTS)
+    ) -> Changes:
+        """The rows appended to ``tables`` (those the store has) since ``cursor``, which is
+        None the first time and then the ``cursor`` of the last answer (opaque: only give it
+        back). If ``restart`` is set, the tables were rewritten: drop what was built from
+        earlier answers, these rows are all there are."""
+        return read_changes(
+            {name: self.tables[name] for name in tables if name in self.tables}, cursor
+        )
+
+    def find_personal(self, ref: str) -> dict[str, str] | None:
+        """The personal details row of a case (None if it has none), found without reading the
+        table: where each case's row is is remembered, and brought up to date by reading what
+        was appended since."""
+        table = self.tables.get(PERSONAL)
+        if table is None:
+            return None
+        with self._mutex:
+            if self._people is None:
+                self._people = RowsByRef(table)
+            people = self._people
+        return people.find(ref)
 
     def find(self, ref: str) -> dict[str, str] | None:
         """The submission row for a reference (as typed by a person is fine), or None.
@@ -320,7 +457,7 @@ class Store:
         only the personal rows appended since the last call (start-up reads them all).
         """
         table = self.tables[PERSONAL]
-        uncommitted = _Uncommitted(self._row_of, table)
+        uncommitted = Uncommitted(self._row_of, table)
         with table.new_records(self._personal_cursor) as new:
             if new.restart:
                 self._orphan_refs.clear()
@@ -329,7 +466,7 @@ class Store:
         self._personal_cursor = new.cursor
         return self._settle(uncommitted)
 
-    def _settle(self, uncommitted: _Uncommitted) -> int:
+    def _settle(self, uncommitted: Uncommitted) -> int:
         """Keep stranded refs out of use and cut the trailing uncommitted rows."""
         if uncommitted.stranded - self._orphan_refs:
             # Committed rows follow them, so they cannot be cut without a rewrite; keep their
@@ -347,83 +484,17 @@ class Store:
         return uncommitted.trailing
 
 
-class _Uncommitted:
-    """Personal rows with no submission, found while reading personal records in file order.
-
-    ``trailing`` counts those after the last committed row (from ``trailing_start``): a commit
-    that died between its two writes, to be cut. ``stranded`` has the refs of those with a
-    committed row after them, which cannot be cut (a row was appended after them).
-    """
-
-    def __init__(self, committed: Container[bytes], personal: Table | None):
-        self.committed = committed
-        self.ref_at = personal.columns.index("ref") if personal is not None else 0
-        self.stranded: set[bytes] = set()
-        self._trailing: list[bytes] = []
-        self.trailing_start = 0
-
-    @property
-    def trailing(self) -> int:
-        return len(self._trailing)
-
-    def add(self, batch: Batch) -> None:
-        (refs,) = leading_cells(batch.records, (self.ref_at,))
-        committed = list(map(self.committed.__contains__, refs))
-        if all(committed):  # as nearly always
-            self.stranded.update(self._trailing)
-            self._trailing = []
-            return
-        if True not in committed:
-            if not self._trailing:
-                self.trailing_start = batch.start
-            self._trailing.extend(refs)
-            return
-        last = len(committed) - 1 - committed[::-1].index(True)
-        self.stranded.update(self._trailing)
-        self.stranded.update(compress(refs[:last], map(not_, committed[:last])))
-        self._trailing = refs[last + 1 :]
-        if self._trailing:
-            done = batch.records[: last + 1]
-            self.trailing_start = batch.start + sum(map(len, done)) + len(done)
+def _pick(table: Table, columns: Sequence[str]) -> Iterator[tuple[str, ...]]:
+    at = {name: i for i, name in enumerate(table.data_columns)}
+    width = len(at)
+    pick = operator.itemgetter(*[at.get(name, width) for name in columns])
+    single = len(columns) == 1
+    for cells in table.read_cells():
+        cells.append("")  # the cell a column the table lacks is read from
+        picked = pick(cells)
+        yield (picked,) if single else picked
 
 
 def _encode(text: str) -> bytes:
     """How the index holds references and keys (a lone surrogate simply matches nothing)."""
     return text.encode("utf-8", "surrogatepass")
-
-
-def check_local_filesystem(path: Path, mounts: Path = Path("/proc/mounts")) -> str | None:
-    """Raise UnsafeStorageError if ``path`` is on a network, FUSE or memory filesystem.
-
-    Returns the filesystem type found, or None where ``mounts`` cannot be read (not Linux).
-    The mount is the longest mount point containing the resolved path; of equal ones the last
-    listed wins, as it is the one on top.
-    """
-    try:
-        lines = Path(mounts).read_text(encoding="utf-8", errors="surrogateescape").splitlines()
-    except OSError:
-        log.warning("storage: cannot read %s to check the data directory's filesystem", mounts)
-        return None
-    target = os.path.realpath(path)
-    best, best_type = "", None
-    for line in lines:
-        fields = line.split()
-        if len(fields) < 3:
-            continue
-        point, fstype = _unescape_mount(fields[1]), fields[2]
-        inside = target == point or target.startswith(point.rstrip("/") + "/")
-        if inside and len(point) >= len(best):
-            best, best_type = point, fstype
-    if best_type is not None and (best_type in _UNSAFE_TYPES or best_type.startswith("fuse")):
-        raise UnsafeStorageError(
-            f"the data directory {target} is on a {best_type} filesystem (mounted at {best}), "
-            "where file locking or fsync cannot be trusted; use a directory on a local disk"
-        )
-    return best_type
-
-
-def _unescape_mount(field: str) -> str:
-    # /proc/mounts writes space, tab, newline and backslash in paths as octal escapes.
-    for escape, char in (("\\040", " "), ("\\011", "\t"), ("\\012", "\n"), ("\\134", "\\")):
-        field = field.replace(escape, char)
-    return field

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 
-from forms_app.records.retention.rewrite import rewrite_table
 from forms_app.storage import Store
 from tests.support.oracle import oracle_rows
 from tests.support.powerloss import STATES, PowerLoss, crash_states, write_state
@@ -74,17 +73,14 @@ def run_workload(data_dir: Path, monkeypatch, commits: int, forget: str | None) 
                 shim.phase = "events"
                 store.append_events([{"ref": ref, "type": "acknowledged", "detail": "Diolch 🙏"}])
             if number in (commits // 3, 2 * commits // 3):
-                # An erasure of two earlier cases, as remove_cases does it: under the lock,
-                # personal first, then submissions, then recovery reloads the index.
+                # An erasure of two earlier cases, in remove_cases's order: personal first,
+                # then submissions (each rewrite under the lock), then recovery reloads the index.
                 gone = {ref for key, ref, _ in acknowledged[-6:-4]}
                 erasing.update(key for key, ref, _ in acknowledged[-6:-4])
                 shim.notes["erasing"] = erasing
                 shim.phase = "rewrite"
-                with store.lock():
-                    for table in ("personal", "submissions"):
-                        assert rewrite_table(
-                            store, table, lambda row, gone=gone: row["ref"] not in gone
-                        )
+                for table in ("personal", "submissions"):
+                    assert store.rewrite(table, lambda row, gone=gone: row["ref"] not in gone)
                 shim.phase = "recover"
                 store.recover()
         shim.phase = "end"

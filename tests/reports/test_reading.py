@@ -1,8 +1,9 @@
 """How a report reads the store's tables quickly, and counts in a second process.
 
-``loading.csv_rows`` splits lines without quotes at the commas and hands the rest to the
-``csv`` module: it must read exactly what the ``csv`` module reads from anything the store
-writes, torn tails included. ``loading.columns`` reads a few columns for the PII gate.
+The storage layer's reader (``storage.reading.csv_rows``) splits lines without quotes at the
+commas and hands the rest to the ``csv`` module: it must read exactly what the ``csv`` module
+reads from anything the store writes, torn tails included. ``TableReader.scan`` with columns
+reads a few columns for the PII gate.
 ``parallel.in_background`` forks: a failure there must reach the caller as the same error, and
 a report counted in a second process must be the same report as one counted here.
 """
@@ -20,7 +21,8 @@ from hypothesis import strategies as st
 
 from forms_app.organisation.settings import PROJECT_DIR, load_settings
 from forms_app.reports import parallel
-from forms_app.reports.loading import DataError, columns, csv_rows, load
+from forms_app.reports.loading import DataError, load
+from forms_app.storage.reading import csv_rows, open_for_reading
 from forms_app.storage.records import encode_header, encode_record, normalise_newlines
 from tests.support.reports import write_data, write_settings
 
@@ -48,7 +50,7 @@ def test_rows_are_read_as_the_csv_module_reads_them(rows):
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.lists(awkward, min_size=3, max_size=3), min_size=1, max_size=8), st.data())
 def test_a_torn_tail_loses_only_the_torn_record(rows, data):
-    """A write cut anywhere (as ``_records`` sees it, up to the last line end) never changes a
+    """A write cut anywhere (as ``file_cells`` sees it, up to the last line end) never changes a
     complete record before it, and what is left of the torn one has too few cells or is a
     complete record's prefix cut at a line end inside an answer."""
     whole = encode_header(["a", "b", "c", "crc"]) + b"".join(encode_record(r) for r in rows)
@@ -73,13 +75,14 @@ def test_columns_reads_the_named_cells_and_blank_for_a_missing_one(tmp_path):
         + b"".join(encode_record(r) for r in rows)
         + b'ev3,R3,"torn in the mid'
     )
-    assert list(columns(path, ("note", "ref"))) == [
+    tables = open_for_reading(tmp_path)
+    assert list(tables.scan("events", ("note", "ref"))) == [
         ('said "hello", then left', "R1"),
         ("line one\nline two", "R2"),
     ]
-    assert list(columns(path, ("ref",))) == [("R1",), ("R2",)]
-    assert list(columns(path, ("ref", "no_such_column"))) == [("R1", ""), ("R2", "")]
-    assert list(columns(tmp_path / "missing.csv", ("ref",))) == []
+    assert list(tables.scan("events", ("ref",))) == [("R1",), ("R2",)]
+    assert list(tables.scan("events", ("ref", "no_such_column"))) == [("R1", ""), ("R2", "")]
+    assert list(tables.scan("missing", ("ref",))) == []
 
 
 # The second process -------------------------------------------------------------------------

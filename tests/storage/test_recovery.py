@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from forms_app.storage import CorruptStoreError, Store, Table
-from forms_app.storage import table as table_module
+from forms_app.storage import CorruptStoreError, Store, Table, scanning
 from forms_app.storage.records import split_records
 
 COLUMNS = ["ref", "idempotency_key", "kind", "text", "crc"]
@@ -284,7 +283,7 @@ def test_scanning_does_not_depend_on_chunk_size(tmp_path: Path, monkeypatch) -> 
     build(path, rows)
     with open(path, "ab") as torn:
         torn.write(b'ACDE-FHJK,k,complaint,"torn ""half')
-    monkeypatch.setattr(table_module, "_CHUNK", 7)
+    monkeypatch.setattr(scanning, "_CHUNK", 7)
     assert list(Table(path, COLUMNS).read()) == rows
     report = Table(path, COLUMNS).recover()
     assert report.intact_rows == 40 and report.removed_records == 1

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from forms_app.storage import CorruptStoreError, Store, Table
-from forms_app.storage import table as table_module
+from forms_app.storage import CorruptStoreError, Store, Table, scanning
 from forms_app.storage.contract import Contract
 from forms_app.storage.package_check import validate_package
 from forms_app.storage.records import (
@@ -107,12 +106,12 @@ def fast_scan(path: Path, monkeypatch) -> tuple[list[list[str]], int, str | None
 
     def judge(self, start):
         stopped.append(start)
-        return table_module._Tail(start, self.size - start, 1)
+        return scanning.Tail(start, self.size - start, 1)
 
-    monkeypatch.setattr(table_module._Scan, "_judge_tail", judge)
+    monkeypatch.setattr(scanning.Scan, "_judge_tail", judge)
     fd = os.open(path, os.O_RDONLY)
     try:
-        scan = table_module._Scan(Table(path, COLUMNS), fd, 0, os.fstat(fd).st_size)
+        scan = scanning.Scan(Table(path, COLUMNS), fd, 0, os.fstat(fd).st_size)
         rows = []
         try:
             for batch in scan.batches():
@@ -143,7 +142,7 @@ def test_chunked_checks_agree_with_the_record_at_a_time_reference(tmp_path, monk
         header = b",".join(column.encode() for column in COLUMNS) + b"\n"
         data = header + b"".join(records) + tail
         path.write_bytes(data)
-        monkeypatch.setattr(table_module, "_CHUNK", rng.choice([7, 64, 1000, 1 << 20]))
+        monkeypatch.setattr(scanning, "_CHUNK", rng.choice([7, 64, 1000, 1 << 20]))
         expected = reference_scan(data)
         assert fast_scan(path, monkeypatch) == expected, data
         checked += expected[2] is not None
@@ -386,7 +385,7 @@ def test_index_memory_per_submission(tmp_path, monkeypatch) -> None:
     table.append(rows)
     del rows
     assert table.length() > 6 << 20
-    monkeypatch.setattr(table_module, "_CHUNK", 64 << 10)
+    monkeypatch.setattr(scanning, "_CHUNK", 64 << 10)
     store = Store(data_dir, {"submissions": COLUMNS})
     tracemalloc.start()
     try:

@@ -4,15 +4,11 @@ What is already stored decides what is new: a case whose reference is stored wit
 idempotency key is already imported (its events are added only if new); a reference stored for a
 case that was not imported is a conflict, and nothing is written.
 
-Order of writes, each one ``os.write`` and fsync: personal details, then submissions (the commit
-point, as in ``Store.commit_submission``), then events. A failure truncates what this import
-wrote. If the process is killed between the submissions and the events, running the same import
-again adds the missing events: event ids are derived from their content.
-
-# STORE-API: until ``Store`` offers a batch commit of given references (see the lead's note),
-# this module uses the store's public pieces: ``Store.lock()``, ``Store.tables`` and ``Table``'s
-# ``read_new`` / ``encode`` / ``write`` / ``truncate``, which its docstrings say callers holding
-# the lock may use.
+The store writes it as one batch (``Store.commit_batch``): personal details, then submissions
+(the commit point, as in ``Store.commit_submission``), then events, each one write and fsync; a
+failure cuts back what this import wrote. If the process is killed between the submissions and
+the events, running the same import again adds the missing events: event ids are derived from
+their content.
 """
 
 from __future__ import annotations
@@ -22,7 +18,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from forms_app.storage import EVENTS, PERSONAL, SUBMISSIONS, Store, StoreWriteError
-from forms_app.storage.table import StorageError, Table
 
 from .mapping import ImportMapping
 from .planning import Plan, PlannedCase, Problem
@@ -47,8 +42,8 @@ class Existing:
 
     @classmethod
     def read(cls, store: Store) -> Existing:
-        keys = {row["ref"]: row["idempotency_key"] for row in store.rows(SUBMISSIONS)}
-        event_ids = {row["event_id"] for row in store.rows(EVENTS)}
+        keys = dict(store.scan(SUBMISSIONS, ("ref", "idempotency_key")))
+        event_ids = {event_id for (event_id,) in store.scan(EVENTS, ("event_id",))}
         return cls(keys, event_ids)
 
 
@@ -104,57 +99,24 @@ def commit(store: Store, plan: Plan, mapping: ImportMapping) -> Changes:
     """
     if plan.problems:
         raise ImportRefused(plan.problems)
-    tables = store.tables
+    found: list[Changes] = []
+
+    def decide() -> dict[str, list[dict[str, str]]]:
+        # Read under the lock: another import or a new submission may have landed since the
+        # dry run, and this is the state the writes will follow.
+        changes = compare(plan, mapping, Existing.read(store))
+        if changes.problems:
+            raise ImportRefused(changes.problems)
+        found.append(changes)
+        return {
+            PERSONAL: changes.personal_rows,
+            SUBMISSIONS: [case.submission for case in changes.new_cases],
+            EVENTS: changes.new_events,
+        }
+
     try:
-        with store.lock():
-            # Read under the lock: another import or a new submission may have landed since the
-            # dry run, and this is the state the writes will follow.
-            changes = compare(plan, mapping, Existing.read(store))
-            if changes.problems:
-                raise ImportRefused(changes.problems)
-            submissions = [case.submission for case in changes.new_cases]
-            # Encode everything before writing anything: a row that does not fit fails here.
-            data = [
-                (tables[PERSONAL], tables[PERSONAL].encode(changes.personal_rows)),
-                (tables[SUBMISSIONS], tables[SUBMISSIONS].encode(submissions)),
-                (tables[EVENTS], tables[EVENTS].encode(changes.new_events)),
-            ]
-            _drop_uncommitted_personal(tables[PERSONAL], tables[SUBMISSIONS])
-            _write_all(data)
-    except (OSError, StorageError) as exc:
-        if isinstance(exc, StoreWriteError):
-            raise
+        store.commit_batch(decide)
+    except StoreWriteError as exc:
         log.error("import: nothing stored: %s", exc)
         raise StoreWriteError("the import could not be stored; nothing was written") from exc
-    return changes
-
-
-def _write_all(data: list[tuple[Table, bytes]]) -> None:
-    """Append each table's bytes; on any failure cut every table back to where it was."""
-    written: list[tuple[Table, int]] = []
-    try:
-        for table, payload in data:
-            if payload:
-                written.append((table, table.write(payload)))
-    except BaseException:
-        for table, start in reversed(written):
-            table.truncate(start)
-        raise
-
-
-def _drop_uncommitted_personal(personal: Table, submissions: Table) -> None:
-    """Cut personal rows left at the end by a submission commit that died half-way.
-
-    # STORE-API: the same as ``Store._drop_uncommitted``, which ``commit_submission`` runs before
-    # writing. Without it, this import's submissions would strand such rows in the middle of the
-    # file, where they break the package's foreign key. Remove when Store has a batch commit.
-    """
-    refs = {located.row["ref"] for located in submissions.read_new(None)[0]}
-    rows = personal.read_new(None)[0]
-    last_committed = max(
-        (index for index, located in enumerate(rows) if located.row["ref"] in refs), default=-1
-    )
-    trailing = rows[last_committed + 1 :]
-    if trailing:
-        personal.truncate(trailing[0].start)
-        log.warning("import: removed %d uncommitted personal rows", len(trailing))
+    return found[0]

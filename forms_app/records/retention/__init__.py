@@ -1,7 +1,8 @@
-"""Data protection operations on the data package (reliability plan G1 to G3, gotchas 34-35).
+"""Data protection operations on the data package: erasure, restriction, retention, access.
 
 - ``flags``: the case flags these operations use (legal hold, restriction) and the reason codes.
-- ``rewrite``: removing cases from the tables by atomic rewrite, with a crash-safe intent file.
+- ``rewrite``: removing cases (the store rewrites its tables), finished after a crash from an
+  intent file.
 - ``reach``: what lies beyond the tables: letters, drafts and the Google Sheet outbox.
 - ``purge``: the retention purge (N years after closure, never under legal hold).
 - ``subject_access``: everything held about a person, as a folder or ZIP with a cover note.

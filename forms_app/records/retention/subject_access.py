@@ -1,10 +1,11 @@
 """Subject access: everything held about a person, as a folder or a ZIP (plan G2, rules.md).
 
 The person's cases are found by reference, or by matching their email (case-insensitive),
-phone (digits only, +44 read as 0) or name (case and spacing ignored) against ``personal.csv``,
-where they gave the details or were named as the person the feedback was about. For each case:
-the submission, the personal details, every event, its letters, what the Google Sheet outbox
-holds and the audit trail of staff who viewed or changed it (names of fields, no values).
+phone (digits only, +44 read as 0) or name (case and spacing ignored) against the personal
+details stored, where they gave the details or were named as the person the feedback was about.
+For each case: the submission, the personal details, every event, its letters, what the Google
+Sheet outbox holds and the audit trail of staff who viewed or changed it (names of fields, no
+values).
 
 Written as ``records.json`` (everything), one CSV per table, the letters as they were produced,
 and ``cover-note.txt`` saying what is in it, what is not, and when the answer is due. Restricted
@@ -169,7 +170,7 @@ def subject_access(
     files["records.json"] = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
     for table in TABLES:
         columns = [c for c in parts.contract.columns(table) if c != "crc"]
-        files[f"{table}.csv"] = _csv(rows[table], columns)
+        files[package_file(table)] = _csv(rows[table], columns)
     counts = {table: len(rows[table]) for table in TABLES}
     counts.update(letters=letters_count, outbox=len(outbox), audit=len(trail))
     files["cover-note.txt"] = _cover_note(parts, refs, counts, due, now).encode("utf-8")
@@ -192,6 +193,11 @@ def subject_access(
     return AccessResult(output, refs, counts, due)
 
 
+def package_file(table: str) -> str:
+    """The name of a table's CSV in the subject access folder (the person's copy)."""
+    return f"{table}.csv"
+
+
 def _cover_note(parts, refs, counts, due, now) -> str:
     organisation = parts.settings.organisation.get("name", "")
     lines = [
@@ -201,9 +207,9 @@ def _cover_note(parts, refs, counts, due, now) -> str:
         "(one calendar month from receiving the request).",
         "",
         f"Cases found: {len(refs)}" + (f" ({', '.join(refs)})" if refs else ""),
-        f"- what you told us (submissions.csv): {counts[SUBMISSIONS]} rows",
-        f"- your contact details (personal.csv): {counts[PERSONAL]} rows",
-        f"- what happened to each case (events.csv): {counts[EVENTS]} rows",
+        f"- what you told us ({package_file(SUBMISSIONS)}): {counts[SUBMISSIONS]} rows",
+        f"- your contact details ({package_file(PERSONAL)}): {counts[PERSONAL]} rows",
+        f"- what happened to each case ({package_file(EVENTS)}): {counts[EVENTS]} rows",
         f"- letters we produced (letters/): {counts['letters']} files",
         f"- entries in the Google Sheet outbox: {counts['outbox']} cases",
         f"- audit trail of staff who looked at or changed your case: {counts['audit']} entries",
