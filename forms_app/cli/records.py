@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from forms_app.records.retention.flags import ERASE_REASONS, REFUSAL_REASONS, RESTRICT_REASONS
+from forms_app.casework.flags import ERASE_REASONS, REFUSAL_REASONS, RESTRICT_REASONS
 from forms_app.web.parts import parts
 
 from .data import actor_option

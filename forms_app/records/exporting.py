@@ -22,13 +22,13 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from forms_app.casework.flags import is_restricted
 from forms_app.casework.state import Case, fold
 from forms_app.procedures.profiles import ProcedureError, load_procedure
 from forms_app.storage import EVENTS, PERSONAL, SUBMISSIONS
 from forms_app.storage.table import fsync_directory
 
 from . import audit
-from .retention.flags import is_restricted
 
 LONDON = ZoneInfo("Europe/London")
 FORMATS = ("csv", "xlsx")

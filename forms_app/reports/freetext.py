@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from forms_app.records.retention.flags import is_restricted
+from forms_app.casework.flags import is_restricted
 from forms_app.storage.reading import open_for_reading
 from forms_app.storage.store import PERSONAL
 

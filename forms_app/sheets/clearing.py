@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 
-from forms_app.records.retention.flags import is_restricted
+from forms_app.casework.flags import is_restricted
 
 from .layout import INTAKE, PROBLEM_HEADER, PROBLEMS, TRIAGE, TRIAGE_COLUMNS
 from .outbox import CLEARING

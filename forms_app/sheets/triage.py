@@ -21,7 +21,7 @@ import secrets
 from datetime import UTC, date, datetime
 
 from forms_app.casework.events import record
-from forms_app.records.retention.flags import is_restricted
+from forms_app.casework.flags import is_restricted
 from forms_app.storage.store import SUBMISSIONS
 
 from . import attribution

@@ -41,11 +41,11 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from forms_app.accounts import UserBook
+from forms_app.casework.flags import is_restricted
 from forms_app.casework.index import CaseIndex
 from forms_app.casework.transitions import owners_among
 from forms_app.messages import smtp as mail
 from forms_app.organisation.settings import Settings, SettingsError
-from forms_app.records.retention.flags import is_restricted
 
 from . import appending, clearing, parking, settling, spreadsheet, triage
 from .alerts import Alerts

@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from forms_app.casework import flags
 from forms_app.cli.group import main
 from forms_app.organisation.settings import EXAMPLE_SETTINGS, load_settings
 from forms_app.records import audit
 from forms_app.records.exporting import export_cases
-from forms_app.records.retention import flags
 from forms_app.records.retention.erasure import (
     RecordsError,
     erase,

@@ -1,6 +1,5 @@
 """Data protection operations on the data package: erasure, restriction, retention, access.
 
-- ``flags``: the case flags these operations use (legal hold, restriction) and the reason codes.
 - ``rewrite``: removing cases (the store rewrites its tables), finished after a crash from an
   intent file.
 - ``reach``: what lies beyond the tables: letters, drafts and the Google Sheet outbox.
@@ -9,6 +8,6 @@
 - ``erasure``: erasure, refusal and restriction with reason codes; legal hold.
 
 Every operation writes an entry in the audit log (``forms_app.records.audit``), with names,
-never values.
-Nothing is imported here, so ``exporting`` can use ``flags`` without an import cycle.
+never values. The flags they set (legal hold, restriction) and their reason codes are case
+state, so they live in ``forms_app.casework.flags``, where the sheet and reports read them too.
 """

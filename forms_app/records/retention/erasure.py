@@ -19,11 +19,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from forms_app.casework.events import event, record
+from forms_app.casework.flags import (
+    ERASE_REASONS,
+    LEGAL_HOLD,
+    REFUSAL_REASONS,
+    RESTRICT_REASONS,
+    RESTRICTED,
+)
 from forms_app.storage import EVENTS, PERSONAL, SUBMISSIONS
 
 from .. import audit
 from ..exporting import case_states
-from .flags import ERASE_REASONS, LEGAL_HOLD, REFUSAL_REASONS, RESTRICT_REASONS, RESTRICTED
 from .reach import clear_beyond
 from .rewrite import finish_pending, remove_cases
 

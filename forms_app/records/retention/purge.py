@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from forms_app.casework.flags import LEGAL_HOLD
 from forms_app.storage import EVENTS, SUBMISSIONS
 
 from .. import audit
 from ..exporting import case_states
-from .flags import LEGAL_HOLD
 from .reach import clear_beyond
 from .rewrite import finish_pending, remove_cases
 

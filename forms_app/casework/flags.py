@@ -1,4 +1,5 @@
-"""Case flags and reason codes of the records operations: no imports, so any module may use them.
+"""Case flags that change how a case may be used (legal hold, restriction), and the reason codes
+of the records operations that set them. No imports, so any module may use them.
 
 Holds and restriction are ordinary ``flag_set``/``flag_cleared`` events (``value`` is the flag,
 ``note`` the reason), so the case's state folds them like any other flag and no schema change
