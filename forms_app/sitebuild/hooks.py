@@ -43,9 +43,11 @@ from forms_app.language.welsh import localise, long_date, month_year
 from forms_app.organisation.settings import Settings, SettingsError, load_settings
 from forms_app.procedures.profiles import Procedure, ProcedureError, load_procedure
 
-from . import pdfs as site_pdfs
-from .privacy import privacy
-from .timescales import table_css, timescales
+# Absolute, not relative: MkDocs loads this file by its path (``hooks:`` in mkdocs.yml) as a
+# module outside any package, where ``from . import`` has no package to look in.
+from forms_app.sitebuild import pdfs as site_pdfs
+from forms_app.sitebuild.privacy import privacy
+from forms_app.sitebuild.timescales import table_css, timescales
 
 BRAND_CSS = "stylesheets/brand.css"
 LANGUAGES = ("en", "cy")

@@ -119,7 +119,7 @@ def test_an_unknown_placeholder_fails_the_build(tmp_path):
     (docs / "oops.md").write_text("# Oops\n\nCall {{ contact.fax }} today.\n", encoding="utf-8")
     config = yaml.safe_load((PROJECT_DIR / "mkdocs.yml").read_text(encoding="utf-8"))
     config["docs_dir"] = str(docs)
-    config["hooks"] = [str(PROJECT_DIR / "forms_app" / "site_hooks.py")]
+    config["hooks"] = [str(PROJECT_DIR / "forms_app" / "sitebuild" / "hooks.py")]
     config_path = tmp_path / "mkdocs.yml"
     config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
 
