@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
+# Before the app is imported: staff accounts hash their passwords with argon2's least work here
+# (forms_app/accounts/passwords.py), in this process and in every server it starts. Production
+# never sets this, and tests/accounts/test_passwords.py checks its hashes stay strong.
+os.environ["FEEDBACK_CHEAP_PASSWORD_HASHES_FOR_TESTS"] = "1"
+
 import pytest
 
 from forms_app import create_app
