@@ -290,7 +290,8 @@ def test_the_charter_links_to_the_unacceptable_conduct_policy(built):
 
 
 def test_timescales_are_never_typed_into_a_page():
-    # They come from the procedure profile (see tests/sitebuild/test_timescales.py), so they cannot drift.
+    # They come from the procedure profile (see tests/sitebuild/test_timescales.py), so they
+    # cannot drift.
     typed = re.compile(
         r"\b\d+\s+(working\s+)?(day|days|week|weeks)\b|\b\d+\s+(d+iwrnod|wythnos)", re.IGNORECASE
     )
