@@ -35,7 +35,8 @@ help:
 	@echo "make run      set everything up, then serve the form app (http://127.0.0.1:$(FORM_PORT)/)"
 	@echo "              and the published site (http://127.0.0.1:$(SITE_PORT)/); Ctrl-C stops both"
 	@echo "make test     set everything up (Chromium included), then run the tests"
-	@echo "              (PYTEST_ARGS='-k site -x' passes options to pytest)"
+	@echo "              in parallel (PYTEST_ARGS='-k site -x' passes options to pytest;"
+	@echo "              TEST_WORKERS=0 runs them in one process)"
 	@echo "steps:        venv chromium assets site demo lint clean distclean"
 
 # Python ----------------------------------------------------------------------------------------
@@ -130,12 +131,19 @@ bench: venv assets translations site
 
 # Checks -----------------------------------------------------------------------------------------
 
+# The tests run in parallel (pytest-xdist), one worker per core: each test file stays on one
+# worker (--dist loadfile), so a file's shared fixtures (a site build, a signed-in world) are
+# made once; the heaviest files start first (tests/conftest.py) so both workers finish together.
+# TEST_WORKERS=0 runs them in this one process (for a debugger, or `-x` in order).
+TEST_WORKERS ?= auto
+PYTEST_PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
+
 test: venv chromium assets translations site
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The reliability plan's nightly tier: the same tests with the larger counts (tests/support/tier.py).
 test-nightly: venv chromium assets translations site
-	FEEDBACK_TIER=nightly $(BIN)/pytest $(PYTEST_ARGS)
+	FEEDBACK_TIER=nightly $(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.staff import PEOPLE, csrf, make_people, sign_in, submit
+from tests.support.staff import csrf, submit
 
 
 @pytest.fixture
-def mina(app, app_parts):
-    people = {name: PEOPLE[name] for name in ("mina", "olive", "oscar")}
-    secrets_by_user = make_people(app_parts.settings.data_dir, people)
-    client = app.test_client()
-    sign_in(client, "mina", secrets_by_user["mina"])
-    return client
+def mina(signed_in):
+    return signed_in("mina", others=("olive", "oscar"))
 
 
 def _post(client, path, data):

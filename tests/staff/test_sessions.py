@@ -32,10 +32,8 @@ def _session_file(data_dir):
     return files[0]
 
 
-def test_idle_session_sends_staff_back_to_sign_in(app, data_dir):
-    secrets_by_user = make_people(data_dir, {"olive": ("Olive", ["officer"], ["home-care"])})
-    client = app.test_client()
-    sign_in(client, "olive", secrets_by_user["olive"])
+def test_idle_session_sends_staff_back_to_sign_in(signed_in, data_dir):
+    client = signed_in("olive")
     assert client.get("/staff/").status_code == 200
     path = _session_file(data_dir)
     record = json.loads(path.read_text())
@@ -73,19 +71,16 @@ def test_sign_in_rotates_the_session_and_wrong_codes_count(app, data_dir):
     assert UserBook(data_dir).get("olive").failures == 1
 
 
-def test_disabling_an_account_ends_its_session(app, data_dir):
-    secrets_by_user = make_people(data_dir, {"olive": ("Olive", ["officer"], ["home-care"])})
-    client = app.test_client()
-    sign_in(client, "olive", secrets_by_user["olive"])
+def test_disabling_an_account_ends_its_session(signed_in, data_dir):
+    client = signed_in("olive")
     assert client.get("/staff/").status_code == 200
     UserBook(data_dir).update("olive", disabled=True)
     assert client.get("/staff/").status_code == 302
 
 
-def test_sign_out_ends_the_session(app, data_dir):
-    secrets_by_user = make_people(data_dir, {"olive": ("Olive", ["officer"], ["home-care"])})
-    client = app.test_client()
-    home = client.get(sign_in(client, "olive", secrets_by_user["olive"]).headers["Location"])
+def test_sign_out_ends_the_session(signed_in, data_dir):
+    client = signed_in("olive")
+    home = client.get("/staff/")
     response = client.post("/staff/sign-out", data={"csrf_token": csrf(home.text)})
     assert response.headers["Location"].endswith("/staff/signed-out")
     assert not list((data_dir / "staff_sessions").glob("*.json"))

@@ -79,6 +79,9 @@ class Gunicorn:
                 f"127.0.0.1:{self.port}",
                 "--graceful-timeout",
                 "2",
+                # Gunicorn's control socket is one fixed path in the home folder: servers that
+                # tests run side by side would take it from each other, and no test uses it.
+                "--no-control-socket",
                 *(["--preload"] if self.preload else []),
                 *self.extra_args,
                 "forms_app:create_app()",
