@@ -1,8 +1,8 @@
 """Password hashing with argon2id (argon2-cffi's defaults, RFC 9106 low-memory profile).
 
 The test suite alone sets ``FEEDBACK_CHEAP_PASSWORD_HASHES_FOR_TESTS=1`` (tests/conftest.py), so
-the hundreds of accounts it makes cost almost nothing; without it, which is always the case in
-production, the strong parameters below are used.
+the hundreds of accounts it makes cost almost nothing; without it, and always in production
+(where the switch is ignored), the strong parameters below are used.
 """
 
 from __future__ import annotations
@@ -33,8 +33,10 @@ MIN_LENGTH = 12
 
 
 def parameters(environ: Mapping[str, str] = os.environ) -> Parameters:
-    """The argon2 parameters new hashes use: the strong ones unless the test suite asks."""
-    return CHEAP_FOR_TESTS if environ.get(TEST_SWITCH) == "1" else PRODUCTION
+    """The argon2 parameters new hashes use: the strong ones unless the test suite asks, and
+    always the strong ones in production (``FORMS_APP_ENV=production``), whatever is set."""
+    testing = environ.get(TEST_SWITCH) == "1"
+    return CHEAP_FOR_TESTS if testing and environ.get("FORMS_APP_ENV") != "production" else PRODUCTION
 
 
 _hasher = PasswordHasher.from_parameters(parameters())

@@ -34,6 +34,9 @@ def test_production_hashes_use_the_strong_parameters():
     assert (used.salt_len, used.hash_len) == (16, 32)
     assert passwords.parameters({}) == used
     assert passwords.parameters({passwords.TEST_SWITCH: "yes"}) == used
+    # A switch left set on a live server changes nothing there.
+    production = {passwords.TEST_SWITCH: "1", "FORMS_APP_ENV": "production"}
+    assert passwords.parameters(production) == used
 
 
 def test_the_suite_hashes_cheaply_and_cheap_hashes_still_verify():
