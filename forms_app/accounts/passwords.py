@@ -35,8 +35,8 @@ MIN_LENGTH = 12
 def parameters(environ: Mapping[str, str] = os.environ) -> Parameters:
     """The argon2 parameters new hashes use: the strong ones unless the test suite asks, and
     always the strong ones in production (``FORMS_APP_ENV=production``), whatever is set."""
-    testing = environ.get(TEST_SWITCH) == "1"
-    return CHEAP_FOR_TESTS if testing and environ.get("FORMS_APP_ENV") != "production" else PRODUCTION
+    testing = environ.get(TEST_SWITCH) == "1" and environ.get("FORMS_APP_ENV") != "production"
+    return CHEAP_FOR_TESTS if testing else PRODUCTION
 
 
 _hasher = PasswordHasher.from_parameters(parameters())
