@@ -1,4 +1,5 @@
-"""Learning actions across cases (seed 002 §19): the actions list, overdue ones first."""
+"""Learning actions across cases (what the organisation will change because of a complaint):
+the actions list, overdue ones first."""
 
 from __future__ import annotations
 

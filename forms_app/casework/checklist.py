@@ -1,4 +1,5 @@
-"""The aide-memoire for a case (seed 004 appendix 1): the steps each stage should show done."""
+"""The aide-memoire for a case: the steps each stage should show done (acknowledged, the
+person contacted, investigated, a response signed off), as complaints handbooks list them."""
 
 from __future__ import annotations
 

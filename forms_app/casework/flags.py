@@ -18,7 +18,8 @@ ERASE_REASONS = {
     "error": "recorded in error (wrong person, test or duplicate record)",
     "unlawful_processing": "Art 17(1)(d): the data should never have been processed",
 }
-# Why erasure is refused: the usual answer for complaint records (rules.md, Records).
+# Why erasure is refused: the usual answer for complaint records, which the complaints
+# regulations and the NHS Records Management Code require to be kept.
 REFUSAL_REASONS = {
     "legal_obligation": "Art 17(3)(b): kept to comply with a legal obligation "
     "(complaints regulations, records retention)",

@@ -18,7 +18,8 @@ LONDON = ZoneInfo("Europe/London")
 
 def sign_off_required(case: Case) -> bool:
     """Whether this case's responses need a sign-off (settings ``staff: sign_off_stages``; by
-    default every complaint stage, seed 002 §3 and the England regulations)."""
+        default every complaint stage: the England regulations want the response signed by the
+    responsible person)."""
     if case.kind != "complaint":
         return False
     staff = parts().settings.raw.get("staff") or {}

@@ -1,4 +1,4 @@
-"""Backups of the data directory and the restore drill (reliability plan D10, G7, gotcha 11).
+"""Backups of the data directory and the restore drill that proves a backup restores.
 
 ``take_backup`` copies everything in the data directory that holds state into a new
 timestamped directory (mode 0700, files 0600), every copy fsynced, then writes ``manifest.json``
@@ -19,7 +19,7 @@ Left out, on purpose:
 - ``drafts/``: answers people have not sent yet, personal data kept for days only; restoring
   them would bring back what the purge deleted, and a lost draft costs a retype, not a record;
 - ``staff_sessions/``, rate-limit state and lock files: short-lived, rebuilt at start;
-- ``.secret_key``: a credential, not data (gotcha G5: secrets stay out of backups); a restored
+- ``.secret_key``: a credential, not data (secrets stay out of backups); a restored
   service makes a new one, which only signs everyone out;
 - temporary files of an interrupted rewrite (``.*.rewrite``): partial copies of tables.
 """

@@ -1,6 +1,6 @@
 """The store lock: an exclusive ``flock`` on ``<data_dir>/.lock``, taken per operation.
 
-Why this shape (reliability plan, gotchas 1 to 4):
+Why this shape:
 - ``flock`` on a file of its own, not the data files: POSIX ``fcntl`` locks vanish when any
   descriptor of the file is closed in the process, and rewrites replace the data files.
 - opened on every acquisition, never at import or in ``__init__``: under ``gunicorn --preload`` a

@@ -3,7 +3,7 @@
 Loaded with YAML's base loader, so every value stays text: ``Y``, ``No`` and ``On`` mean what they
 say in a spreadsheet instead of turning into true and false, and ``01/04/2023`` is not a number.
 ``load_mapping`` checks the whole file and raises MappingError listing every problem, before a
-single row is read. The format is documented in ``docs_import.md`` (README, "Importing").
+single row is read. The format is documented in the README ("Importing").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Erasure, refusal, restriction and legal hold, each with a reason code (plan G3, gotcha 35).
+"""Erasure, refusal, restriction and legal hold, each with a reason code.
 
 - ``erase``: the whole case goes from every table, its letters, drafts and outbox entries, by
   atomic rewrite; only for the reasons in ``flags.ERASE_REASONS`` (for example a malicious

@@ -1,4 +1,5 @@
-"""The retention purge (reliability plan G1, gotcha 34; rules.md, Records).
+"""The retention purge: case files are kept for a set number of years after closure (the NHS
+Records Management Code gives 10 years for complaint files), then removed.
 
 A case file is kept for N years from its *closure* (10 by default; ``retention: years:`` in the
 settings), where closure is the date of the ``closed`` (or ``withdrawn``) event that the case's

@@ -1,4 +1,5 @@
-"""What a case leaves outside the three tables, and clearing it (gotcha 34).
+"""What a case leaves outside the three tables, and clearing it: a purge or erasure that
+left them would keep what it was meant to remove.
 
 - letters: ``<data_dir>/letters/<ref>/`` (``/`` in imported references written as ``_``);
 - drafts: ``<data_dir>/drafts/*.json``, answers in progress, which name no reference but hold

@@ -1,4 +1,5 @@
-"""Subject access: everything held about a person, as a folder or a ZIP (plan G2, rules.md).
+"""Subject access: everything held about a person, as a folder or a ZIP (UK GDPR
+Article 15: the person's right of access).
 
 The person's cases are found by reference, or by matching their email (case-insensitive),
 phone (digits only, +44 read as 0) or name (case and spacing ignored) against the personal
