@@ -1,11 +1,11 @@
 """Staff exports: cases for a period, service or stage as CSV or XLSX, safe to open in Excel.
 
-Three things differ from the data package, and only here: a cell that begins like a formula (``=
-+ - @ | %``, tab, CR, LF) gets a leading ``'`` so a spreadsheet shows it as text instead of
-running it; CSV is UTF-8 with a byte-order mark, quoted throughout, so Excel keeps Welsh letters
-(ŵ, ŷ) and cannot split a cell; and personal details appear only when asked for, with an entry
-in the audit log. The data package itself is never changed: neutralising is done to the copy
-being written.
+Three things differ from the data package, and only here: a cell that begins like a formula
+(``= + - @ | %``, tab, CR, LF) gets a leading ``'`` so a spreadsheet shows it as text instead
+of running it; CSV is UTF-8 with a byte-order mark, quoted throughout, so Excel keeps Welsh
+letters (ŵ, ŷ) and cannot split a cell; and personal details appear only when asked for, with
+an entry in the audit log. The data package itself is never changed: neutralising is done to
+the copy being written.
 
 Each case's state (stage, status, outcome, themes, dates) is its events folded in order by the
 casework's own fold, so the export and the staff pages agree.
