@@ -17,7 +17,6 @@ FLAGS = (
     "confidential",
     "councillor_mp",
 )
-OUTCOMES = ("upheld", "partially_upheld", "not_upheld", "resolved", "withdrawn", "other")
 CHANNELS = ("phone", "letter", "email", "in_person")
 
 
