@@ -18,7 +18,7 @@ from forms_app.letters import catalogue
 from forms_app.reports import words
 from forms_app.sheets import layout
 from forms_app.sitebuild import hooks, pdfs, timescales
-from forms_app.staff import case_actions, labels
+from forms_app.staff import action_forms, labels
 from forms_app.storage import vocabulary
 from forms_app.storage.vocabulary import CHANNELS, EVENT_TYPES, KINDS, LANGUAGES, OUTCOMES
 
@@ -105,7 +105,7 @@ def test_there_is_a_journey_for_every_kind():
 CHOSEN_CODES = {
     "channels staff can log": (state.CHANNELS, CHANNELS),
     "outcomes staff record on the case page": (
-        [code for code, _label in case_actions.OUTCOME_CHOICES],
+        [code for code, _label in action_forms.OUTCOME_CHOICES],
         OUTCOMES,
     ),
     "outcomes staff record in the sheet": (layout.OUTCOMES, OUTCOMES),
