@@ -13,7 +13,13 @@ from datetime import date
 
 from flask import current_app
 
-from forms_app.procedures.profiles import Procedure, ProcedureError, WorkingCalendar, load_procedure
+from forms_app.procedures.profiles import (
+    Procedure,
+    ProcedureError,
+    WorkingCalendar,
+    closure_years,
+    load_procedure,
+)
 from forms_app.storage.gc_pause import paused_collection
 from forms_app.storage.store import EVENTS, SUBMISSIONS, Store
 
@@ -177,8 +183,7 @@ def case_index() -> CaseIndex:
     index = current_app.extensions.get(EXTENSION)
     if index is None:
         p = parts()
-        this_year = date.today().year
-        closures = p.settings.closure_dates(range(this_year - 15, this_year + 3))
+        closures = p.settings.closure_dates(closure_years())
         index = CaseIndex(p.store, p.procedure, closures)
         current_app.extensions[EXTENSION] = index
     return index

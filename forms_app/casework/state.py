@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from forms_app.storage.vocabulary import OUTCOMES as OUTCOMES  # transitions imports it here
+
 FLAGS = (
     "safeguarding",
     "unacceptable_conduct",
@@ -17,7 +19,6 @@ FLAGS = (
     "confidential",
     "councillor_mp",
 )
-OUTCOMES = ("upheld", "partially_upheld", "not_upheld", "resolved", "withdrawn", "other")
 CHANNELS = ("phone", "letter", "email", "in_person")
 
 

@@ -16,9 +16,8 @@ import click
 from flask.cli import with_appcontext
 
 from forms_app.organisation.settings import load_settings
+from forms_app.storage.vocabulary import KINDS
 from forms_app.web.parts import parts
-
-KINDS = ("complaint", "concern", "comment", "compliment", "enquiry")
 
 
 def _default_actor() -> str:

@@ -200,7 +200,12 @@ def _change(username, action, **changes):
 def deadlines_command(profile, received, list_profiles, no_closures):
     """Print every due date, in ISO form, for a case received on a given day."""
     from forms_app.casework.deadlines import deadline_lines
-    from forms_app.procedures.profiles import ProcedureError, available_procedures, load_procedure
+    from forms_app.procedures.profiles import (
+        ProcedureError,
+        available_procedures,
+        closure_years,
+        load_procedure,
+    )
     from forms_app.web.parts import parts
 
     if list_profiles:
@@ -219,7 +224,7 @@ def deadlines_command(profile, received, list_profiles, no_closures):
     except ValueError:
         raise click.BadParameter("must be YYYY-MM-DD", param_hint="--received") from None
     settings = parts().settings
-    closures = [] if no_closures else settings.closure_dates(range(day.year - 1, day.year + 3))
+    closures = [] if no_closures else settings.closure_dates(closure_years(day))
     calendar = procedure.calendar(closures)
     click.echo(f"# {procedure.code} ({procedure.nation}), received {day.isoformat()}")
     if closures:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from forms_app.storage.vocabulary import KINDS, VARIANTS
 from forms_app.web.parts import Parts
 
 FIRST_NAMES = [
@@ -132,8 +133,8 @@ def make_demo_data(parts: Parts, *, count: int = 600, seed: int = 2025) -> DemoR
     themes = [theme.code for theme in parts.settings.themes] or ["other"]
     stages = [stage.code for stage in parts.procedure.stages]
     columns = parts.contract.columns("submissions")
-    kinds = ["complaint", "concern", "comment", "compliment", "enquiry"]
-    kind_weights = [35, 15, 10, 25, 15]
+    kinds = list(KINDS)
+    kind_weights = [35, 15, 10, 25, 15]  # in the schema's order of kinds
     event_count = 0
     received_times = sorted(
         now - timedelta(days=rng.uniform(1, 3 * 365), minutes=rng.randint(0, 600))
@@ -148,7 +149,7 @@ def make_demo_data(parts: Parts, *, count: int = 600, seed: int = 2025) -> DemoR
             idempotency_key=secrets.token_urlsafe(24),
             received=received.isoformat(timespec="seconds"),
             kind=kind,
-            variant=rng.choices(["standard", "easy-read", "young-people"], [85, 10, 5])[0],
+            variant=rng.choices(VARIANTS, [85, 10, 5])[0],
             language="cy" if welsh else "en",
             channel=rng.choices(
                 ["online", "phone", "letter", "email", "in_person"], [60, 20, 8, 8, 4]

@@ -2,6 +2,6 @@
 
 from .kinds import JOURNEYS, KINDS
 from .model import Choice, Journey, Page, Question
-from .wording import VARIANTS, Text
+from .wording import Text
 
-__all__ = ["JOURNEYS", "KINDS", "VARIANTS", "Choice", "Journey", "Page", "Question", "Text"]
+__all__ = ["JOURNEYS", "KINDS", "Choice", "Journey", "Page", "Question", "Text"]

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-VARIANTS = ("standard", "easy-read", "young-people")
-
 
 @dataclass(frozen=True)
 class Text:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from forms_app.organisation.settings import PROJECT_DIR
+from forms_app.storage.vocabulary import LANGUAGES
 
 DEFAULT_DIR = PROJECT_DIR / "letters"
-LANGUAGES = ("en", "cy")
 _NAME = re.compile(r"^[a-z0-9_]{1,60}$")
 _TITLE = re.compile(r"^\{#\s*title:\s*(.+?)\s*#\}")
 # Which letters suit which kind of feedback (others are offered for every kind).

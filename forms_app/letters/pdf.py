@@ -7,20 +7,11 @@ The browser is given the page's HTML directly and blocked from the network.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from forms_app.sitebuild.chromium import launch_chromium
+
 TIMEOUT_SECONDS = 60
 
 
@@ -50,7 +41,7 @@ def _main() -> None:
 
     html = sys.stdin.buffer.read().decode("utf-8")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = launch_chromium(playwright)
         try:
             context = browser.new_context(java_script_enabled=False, offline=True)
             page = context.new_page()

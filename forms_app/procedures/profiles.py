@@ -24,10 +24,11 @@ from zoneinfo import ZoneInfo
 import holidays
 import yaml
 
+from forms_app.storage.vocabulary import KINDS
+
 PROCEDURES_DIR = Path(__file__).parent
 NATIONS = ("ENG", "WLS", "SCT", "NIR")  # holidays.UK subdivision codes
 UNITS = ("working", "calendar")
-KINDS = ("complaint", "concern", "comment", "compliment", "enquiry")
 DAY_ZERO = ("receipt", "acknowledgement")
 _LONDON = ZoneInfo("Europe/London")
 _CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -77,6 +78,15 @@ def local_date(value: date | datetime) -> date:
             value = value.astimezone(_LONDON)
         return value.date()
     return value
+
+
+def closure_years(around: date | None = None) -> range:
+    """The years whose closure days (``Settings.closure_dates``) a working calendar is given:
+    from 15 years before the year of ``around`` (today when not given) to 2 years after it."""
+    year = (around or date.today()).year
+    # Back far enough for the oldest cases an earlier system hands over on import; forward past
+    # the last deadline, extensions included, of a case received in that year.
+    return range(year - 15, year + 3)
 
 
 @functools.lru_cache(maxsize=512)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g
 
-LANGUAGES = ("en", "cy")
-VARIANTS = ("standard", "easy-read", "young-people")
+from forms_app.storage.vocabulary import LANGUAGES, VARIANTS
 
 
 def prefixes() -> list[tuple[str, str, str]]:

@@ -15,10 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from forms_app.sitebuild.timescales import ESCALATION_NAMES_CY, STAGE_NAMES_CY
+from forms_app.storage.vocabulary import KINDS as KINDS  # the report modules import it from here
+from forms_app.storage.vocabulary import LANGUAGES
 
-LANGUAGES = ("en", "cy")
-
-KINDS = ("complaint", "concern", "comment", "compliment", "enquiry")
 KIND_LABELS = {
     "en": {
         "complaint": "Complaints",

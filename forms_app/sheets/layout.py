@@ -17,6 +17,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from forms_app.casework.transitions import RECORDABLE_OUTCOMES
 from forms_app.storage.contract import Contract
 
 INTAKE, TRIAGE, PROBLEMS = "Intake", "Triage", "Problems"
@@ -24,7 +25,7 @@ TABS = (INTAKE, TRIAGE, PROBLEMS)
 PROTECTION = "feedback-service:"  # description prefix of the protected ranges we own
 
 STATUSES = ("open", "closed", "withdrawn")
-OUTCOMES = ("upheld", "partially_upheld", "not_upheld", "resolved", "other")
+OUTCOMES = RECORDABLE_OUTCOMES  # those a staff member records (withdrawing is its own action)
 DEADLINE_COLOURS = {
     "overdue": {"red": 0.96, "green": 0.78, "blue": 0.76},
     "due_soon": {"red": 1.0, "green": 0.9, "blue": 0.6},

@@ -46,6 +46,7 @@ from forms_app.casework.index import CaseIndex
 from forms_app.casework.transitions import owners_among
 from forms_app.messages import smtp as mail
 from forms_app.organisation.settings import Settings, SettingsError
+from forms_app.procedures.profiles import closure_years
 
 from . import appending, clearing, parking, settling, spreadsheet, triage
 from .alerts import Alerts
@@ -132,8 +133,7 @@ class SyncWorker:
         if self.outbox.get("created_at") is None:
             self.outbox.set(created_at=self.clock.time())
         if index is None:
-            this_year = date.today().year
-            closures = self.settings.closure_dates(range(this_year - 15, this_year + 3))
+            closures = self.settings.closure_dates(closure_years())
             index = CaseIndex(parts.store, parts.procedure, closures)
         self.index = index
         self.client = client or build_client(config, session)

@@ -48,9 +48,9 @@ from forms_app.procedures.profiles import Procedure, ProcedureError, load_proced
 from forms_app.sitebuild import pdfs as site_pdfs
 from forms_app.sitebuild.privacy import privacy
 from forms_app.sitebuild.timescales import table_css, timescales
+from forms_app.storage.vocabulary import LANGUAGES
 
 BRAND_CSS = "stylesheets/brand.css"
-LANGUAGES = ("en", "cy")
 STYLES = ("easy-read", "young-people", "leaflet")
 LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg"}
 #: Material's search panel is a dialog without a name (axe: aria-dialog-name, serious).

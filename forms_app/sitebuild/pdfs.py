@@ -21,16 +21,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from .chromium import CHROMIUM, launch_chromium
+
 #: Set to 0 to build without printing (placeholders stay in place): `mkdocs serve` does this.
 ENV_SWITCH = "FEEDBACK_SITE_PDFS"
 PDF_DIR = "leaflets/pdf"
@@ -97,7 +89,7 @@ def print_leaflets(site_dir: Path | str, leaflets=LEAFLETS, chromium: str = CHRO
     written = []
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            browser = launch_chromium(playwright, chromium)
             try:
                 page = browser.new_page()
                 page.emulate_media(media="print")

@@ -42,6 +42,7 @@ from collections.abc import Iterable
 
 from forms_app.language.welsh import NATIONS, day_month, days, months
 from forms_app.procedures.profiles import Procedure, Stage, Target
+from forms_app.storage.vocabulary import LANGUAGES
 
 from .timescale_phrases import (
     EASY_KIND_TEXT,
@@ -53,8 +54,6 @@ from .timescale_phrases import (
     STAGE_NAMES_CY,
     TEXT,
 )
-
-LANGUAGES = ("en", "cy")
 
 
 class _Words:

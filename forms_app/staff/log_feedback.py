@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import flash, redirect, request, url_for
 
 from forms_app.casework.events import event, record
+from forms_app.casework.state import CHANNELS
 from forms_app.web.parts import parts
 
 from . import blueprint, labels
@@ -32,7 +33,7 @@ def _fields() -> list[Field]:
             "channel",
             "How it reached us",
             "radios",
-            tuple((c, labels.CHANNELS[c]) for c in ("phone", "letter", "email", "in_person")),
+            tuple((c, labels.CHANNELS[c]) for c in CHANNELS),
         ),
         Field(
             "received",

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from flask import current_app
 
 from forms_app.organisation.settings import Settings
-from forms_app.procedures.profiles import Procedure, WorkingCalendar, load_procedure
+from forms_app.procedures.profiles import Procedure, WorkingCalendar, closure_years, load_procedure
 from forms_app.public.drafts import Drafts
 from forms_app.storage.contract import Contract
 from forms_app.storage.store import Store, check_local_filesystem
@@ -38,8 +38,7 @@ class Parts:
         contract = Contract()
         contract.write_descriptor(data_dir)
         procedure = load_procedure(settings.procedure)
-        this_year = date.today().year
-        calendar = procedure.calendar(settings.closure_dates(range(this_year - 15, this_year + 3)))
+        calendar = procedure.calendar(settings.closure_dates(closure_years()))
         tables = {name: contract.columns(name) for name in contract.resource_names}
         return cls(
             settings=settings,

@@ -18,6 +18,7 @@ from forms_app.procedures.profiles import (
     Target,
     WorkingCalendar,
     available_procedures,
+    closure_years,
     load_procedure,
 )
 
@@ -213,6 +214,25 @@ def test_closure_day_is_not_a_working_day():
     assert closed.add_working_days(date(2024, 12, 24), 1) == date(2024, 12, 30)
     proc_cal = load_procedure("england-nhs-social-care-2009").calendar([date(2024, 12, 24)])
     assert not proc_cal.is_working_day(date(2024, 12, 24))
+
+
+def test_closure_years_reach_back_for_old_cases_and_past_every_deadline():
+    years = closure_years(date(2024, 12, 20))
+    assert years == range(2009, 2027)
+    # A complaint received on 20 December 2024 under the slowest shipped profile, extensions
+    # and all, is due before the last year whose closure days the calendar is given.
+    slowest = max(
+        (load_procedure(code) for code in available_procedures()),
+        key=lambda p: sum((s.respond.days if s.respond else 0) for s in p.stages),
+    )
+    calendar = slowest.calendar([date(year, 12, 24) for year in years])
+    last = date(2024, 12, 20)
+    for stage in slowest.stages:
+        for target in (stage.acknowledge, stage.respond, stage.extension_limit):
+            if target is not None:
+                last = slowest.due(last, target, calendar)
+    assert last.year in years
+    assert closure_years() == closure_years(date.today())
 
 
 # ---- working_days_between -----------------------------------------------------------------

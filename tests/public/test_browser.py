@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, live_server, serious_violations
+from tests.support.browser import launch_chromium, live_server, serious_violations
 
 pytestmark = pytest.mark.browser
 NOW = "Is the problem happening now, or about care you are still getting?"
@@ -17,7 +17,7 @@ NOW = "Is the problem happening now, or about care you are still getting?"
 @pytest.fixture
 def browser_page(app):
     with live_server(app) as base_url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         context = browser.new_context(base_url=base_url, viewport={"width": 1024, "height": 800})
         page = context.new_page()
         page.set_default_timeout(15_000)

@@ -10,8 +10,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.support.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
+    launch_chromium,
     live_server,
     serious_violations,
     walk_in_browser,
@@ -161,7 +160,7 @@ def test_thirty_ways_in_the_browser(app, app_parts):
     walks = [(prefix, "complaint", ANSWERS["complaint"]) for _l, _v, prefix in WAYS]
     walks.append(("/cy/easy-read", "compliment", COMPLIMENT))
     with live_server(app) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         try:
             for prefix, slug, answers in walks:
                 context = browser.new_context(base_url=base, viewport={"width": 390, "height": 844})

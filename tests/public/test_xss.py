@@ -311,14 +311,14 @@ def test_sample_never_executes_in_chromium(world):
     check-answers page: window.__xss is never set and no dialog opens."""
     from playwright.sync_api import sync_playwright
 
-    from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, live_server
+    from tests.support.browser import launch_chromium, live_server
 
     app = world["app"]
     secret = make_people(world["data_dir"], {"bram": ("Bram Manager", ["manager"], [])})["bram"]
     dialogs: list[str] = []
     executed: list[str] = []
     with live_server(app) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         try:
             page = browser.new_page()
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

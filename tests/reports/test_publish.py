@@ -395,12 +395,12 @@ def served(published):
 def test_axe_finds_no_serious_problem_on_the_report_pages(served):
     from playwright.sync_api import sync_playwright
 
-    from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, serious_violations
+    from tests.support.browser import launch_chromium, serious_violations
 
     problems = {}
     overflowing = {}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         for width in (1280, 390):
             page = browser.new_page(viewport={"width": width, "height": 900})
             for path in ("outcomes/2025-26/", "cy/outcomes/2025-26/"):

@@ -18,8 +18,7 @@ from playwright.sync_api import sync_playwright
 
 from forms_app.accounts import UserBook
 from tests.support.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
+    launch_chromium,
     live_server,
     serious_violations,
     walk_in_browser,
@@ -98,7 +97,7 @@ def test_a_complaint_from_inbox_to_closure_at_stage_2(app, app_parts):
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
 
     with live_server(app) as base_url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         context = browser.new_context(
             base_url=base_url, viewport={"width": 1280, "height": 900}, accept_downloads=True
         )

@@ -1,7 +1,8 @@
 """A real browser for the tests: Debian's chromium driven by Playwright, and a live server.
 
-Playwright cannot download its own browsers here, so it is pointed at /usr/bin/chromium
-(installed by ``make test``). The flags keep chromium off the network it cannot reach.
+The browser is started by ``forms_app.sitebuild.chromium.launch_chromium``: the same Debian
+chromium, with the same switches, that prints the site's leaflets and the letters (installed by
+``make test``).
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ from contextlib import contextmanager
 
 from werkzeug.serving import make_server
 
-# The same Debian chromium, with the same switches, that prints the site's leaflets.
-from forms_app.sitebuild.pdfs import CHROMIUM as CHROMIUM
-from forms_app.sitebuild.pdfs import CHROMIUM_ARGS as CHROMIUM_ARGS
+from forms_app.sitebuild.chromium import launch_chromium as launch_chromium
 
 
 @contextmanager
