@@ -23,24 +23,25 @@ LAYERS = {
     # Foundations: know nothing of cases or pages.
     "organisation": 0,
     "language": 0,
-    "procedures": 0,
     "messages": 0,
+    "printing": 0,
     "storage": 1,
     "accounts": 1,
+    "procedures": 2,
     # The domain: cases, words and order, letters, the sheet, reports, records.
-    "casework": 2,
-    "journeys": 2,
-    "letters": 3,
-    "sheets": 3,
-    "reports": 3,
-    "records": 4,
+    "casework": 3,
+    "journeys": 3,
+    "letters": 4,
+    "sheets": 4,
+    "reports": 4,
+    "records": 5,
     # What every page gets, then the surfaces people and programs use.
-    "web": 5,
-    "public": 6,
-    "staff": 6,
-    "sitebuild": 6,
-    "demo": 6,
-    "cli": 7,
+    "web": 6,
+    "public": 7,
+    "staff": 7,
+    "sitebuild": 7,
+    "demo": 7,
+    "cli": 8,
 }
 
 #: Imports allowed between packages of one layer, as (importer, imported).

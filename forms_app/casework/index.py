@@ -11,13 +11,10 @@ from __future__ import annotations
 import threading
 from datetime import date
 
-from flask import current_app
-
 from forms_app.procedures.profiles import (
     Procedure,
     ProcedureError,
     WorkingCalendar,
-    closure_years,
     load_procedure,
 )
 from forms_app.storage.gc_pause import paused_collection
@@ -25,8 +22,6 @@ from forms_app.storage.store import EVENTS, SUBMISSIONS, Store
 
 from .deadlines import Due, soon_limit, stage_due, status_of
 from .state import Case
-
-EXTENSION = "casework"
 
 
 class CaseIndex:
@@ -174,16 +169,3 @@ class CaseIndex:
             result = (due, what, when, status)
         self._due[case.ref] = (case.version, today, result)
         return result
-
-
-def case_index() -> CaseIndex:
-    """This process's case index (made on first use)."""
-    from forms_app.web.parts import parts
-
-    index = current_app.extensions.get(EXTENSION)
-    if index is None:
-        p = parts()
-        closures = p.settings.closure_dates(closure_years())
-        index = CaseIndex(p.store, p.procedure, closures)
-        current_app.extensions[EXTENSION] = index
-    return index

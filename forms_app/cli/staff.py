@@ -239,8 +239,8 @@ def deadlines_command(profile, received, list_profiles, no_closures):
 @with_appcontext
 def due_command(on, email):
     """What is overdue or due within 2 working days, by owner: the morning look."""
-    from forms_app.casework.index import case_index
     from forms_app.casework.listing import case_rows, needs_attention
+    from forms_app.web.parts import case_index
 
     today = date.fromisoformat(on) if on else date.today()
     index = case_index()

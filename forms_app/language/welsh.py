@@ -1,5 +1,5 @@
-"""Welsh for the published site: numbers with days and months, dates, nations and the
-settings values that are written in English.
+"""Welsh for the published site: numbers with days and months, dates, nations, the names of
+the shipped procedures' stages and ombudsmen, and the settings values written in English.
 
 The Welsh here is plain, standard Welsh written by a developer. A Welsh speaker (ideally the
 organisation's own translator) should review it before the site goes live.
@@ -139,3 +139,29 @@ def localise(values: dict, language: str) -> dict:
         else:
             out[key] = value
     return out
+
+
+# The names of stages and escalation bodies in the shipped procedure profiles ---------------
+
+STAGE_NAMES_CY = {
+    "Stage 1": "Cam 1",
+    "Stage 2": "Cam 2",
+    "Stage 3": "Cam 3",
+    "Appeal": "Apêl",
+    "Local resolution": "Datrys yn lleol",
+    "Investigation and response": "Ymchwiliad ac ymateb",
+    "Stage 1: frontline response": "Cam 1: ymateb rheng flaen",
+    "Stage 2: investigation": "Cam 2: ymchwiliad",
+    "Stage 1: local resolution": "Cam 1: datrys yn lleol",
+    "Stage 2: formal investigation": "Cam 2: ymchwiliad ffurfiol",
+}
+
+#: Bodies with an official Welsh name; the others keep their English name in Welsh text.
+ESCALATION_NAMES_CY = {
+    "Public Services Ombudsman for Wales": "Ombwdsmon Gwasanaethau Cyhoeddus Cymru",
+    "Charity Commission for England and Wales": "Comisiwn Elusennau Cymru a Lloegr",
+    "Parliamentary and Health Service Ombudsman": "Parliamentary and Health Service Ombudsman",
+    "Local Government and Social Care Ombudsman": "Local Government and Social Care Ombudsman",
+    "Scottish Public Services Ombudsman": "Scottish Public Services Ombudsman",
+    "Northern Ireland Public Services Ombudsman": "Northern Ireland Public Services Ombudsman",
+}

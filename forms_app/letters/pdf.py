@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from forms_app.sitebuild.chromium import launch_chromium
+from forms_app.printing.chromium import launch_chromium
 
 TIMEOUT_SECONDS = 60
 

@@ -21,7 +21,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .chromium import CHROMIUM, launch_chromium
+from forms_app.printing.chromium import CHROMIUM, launch_chromium
 
 #: Set to 0 to build without printing (placeholders stay in place): `mkdocs serve` does this.
 ENV_SWITCH = "FEEDBACK_SITE_PDFS"

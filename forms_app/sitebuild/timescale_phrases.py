@@ -2,9 +2,9 @@
 Welsh. ``forms_app.sitebuild.timescales`` picks from them and fills in the numbers; nothing
 here is code.
 
-- ``STAGE_NAMES_CY``, ``ESCALATION_NAMES_CY``, ``ESCALATION_NOTES``, ``LEGAL_BASIS_CY``: the
-  Welsh for the names and notes in the shipped procedure profiles (a profile's text missing
-  here stays English and is listed by ``timescales.untranslated``);
+- ``ESCALATION_NOTES``, ``LEGAL_BASIS_CY``: the Welsh for the notes in the shipped procedure
+  profiles (a profile's text missing here stays English and is listed by
+  ``timescales.untranslated``; the stage and ombudsman names are in ``language.welsh``);
 - ``TEXT``: the sentences and table headings of the standard wording, per language, with
   slots (``{d}``, ``{m}``, ``{name}``, ``{nation}``) for the numbers and names;
 - ``KIND_TEXT`` and ``EASY_KIND_TEXT``: the other kinds of feedback (``OTHER_KINDS``), in the
@@ -18,29 +18,6 @@ from __future__ import annotations
 OTHER_KINDS = ("concern", "enquiry", "compliment", "comment")
 
 # Welsh for the text in the shipped profiles --------------------------------------------------
-
-STAGE_NAMES_CY = {
-    "Stage 1": "Cam 1",
-    "Stage 2": "Cam 2",
-    "Stage 3": "Cam 3",
-    "Appeal": "Apêl",
-    "Local resolution": "Datrys yn lleol",
-    "Investigation and response": "Ymchwiliad ac ymateb",
-    "Stage 1: frontline response": "Cam 1: ymateb rheng flaen",
-    "Stage 2: investigation": "Cam 2: ymchwiliad",
-    "Stage 1: local resolution": "Cam 1: datrys yn lleol",
-    "Stage 2: formal investigation": "Cam 2: ymchwiliad ffurfiol",
-}
-
-#: Bodies with an official Welsh name; the others keep their English name in Welsh text.
-ESCALATION_NAMES_CY = {
-    "Public Services Ombudsman for Wales": "Ombwdsmon Gwasanaethau Cyhoeddus Cymru",
-    "Charity Commission for England and Wales": "Comisiwn Elusennau Cymru a Lloegr",
-    "Parliamentary and Health Service Ombudsman": "Parliamentary and Health Service Ombudsman",
-    "Local Government and Social Care Ombudsman": "Local Government and Social Care Ombudsman",
-    "Scottish Public Services Ombudsman": "Scottish Public Services Ombudsman",
-    "Northern Ireland Public Services Ombudsman": "Northern Ireland Public Services Ombudsman",
-}
 
 #: Escalation notes (written for staff in the profiles) as the public reads them: the
 #: profile's note, then (English, Welsh).

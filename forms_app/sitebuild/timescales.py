@@ -40,18 +40,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from forms_app.language.welsh import NATIONS, day_month, days, months
+from forms_app.language.welsh import (
+    ESCALATION_NAMES_CY,
+    NATIONS,
+    STAGE_NAMES_CY,
+    day_month,
+    days,
+    months,
+)
 from forms_app.procedures.profiles import Procedure, Stage, Target
 from forms_app.storage.vocabulary import LANGUAGES
 
 from .timescale_phrases import (
     EASY_KIND_TEXT,
-    ESCALATION_NAMES_CY,
     ESCALATION_NOTES,
     KIND_TEXT,
     LEGAL_BASIS_CY,
     OTHER_KINDS,
-    STAGE_NAMES_CY,
     TEXT,
 )
 

@@ -7,10 +7,10 @@ from datetime import date
 from flask import abort, g, render_template
 
 from forms_app.accounts import User, UserBook
-from forms_app.casework.index import CaseIndex, case_index
+from forms_app.casework.index import CaseIndex
 from forms_app.casework.state import Case
 from forms_app.records import audit
-from forms_app.web.parts import parts
+from forms_app.web.parts import case_index, parts
 
 from .access import can_see, confidential_roles
 

@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from flask import current_app
 
+from forms_app.casework.index import CaseIndex
 from forms_app.organisation.settings import Settings
 from forms_app.procedures.profiles import Procedure, WorkingCalendar, closure_years, load_procedure
 from forms_app.public.drafts import Drafts
@@ -18,6 +19,7 @@ from forms_app.storage.contract import Contract
 from forms_app.storage.store import Store, check_local_filesystem
 
 EXTENSION = "feedback"
+CASE_INDEX = "casework"
 
 
 @dataclass
@@ -60,3 +62,15 @@ class Parts:
 def parts() -> Parts:
     """The parts of the app handling the current request or command."""
     return current_app.extensions[EXTENSION]
+
+
+def case_index() -> CaseIndex:
+    """This process's case index, made on first use (not in ``create_app``: a process that
+    never shows a case list never pays for reading every case)."""
+    index = current_app.extensions.get(CASE_INDEX)
+    if index is None:
+        p = parts()
+        closures = p.settings.closure_dates(closure_years())
+        index = CaseIndex(p.store, p.procedure, closures)
+        current_app.extensions[CASE_INDEX] = index
+    return index

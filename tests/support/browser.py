@@ -1,6 +1,6 @@
 """A real browser for the tests: Debian's chromium driven by Playwright, and a live server.
 
-The browser is started by ``forms_app.sitebuild.chromium.launch_chromium``: the same Debian
+The browser is started by ``forms_app.printing.chromium.launch_chromium``: the same Debian
 chromium, with the same switches, that prints the site's leaflets and the letters (installed by
 ``make test``).
 """
@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from werkzeug.serving import make_server
 
-from forms_app.sitebuild.chromium import launch_chromium as launch_chromium
+from forms_app.printing.chromium import launch_chromium as launch_chromium
 
 
 @contextmanager
