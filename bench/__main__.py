@@ -133,7 +133,16 @@ def write(results: dict) -> None:
     if results.get("notes"):
         lines += ["", "## Notes", ""]
         lines += [f"- `{key}`: {note}" for key, note in results["notes"].items()]
-    (BENCH / "README.md").write_text("\n".join(lines) + "\n", "utf-8")
+    text = "\n".join(lines) + "\n"
+    # Sections written by hand (from the profiler, say) follow the generated part and are kept.
+    readme = BENCH / "README.md"
+    old = readme.read_text("utf-8") if readme.exists() else ""
+    if KEPT_SECTIONS in old:
+        text += "\n" + old[old.index(KEPT_SECTIONS) :]
+    readme.write_text(text, "utf-8")
+
+
+KEPT_SECTIONS = "## Where a submission's time goes"
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ class Question:
     ``choices`` is a tuple, or ``"services"`` to list the organisation's services.
     ``required`` may depend on other answers (contact details needed for the chosen method).
     ``messages`` map a problem code (required, maxLength, pattern, enum, date, future) to the
-    words the person sees; anything not given falls back to the defaults in ``checking``.
+    words the person sees; anything not given falls back to ``answers.DEFAULT_MESSAGES``.
     """
 
     name: str

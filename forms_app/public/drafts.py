@@ -16,6 +16,7 @@ from pathlib import Path
 
 DRAFT_DAYS = 7
 _ID = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+_READ = 1 << 16
 
 
 def new_draft_id() -> str:
@@ -29,6 +30,7 @@ def new_idempotency_key() -> str:
 class Drafts:
     def __init__(self, directory: Path):
         self.directory = directory
+        self._prefix = f"{directory}{os.sep}"  # a draft's file name is built on every request
 
     def _path(self, draft_id: str) -> Path | None:
         # The id comes from a cookie: never let it name a path outside the drafts directory.
@@ -37,13 +39,21 @@ class Drafts:
         return self.directory / f"{draft_id}.json"
 
     def load(self, draft_id: str | None) -> dict:
-        path = self._path(draft_id or "")
-        if path is None:
+        if not draft_id or not _ID.match(draft_id):
             return {}
         try:
-            return json.loads(path.read_text("utf-8"))
+            fd = os.open(f"{self._prefix}{draft_id}.json", os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            return {}
+        try:
+            chunks = []
+            while chunk := os.read(fd, _READ):
+                chunks.append(chunk)
+            return json.loads(b"".join(chunks))
         except (OSError, ValueError):
             return {}
+        finally:
+            os.close(fd)
 
     def save(self, draft_id: str, draft: dict) -> None:
         path = self._path(draft_id)

@@ -6,7 +6,7 @@ durably by the store; only then does the person see a reference.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,12 +33,18 @@ class Context:
 
 
 def first_unanswered(
-    journey: Journey, answers: Mapping[str, str], contract: Contract | None = None
+    journey: Journey,
+    answers: Mapping[str, str],
+    contract: Contract | None = None,
+    *,
+    unchecked: Collection[str] | None = None,
 ) -> Page | None:
     """The first page the person must still answer or correct, or None when all is well.
 
-    With a contract, answers kept without checking (when the person switched language on a
-    page with a problem) are checked against the schema too."""
+    With a contract, answers are checked against the schema too: those named in
+    ``unchecked``, or every answer when it is None. An answer is kept unchecked when the person
+    switched language on a page where it had a problem; every other answer was checked on its
+    own page when it was kept."""
     for page in journey.shown_pages(answers):
         for question in page.questions:
             if not question.is_shown(answers):
@@ -48,7 +54,11 @@ def first_unanswered(
                 if question.is_required(answers):
                     return page
                 continue
-            if contract and contract.check(question.resource, {question.name: value}, partial=True):
+            if (
+                contract
+                and (unchecked is None or question.name in unchecked)
+                and contract.check(question.resource, {question.name: value}, partial=True)
+            ):
                 return page
     return None
 
@@ -61,10 +71,15 @@ def build_rows(
     context: Context,
     procedure: str,
     received: datetime,
+    unchecked: Collection[str] | None = None,
 ) -> tuple[dict[str, str], dict[str, str] | None]:
-    """The submission row and the personal-details row (None when anonymous), checked against
-    the schemas. ``ref`` and ``idempotency_key`` are left for the store to fill."""
-    page = first_unanswered(journey, answers, contract)
+    """The submission row and the personal-details row (None when anonymous), checked whole
+    against the schemas. ``ref`` and ``idempotency_key`` are left for the store to fill.
+
+    Answers checked on their own page are not checked one by one again (``unchecked`` names
+    the others, None means all): the whole rows are checked before anything is stored, and a
+    problem found there is traced back to the page to correct."""
+    page = first_unanswered(journey, answers, contract, unchecked=unchecked)
     if page is not None:
         raise IncompleteAnswers(page, [])
     values = {**answers, **journey.fixed}
@@ -97,5 +112,7 @@ def build_rows(
     if personal is not None:
         problems += contract.check("personal", {**personal, "ref": "PENDING"})
     if problems:
-        raise IncompleteAnswers(None, problems)
+        # Every answer passed its own page's check, yet the rows do not (the schema changed
+        # while the draft waited?): check each answer again to find the page to send them to.
+        raise IncompleteAnswers(first_unanswered(journey, answers, contract), problems)
     return submission, personal

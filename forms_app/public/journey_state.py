@@ -1,10 +1,13 @@
-"""Where a person is in a journey: their answers so far and their idempotency key, kept in the
-server-side draft named by the session cookie. Whether they have sent it is not kept: it is
-whether the store holds a submission with their key."""
+"""Where a person is in a journey: their answers so far, which of them were kept without being
+checked, and their idempotency key, kept in the server-side draft named by the session cookie.
+Whether they have sent it is not kept: it is whether the store holds a submission with their
+key."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
+from types import MappingProxyType
 
 from flask import session
 
@@ -24,6 +27,13 @@ class JourneyState:
         self.draft = parts().drafts.load(self.draft_id)
         entry = self.draft.get("journeys", {}).get(kind) or {}
         self.answers: dict[str, str] = dict(entry.get("answers") or {})
+        # Answers kept with a problem (the person switched language on that page). A draft
+        # saved before this was recorded says nothing: then every answer counts as unchecked
+        # (None).
+        listed = entry.get("unchecked")
+        self.unchecked: set[str] | None = (
+            set(listed) if isinstance(listed, list) else None if self.answers else set()
+        )
         self.key: str = entry.get("key") or new_idempotency_key()
 
     @cached_property
@@ -37,8 +47,15 @@ class JourneyState:
 
     def start_again(self) -> None:
         """After a submission, the next visit to the start page begins a new one."""
-        self.answers, self.key = {}, new_idempotency_key()
+        self.answers, self.key, self.unchecked = {}, new_idempotency_key(), set()
         self.__dict__.pop("submitted", None)
+
+    def keep(self, answers: dict[str, str], problems: Mapping[str, str] = MappingProxyType({})):
+        """Take a page's answers into the draft; those with ``problems`` are kept unchecked."""
+        self.answers.update(answers)
+        if self.unchecked is not None:
+            self.unchecked.difference_update(answers)
+            self.unchecked.update(problems)
 
     def save(self) -> None:
         if not self.draft_id:
@@ -51,4 +68,6 @@ class JourneyState:
         session.modified = True
         journeys = self.draft.setdefault("journeys", {})
         journeys[self.kind] = {"answers": self.answers, "key": self.key}
+        if self.unchecked is not None:
+            journeys[self.kind]["unchecked"] = sorted(self.unchecked)
         parts().drafts.save(self.draft_id, self.draft)

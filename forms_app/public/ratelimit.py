@@ -9,8 +9,9 @@ A hit reads and writes one small run of slots (``PROBE`` × 32 bytes) with ``pre
 its cost does not grow with the number of addresses seen, and nothing is renamed (on ext4 a
 rename over a file flushes it, which made the earlier JSON file cost more than the submission).
 
-Limits are generous on purpose: care homes, surgeries and council offices share one address
-(plan gotcha 24). Defaults, overridable in settings under ``rate_limits``::
+Limits are generous on purpose: care homes, surgeries and council offices send from one
+address, and a tight limit would shut out everyone behind it. Defaults, overridable in settings
+under ``rate_limits``::
 
     rate_limits:
       send: {limit: 20, seconds: 600}    # submissions sent, per address
@@ -74,10 +75,16 @@ class RateLimiter:
         self.secret = secret.encode() if isinstance(secret, str) else bytes(secret)
         self.rules = rules
         self._made = False
+        # Names as strings and the keyed hash with its key already taken in: made once, not
+        # on every request.
+        self._lock_path = str(self.data_dir / LOCK_NAME)
+        self._slots_path = str(self.data_dir / SLOTS_NAME)
+        self._mac = hmac.new(self.secret, digestmod=hashlib.sha256)
 
     def _key(self, rule: Rule, address: str) -> bytes:
-        message = f"{rule.name}\0{address}".encode("utf-8", "replace")
-        return hmac.new(self.secret, message, hashlib.sha256).digest()[:16]
+        mac = self._mac.copy()
+        mac.update(f"{rule.name}\0{address}".encode("utf-8", "replace"))
+        return mac.digest()[:16]
 
     def hit(self, rule_name: str, address: str, now: float | None = None) -> bool:
         """Count one request; True if it is within the limit (allowed), False if over it."""
@@ -95,10 +102,10 @@ class RateLimiter:
         if not self._made:
             self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._made = True
-        lock_fd = os.open(self.data_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        lock_fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
             fcntl.flock(lock_fd, fcntl.LOCK_EX)
-            fd = os.open(self.data_dir / SLOTS_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fd = os.open(self._slots_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             try:
                 first = int.from_bytes(key[:4], "little") % (SLOTS - PROBE + 1)
                 run = os.pread(fd, PROBE * SLOT.size, first * SLOT.size)
@@ -121,12 +128,10 @@ def _choose(run: bytes, key: bytes, now: float) -> tuple[int, tuple[float | None
     first free one, else the one whose window ends soonest."""
     free = None
     soonest, soonest_end = 0, math.inf
-    for index in range(PROBE):
-        chunk = run[index * SLOT.size : (index + 1) * SLOT.size]
-        if len(chunk) < SLOT.size:  # past the end of a new, short file: free
-            free = index if free is None else free
-            continue
-        slot_key, start, count, seconds = SLOT.unpack(chunk)
+    whole = len(run) // SLOT.size
+    for index, (slot_key, start, count, seconds) in enumerate(
+        SLOT.iter_unpack(run[: whole * SLOT.size])
+    ):
         if not _live(start, seconds, now):
             free = index if free is None else free
             continue
@@ -134,6 +139,8 @@ def _choose(run: bytes, key: bytes, now: float) -> tuple[int, tuple[float | None
             return index, (start, count)
         if start + seconds < soonest_end:
             soonest, soonest_end = index, start + seconds
+    if whole < PROBE and free is None:
+        free = whole  # past the end of a new, short file: free
     return (soonest if free is None else free), (None, 0)
 
 

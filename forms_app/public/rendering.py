@@ -4,7 +4,7 @@ public page carries (the language switch, the wording, the easy-read picture).""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 
 from flask import current_app, g, render_template, request, url_for
 from markupsafe import escape
@@ -32,27 +32,31 @@ def render(name: str, *, picture: str | None = None, **context):
 KEPT_PAGES = 512
 
 
-def render_kept(name: str, *, key: Hashable, volatile: Mapping[str, str], **context) -> str:
+def render_kept(
+    name: str, *, key: Hashable, volatile: Mapping[str, str], context: Callable[[], dict]
+) -> str:
     """``render`` for a page that is the same for everyone with the same ``key`` apart from the
     ``volatile`` values (and the CSP nonce): drawn once with marks in their places, kept, and
     served by putting this request's values in. The confirmation page is drawn once per
     submission, so its GOV.UK frame would otherwise cost more than storing the submission.
+    ``context`` gives the rest of what the page shows, and is called only when the page is
+    drawn (its words and addresses cost more to work out than serving the kept page).
 
     Only for pages with no form (no CSRF token) and no query string; ``key`` must hold every
     other value the page shows. A mark that does not come through the template unchanged
     (a filter altered it) means the page is drawn in full every time, never served wrong."""
     if request.query_string:
-        return render(name, **context, **volatile)
+        return render(name, **context(), **volatile)
     kept = current_app.extensions.setdefault("kept_pages", {})
     full_key = (name, g.get("variant", "standard"), g.get("language", "en"), key)
     entry = kept.get(full_key)
     if entry is None:
-        entry = kept[full_key] = _draw_with_marks(name, volatile, context)
+        entry = kept[full_key] = _draw_with_marks(name, volatile, context())
         if len(kept) > KEPT_PAGES:  # dates move on daily: old pages are dropped wholesale
             kept.clear()
             kept[full_key] = entry
     if entry is False:
-        return render(name, **context, **volatile)
+        return render(name, **context(), **volatile)
     html, marks = entry
     values = {marks[field]: str(escape(volatile[field])) for field in volatile}
     values[marks[_NONCE]] = csp_nonce()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime
 
-from flask import Blueprint, abort, g, redirect, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 
@@ -13,6 +13,7 @@ from forms_app.journeys import JOURNEYS
 from forms_app.journeys.answers import read_page
 from forms_app.journeys.model import Journey, Page
 from forms_app.journeys.wording import say
+from forms_app.procedures.profiles import local_date
 from forms_app.storage.store import StoreWriteError
 from forms_app.web.parts import parts
 from forms_app.web.templating import localised
@@ -47,6 +48,41 @@ def _journey(slug: str) -> Journey:
     return journey
 
 
+def _url(endpoint: str, **values) -> str:
+    """``url_for`` a public page, remembered: a page's address in a language and wording never
+    changes while the process runs, and working it out costs more than serving a kept page."""
+    key = (endpoint, *values.items(), g.language, g.variant, request.script_root)
+    urls = current_app.extensions.setdefault("public_urls", {})
+    url = urls.get(key)
+    if url is None:
+        if len(urls) > KEPT_URLS:  # only ever a few hundred; a bound all the same
+            urls.clear()
+        url = urls[key] = url_for(endpoint, **values)
+    return url
+
+
+KEPT_URLS = 4096
+DATE_FORMAT = "EEEE d MMMM yyyy"
+
+
+def hear_back_dates(kind: str, received: datetime) -> dict[str, str | None]:
+    """When someone who sent ``kind`` at ``received`` should hear back, in the page's language
+    (None where nothing is promised). The dates depend only on the kind and the UK day it came
+    in, so they are worked out once a day for each kind and language."""
+    key = (kind, local_date(received), g.language)
+    kept = current_app.extensions.setdefault("hear_back_dates", {})
+    dates = kept.get(key)
+    if dates is None:
+        due = parts().hear_back_by(kind, received)
+        dates = {
+            name: format_date(value, DATE_FORMAT) if value else None for name, value in due.items()
+        }
+        if len(kept) > KEPT_URLS:
+            kept.clear()
+        kept[key] = dates
+    return dates
+
+
 def wording_context(kind: str | None = None) -> dict:
     """Values that fill ``{placeholders}`` in the journeys' words."""
     settings = parts().settings
@@ -64,9 +100,9 @@ def wording_context(kind: str | None = None) -> dict:
         or settings.advocacy.get("phone", ""),
     }
     if kind:
-        due = parts().hear_back_by(kind, datetime.now(UTC))
+        due = hear_back_dates(kind, datetime.now(UTC))
         for name in ("acknowledge", "respond"):
-            context[f"{name}_by"] = format_date(due[name], "EEEE d MMMM yyyy") if due[name] else ""
+            context[f"{name}_by"] = due[name] or ""
         context["respond_promise"] = (
             _("We aim to give you a full response by %(date)s.", date=context["respond_by"])
             if due["respond"]
@@ -146,7 +182,7 @@ def page(journey, page):
         abort(404)
     state = JourneyState(journey.kind)
     if state.sent:
-        return redirect(url_for("public.confirmation", journey=journey.slug))
+        return redirect(_url("public.confirmation", journey=journey.slug))
     if not step.is_shown(state.answers):
         # Reached by an old link after an answer changed: go where the journey goes now.
         return redirect(_next_url(journey, state, step))
@@ -170,11 +206,11 @@ def page(journey, page):
         if switch_to in LANGUAGES:
             # Keep everything typed, even answers with problems: the check before sending
             # sends the person back to any answer that still needs fixing.
-            state.answers.update(answers)
+            state.keep(answers, problems)
             state.save()
             return redirect(_same_page_in(switch_to))
         if not problems:
-            state.answers.update(answers)
+            state.keep(answers)
             state.save()
             return redirect(_next_url(journey, state, step))
         return render_question_page(
@@ -250,7 +286,7 @@ def _content_page(journey: Journey, state: JourneyState, step: Page):
 def check_answers(journey: Journey):
     state = JourneyState(journey.kind)
     if state.sent:
-        return redirect(url_for("public.confirmation", journey=journey.slug))
+        return redirect(_url("public.confirmation", journey=journey.slug))
     if request.method == "POST":
         if not ratelimit.allowed("send"):
             # The answers are kept in the draft; the page shows them all again.
@@ -258,7 +294,7 @@ def check_answers(journey: Journey):
         # build_rows checks every answer against the schema and says which page to go back
         # to, so they are not checked twice.
         return _send(journey, state)
-    missing = first_unanswered(journey, state.answers, parts().contract)
+    missing = first_unanswered(journey, state.answers, parts().contract, unchecked=state.unchecked)
     if missing is not None:
         return redirect(_page_url(journey, missing))
     return _render_check(journey, state)
@@ -326,6 +362,7 @@ def _send(journey: Journey, state: JourneyState):
             context=Context(variant=g.variant, language=g.language, channel="online"),
             procedure=parts().procedure.code,
             received=received,
+            unchecked=state.unchecked,
         )
     except IncompleteAnswers as error:
         target = error.page or journey.shown_pages(state.answers)[0]
@@ -351,7 +388,7 @@ def _send(journey: Journey, state: JourneyState):
         # Kept, not dropped: staff see it flagged and can release it.
         honeypot.quarantine(parts().store, parts().contract, ref)
     # The draft is left as it is: the stored row, found by the key, says it has been sent.
-    return redirect(url_for("public.confirmation", journey=journey.slug), code=303)
+    return redirect(_url("public.confirmation", journey=journey.slug), code=303)
 
 
 @_route("/<journey>/confirmation", "confirmation")
@@ -360,25 +397,22 @@ def confirmation(journey):
     state = JourneyState(journey.kind)
     if not state.sent:
         return redirect(url_for("public.journey_start", journey=journey.slug))
-    received = datetime.fromisoformat(state.submitted["received"])
-    due = parts().hear_back_by(journey.kind, received)
-    dates = {
-        name: format_date(value, "EEEE d MMMM yyyy") if value else None
-        for name, value in due.items()
-    }
+    dates = hear_back_dates(journey.kind, datetime.fromisoformat(state.submitted["received"]))
     anonymous = state.answers.get("anonymous") == "true"
     return render_kept(
         "public/confirmation.html",
         key=(journey.slug, anonymous, tuple(dates.items())),
         volatile={"reference": state.submitted["ref"]},
-        picture="done",
-        title=_("Thank you: we have received it"),
-        journey=journey,
-        kind=journey.kind,
-        dates=dates,
-        anonymous=anonymous,
-        escalation=parts().procedure.escalation,
-        again_url=url_for("public.journey_start", journey=journey.slug),
+        context=lambda: {
+            "picture": "done",
+            "title": _("Thank you: we have received it"),
+            "journey": journey,
+            "kind": journey.kind,
+            "dates": dates,
+            "anonymous": anonymous,
+            "escalation": parts().procedure.escalation,
+            "again_url": url_for("public.journey_start", journey=journey.slug),
+        },
     )
 
 
@@ -389,7 +423,7 @@ def _same_page_in(language: str) -> str:
 
 def _page_url(journey: Journey, step: Page | None, *, change: bool = False) -> str:
     slug = step.slug if step else CHECK
-    url = url_for("public.page", journey=journey.slug, page=slug)
+    url = _url("public.page", journey=journey.slug, page=slug)
     return url + "?change=1" if change else url
 
 

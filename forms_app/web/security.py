@@ -57,18 +57,18 @@ def protect(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
     # Behind a reverse proxy, FORMS_APP_PROXY_COUNT=1 trusts exactly one X-Forwarded-For hop,
-    # so rate limits see the person's address, not the proxy's. Never more
-    # hops than there are proxies: anyone can send the header.
+    # so rate limits see the person's address, not the proxy's. Never more hops than there are
+    # proxies: anyone can send the header.
     hops = int(os.environ.get("FORMS_APP_PROXY_COUNT", "0") or 0)
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
 
     @app.before_request
     def refuse_broken_encoding():
-        # Werkzeug passes invalid UTF-8 through as literal "%FF" text and %00 as a real NUL
-        # (its documented behaviour). Browsers always send valid UTF-8 from our pages, escape
-        # every "%" they send, and turn every line break into CRLF, so a body breaking any of
-        # that is a broken client: refuse it whole, before anything is read from it.
+        # Werkzeug passes invalid UTF-8 through as literal "%FF" text and %00 as a real NUL.
+        # Browsers always send valid UTF-8 from our pages, escape every "%" they send, and
+        # turn every line break into CRLF, so a body breaking any of that is a broken client:
+        # refuse it whole, before anything is read from it.
         if request.method not in WRITE_METHODS:
             return
         if request.mimetype == "application/x-www-form-urlencoded":
@@ -90,7 +90,7 @@ def protect(app: Flask) -> None:
         for value in values:
             if _LONE_CR.search(value):
                 abort(400)
-            # The public question pages say kindly which answer holds a NUL (checking.py);
+            # The public question pages say kindly which answer holds a NUL (journeys/answers.py);
             # everywhere else a NUL would reach the store, which refuses it.
             if "\x00" in value and request.endpoint != "public.page":
                 abort(400)
@@ -105,17 +105,49 @@ def protect(app: Flask) -> None:
 
 
 def apply_headers(app: Flask, response, path: str) -> None:
-    response.headers["Content-Security-Policy"] = CSP_TEMPLATE.format(nonce=csp_nonce())
+    headers = response.headers
+    csp = CSP_TEMPLATE.format(nonce=csp_nonce())
+    hsts = bool(app.config.get("SESSION_COOKIE_SECURE"))
+    # Pages can show a person's answers: never keep them in any cache. Only a static file
+    # itself may be cached; an error or redirect at a static address is not the file.
+    no_store = not (path.startswith("/static/") and response.status_code in (200, 206, 304))
+    if any(name.lower() in _OURS for name, _value in headers):
+        _replace_headers(headers, csp, hsts, no_store)
+        return
+    # The usual case: none of them is there yet, so they are added in one go, in the same
+    # order and with the same values as replacing them one by one (which searches the headers
+    # once for each).
+    added = [("Content-Security-Policy", csp), *FIXED_HEADERS.items()]
+    if hsts:
+        added.append(("Strict-Transport-Security", HSTS))
+    if no_store:
+        added.append(("Cache-Control", NO_STORE))
+    headers.extend(added)
+
+
+def _replace_headers(headers, csp: str, hsts: bool, no_store: bool) -> None:
+    headers["Content-Security-Policy"] = csp
     for name, value in FIXED_HEADERS.items():
-        response.headers[name] = value
-    if app.config.get("SESSION_COOKIE_SECURE"):
-        response.headers["Strict-Transport-Security"] = HSTS
-    if not (path.startswith("/static/") and response.status_code in (200, 206, 304)):
-        # Pages can show a person's answers: never keep them in any cache. Only a static file
-        # itself may be cached; an error or redirect at a static address is not the file.
-        response.headers["Cache-Control"] = NO_STORE
-        response.headers.pop("Expires", None)
-        response.headers.pop("Pragma", None)
+        headers[name] = value
+    if hsts:
+        headers["Strict-Transport-Security"] = HSTS
+    if no_store:
+        headers["Cache-Control"] = NO_STORE
+        headers.pop("Expires", None)
+        headers.pop("Pragma", None)
+
+
+_OURS = frozenset(
+    name.lower()
+    for name in (
+        "Content-Security-Policy",
+        *FIXED_HEADERS,
+        "Strict-Transport-Security",
+        "Cache-Control",
+        "Expires",
+        "Pragma",
+    )
+)
 
 
 # Written by contract.py with the process umask and holding only the published schemas.
@@ -131,7 +163,7 @@ def _production() -> bool:
 def check_data_dir(app: Flask) -> None:
     """In production: from now on create files 0600 and directories 0700 whatever the code path
     (umask 077), and refuse to start while the data directory, or anything in it but the public
-    schemas, is open to the group or to others: case files hold personal details."""
+    schemas, is open to the group or to others."""
     from .config import UnsafeConfiguration
     from .parts import EXTENSION
 

@@ -14,8 +14,8 @@ from tests.support.walker import ANSWERS, walk
 NONCE = re.compile(r"'nonce-([^']+)'")
 
 
-def _full_render(name, *, key, volatile, **context):
-    return rendering.render(name, **context, **volatile)
+def _full_render(name, *, key, volatile, context):
+    return rendering.render(name, **context(), **volatile)
 
 
 def _confirmation(client, url):

@@ -182,3 +182,44 @@ def test_welsh_pages_show_welsh_settings_text(client):
     assert "Monday to Friday" not in page
     english = client.get("/").get_data(as_text=True)
     assert "Monday to Friday, 9am to 5pm" in english and "Dydd Llun" not in english
+
+
+def _comment_entry(client, app_parts) -> dict:
+    with client.session_transaction() as session:
+        draft_id = session["draft"]
+    return app_parts.drafts.load(draft_id)["journeys"]["comment"]
+
+
+def test_the_draft_names_an_answer_kept_with_a_problem_until_it_is_put_right(client, app_parts):
+    page = client.get("/comment/comment").get_data(as_text=True)
+    client.post(
+        "/comment/comment",
+        data={"csrf_token": csrf_token(page), "details": "x" * 10_001, "switch_language": "cy"},
+    )
+    assert _comment_entry(client, app_parts)["unchecked"] == ["details"]
+    page = client.get("/cy/comment/comment").get_data(as_text=True)
+    fixed = client.post(
+        "/cy/comment/comment", data={"csrf_token": csrf_token(page), "details": "Diolch."}
+    )
+    assert fixed.status_code == 302
+    assert _comment_entry(client, app_parts)["unchecked"] == []
+
+
+def test_a_draft_that_does_not_say_which_answers_were_checked_is_checked_whole(client, app_parts):
+    # A draft saved before the unchecked answers were recorded, holding an answer too long.
+    page = client.get("/comment/service").get_data(as_text=True)
+    client.post("/comment/service", data={"csrf_token": csrf_token(page), "service": "home-care"})
+    with client.session_transaction() as session:
+        draft_id = session["draft"]
+    draft = app_parts.drafts.load(draft_id)
+    entry = draft["journeys"]["comment"]
+    entry.pop("unchecked")
+    entry["answers"].update(details="x" * 10_001, anonymous="true")
+    app_parts.drafts.save(draft_id, draft)
+    response = client.get("/comment/check-your-answers")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/comment/comment")
+    sent = client.post("/comment/check-your-answers", data={"csrf_token": csrf_token(page)})
+    assert sent.status_code == 302
+    assert sent.headers["Location"].endswith("/comment/comment")
+    assert list(app_parts.store.rows("submissions")) == []
