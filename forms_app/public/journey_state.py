@@ -11,9 +11,8 @@ from types import MappingProxyType
 
 from flask import session
 
+from forms_app.storage.drafts import new_draft_id, new_idempotency_key
 from forms_app.web.parts import parts
-
-from .drafts import new_draft_id, new_idempotency_key
 
 SESSION_KEY = "draft"
 

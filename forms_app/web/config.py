@@ -16,7 +16,7 @@ from pathlib import Path
 from flask import Flask
 
 from forms_app.organisation.settings import Settings
-from forms_app.public.drafts import DRAFT_DAYS
+from forms_app.storage.drafts import DRAFT_DAYS
 
 MIN_SECRET_LENGTH = 32
 # Values copied from tutorials and examples: never acceptable in production.

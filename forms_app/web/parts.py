@@ -14,8 +14,8 @@ from flask import current_app
 from forms_app.casework.index import CaseIndex
 from forms_app.organisation.settings import Settings
 from forms_app.procedures.profiles import Procedure, WorkingCalendar, closure_years, load_procedure
-from forms_app.public.drafts import Drafts
 from forms_app.storage.contract import Contract
+from forms_app.storage.drafts import Drafts
 from forms_app.storage.store import Store, check_local_filesystem
 
 EXTENSION = "feedback"
