@@ -88,7 +88,8 @@ class StageState:
 
 @dataclass(slots=True)
 class LearningAction:
-    """A learning action (seed 002 §19): what, who owns it, by when, progress and evidence."""
+    """A learning action (what will change because of a case): what, who owns it, by when,
+    progress and evidence."""
 
     ident: str
     description: str
