@@ -1,6 +1,6 @@
 """Characters that cannot be seen but change what text says or how it reads: bidirectional
 controls (the "Trojan Source" trick, U+202E makes "yliad" read "daily"), zero-width characters
-and the soft hyphen. People cannot type them on our public forms (checking.py refuses them),
+and the soft hyphen. People cannot type them on our public forms (journeys/answers.py refuses them),
 but an import or a copied-and-pasted phone note can carry them in.
 
 On staff pages every one is shown as a visible code, for example ``[U+202E]``, so a name or a

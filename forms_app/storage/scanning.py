@@ -30,7 +30,8 @@ _CHUNK = 1 << 20
 # A torn tail is at most one interrupted write plus what power loss leaves after it (NULs or
 # garbage). More damaged bytes than this at the end is not a torn write: refuse to guess.
 MAX_TAIL_BYTES = 16 << 20
-# Bytes checksummed looking for intact records in a damaged tail (about 0.2 s at least).
+# Bytes checksummed looking for intact records in a damaged tail: a bound, so a badly damaged
+# file makes start-up refuse with a message instead of searching for minutes.
 _SEARCH_BUDGET = 256 << 20
 
 

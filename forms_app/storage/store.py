@@ -73,11 +73,11 @@ class Store:
     brought up to date under the lock by reading only the bytes appended since it last looked.
     Thread-safe.
 
-    The index holds no rows, only what finding them needs: about 230 bytes a submission in
-    CPython (230 MB for a million): references and keys as the UTF-8 bytes of their cells (a
-    ``bytes`` is 16 bytes smaller than a ``str``), each key's value the same object as its
-    reference, and byte ranges as neighbouring entries of one ``array`` of offsets (8 bytes a
-    row, where a tuple of two ints costs about 120).
+    The index holds no rows, only what finding them needs, kept small because it grows with
+    every submission (``bench/README.md`` has its measured size): references and keys as the
+    UTF-8 bytes of their cells (a ``bytes`` is smaller than a ``str``), each key's value the
+    same object as its reference, and byte ranges as neighbouring entries of one ``array`` of
+    offsets (8 bytes a row, where a tuple of two ints costs far more).
     """
 
     def __init__(self, data_dir: Path, tables: Mapping[str, Sequence[str]]):

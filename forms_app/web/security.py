@@ -150,7 +150,7 @@ _OURS = frozenset(
 )
 
 
-# Written by contract.py with the process umask and holding only the published schemas.
+# Written by storage/contract.py with the process umask and holding only the published schemas.
 PUBLIC_IN_DATA_DIR = frozenset({"datapackage.json"})
 
 
