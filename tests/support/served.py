@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -25,7 +25,7 @@ def free_port() -> int:
 class Gunicorn:
     """``preload`` imports the app in the master before forking the workers (as ``--preload``
     does in production set-ups that want fast worker restarts); ``extra_args`` go to gunicorn
-    before the app."""
+    before the app; ``env`` adds environment variables for the app (e.g. production mode)."""
 
     def __init__(
         self,
@@ -35,12 +35,14 @@ class Gunicorn:
         *,
         preload: bool = False,
         extra_args: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
     ):
         self.data_dir = data_dir
         self.workers = workers
         self.threads = threads
         self.preload = preload
         self.extra_args = list(extra_args)
+        self.env = dict(env or {})
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
@@ -66,7 +68,7 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30) -> None:
-        env = {**os.environ, "FORMS_APP_DATA_DIR": str(self.data_dir)}
+        env = {**os.environ, **self.env, "FORMS_APP_DATA_DIR": str(self.data_dir)}
         env["FORMS_APP_SETTINGS"] = str(self.settings_file())
         self.process = subprocess.Popen(
             [
