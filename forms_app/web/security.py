@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import Flask, abort, g, request
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 csrf = CSRFProtect()
@@ -34,7 +34,10 @@ CSP_TEMPLATE = (
 FIXED_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    # same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" on our own
+    # form posts (the Fetch standard), and the same-origin check below needs the real origin.
+    # Other sites still get no Referer at all, so nothing of an address leaves the service.
+    "Referrer-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
@@ -95,6 +98,26 @@ def protect(app: Flask) -> None:
             if "\x00" in value and request.endpoint != "public.page":
                 abort(400)
 
+    # Same-origin protection for every form, over HTTPS and plain HTTP alike, replacing
+    # Flask-WTF's strict HTTPS check: that one refuses every HTTPS post without a Referer, and
+    # browsers leave the Referer out whenever a referrer policy, a privacy setting or an
+    # extension says so, so behind a TLS proxy no form could be sent. The Origin header is
+    # sent by every current browser on every POST and cannot be removed by a page.
+    app.config.setdefault("WTF_CSRF_SSL_STRICT", False)
+
+    @app.before_request
+    def refuse_other_origins():
+        if request.method not in WRITE_METHODS or request.endpoint in (None, "static"):
+            return
+        sent_from = request.headers.get("Origin")
+        if sent_from is None:
+            # No Origin: a browser too old to send one (it sends a Referer), or a program that
+            # is not a browser and so carries no other site's cookies. The token still counts.
+            sent_from = request.headers.get("Referer")
+        if sent_from is not None and not same_origin(sent_from):
+            # Shown as the "session ended" page, which keeps what was typed, as a bad token is.
+            raise CSRFError("The form was sent from another site.")
+
     # After the encoding check: CSRF parses the form, and a parsed body is no longer readable.
     csrf.init_app(app)
 
@@ -102,6 +125,37 @@ def protect(app: Flask) -> None:
     def headers(response):
         apply_headers(app, response, request.path)
         return response
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an address, or None for "null" and anything unreadable."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme.lower())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname or port is None:
+        return None
+    return parts.scheme.lower(), parts.hostname.lower(), port
+
+
+def same_origin(sent_from: str) -> bool:
+    """Whether an Origin or Referer value is this service's own address: the same host and
+    port, over HTTPS whenever this request came over HTTPS (a page served over plain HTTP could
+    have been written by anyone on the network). ``request.scheme`` is the browser's when a
+    trusted proxy says so (FORMS_APP_PROXY_COUNT)."""
+    theirs = _origin(sent_from)
+    ours = _origin(f"{request.scheme}://{request.host}/")
+    if theirs is None or ours is None:
+        return False
+    if theirs == ours:
+        return True
+    # Served as plain HTTP to the app but shown over HTTPS by a proxy the app does not trust
+    # to say so: the HTTPS page of the same host is ours too.
+    return ours[0] == "http" and theirs[0] == "https" and theirs[1] == ours[1]
 
 
 def apply_headers(app: Flask, response, path: str) -> None:

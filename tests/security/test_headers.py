@@ -33,6 +33,9 @@ def _check(response, *, static=False, secure=False) -> str:
     nonce = match.group(1)
     for name, value in _expected(nonce, static=static, secure=secure).items():
         assert response.headers.get(name) == value, (response.request.path, name)
+    # Spelled out too: browsers send a Referer to this service only (the same-origin check on
+    # forms reads the Origin it then carries), and to no other site.
+    assert response.headers.get("Referrer-Policy") == "same-origin"
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
     # The exact strings the plan (S1) asks for, spelled out so a change to CSP_TEMPLATE shows.
     assert csp == (
@@ -130,7 +133,7 @@ def test_hsts_and_host_cookie_when_secure(data_dir, monkeypatch):
         "/staff/sign-in",
         data={"username": "ada", "password": PASSWORD, "csrf_token": csrf(page.text)},
         base_url="https://localhost",
-        headers={"Referer": "https://localhost/staff/sign-in"},  # Flask-WTF checks it on TLS
+        headers={"Referer": "https://localhost/staff/sign-in"},  # same-origin: accepted
     )
     assert first.status_code == 302
     import pyotp
