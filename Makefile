@@ -11,6 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := build/stamps
 CHROMIUM := /usr/bin/chromium
+NGINX := /usr/sbin/nginx
 FORM_PORT ?= 5000
 SITE_PORT ?= 8000
 PYTEST_ARGS ?=
@@ -29,7 +30,7 @@ SITE_SOURCES := site/. $(shell find site -mindepth 1 -print 2>/dev/null)
 export NO_MKDOCS_2_WARNING := 1
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: help venv chromium assets translations messages site demo run test test-nightly bench lint clean distclean
+.PHONY: help venv chromium nginx assets translations messages site demo run test test-nightly bench lint clean distclean
 
 help:
 	@echo "make run      set everything up, then serve the form app (http://127.0.0.1:$(FORM_PORT)/)"
@@ -37,7 +38,7 @@ help:
 	@echo "make test     set everything up (Chromium included), then run the tests"
 	@echo "              in parallel (PYTEST_ARGS='-k site -x' passes options to pytest;"
 	@echo "              TEST_WORKERS=0 runs them in one process)"
-	@echo "steps:        venv chromium assets site demo lint clean distclean"
+	@echo "steps:        venv chromium nginx assets site demo lint clean distclean"
 
 # Python ----------------------------------------------------------------------------------------
 
@@ -61,6 +62,17 @@ chromium:
 	$$sudo apt-get update; \
 	$$sudo apt-get install -y chromium; \
 	test -x $(CHROMIUM) || { echo "error: $(CHROMIUM) is still missing after apt-get install" >&2; exit 1; }
+
+# nginx for the HTTPS tests (Debian's package): they run it with a configuration, ports and
+# folders of their own, so the nginx the package may start on port 80 is not needed: stopped.
+nginx:
+	@if [ -x $(NGINX) ]; then exit 0; fi; \
+	if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	echo "Installing Debian's nginx (apt-get)"; \
+	$$sudo apt-get update; \
+	$$sudo apt-get install -y nginx; \
+	test -x $(NGINX) || { echo "error: $(NGINX) is still missing after apt-get install" >&2; exit 1; }; \
+	$$sudo service nginx stop >/dev/null 2>&1 || true
 
 # Front-end assets: GOV.UK Frontend compiled with the organisation's colour and font ------------
 
@@ -138,11 +150,11 @@ bench: venv assets translations site
 TEST_WORKERS ?= auto
 PYTEST_PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
-test: venv chromium assets translations site
+test: venv chromium nginx assets translations site
 	$(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The reliability plan's nightly tier: the same tests with the larger counts (tests/support/tier.py).
-test-nightly: venv chromium assets translations site
+test-nightly: venv chromium nginx assets translations site
 	FEEDBACK_TIER=nightly $(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 lint: venv
