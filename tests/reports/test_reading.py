@@ -14,6 +14,8 @@ import csv
 import io
 import os
 import shutil
+import threading
+import time
 
 import pytest
 from hypothesis import given, settings
@@ -98,22 +100,33 @@ class _Unpicklable(Exception):
         self.lock = lock
 
 
-def test_background_work_returns_its_value_from_a_forked_process():
+@pytest.fixture
+def thread_free():
+    """The report forks only from a process with no other threads (forking threads is unsafe).
+    The tests share their process with earlier test files, which may leave a thread that is
+    still ending (one reading a stopped server's output, say): give those time to end."""
+    deadline = time.monotonic() + 30
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))
+    alive = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+    assert alive == [], f"threads an earlier test left running: {alive}"
+
+
+def test_background_work_returns_its_value_from_a_forked_process(thread_free):
     later = parallel.in_background(os.getpid)
     assert isinstance(later, parallel._Forked), "pytest should not have started threads here"
     assert later.result() != os.getpid()
 
 
-def test_a_failure_in_the_background_is_raised_here_as_the_same_error():
+def test_a_failure_in_the_background_is_raised_here_as_the_same_error(thread_free):
     later = parallel.in_background(_fail_with, DataError("there is no submissions.csv"))
     assert isinstance(later, parallel._Forked)
     with pytest.raises(DataError, match="there is no submissions.csv"):
         later.result()
 
 
-def test_a_failure_that_cannot_travel_arrives_as_its_name_and_message():
-    import threading
-
+def test_a_failure_that_cannot_travel_arrives_as_its_name_and_message(thread_free):
     later = parallel.in_background(_fail_with, _Unpicklable(threading.Lock()))
     with pytest.raises(parallel.BackgroundError, match="_Unpicklable: held a lock"):
         later.result()
