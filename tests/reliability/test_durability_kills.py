@@ -162,7 +162,7 @@ def test_workers_killed_while_the_master_replaces_them(tmp_path: Path) -> None:
             deadline = time.monotonic() + 60
             while sum(o.acknowledged for o in outcomes) <= seen:
                 assert time.monotonic() < deadline, "no submission got through after a kill"
-                assert served.process.poll() is None, "the gunicorn master died"
+                assert served.process.poll() is None, f"the gunicorn master died: {served.log()}"
                 time.sleep(0.02)
             time.sleep(rng.uniform(0.05, 0.4))
             workers = served.worker_pids()

@@ -108,6 +108,12 @@ class Gunicorn:
                 time.sleep(0.1)
         raise RuntimeError("gunicorn did not start in time")
 
+    def log(self) -> str:
+        """The end of what a stopped gunicorn wrote to its standard error (why it stopped)."""
+        if not self.process or self.process.poll() is None or not self.process.stderr:
+            return ""
+        return self.process.stderr.read().decode("utf-8", "replace")[-3000:]
+
     def worker_pids(self) -> list[int]:
         """The master's child processes (its workers) now, from /proc."""
         if not self.process or self.process.poll() is not None:
