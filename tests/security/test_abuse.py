@@ -233,6 +233,6 @@ def test_no_canary_in_gunicorn_stderr(tmp_path):
             urllib.request.urlopen(big, timeout=5)
     finally:
         server.stop()
-    stderr = server.process.stderr.read().decode("utf-8", "replace")
+    stderr = server.log_path.read_text("utf-8", "replace")
     for canary in CANARIES.values():
         assert canary not in stderr

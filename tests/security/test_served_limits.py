@@ -82,7 +82,7 @@ def test_send_limit_is_shared_by_four_workers_and_not_escaped_by_spoofing(tmp_pa
         second = sum("data-reference" in _send_one(server, IP2, 200 + n)[1] for n in range(5))
     finally:
         server.stop()
-    stderr = server.process.stderr.read().decode("utf-8", "replace")
+    stderr = server.log_path.read_text("utf-8", "replace")
     print(f"S9: IP1 {first}, IP2 {second}/5")
     assert 1 <= first["accepted"] <= LIMIT, first
     assert first["accepted"] + first["limited"] == 100

@@ -45,6 +45,9 @@ class Gunicorn:
         self.env = dict(env or {})
         self.port = free_port()
         self.process: subprocess.Popen | None = None
+        # Gunicorn's own log goes to a file, never to a pipe nobody reads while it runs: a full
+        # pipe would stall the master and the workers at their next log line.
+        self.log_path = data_dir.parent / f"gunicorn-{self.port}.log"
 
     def settings_file(self) -> Path:
         """The example settings, with the per-address limits lifted: every test client comes
@@ -70,36 +73,36 @@ class Gunicorn:
     def start(self, timeout: float = 30) -> None:
         env = {**os.environ, **self.env, "FORMS_APP_DATA_DIR": str(self.data_dir)}
         env["FORMS_APP_SETTINGS"] = str(self.settings_file())
-        self.process = subprocess.Popen(
-            [
-                str(GUNICORN),
-                "-w",
-                str(self.workers),
-                "--threads",
-                str(self.threads),
-                "-b",
-                f"127.0.0.1:{self.port}",
-                "--graceful-timeout",
-                "2",
-                # Gunicorn's control socket is one fixed path in the home folder: servers that
-                # tests run side by side would take it from each other, and no test uses it.
-                "--no-control-socket",
-                *(["--preload"] if self.preload else []),
-                *self.extra_args,
-                "forms_app:create_app()",
-            ],
-            cwd=PROJECT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:  # the server keeps its own copy of the file
+            self.process = subprocess.Popen(
+                [
+                    str(GUNICORN),
+                    "-w",
+                    str(self.workers),
+                    "--threads",
+                    str(self.threads),
+                    "-b",
+                    f"127.0.0.1:{self.port}",
+                    "--graceful-timeout",
+                    "2",
+                    # Gunicorn's control socket is one fixed path in the home folder: servers that
+                    # tests run side by side would take it from each other, and no test uses it.
+                    "--no-control-socket",
+                    *(["--preload"] if self.preload else []),
+                    *self.extra_args,
+                    "forms_app:create_app()",
+                ],
+                cwd=PROJECT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"gunicorn exited: {self.process.stderr.read().decode()[-2000:]}"
-                )
+                raise RuntimeError(f"gunicorn exited: {self.log()[-2000:]}")
             try:
                 with urllib.request.urlopen(self.url + "/", timeout=1) as response:
                     if response.status == 200:
@@ -109,10 +112,11 @@ class Gunicorn:
         raise RuntimeError("gunicorn did not start in time")
 
     def log(self) -> str:
-        """The end of what a stopped gunicorn wrote to its standard error (why it stopped)."""
-        if not self.process or self.process.poll() is None or not self.process.stderr:
+        """The end of what gunicorn wrote to its standard error (why it stopped, say)."""
+        try:
+            return self.log_path.read_bytes()[-3000:].decode("utf-8", "replace")
+        except FileNotFoundError:
             return ""
-        return self.process.stderr.read().decode("utf-8", "replace")[-3000:]
 
     def worker_pids(self) -> list[int]:
         """The master's child processes (its workers) now, from /proc."""
