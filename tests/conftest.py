@@ -55,6 +55,14 @@ def signed_in(app, data_dir):
     return sign
 
 
+@pytest.fixture
+def fast_disk(monkeypatch):
+    """No fsync from Python code: for tests that count rows in the Google Sheet, not the
+    store's durability (the durability tests keep fsync; the sheet outbox's SQLite still
+    syncs)."""
+    monkeypatch.setattr(os, "fsync", lambda fd: None)
+
+
 @pytest.fixture(autouse=True)
 def _push_request_context():
     """Replaces pytest-flask's fixture of the same name, which keeps one request (and so one

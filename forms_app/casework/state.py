@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from forms_app.storage.vocabulary import OUTCOMES as OUTCOMES  # transitions imports it here
-
 FLAGS = (
     "safeguarding",
     "unacceptable_conduct",

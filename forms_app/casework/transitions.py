@@ -21,9 +21,10 @@ from datetime import date, datetime
 from typing import Protocol
 
 from forms_app.procedures.profiles import Procedure
+from forms_app.storage.vocabulary import OUTCOMES
 
 from .events import event
-from .state import OUTCOMES, Case
+from .state import Case
 
 #: The roles whose holders may own (handle) a case.
 OWNER_ROLES = ("officer", "manager")

@@ -22,13 +22,11 @@ from forms_app.procedures.profiles import (
     load_procedure,
     local_date,
 )
-from forms_app.storage.reading import TableReader, csv_rows, open_for_reading, read_rows
+from forms_app.storage.reading import TableReader, open_for_reading
 from forms_app.storage.records import row_maker
 from forms_app.storage.store import EVENTS, SUBMISSIONS
 
-# ``read_rows`` and ``csv_rows`` are the storage layer's; named here too for the tests that read
-# a table the way the report does.
-__all__ = ["DataError", "Dataset", "FastCalendar", "csv_rows", "load", "read_rows"]
+__all__ = ["DataError", "Dataset", "FastCalendar", "load"]
 
 
 class DataError(ValueError):

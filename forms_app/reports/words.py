@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from forms_app.language.welsh import ESCALATION_NAMES_CY, STAGE_NAMES_CY
-from forms_app.storage.vocabulary import KINDS as KINDS  # the report modules import it from here
 from forms_app.storage.vocabulary import LANGUAGES
 
 KIND_LABELS = {

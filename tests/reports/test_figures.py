@@ -15,9 +15,10 @@ from forms_app.organisation.settings import load_settings
 from forms_app.procedures.profiles import WorkingCalendar
 from forms_app.reports import periods
 from forms_app.reports.figures import compute
-from forms_app.reports.loading import FastCalendar, load, read_rows
+from forms_app.reports.loading import FastCalendar, load
 from forms_app.reports.periods import PeriodError, financial_year
 from forms_app.reports.tables import HIDDEN
+from forms_app.storage.reading import read_rows
 from tests.support.reports import INV, LR, write_data, write_settings
 
 AS_AT = date(2026, 4, 15)

@@ -16,9 +16,10 @@ from forms_app.organisation.settings import load_settings
 from forms_app.procedures.profiles import load_procedure
 from forms_app.reports.figures import compute
 from forms_app.reports.freetext import approved_items
-from forms_app.reports.loading import NOT_COUNTED, Dataset, load, read_rows
+from forms_app.reports.loading import NOT_COUNTED, Dataset, load
 from forms_app.reports.periods import financial_year
 from forms_app.reports.words import Names
+from forms_app.storage.reading import read_rows
 from tests.support.reports import write_data, write_settings
 
 AS_AT = date(2026, 4, 15)

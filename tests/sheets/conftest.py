@@ -5,8 +5,6 @@ are in tests/support/sheets.py."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from tests.support.fake_sheets import FakeClock, FakeSheets
@@ -22,13 +20,6 @@ def clock():
 def fake(clock):
     with FakeSheets(clock) as server:
         yield server
-
-
-@pytest.fixture
-def fast_disk(monkeypatch):
-    """No fsync from Python code: for tests that count rows in the sheet, not durability
-    (the store's own tests cover that; the outbox's SQLite still syncs)."""
-    monkeypatch.setattr(os, "fsync", lambda fd: None)
 
 
 @pytest.fixture

@@ -3,9 +3,11 @@ the stages they reached."""
 
 from __future__ import annotations
 
+from forms_app.storage.vocabulary import KINDS
+
 from ..disclosure import protect
 from ..tables import CHANGE, HIDDEN, NOT_KNOWN, PERCENT, RATE, Column, Row, Table, change, percent
-from ..words import KIND_LABELS, KINDS, LANGUAGES, PHRASES, both
+from ..words import KIND_LABELS, LANGUAGES, PHRASES, both
 from .counting import Counting, note_under, period_column, title_and_how
 
 #: The services a report names as having had no complaints, or only a few: {"none": [...],
