@@ -2,7 +2,7 @@
 submission committed as the public form does, a settings file naming a sheet, and a sync
 worker that talks to the local stand-in for Google Sheets (tests/support/fake_sheets.py)
 through gspread's real client over HTTP on 127.0.0.1. The fixtures (``clock``, ``fake``,
-``staffed``, ``fast_disk``) are in tests/sheets/conftest.py."""
+``staffed``) are in tests/sheets/conftest.py, ``fast_disk`` in tests/conftest.py."""
 
 from __future__ import annotations
 
