@@ -1,8 +1,7 @@
 """A real browser for the tests: Debian's chromium driven by Playwright, and a live server.
 
-The browser is started by ``forms_app.printing.chromium.launch_chromium``: the same Debian
-chromium, with the same switches, that prints the site's leaflets and the letters (installed by
-``make test``).
+The browser is started by ``forms_app.printing.chromium.launch_chromium``: Debian's chromium
+with the switches that keep it offline (installed by ``make test``).
 """
 
 from __future__ import annotations
