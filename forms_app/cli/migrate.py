@@ -33,7 +33,7 @@ def migrate_command(dry_run: bool, backup_to: Path | None):
     """
     from forms_app.migrations import MigrationRefused, migrate
     from forms_app.organisation.settings import load_settings
-    from forms_app.storage.schema_version import SchemaVersionError
+    from forms_app.storage import StorageError
 
     data_dir = load_settings().data_dir
     backup_to = backup_to or data_dir.with_name(f"{data_dir.name}-backups")
@@ -44,7 +44,7 @@ def migrate_command(dry_run: bool, backup_to: Path | None):
             click.echo(problem, err=True)
         click.echo(f"not migrated: {error}", err=True)
         sys.exit(1)
-    except (SchemaVersionError, OSError) as error:
+    except (StorageError, OSError) as error:
         click.echo(f"not migrated: {error}", err=True)
         sys.exit(1)
     for line in report.lines:

@@ -50,7 +50,10 @@ def columns_on_disk(data_dir: Path, table: str) -> tuple[str, ...] | None:
     except FileNotFoundError:
         return None
     if not line.endswith(b"\n"):
-        raise OSError(f"{path.name}: no complete header line; start the service once to repair")
+        raise OSError(
+            f"{path.name}: no complete header line (the file is damaged): restore it from a "
+            "backup, or remove it if it holds no rows"
+        )
     cells = next(csv.reader([line[:-1].decode("utf-8", "replace")]), [])
     if len(cells) < 2 or cells[-1] != CRC_COLUMN:
         raise OSError(f"{path.name}: the header is not a table header: {line[:200]!r}")

@@ -136,3 +136,16 @@ def test_feedback_migrate_refuses_a_later_release_with_a_clear_message(old_data)
     refused = CliRunner().invoke(main, ["migrate"])
     assert refused.exit_code == 1
     assert "not migrated" in refused.output and "later release" in refused.output
+
+
+def test_feedback_migrate_refuses_a_damaged_table_and_changes_nothing(old_data):
+    path = old_data / "events.csv"
+    raw = bytearray(path.read_bytes())
+    raw[raw.index(b"\n") + 3] ^= 0x01  # inside the first row: not a torn tail, damage
+    path.write_bytes(bytes(raw))
+    before = snapshot(old_data)
+    refused = CliRunner().invoke(main, ["migrate"])
+    assert refused.exit_code == 1, refused.output
+    assert "not migrated" in refused.output and "events" in refused.output
+    assert snapshot(old_data) == before
+    assert data_version(old_data) == "1.0.0"
