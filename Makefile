@@ -126,8 +126,10 @@ $(SITE_INDEX): $(STAMPS)/venv mkdocs.yml $(wildcard forms_app/sitebuild/*.py) \
 	@touch $@
 
 # Demonstration data (only into an empty data directory) ----------------------------------------
+# A data directory an earlier release made is upgraded first (the app will not start on it).
 
 demo: venv
+	$(BIN)/feedback migrate
 	$(BIN)/feedback demo-data --if-empty
 
 # Serve both, in the foreground; Ctrl-C (or either one stopping) stops both. Each server has its
