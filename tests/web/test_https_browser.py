@@ -166,16 +166,12 @@ def _submissions(data_dir) -> list[dict]:
 def test_a_complaint_in_the_browser_over_https_reaches_its_reference(tls_stack, visit):
     page, errors = visit.page, visit.errors
     mark = len(_access_log(tls_stack))
-    checked: list[str] = []
-    check = _axe_on_arrival(checked)
+    checked = visit.checked
 
-    def check_and_shoot(page):
-        check(page)
-        if page.url.endswith(FIRST):
-            SCREENS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENS / "https-complaint-first.png"), full_page=True)
+    def check(page):
+        visit.arrive(shot="complaint-first" if page.url.endswith(FIRST) else None)
 
-    reference = walk_in_browser(page, "/complaint/", COMPLAINT, check=check_and_shoot)
+    reference = walk_in_browser(page, "/complaint/", COMPLAINT, check=check)
     page.screenshot(path=str(SCREENS / "https-complaint-sent.png"), full_page=True)
     assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}", reference)
     assert page.get_by_text(reference).first.is_visible()
