@@ -135,6 +135,9 @@ demo: venv
 # Serve both, in the foreground; Ctrl-C (or either one stopping) stops both. Each server has its
 # own control socket under build/ (gunicorn's default is one shared path in the home folder).
 
+# Demo mode: plain HTTP on localhost (production is the default: forms_app/web/config.py). Make
+# passes the variable on to the steps `run` sets up (demo data, site) and to both servers.
+run: export FORMS_APP_ENV := demo
 run: venv fonts assets translations demo site
 	@trap 'exit 130' INT TERM; \
 	trap 'kill $$form $$site $${sheets:-} 2>/dev/null || true; wait 2>/dev/null || true' EXIT; \
