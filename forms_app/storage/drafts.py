@@ -11,6 +11,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import time
 from pathlib import Path
 
@@ -89,4 +90,10 @@ class Drafts:
                     removed += 1
             except FileNotFoundError:
                 continue
+        # Files a person added to a draft go with it (``storage.evidence`` holds them there).
+        held = self.directory / "files"
+        if held.is_dir():
+            for folder in held.iterdir():
+                if not (self.directory / f"{folder.name}.json").exists():
+                    shutil.rmtree(folder, ignore_errors=True)
         return removed
