@@ -12,6 +12,7 @@ BIN := $(VENV)/bin
 STAMPS := build/stamps
 CHROMIUM := /usr/bin/chromium
 NGINX := /usr/sbin/nginx
+CLAMD := /usr/sbin/clamd
 EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 DEJAVU_FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 FORM_PORT ?= 5000
@@ -32,7 +33,7 @@ SITE_SOURCES := site/. $(shell find site -mindepth 1 -print 2>/dev/null)
 export NO_MKDOCS_2_WARNING := 1
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: help venv chromium nginx fonts assets translations messages site demo run test test-nightly bench lint clean distclean
+.PHONY: help venv chromium nginx clamav fonts assets translations messages site demo run test test-nightly bench lint clean distclean
 
 help:
 	@echo "make run      set everything up, then serve the form app (http://127.0.0.1:$(FORM_PORT)/)"
@@ -40,7 +41,7 @@ help:
 	@echo "make test     set everything up (Chromium included), then run the tests"
 	@echo "              in parallel (PYTEST_ARGS='-k site -x' passes options to pytest;"
 	@echo "              TEST_WORKERS=0 runs them in one process)"
-	@echo "steps:        venv chromium nginx fonts assets site demo lint clean distclean"
+	@echo "steps:        venv chromium nginx clamav fonts assets site demo lint clean distclean"
 
 # Python ----------------------------------------------------------------------------------------
 
@@ -75,6 +76,19 @@ nginx:
 	$$sudo apt-get install -y nginx; \
 	test -x $(NGINX) || { echo "error: $(NGINX) is still missing after apt-get install" >&2; exit 1; }; \
 	$$sudo service nginx stop >/dev/null 2>&1 || true
+
+# ClamAV's daemon for the evidence tests (Debian's clamav-daemon): they start their own clamd with
+# a socket, configuration and signature file of their own (tests/support/clamd.py), so the
+# package's own services, and freshclam (its mirror cannot be reached here), are stopped.
+clamav:
+	@if [ -x $(CLAMD) ]; then exit 0; fi; \
+	if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	echo "Installing Debian's clamav-daemon (apt-get)"; \
+	$$sudo apt-get update; \
+	$$sudo apt-get install -y clamav-daemon; \
+	test -x $(CLAMD) || { echo "error: $(CLAMD) is still missing after apt-get install" >&2; exit 1; }; \
+	$$sudo service clamav-daemon stop >/dev/null 2>&1 || true; \
+	$$sudo service clamav-freshclam stop >/dev/null 2>&1 || true
 
 # Fonts for the letter and leaflet PDFs (Debian's packages; WeasyPrint finds them through
 # fontconfig): DejaVu covers Welsh (ŵ, ŷ, â), Noto Color Emoji prints an emoji, not an empty box.
@@ -167,11 +181,11 @@ bench: venv fonts assets translations site
 TEST_WORKERS ?= auto
 PYTEST_PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
-test: venv chromium nginx fonts assets translations site
+test: venv chromium nginx clamav fonts assets translations site
 	$(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The reliability plan's nightly tier: the same tests with the larger counts (tests/support/tier.py).
-test-nightly: venv chromium nginx fonts assets translations site
+test-nightly: venv chromium nginx clamav fonts assets translations site
 	FEEDBACK_TIER=nightly $(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 lint: venv
