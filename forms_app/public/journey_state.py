@@ -34,6 +34,9 @@ class JourneyState:
             set(listed) if isinstance(listed, list) else None if self.answers else set()
         )
         self.key: str = entry.get("key") or new_idempotency_key()
+        # Files added on the journey's file page, held beside the draft until it is sent
+        # (``public.file_pages``): what each is, never its bytes.
+        self.files: list[dict[str, str]] = list(entry.get("files") or [])
 
     @cached_property
     def submitted(self) -> dict | None:
@@ -47,6 +50,7 @@ class JourneyState:
     def start_again(self) -> None:
         """After a submission, the next visit to the start page begins a new one."""
         self.answers, self.key, self.unchecked = {}, new_idempotency_key(), set()
+        self.files = []
         self.__dict__.pop("submitted", None)
 
     def keep(self, answers: dict[str, str], problems: Mapping[str, str] = MappingProxyType({})):
@@ -67,6 +71,8 @@ class JourneyState:
         session.modified = True
         journeys = self.draft.setdefault("journeys", {})
         journeys[self.kind] = {"answers": self.answers, "key": self.key}
+        if self.files:
+            journeys[self.kind]["files"] = self.files
         if self.unchecked is not None:
             journeys[self.kind]["unchecked"] = sorted(self.unchecked)
         parts().drafts.save(self.draft_id, self.draft)

@@ -12,6 +12,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .uploads import too_large_page
+
 
 def register_error_pages(
     app: Flask, typed_again: Mapping[str, Callable[[], ResponseReturnValue | None]]
@@ -43,6 +45,10 @@ def register_error_pages(
 
     @app.errorhandler(413)
     def too_large(_error):
+        # A page that takes files says which were too big and keeps everything else.
+        page = too_large_page()
+        if page is not None:
+            return page()
         return _page(
             413,
             _("What you sent is too long"),
