@@ -12,13 +12,12 @@ from flask_babel import gettext as _
 from forms_app.journeys import JOURNEYS
 from forms_app.journeys.answers import read_page
 from forms_app.journeys.model import Journey, Page
+from forms_app.journeys.pages.evidence import OFFERED_SETTING
 from forms_app.journeys.wording import say
 from forms_app.procedures.profiles import local_date
 from forms_app.storage.store import StoreWriteError
 from forms_app.web.parts import parts
 from forms_app.web.templating import localised
-
-from forms_app.journeys.pages.evidence import OFFERED_SETTING
 from forms_app.web.uploads import register_too_large_page, scanner
 
 from . import file_pages, honeypot, ratelimit
