@@ -62,7 +62,7 @@ class Limits:
 class Refusal(ValueError):
     """A file the service will not take. ``code`` says why: empty, too_large, too_many,
     total_too_large, not_allowed, executable, pdf_script, docx_bomb, docx_macros, damaged,
-    infected, no_scanner."""
+    infected."""
 
     def __init__(self, code: str):
         super().__init__(code)

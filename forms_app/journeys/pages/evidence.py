@@ -138,12 +138,4 @@ FILE_PROBLEMS = {
         _("The file {name} has a virus. We did not add it"),
         _("The file {name} has a virus. We did not add it"),
     ),
-    "no_scanner": Text(
-        _(
-            "We cannot check files right now, so the file {name} was not added. Try again "
-            "later, or continue without it"
-        ),
-        _("We cannot take files just now. Try again later, or carry on without them"),
-        _("We cannot take files just now. Try again later, or carry on without them"),
-    ),
 }
