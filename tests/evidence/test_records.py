@@ -3,8 +3,8 @@ purge and erasure, and an old data directory is upgraded to have the evidence ta
 
 from __future__ import annotations
 
-import zipfile
 import json
+import zipfile
 from datetime import UTC, datetime
 
 from forms_app.records.retention.rewrite import remove_cases

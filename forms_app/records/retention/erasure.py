@@ -1,8 +1,9 @@
 """Erasure, refusal, restriction and legal hold, each with a reason code.
 
 - ``erase``: the whole case goes from every table, its letters, files (evidence), drafts and
-  outbox entries, by atomic rewrite; only for the reasons in ``flags.ERASE_REASONS`` (for example a malicious
-  allegation about a named staff member, UK GDPR Art 17(1)(g) style) and never under legal hold.
+  outbox entries, by atomic rewrite; only for the reasons in ``flags.ERASE_REASONS`` (for
+  example a malicious allegation about a named staff member, UK GDPR Art 17(1)(g) style) and
+  never under legal hold.
   Afterwards the data directory is scanned for the person's name, email and phone: places that
   still hold them (another case they are named in) are reported by reference, never by value.
 - ``refuse``: the usual answer for complaint records. A ``note`` event (``value``
