@@ -25,6 +25,7 @@ LAYERS = {
     "language": 0,
     "messages": 0,
     "printing": 0,
+    "evidence": 0,
     "storage": 1,
     "accounts": 1,
     "procedures": 2,
