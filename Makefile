@@ -152,6 +152,9 @@ demo: venv
 # Demo mode: plain HTTP on localhost (production is the default: forms_app/web/config.py). Make
 # passes the variable on to the steps `run` sets up (demo data, site) and to both servers.
 run: export FORMS_APP_ENV := demo
+# Files added as evidence are scanned by a running clamd (Debian's socket, when there is one);
+# otherwise the demo's explicit "no scanner" keeps them marked "not scanned" (never in production).
+run: export FORMS_APP_CLAMD := $(or $(FORMS_APP_CLAMD),$(wildcard /run/clamav/clamd.ctl),none)
 run: venv fonts assets translations demo site
 	@trap 'exit 130' INT TERM; \
 	trap 'kill $$form $$site $${sheets:-} 2>/dev/null || true; wait 2>/dev/null || true' EXIT; \
