@@ -29,13 +29,13 @@ _TOO_LARGE = "evidence_too_large_pages"
 
 
 def allow_uploads(app: Flask) -> None:
-    """Raise the request size limit on the upload routes only (registered before anything
-    reads a request's body)."""
+    """Raise the request size limit on the upload routes only, and only when files are taken
+    (a scanner is configured); registered before anything reads a request's body."""
     app.config.setdefault("UPLOAD_MAX_CONTENT_LENGTH", UPLOAD_MAX_CONTENT_LENGTH)
 
     @app.before_request
     def larger_requests_for_uploads():
-        if request.endpoint in UPLOAD_ENDPOINTS:
+        if request.endpoint in UPLOAD_ENDPOINTS and scanner() is not None:
             request.max_content_length = current_app.config["UPLOAD_MAX_CONTENT_LENGTH"]
 
 
