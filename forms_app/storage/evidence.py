@@ -77,10 +77,6 @@ class EvidenceFiles:
         self.store = store
         self.data_dir = Path(store.data_dir)
 
-    @property
-    def available(self) -> bool:
-        return EVIDENCE in self.store.tables
-
     # -- held beside a draft --------------------------------------------------------------
 
     def _held_path(self, draft_id: str, file_id: str) -> Path:

@@ -101,8 +101,6 @@ def _where_tokens(parts, tokens: list[str]) -> list[str]:
     folded = [t.casefold() for t in tokens]
     places = []
     for table in (SUBMISSIONS, PERSONAL, EVENTS, EVIDENCE):
-        if table not in parts.store.tables:
-            continue
         for row in parts.store.rows(table):
             text = " ".join(row.values()).casefold()
             if any(t in text for t in folded):

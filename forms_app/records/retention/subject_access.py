@@ -140,11 +140,8 @@ def subject_access(
     refs = find_refs(parts, ref=ref, email=email, phone=phone, name=name)
     wanted = set(refs)
     rows = {
-        table: [row for row in parts.store.rows(table) if row["ref"] in wanted]
-        for table in TABLES
-        if table in parts.store.tables
+        table: [row for row in parts.store.rows(table) if row["ref"] in wanted] for table in TABLES
     }
-    rows.setdefault(EVIDENCE, [])
     files: dict[str, bytes] = {}
     cases = []
     letters_count = 0
