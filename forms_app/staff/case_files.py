@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 
 from forms_app.evidence import (
     CLEAN,
@@ -201,13 +201,16 @@ def _staff_problem(code: str, name: str) -> str:
 
 
 def too_large():
-    """An upload over the request size limit: back to the case, saying so."""
+    """An upload over the request size limit: a page saying so, with the way back to the case
+    (status 413, as for any request over its limit)."""
     ref = (request.view_args or {}).get("ref", "")
-    flash(
+    g.setdefault("language", "en")
+    body = [
         "The files were too big together: add them a few at a time, each smaller than "
-        f"{size_in_words(limits().file_bytes)}."
-    )
-    return redirect(url_for("staff.case", ref=ref) + "#files", code=303)
+        f"{size_in_words(limits().file_bytes)}.",
+        f"Go back to the case ({url_for('staff.case', ref=ref)}) and try again.",
+    ]
+    return render_template("error.html", title="The files were too big", body=body), 413
 
 
 @blueprint.record_once

@@ -47,8 +47,9 @@ def register_error_pages(
     def too_large(_error):
         # A page that takes files says which were too big and keeps everything else.
         page = too_large_page()
-        if page is not None:
-            return page()
+        response = page() if page is not None else None
+        if response is not None:
+            return response
         return _page(
             413,
             _("What you sent is too long"),
