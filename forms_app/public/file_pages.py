@@ -248,8 +248,8 @@ def attach_to_case(state: JourneyState, ref: str) -> bool:
         row.update(finding=item.get("finding", ""), added_by="person", at=item["at"])
         files.append((row, data))
     try:
-        evidence.attach(ref, files)
-    except (StoreWriteError, EvidenceDamaged, OSError) as exc:
+        evidence.attach(ref, files, parts().contract)
+    except (StoreWriteError, EvidenceDamaged, OSError, ValueError) as exc:
         log.error("evidence: files of %s not attached yet: %s", ref, exc)
         return False
     evidence.drop_held(state.draft_id)

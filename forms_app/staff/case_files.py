@@ -51,7 +51,9 @@ KIND_NAMES = {
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    # To the microsecond: a file's rows are told apart by their time (the key is id and at),
+    # and a scan again can follow its upload within the same second.
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def rescan_pending(rows: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -177,8 +179,8 @@ def case_add_files(ref):
             refused.append(f"{name} contains a virus ({finding}): it is kept in quarantine.")
     if added:
         try:
-            parts().store.evidence.attach(case.ref, added)
-        except (StoreWriteError, EvidenceDamaged, OSError) as exc:
+            parts().store.evidence.attach(case.ref, added, parts().contract)
+        except (StoreWriteError, EvidenceDamaged, OSError, ValueError) as exc:
             log.error("evidence: staff files not stored: %s", exc)
             flash("The files could not be stored. Nothing was added: try again.")
             return redirect(back, code=303)

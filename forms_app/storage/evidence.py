@@ -107,12 +107,20 @@ class EvidenceFiles:
 
     # -- cases ----------------------------------------------------------------------------
 
-    def attach(self, ref: str, files: Sequence[tuple[Mapping[str, str], bytes]]) -> int:
+    def attach(
+        self, ref: str, files: Sequence[tuple[Mapping[str, str], bytes]], contract=None
+    ) -> int:
         """Store files for case ``ref``: each ``(row, bytes)``, the row without ``ref`` (filled
         in here). Files whose id the table holds already are skipped; the sizes and checksums
-        are checked against the bytes. Returns how many were added. Raises ``StoreWriteError``
-        (from ``Store.append``) if the rows could not be stored."""
+        are checked against the bytes, and each row against the schema when a ``Contract`` is
+        given (ValueError naming the fields, before anything is written). Returns how many
+        were added. Raises ``StoreWriteError`` (from ``Store.append``) if the rows could not be
+        stored."""
         known = {file_id for (file_id,) in self.store.scan(EVIDENCE, ("id",))}
+        for row, _data in files:
+            problems = contract.check(EVIDENCE, {**row, "ref": ref}) if contract else []
+            if problems:
+                raise ValueError(f"evidence row refused: {sorted({p.field for p in problems})}")
         rows = []
         for row, data in files:
             if row["id"] in known or not _ID.match(row["id"]):

@@ -4,6 +4,7 @@ purge and erasure, and an old data directory is upgraded to have the evidence ta
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from datetime import UTC, datetime
 
@@ -79,3 +80,17 @@ def test_removing_a_case_removes_its_files_and_rows_and_keeps_others(app_parts):
     assert not (data_dir / "evidence" / gone).exists()
     assert [r["name"] for r in app_parts.store.rows("evidence")] == ["kept.png"]
     assert len(list((data_dir / "evidence" / kept).iterdir())) == 1
+
+
+def test_files_held_for_a_draft_go_when_the_draft_is_purged(app_parts):
+    drafts = app_parts.drafts
+    evidence = app_parts.store.evidence
+    drafts.save("a" * 43, {"journeys": {}})
+    drafts.save("b" * 43, {"journeys": {}})
+    evidence.hold("a" * 43, new_file_id(), samples.jpeg())
+    evidence.hold("b" * 43, new_file_id(), samples.png())
+    old = drafts.directory / f"{'a' * 43}.json"
+    os.utime(old, (0, 0))
+    assert drafts.purge() == 1
+    held = drafts.directory / "files"
+    assert sorted(p.name for p in held.iterdir()) == ["b" * 43]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from forms_app.evidence import Clamd
 from forms_app.storage.evidence import new_file_id, sha256_of
+from forms_app.storage.package_check import validate_package
 from tests.support.staff import submit
 from tests.support.walker import csrf_token
 
@@ -87,6 +88,9 @@ def test_a_file_being_checked_cannot_be_opened_until_clamd_has_passed_it(
     assert "No virus found" in page
     assert olive.get(f"/staff/cases/{ref}/files/{file_id}").status_code == 200
     assert [r["scan"] for r in app_parts.store.rows("evidence")] == ["pending", "clean"]
+    # Two rows for one file, told apart by their time: the package is still valid.
+    checked = validate_package(app_parts.settings.data_dir)
+    assert checked.valid, checked.errors
 
 
 def test_staff_add_files_to_a_case_and_a_virus_is_quarantined(signed_in, app_parts):
