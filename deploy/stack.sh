@@ -112,10 +112,9 @@ certificates() {
 secrets_and_data() {
     local key="$STACK_DIR/secret-key"
     if [ ! -s "$key" ]; then
-        (umask 077 && openssl rand -hex 32 >"$key")
+        # No newline after it: a podman secret passes the file's bytes on exactly.
+        (umask 077 && openssl rand -hex 32 | tr -d '\n' >"$key")
     fi
-    chown "$APP_UID:$APP_UID" "$key"
-    chmod 0400 "$key"
     mkdir -p "$STACK_DIR/data"
     chown "$APP_UID:$APP_UID" "$STACK_DIR/data"
     chmod 0700 "$STACK_DIR/data"
@@ -135,17 +134,20 @@ start_app() {
     local port
     port="$(free_port)"
     podman rm -f "$CONTAINER" >/dev/null 2>&1 || true
+    # The key as a podman secret handed over as an environment variable: not on a command line
+    # (where `ps` shows it), and there for `podman exec ... feedback` commands too.
+    podman secret rm "$CONTAINER-key" >/dev/null 2>&1 || true
+    podman secret create "$CONTAINER-key" "$STACK_DIR/secret-key" >/dev/null
     podman run -d --name "$CONTAINER" --network host \
         -e "FORMS_APP_BIND=$HOST:$port" \
         -e FORMS_APP_SETTINGS=/etc/feedback/settings.yaml \
-        -e FORMS_APP_SECRET_KEY_FILE=/run/secrets/feedback-secret-key \
+        --secret "$CONTAINER-key,type=env,target=FORMS_APP_SECRET_KEY" \
         -v "$STACK_DIR/settings.yaml:/etc/feedback/settings.yaml:ro" \
-        -v "$STACK_DIR/secret-key:/run/secrets/feedback-secret-key:ro" \
         -v "$STACK_DIR/data:/var/lib/feedback" \
         --stop-timeout 25 "$IMAGE" >/dev/null
     printf '%s\n' "$port" >"$STACK_DIR/app.port"
     local waited=0
-    until curl -fsS -o /dev/null "http://$HOST:$port/"; do
+    until curl -fsS -o /dev/null "http://$HOST:$port/" 2>/dev/null; do
         if [ "$(podman inspect -f '{{.State.Running}}' "$CONTAINER" 2>/dev/null)" != true ]; then
             podman logs "$CONTAINER" 2>&1 | tail -30 >&2
             die "the app's container stopped"
@@ -189,7 +191,7 @@ start_nginx() {
     setsid "$NGINX" -c "$STACK_DIR/nginx.conf" -p "$STACK_DIR/" -e "$STACK_DIR/error.log" \
         </dev/null >>"$STACK_DIR/nginx.out" 2>&1 &
     local waited=0
-    until curl -fsS -o /dev/null --cacert "$STACK_DIR/ca.pem" "https://$HOST:$APP_PORT/"; do
+    until curl -fsS -o /dev/null --cacert "$STACK_DIR/ca.pem" "https://$HOST:$APP_PORT/" 2>/dev/null; do
         waited=$((waited + 1))
         [ "$waited" -lt 60 ] || { tail -5 "$STACK_DIR/error.log" >&2; die "nginx did not answer"; }
         sleep 0.5
@@ -245,6 +247,7 @@ down() {
         podman stop -t 25 "$CONTAINER" >/dev/null
         podman rm "$CONTAINER" >/dev/null
     fi
+    command -v podman >/dev/null && podman secret rm "$CONTAINER-key" >/dev/null 2>&1 || true
     rm -f "$STACK_DIR/app.port"
     say "The stack is stopped (data kept in $STACK_DIR/data)."
 }
