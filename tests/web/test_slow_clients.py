@@ -4,8 +4,8 @@ at a time) cannot stall the app: nginx reads every request whole before gunicorn
 The first test shows the attack is real: the same slow clients sent straight at gunicorn hold
 its threads, and a normal request gets no answer while they hang. It runs one worker of four
 threads, so that every slow client lands on the same worker: with two workers the kernel may hand
-most of them to one worker and leave the other free for a while, and the same stall then comes
-and goes (ten such clients stalled the two-worker app in the issue that asked for nginx).
+most of them to one worker and leave the other free for a while, and the stall then catches only
+the requests that land on the busy worker.
 """
 
 from __future__ import annotations
