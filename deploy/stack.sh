@@ -9,9 +9,9 @@
 # Debian base image with mmdebstrap when there is none; builds the image from deploy/Containerfile
 # (the layers cached by podman make a rebuild quick); makes a certificate authority and a server
 # certificate for 127.0.0.1 (build/stack/ca.pem is the one to trust); keeps a secret key and an
-# empty data directory under build/stack/; starts the app's container on a free loopback port
-# and nginx on https://127.0.0.1:8443/ (forms and staff pages) and https://127.0.0.1:8444/ (the
-# published site, which must be built first: `make site`).
+# empty data directory under build/stack/; starts the app's container (read-only root, no
+# capabilities) on a free loopback port and nginx on https://127.0.0.1:8443/ (forms and staff
+# pages) and https://127.0.0.1:8444/ (the published site, which must be built first: make site).
 #
 # STACK_APP_PORT and STACK_SITE_PORT move nginx; STACK_DIR moves everything it writes.
 set -euo pipefail
@@ -144,6 +144,8 @@ start_app() {
         --secret "$CONTAINER-key,type=env,target=FORMS_APP_SECRET_KEY" \
         -v "$STACK_DIR/settings.yaml:/etc/feedback/settings.yaml:ro" \
         -v "$STACK_DIR/data:/var/lib/feedback" \
+        --read-only \
+        --cap-drop all --security-opt no-new-privileges \
         --stop-timeout 25 "$IMAGE" >/dev/null
     printf '%s\n' "$port" >"$STACK_DIR/app.port"
     local waited=0
