@@ -5,7 +5,7 @@
 #   deploy/stack.sh down     stop what `up` started (`make stack-down`)
 #   deploy/stack.sh status   what is running
 #
-# up: installs podman, runc, mmdebstrap, nginx and openssl with apt-get when missing; makes a
+# up: installs podman, runc, mmdebstrap, nginx, openssl and curl with apt-get when missing; makes a
 # Debian base image with mmdebstrap when there is none; builds the image from deploy/Containerfile
 # (the layers cached by podman make a rebuild quick); makes a certificate authority and a server
 # certificate for 127.0.0.1 (build/stack/ca.pem is the one to trust); keeps a secret key and an
@@ -46,6 +46,7 @@ install_packages() {
     command -v runc >/dev/null || missing+=(runc)
     command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
     command -v openssl >/dev/null || missing+=(openssl)
+    command -v curl >/dev/null || missing+=(curl)
     [ -x "$NGINX" ] || missing+=(nginx)
     [ ${#missing[@]} -eq 0 ] && return 0
     say "Installing ${missing[*]} (apt-get)"
