@@ -32,7 +32,8 @@ SITE_SOURCES := site/. $(shell find site -mindepth 1 -print 2>/dev/null)
 export NO_MKDOCS_2_WARNING := 1
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: help venv chromium nginx fonts assets translations messages site demo run test test-nightly bench lint clean distclean
+.PHONY: help venv chromium nginx fonts assets translations messages site demo run test test-nightly bench lint clean distclean \
+	stack stack-down lock
 
 help:
 	@echo "make run      set everything up, then serve the form app (http://127.0.0.1:$(FORM_PORT)/)"
@@ -40,6 +41,10 @@ help:
 	@echo "make test     set everything up (Chromium included), then run the tests"
 	@echo "              in parallel (PYTEST_ARGS='-k site -x' passes options to pytest;"
 	@echo "              TEST_WORKERS=0 runs them in one process)"
+	@echo "make stack    build the container image and start the production stack: forms and staff"
+	@echo "              pages at https://127.0.0.1:8443/, the site at https://127.0.0.1:8444/"
+	@echo "              (trust build/stack/ca.pem); make stack-down stops it"
+	@echo "make lock     regenerate requirements/*.txt (hashed pins) from pyproject.toml"
 	@echo "steps:        venv chromium nginx fonts assets site demo lint clean distclean"
 
 # Python ----------------------------------------------------------------------------------------
@@ -157,6 +162,39 @@ run: venv fonts assets translations demo site
 
 bench: venv fonts assets translations site
 	$(BIN)/python -m bench
+
+# The production stack on this machine (deploy/stack.sh): the image from deploy/Containerfile
+# under podman, behind Debian's nginx with TLS. It installs podman, runc, mmdebstrap and nginx
+# with apt-get when they are missing. The image is built from requirements/runtime.txt, not
+# from the venv; the venv is only for building the styles, the Welsh catalogue and the site.
+
+stack: venv assets translations site
+	bash deploy/stack.sh up
+
+stack-down:
+	bash deploy/stack.sh down
+
+# The dependency lock: requirements/runtime.txt (what the image installs), requirements/dev.txt
+# (runtime and dev extras) and requirements/bootstrap.txt (current pip and setuptools for the
+# image), each pin with its SHA-256 hashes, by uv in a throwaway venv of its own. Pins already
+# in the files are kept unless pyproject.toml needs another; LOCK_ARGS=--upgrade moves every
+# transitive dependency to its newest release.
+LOCK_VENV := build/lock-venv
+UV_VERSION := 0.13.8
+LOCK_PYTHON := 3.11
+LOCK_ARGS ?=
+UV_COMPILE = $(LOCK_VENV)/bin/uv pip compile --quiet --generate-hashes --python-version $(LOCK_PYTHON) \
+	--python-platform x86_64-manylinux_2_28 --custom-compile-command 'make lock'
+
+$(LOCK_VENV)/bin/uv:
+	python3 -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# UV_NATIVE_TLS: trust the system's certificates, as pip does (a proxy's CA may be among them).
+lock: $(LOCK_VENV)/bin/uv
+	UV_NATIVE_TLS=1 $(UV_COMPILE) $(LOCK_ARGS) pyproject.toml -o requirements/runtime.txt
+	UV_NATIVE_TLS=1 $(UV_COMPILE) $(LOCK_ARGS) --extra dev pyproject.toml -o requirements/dev.txt
+	UV_NATIVE_TLS=1 $(UV_COMPILE) --upgrade requirements/bootstrap.in -o requirements/bootstrap.txt
 
 # Checks -----------------------------------------------------------------------------------------
 
