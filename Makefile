@@ -56,8 +56,13 @@ venv: $(STAMPS)/venv
 $(VENV)/pyvenv.cfg:
 	python3 -m venv $(VENV)
 
-$(STAMPS)/venv: pyproject.toml $(VENV)/pyvenv.cfg
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+# From the lock (requirements/, `make lock`): every package at its pinned version with its hash
+# checked, pip and setuptools current; then this project itself, which adds nothing new.
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+$(STAMPS)/venv: pyproject.toml requirements/bootstrap.txt requirements/dev.txt $(VENV)/pyvenv.cfg
+	$(PIP) --require-hashes -r requirements/bootstrap.txt
+	$(PIP) --require-hashes -r requirements/dev.txt
+	$(PIP) --no-deps --no-build-isolation -e .
 	@mkdir -p $(@D) && touch $@
 
 # Chromium for the browser tests (Debian's package: Playwright cannot download browsers here) ---
