@@ -125,8 +125,9 @@ def context(
             "findings": stage_state.findings if stage_state else "",
             "cause": stage_state.cause if stage_state else "",
             "remedy": stage_state.remedy if stage_state else "",
-            "acknowledge_by": long_date(due.acknowledge, language) if due else "",
-            "respond_by": long_date(due.respond, language) if due else "",
+            # The dates as promised to the person: never a weekend, bank holiday or closure day.
+            "acknowledge_by": long_date(due.acknowledge_promised, language) if due else "",
+            "respond_by": long_date(due.respond_promised, language) if due else "",
             "extended": bool(stage_state and stage_state.extended_to),
             "extension_reason": _last_note(case, "extension_agreed"),
         },
