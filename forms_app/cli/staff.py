@@ -198,7 +198,9 @@ def _change(username, action, **changes):
 )
 @with_appcontext
 def deadlines_command(profile, received, list_profiles, no_closures):
-    """Print every due date, in ISO form, for a case received on a given day."""
+    """Print every due date, in ISO form, for a case received on a given day: the statutory
+    date, then the date promised to the person (a calendar-day date that falls on a weekend,
+    bank holiday or closure day is promised on the working day before it)."""
     from forms_app.casework.deadlines import deadline_lines
     from forms_app.procedures.profiles import (
         ProcedureError,
@@ -229,6 +231,7 @@ def deadlines_command(profile, received, list_profiles, no_closures):
     click.echo(f"# {procedure.code} ({procedure.nation}), received {day.isoformat()}")
     if closures:
         click.echo(f"# closure days counted: {', '.join(settings.closure_days)}")
+    click.echo("# what\tstatutory\tpromised\trule")
     for line in deadline_lines(procedure, calendar, day):
         click.echo(line)
 

@@ -86,18 +86,16 @@ def hear_back_dates(kind: str, received: datetime) -> dict[str, str | None]:
 def wording_context(kind: str | None = None) -> dict:
     """Values that fill ``{placeholders}`` in the journeys' words."""
     settings = parts().settings
-    pals = localised(settings.pals)
+    pals, advocacy = localised(settings.pals), localised(settings.advocacy)
     context = {
-        "org_name": settings.organisation["name"],
+        "org_name": localised(settings.organisation)["name"],
         "pals_phone": pals.get("phone", ""),
         "pals_hours": pals.get("opening_hours", ""),
-        "contact_phone": settings.contact.get("phone", ""),
-        "advocacy_name": settings.advocacy.get("name", ""),
-        "advocacy_phone": settings.advocacy.get("phone", ""),
-        "young_advocacy_name": settings.advocacy.get("young_people_name")
-        or settings.advocacy.get("name", ""),
-        "young_advocacy_phone": settings.advocacy.get("young_people_phone")
-        or settings.advocacy.get("phone", ""),
+        "contact_phone": localised(settings.contact).get("phone", ""),
+        "advocacy_name": advocacy.get("name", ""),
+        "advocacy_phone": advocacy.get("phone", ""),
+        "young_advocacy_name": advocacy.get("young_people_name") or advocacy.get("name", ""),
+        "young_advocacy_phone": advocacy.get("young_people_phone") or advocacy.get("phone", ""),
     }
     if kind:
         due = hear_back_dates(kind, datetime.now(UTC))
