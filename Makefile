@@ -12,6 +12,8 @@ BIN := $(VENV)/bin
 STAMPS := build/stamps
 CHROMIUM := /usr/bin/chromium
 NGINX := /usr/sbin/nginx
+EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
+DEJAVU_FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 FORM_PORT ?= 5000
 SITE_PORT ?= 8000
 PYTEST_ARGS ?=
@@ -30,7 +32,7 @@ SITE_SOURCES := site/. $(shell find site -mindepth 1 -print 2>/dev/null)
 export NO_MKDOCS_2_WARNING := 1
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: help venv chromium nginx assets translations messages site demo run test test-nightly bench lint clean distclean
+.PHONY: help venv chromium nginx fonts assets translations messages site demo run test test-nightly bench lint clean distclean
 
 help:
 	@echo "make run      set everything up, then serve the form app (http://127.0.0.1:$(FORM_PORT)/)"
@@ -38,7 +40,7 @@ help:
 	@echo "make test     set everything up (Chromium included), then run the tests"
 	@echo "              in parallel (PYTEST_ARGS='-k site -x' passes options to pytest;"
 	@echo "              TEST_WORKERS=0 runs them in one process)"
-	@echo "steps:        venv chromium nginx assets site demo lint clean distclean"
+	@echo "steps:        venv chromium nginx fonts assets site demo lint clean distclean"
 
 # Python ----------------------------------------------------------------------------------------
 
@@ -74,6 +76,16 @@ nginx:
 	test -x $(NGINX) || { echo "error: $(NGINX) is still missing after apt-get install" >&2; exit 1; }; \
 	$$sudo service nginx stop >/dev/null 2>&1 || true
 
+# Fonts for the letter and leaflet PDFs (Debian's packages; WeasyPrint finds them through
+# fontconfig): DejaVu covers Welsh (ŵ, ŷ, â), Noto Color Emoji prints an emoji, not an empty box.
+fonts:
+	@if [ -f $(EMOJI_FONT) ] && [ -f $(DEJAVU_FONT) ]; then exit 0; fi; \
+	if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	echo "Installing Debian's fonts-noto-color-emoji and fonts-dejavu-core (apt-get)"; \
+	$$sudo apt-get update; \
+	$$sudo apt-get install -y fonts-noto-color-emoji fonts-dejavu-core; \
+	test -f $(EMOJI_FONT) && test -f $(DEJAVU_FONT) || { echo "error: the fonts are still missing after apt-get install" >&2; exit 1; }
+
 # Front-end assets: GOV.UK Frontend compiled with the organisation's colour and font ------------
 
 assets: $(APP_CSS)
@@ -103,25 +115,30 @@ forms_app/translations/%/LC_MESSAGES/messages.mo: forms_app/translations/%/LC_ME
 	$(BIN)/pybabel compile -i $< -o $@ -l $*
 
 # The published site (MkDocs) -------------------------------------------------------------------
-# One build makes both languages and prints the leaflet PDFs with Chromium (forms_app/sitebuild/pdfs.py);
+# One build makes both languages and prints the leaflet PDFs with WeasyPrint (forms_app/sitebuild/pdfs.py);
 # the timescales come from the procedure profile the settings name.
 
 site: $(SITE_INDEX)
 
 $(SITE_INDEX): $(STAMPS)/venv mkdocs.yml $(wildcard forms_app/sitebuild/*.py) \
-		$(wildcard forms_app/procedures/*.yaml) $(SETTINGS_FILE) $(SITE_SOURCES) | chromium
+		$(wildcard forms_app/procedures/*.yaml) $(SETTINGS_FILE) $(SITE_SOURCES) | fonts
 	$(BIN)/mkdocs build --strict --quiet
 	@touch $@
 
 # Demonstration data (only into an empty data directory) ----------------------------------------
+# A data directory an earlier release made is upgraded first (the app will not start on it).
 
 demo: venv
+	$(BIN)/feedback migrate
 	$(BIN)/feedback demo-data --if-empty
 
 # Serve both, in the foreground; Ctrl-C (or either one stopping) stops both. Each server has its
 # own control socket under build/ (gunicorn's default is one shared path in the home folder).
 
-run: venv assets translations demo site
+# Demo mode: plain HTTP on localhost (production is the default: forms_app/web/config.py). Make
+# passes the variable on to the steps `run` sets up (demo data, site) and to both servers.
+run: export FORMS_APP_ENV := demo
+run: venv fonts assets translations demo site
 	@trap 'exit 130' INT TERM; \
 	trap 'kill $$form $$site $${sheets:-} 2>/dev/null || true; wait 2>/dev/null || true' EXIT; \
 	if $(BIN)/python -m forms_app.sheets.worker 2>/dev/null; then \
@@ -138,7 +155,7 @@ run: venv assets translations demo site
 
 # Benchmarks: ratios against baselines from the same run (bench/README.md) ---------------------
 
-bench: venv assets translations site
+bench: venv fonts assets translations site
 	$(BIN)/python -m bench
 
 # Checks -----------------------------------------------------------------------------------------
@@ -150,11 +167,11 @@ bench: venv assets translations site
 TEST_WORKERS ?= auto
 PYTEST_PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
-test: venv chromium nginx assets translations site
+test: venv chromium nginx fonts assets translations site
 	$(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The reliability plan's nightly tier: the same tests with the larger counts (tests/support/tier.py).
-test-nightly: venv chromium nginx assets translations site
+test-nightly: venv chromium nginx fonts assets translations site
 	FEEDBACK_TIER=nightly $(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 lint: venv

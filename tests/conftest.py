@@ -8,6 +8,9 @@ import os
 # (forms_app/accounts/passwords.py), in this process and in every server it starts. Production
 # never sets this, and tests/accounts/test_passwords.py checks its hashes stay strong.
 os.environ["FEEDBACK_CHEAP_PASSWORD_HASHES_FOR_TESTS"] = "1"
+# Production is the default (forms_app/web/config.py): the suite says it is testing, here and so
+# in every server and `feedback` command it starts; the HTTPS tests set production themselves.
+os.environ["FORMS_APP_ENV"] = "testing"
 
 import pytest
 

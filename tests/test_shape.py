@@ -28,6 +28,7 @@ LAYERS = {
     "storage": 1,
     "accounts": 1,
     "procedures": 2,
+    "migrations": 2,
     # The domain: cases, words and order, letters, the sheet, reports, records.
     "casework": 3,
     "journeys": 3,

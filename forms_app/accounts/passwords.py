@@ -2,7 +2,8 @@
 
 The test suite alone sets ``FEEDBACK_CHEAP_PASSWORD_HASHES_FOR_TESTS=1`` (tests/conftest.py), so
 the hundreds of accounts it makes cost almost nothing; without it, and always in production
-(where the switch is ignored), the strong parameters below are used.
+(where the switch is ignored), the strong parameters below are used. Production is the default:
+the switch counts only where ``FORMS_APP_ENV`` names testing, development or demo.
 """
 
 from __future__ import annotations
@@ -30,12 +31,15 @@ CHEAP_FOR_TESTS = Parameters(
 )
 TEST_SWITCH = "FEEDBACK_CHEAP_PASSWORD_HASHES_FOR_TESTS"
 MIN_LENGTH = 12
+# The environments that are not production (forms_app/web/config.py names the same ones).
+NOT_PRODUCTION = frozenset({"testing", "development", "demo"})
 
 
 def parameters(environ: Mapping[str, str] = os.environ) -> Parameters:
     """The argon2 parameters new hashes use: the strong ones unless the test suite asks, and
-    always the strong ones in production (``FORMS_APP_ENV=production``), whatever is set."""
-    testing = environ.get(TEST_SWITCH) == "1" and environ.get("FORMS_APP_ENV") != "production"
+    always the strong ones in production (``FORMS_APP_ENV`` unset or ``production``)."""
+    environment = environ.get("FORMS_APP_ENV", "").strip().lower()
+    testing = environ.get(TEST_SWITCH) == "1" and environment in NOT_PRODUCTION
     return CHEAP_FOR_TESTS if testing else PRODUCTION
 
 

@@ -2,7 +2,8 @@
 rename, fsync directory) under a lock, so two processes never lose each other's changes.
 
 Each account holds an argon2id password hash, a TOTP secret, roles, the services an officer
-covers, and the counters for lockout. Never the password itself.
+covers, and the counters for its sign-in back-off (5 failed attempts, then 15 minutes; counted
+atomically, see throttle.py). Never the password itself.
 """
 
 from __future__ import annotations
@@ -89,8 +90,9 @@ class UserBook:
     # -- writing ----------------------------------------------------------------------------
 
     @contextmanager
-    def _editing(self) -> Iterator[dict[str, User]]:
-        """Hold the lock, hand out a fresh copy of the accounts, write them back atomically."""
+    def _editing(self, *, durable: bool = True) -> Iterator[dict[str, User]]:
+        """Hold the lock, hand out a fresh copy of the accounts, write them back atomically
+        (``durable=False``: without fsync, for sign-in counters a power cut may lose)."""
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         lock_path = self.path.with_suffix(".lock")
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
@@ -99,12 +101,12 @@ class UserBook:
             self._cache = None
             users = {name: User(**asdict(user)) for name, user in self._load().items()}
             yield users
-            self._write(users)
+            self._write(users, durable=durable)
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
-    def _write(self, users: dict[str, User]) -> None:
+    def _write(self, users: dict[str, User], *, durable: bool = True) -> None:
         data = {"version": 1, "users": {name: asdict(user) for name, user in sorted(users.items())}}
         temporary = self.path.with_suffix(".json.tmp")
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
@@ -112,13 +114,15 @@ class UserBook:
             json.dump(data, handle, indent=2, ensure_ascii=False)
             handle.write("\n")
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(temporary, self.path)
-        directory = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        if durable:
+            directory = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
         self._cache = None
 
     # -- account management (the ``feedback users`` commands) -------------------------------
@@ -174,32 +178,67 @@ class UserBook:
 
     # -- signing in -------------------------------------------------------------------------
 
-    def check_password(self, username: str, password: str, now: datetime) -> User | None:
+    def check_password(
+        self, username: str, password: str, now: datetime, *, trusted: bool = False
+    ) -> User | None:
         """The account if the password is right and the account may sign in; counts failures."""
-        user = self.get(username)
-        ok = passwords.verify_password(user.password_hash if user else None, password)
-        if user is None:
-            return None
-        if user.disabled or user.locked(now):
-            return None
-        if not ok:
-            self.failed(user.username, now)
-            return None
-        return user
+        return self.attempt_password(username, password, now, trusted=trusted)[0]
 
-    def check_code(self, username: str, code: str, now: datetime) -> User | None:
+    def attempt_password(
+        self, username: str, password: str, now: datetime, *, trusted: bool = False
+    ) -> tuple[User | None, str]:
+        """(the account, "") if the password is right and the account may sign in, else (None,
+        why): "unknown", "disabled", "locked" or "password".
+
+        The attempt takes one of the account's slots under the accounts file's lock **before**
+        the password is checked, and gives it back if the password was right: parallel guesses
+        take the slots one at a time, and once ``MAX_FAILURES`` are taken every further guess is
+        refused unchecked until the back-off ends (see throttle.py for the whole design).
+        ``trusted``: the attempt comes from a network where this person completed sign-in
+        recently, which the back-off does not refuse (it is still counted)."""
+        name = (username or "").strip().lower()
+        refusal, hashed = "unknown", None
+        if name and name in self._load():
+            with self._editing(durable=False) as users:
+                user = users.get(name)
+                if user is not None:
+                    refusal, hashed = _claim(user, now, trusted), user.password_hash
+        # Always one verification, so the time taken does not say whether the name exists or
+        # the account is backing off.
+        ok = passwords.verify_password(hashed, password)
+        if refusal:
+            return None, refusal
+        with self._editing(durable=False) as users:
+            user = users.get(name)
+            if user is None:
+                return None, "unknown"
+            if ok:
+                _give_back(user)
+                return User(**asdict(user)), ""
+        return None, "password"
+
+    def check_code(
+        self, username: str, code: str, now: datetime, *, trusted: bool = False
+    ) -> User | None:
         """The account if the one-time code is right (and not used before); counts failures."""
-        user = self.get(username)
-        if user is None or user.disabled or user.locked(now):
+        name = (username or "").strip().lower()
+        if self.get(name) is None:
             return None
         with self._editing() as users:
-            user = users[user.username]
+            user = users.get(name)
+            if user is None or user.disabled:
+                return None
+            _end_back_off_if_over(user, now)
+            if not trusted and _backing_off(user, now):
+                return None
             step = totp.matching_step(user.totp_secret, code, user.last_totp_step, now.timestamp())
             if step is None:
                 _count_failure(user, now)
                 return None
             user.last_totp_step = step
-            user.failures, user.locked_until = 0, ""
+            if not user.locked(now):
+                # A trusted sign-in during a back-off leaves the back-off running for the rest.
+                user.failures, user.locked_until = 0, ""
         return user
 
     def failed(self, username: str, now: datetime) -> None:
@@ -209,11 +248,40 @@ class UserBook:
                 _count_failure(user, now)
 
 
+def _end_back_off_if_over(user: User, now: datetime) -> None:
+    """A back-off that has run its time ends, and the count starts afresh."""
+    if user.locked_until and not user.locked(now):
+        user.locked_until, user.failures = "", 0
+
+
+def _backing_off(user: User, now: datetime) -> bool:
+    # Taken slots count even before their guesses are checked.
+    return user.locked(now) or user.failures >= MAX_FAILURES
+
+
+def _claim(user: User, now: datetime, trusted: bool) -> str:
+    """Take a slot for one password check; the refusal's reason, or "" when it may go ahead."""
+    if user.disabled:
+        return "disabled"
+    _end_back_off_if_over(user, now)
+    if not trusted and _backing_off(user, now):
+        return "locked"
+    _count_failure(user, now)
+    return ""
+
+
+def _give_back(user: User) -> None:
+    """The checked password was right: its slot was not a failure."""
+    user.failures = max(0, user.failures - 1)
+    if user.failures < MAX_FAILURES:
+        # The back-off its slot started (if it was the last one) was never earned.
+        user.locked_until = ""
+
+
 def _count_failure(user: User, now: datetime) -> None:
     user.failures += 1
-    if user.failures >= MAX_FAILURES:
+    if user.failures >= MAX_FAILURES and not user.locked(now):
         user.locked_until = (now + timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds")
-        user.failures = 0
 
 
 def _check_roles(roles) -> None:

@@ -1,2 +1,3 @@
-"""Printing HTML to PDF: the one headless Chromium the leaflets, the letters and the browser
-tests share."""
+"""Printing: HTML to PDF in this process with WeasyPrint for the letters and the leaflets
+(``pdf``), and the launcher of Debian's headless Chromium that only the browser tests use
+(``chromium``)."""

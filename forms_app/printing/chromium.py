@@ -1,5 +1,5 @@
-"""Starting headless Chromium: the one browser that prints the leaflets and the letters, and
-that the tests drive.
+"""Starting headless Chromium: the browser the tests drive (pages, axe checks, HTTPS). The
+service itself never starts it: letters and leaflets are printed by ``printing.pdf``.
 
 Playwright cannot download its own browsers here, so it is pointed at Debian's Chromium
 (``/usr/bin/chromium``, or the ``CHROMIUM`` environment variable). The switches keep it off a

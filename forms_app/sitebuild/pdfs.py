@@ -1,13 +1,17 @@
-"""Printable A4 PDFs of the leaflets, printed from the built site with headless Chromium.
+"""Printable A4 PDFs of the leaflets, printed from the built site in this process with
+WeasyPrint (``forms_app.printing.pdf``: no browser, so the site builds with only the runtime
+dependencies installed).
 
 The leaflets are ordinary pages of the site (``site/leaflets/*.md`` and their Welsh twins). After
-MkDocs has built every language, ``print_leaflets`` opens each built page in Chromium (Debian's
-``/usr/bin/chromium`` driven by Playwright, offline) and prints it to A4 with the site's print
-styles (``site/stylesheets/site.css``). The large print version is the standard leaflet printed
-with the ``app-large-print`` class on the page, which sets the text to 18 point.
+MkDocs has built every language, ``print_leaflets`` prints each built page to A4 with the site's
+print styles (``site/stylesheets/site.css``, ``@media print``) and the few rules in
+``PRINT_CSS`` below: the page size and margins, page numbers in the footer, and plain block
+layout where the theme's screen layout (flex boxes, the picture-beside-text grid) does not suit
+paper. The large print version is the standard leaflet printed with the ``app-large-print``
+class on the page, which sets the text to 18 point.
 
-Each PDF is tagged (headings, lists and links survive for screen readers), carries the page's
-language and title, and has page numbers in the footer.
+Each PDF is tagged (headings, lists and tables survive for screen readers), carries the page's
+language and title, and reads only files of the built site (nothing from the network).
 
 While MkDocs builds, the hook puts a placeholder file at each PDF's address so that links to
 the PDFs are checked like any other link (``placeholder_files``); the real PDFs replace them
@@ -17,16 +21,17 @@ once every page exists.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from forms_app.printing.chromium import CHROMIUM, launch_chromium
+from forms_app.printing.pdf import PdfError as PrintingError
+from forms_app.printing.pdf import print_html
 
 #: Set to 0 to build without printing (placeholders stay in place): `mkdocs serve` does this.
 ENV_SWITCH = "FEEDBACK_SITE_PDFS"
 PDF_DIR = "leaflets/pdf"
-MARGIN = {"top": "14mm", "bottom": "16mm", "left": "14mm", "right": "14mm"}
 
 
 class PdfError(RuntimeError):
@@ -52,11 +57,29 @@ LEAFLETS = (
 )
 
 LARGE_PRINT_TITLE = {"en": "large print", "cy": "print bras"}
-FOOTER = (
-    '<div style="width:100%;text-align:center;font-family:Arial,sans-serif;'
-    'font-size:{size}px;color:#333"><span class="pageNumber"></span> / '
-    '<span class="totalPages"></span></div>'
-)
+# Paper only. The theme lays the page out with flex boxes and a "skip to content" link for
+# screens; on paper everything is one column. A picture beside its text is placed in the first
+# column of its grid explicitly (WeasyPrint's grid does not place it there by itself).
+PRINT_CSS = """
+@page {
+  size: A4;
+  margin: 14mm 14mm 16mm;
+  @bottom-center {
+    content: counter(page) " / " counter(pages);
+    font-family: Arial, "Liberation Sans", "DejaVu Sans", sans-serif;
+    font-size: %(footer)s;
+    color: #333;
+  }
+}
+.md-skip, .md-header, .md-tabs, .md-sidebar, .md-footer, .md-top, .md-search, .md-dialog,
+.md-content__button, .md-source-file, .md-feedback, .app-no-print { display: none !important; }
+html, body, .md-container, .md-main, .md-main__inner, .md-content { display: block !important; }
+.md-typeset .app-point > p:first-child { grid-column: 1; grid-row: 1 / -1; }
+"""
+_HTML_TAG = re.compile(r"<html\b([^>]*)>", re.IGNORECASE)
+_CLASS = re.compile(r"""\bclass=(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
+_LANG = re.compile(r"""\blang=(["'])(.*?)\1""", re.IGNORECASE)
+_TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
 def enabled() -> bool:
@@ -71,55 +94,52 @@ def placeholder_path() -> Path:
     return path
 
 
-def print_leaflets(site_dir: Path | str, leaflets=LEAFLETS, chromium: str = CHROMIUM) -> list[Path]:
-    """Print every leaflet page under ``site_dir`` to its PDF; return the PDFs written."""
-    from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import sync_playwright
-
-    site_dir = Path(site_dir)
-    if not Path(chromium).exists():
-        raise PdfError(
-            f"Chromium ({chromium}) is needed to print the leaflet PDFs: run `make chromium`, "
-            f"or build with {ENV_SWITCH}=0 to leave placeholders instead"
+def large_print_page(html: str) -> str:
+    """The page with the ``app-large-print`` class on ``<html>`` and "(large print)" in its
+    title, in the page's language."""
+    tag = _HTML_TAG.search(html)
+    if tag is None:
+        raise PdfError("the leaflet page has no <html> tag")
+    attributes = tag.group(1)
+    language = _LANG.search(attributes)
+    words = LARGE_PRINT_TITLE.get(language.group(2) if language else "en", LARGE_PRINT_TITLE["en"])
+    classes = _CLASS.search(attributes)
+    if classes:
+        attributes = _CLASS.sub(
+            lambda m: f'class="{m.group(2)} app-large-print"', attributes, count=1
         )
+    else:
+        attributes += ' class="app-large-print"'
+    html = html[: tag.start()] + f"<html{attributes}>" + html[tag.end() :]
+    return _TITLE.sub(lambda m: f"<title>{m.group(1)} ({words})</title>", html, count=1)
+
+
+def print_leaflets(site_dir: Path | str, leaflets=LEAFLETS) -> list[Path]:
+    """Print every leaflet page under ``site_dir`` to its PDF; return the PDFs written."""
+    site_dir = Path(site_dir)
     missing = [leaflet.page for leaflet in leaflets if not (site_dir / leaflet.page).exists()]
     if missing:
         raise PdfError(f"leaflet pages missing from {site_dir}: {', '.join(missing)}")
-
     written = []
-    try:
-        with sync_playwright() as playwright:
-            browser = launch_chromium(playwright, chromium)
-            try:
-                page = browser.new_page()
-                page.emulate_media(media="print")
-                for leaflet in leaflets:
-                    page.goto((site_dir / leaflet.page).as_uri(), wait_until="load")
-                    if leaflet.large_print:
-                        language = page.evaluate("document.documentElement.lang") or "en"
-                        words = LARGE_PRINT_TITLE.get(language, LARGE_PRINT_TITLE["en"])
-                        page.evaluate(
-                            "words => { document.documentElement.classList.add('app-large-print');"
-                            " document.title = document.title + ' (' + words + ')'; }",
-                            words,
-                        )
-                    out = site_dir / leaflet.pdf
-                    out.parent.mkdir(parents=True, exist_ok=True)
-                    out.unlink(missing_ok=True)  # the placeholder copied by MkDocs
-                    page.pdf(
-                        path=str(out),
-                        format="A4",
-                        margin=MARGIN,
-                        print_background=True,
-                        display_header_footer=True,
-                        header_template="<span></span>",
-                        footer_template=FOOTER.format(size=14 if leaflet.large_print else 10),
-                        tagged=True,
-                        outline=True,
-                    )
-                    written.append(out)
-            finally:
-                browser.close()
-    except PlaywrightError as error:
-        raise PdfError(f"Chromium could not print the leaflets: {error}") from error
+    for leaflet in leaflets:
+        source = site_dir / leaflet.page
+        stylesheet = PRINT_CSS % {"footer": "14px" if leaflet.large_print else "10px"}
+        try:
+            if leaflet.large_print:
+                html = large_print_page(source.read_text("utf-8"))
+                printed = print_html(
+                    string=html, base_url=source.as_uri(), stylesheet=stylesheet, folder=site_dir
+                )
+            else:
+                printed = print_html(path=source, stylesheet=stylesheet, folder=site_dir)
+        except PrintingError as error:
+            raise PdfError(f"{leaflet.page} could not be printed: {error}") from error
+        if printed.missing:
+            codes = " ".join(f"U+{ord(c):04X}" for c in printed.missing)
+            raise PdfError(f"{leaflet.page} has characters no installed font has: {codes}")
+        out = site_dir / leaflet.pdf
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.unlink(missing_ok=True)  # the placeholder copied by MkDocs
+        out.write_bytes(printed.pdf)
+        written.append(out)
     return written

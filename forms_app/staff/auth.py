@@ -1,28 +1,63 @@
 """Signing in (password, then a one-time code), signing out, and the check every other staff
-page gets: a live server-side session for an active account, or back to the sign-in page."""
+page gets: a live server-side session for an active account, or back to the sign-in page.
+
+Every sign-in attempt first passes the throttle (forms_app/accounts/throttle.py: per address,
+overall, and the account's back-off); one refused by the address or overall limit gets a 429
+page that says how long to wait, with ``Retry-After``. Between the two steps the cookie holds
+only the id of a pending sign-in kept on the server (sessions.py).
+"""
 
 from __future__ import annotations
 
-import time
+import math
 from datetime import UTC, datetime
 from functools import wraps
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import abort, current_app, g, redirect, request, session, url_for
 
+from forms_app.accounts.throttle import SignInThrottle, limits_from
 from forms_app.web.parts import parts
 
 from . import blueprint
 from .context import audit_log, render, users
-from .sessions import SessionStore
+from .sessions import MAX_CODE_TRIES, PendingStore, SessionStore
 
 TOKEN = "staff_token"
 PENDING = "staff_pending"
-PENDING_SECONDS = 5 * 60
 OPEN_ENDPOINTS = {"staff.sign_in", "staff.sign_in_code", "staff.signed_out", "staff.letter_css"}
 
 
 def sessions() -> SessionStore:
     return SessionStore(parts().settings.data_dir)
+
+
+def pending_sign_ins() -> PendingStore:
+    return PendingStore(parts().settings.data_dir)
+
+
+def throttle() -> SignInThrottle:
+    cached = current_app.extensions.get("staff_sign_in_throttle")
+    if cached is None:
+        settings = parts().settings
+        cached = SignInThrottle(settings.data_dir, limits_from(settings.raw))
+        current_app.extensions["staff_sign_in_throttle"] = cached
+    return cached
+
+
+def _address() -> str:
+    # The person's address: behind a proxy, FORMS_APP_PROXY_COUNT makes remote_addr theirs.
+    return request.remote_addr or "unknown"
+
+
+def _too_many(wait: int):
+    """The 429 page: how long to wait, in minutes, and Retry-After in seconds."""
+    audit_log("sign_in.throttled")
+    minutes = max(1, math.ceil(wait / 60))
+    response = current_app.make_response(
+        (render("staff/sign_in_limited.html", title="Too many attempts", minutes=minutes), 429)
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @blueprint.before_request
@@ -81,18 +116,25 @@ def sign_in():
     errors = {}
     username = ""
     if request.method == "POST":
+        # A new password attempt ends any sign-in still waiting for its code.
+        pending_sign_ins().end(session.pop(PENDING, None))
+        g.staff_user = None
         username = request.form.get("username", "").strip().lower()[:100]
         password = request.form.get("password", "")
         now = datetime.now(UTC)
-        account = users().check_password(username, password, now) if username else None
+        address = _address()
+        trusted = throttle().trusted(username, address, now.timestamp())
+        wait = throttle().admit(address, trusted=trusted, now=now.timestamp())
+        if wait:
+            return _too_many(wait)
+        account, refusal = users().attempt_password(username, password, now, trusted=trusted)
         if account is not None:
+            throttle().forgive(address, now.timestamp())
             # Rotation: nothing from before sign-in survives into the signed-in session.
             session.clear()
-            session[PENDING] = {"user": account.username, "at": time.time()}
+            session[PENDING] = pending_sign_ins().start(account.username).token
             return redirect(url_for("staff.sign_in_code", next=request.args.get("next")))
-        known = users().get(username)
-        g.staff_user = None
-        audit_log("sign_in.failed", detail="password" if known else "unknown account")
+        audit_log("sign_in.failed", detail="unknown account" if refusal == "unknown" else refusal)
         errors["username"] = (
             "Enter a correct username and password. After 5 wrong attempts the account is "
             "locked for 15 minutes."
@@ -108,23 +150,44 @@ def sign_in():
 
 @blueprint.route("/sign-in/code", methods=["GET", "POST"])
 def sign_in_code():
-    pending = session.get(PENDING)
-    if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+    store = pending_sign_ins()
+    token = session.get(PENDING)
+    if request.method == "GET":
+        if store.peek(token) is None:
+            session.pop(PENDING, None)
+            return redirect(url_for("staff.sign_in", reason="code"))
+        return render("staff/sign_in_code.html", title="Enter your security code", errors={})
+    g.staff_user = None
+    pending = store.take(token)
+    if pending is None:
         session.pop(PENDING, None)
         return redirect(url_for("staff.sign_in", reason="code"))
-    errors = {}
-    if request.method == "POST":
-        code = request.form.get("code", "")
-        account = users().check_code(pending["user"], code, datetime.now(UTC))
-        if account is not None:
-            session.clear()
-            live = sessions().start(account.username)
-            session[TOKEN] = live.token
-            session.permanent = False
-            g.staff_user = account
-            audit_log("sign_in")
-            return redirect(_safe_next(request.args.get("next")))
-        errors["code"] = "Enter the 6-digit code shown in your authenticator app now"
+    now = datetime.now(UTC)
+    address = _address()
+    trusted = throttle().trusted(pending.username, address, now.timestamp())
+    wait = throttle().admit(address, trusted=trusted, now=now.timestamp())
+    if wait:
+        store.put_back(pending)  # not a try: the code was never checked
+        return _too_many(wait)
+    code = request.form.get("code", "")
+    account = users().check_code(pending.username, code, now, trusted=trusted)
+    if account is not None:
+        throttle().forgive(address, now.timestamp())
+        throttle().trust(account.username, address, now.timestamp())
+        session.clear()
+        live = sessions().start(account.username)
+        session[TOKEN] = live.token
+        session.permanent = False
+        g.staff_user = account
+        audit_log("sign_in")
+        return redirect(_safe_next(request.args.get("next")))
+    audit_log("sign_in.failed", detail="code")
+    pending.tries += 1
+    if pending.tries >= MAX_CODE_TRIES:
+        session.pop(PENDING, None)
+        return redirect(url_for("staff.sign_in", reason="tries"))
+    store.put_back(pending)
+    errors = {"code": "Enter the 6-digit code shown in your authenticator app now"}
     return render("staff/sign_in_code.html", title="Enter your security code", errors=errors)
 
 

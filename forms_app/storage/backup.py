@@ -21,7 +21,8 @@ Left out, on purpose:
 - ``staff_sessions/``, rate-limit state and lock files: short-lived, rebuilt at start;
 - ``.secret_key``: a credential, not data (secrets stay out of backups); a restored
   service makes a new one, which only signs everyone out;
-- temporary files of an interrupted rewrite (``.*.rewrite``): partial copies of tables.
+- temporary files of an interrupted rewrite (``.*.rewrite``) and the staging directories of
+  an upgrade (``.upgrading-*``): partial copies of tables.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from pathlib import Path
 
 from .store import Store
 from .table import StorageError, Table, fsync_directory
+from .upgrading import STAGING_PREFIX
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -70,8 +72,13 @@ class DrillReport:
         return not self.problems
 
 
-def take_backup(store: Store, destination: Path, *, now: datetime | None = None) -> Path:
-    """Copy the data directory's state into a new directory under ``destination``; return it."""
+def take_backup(
+    store: Store, destination: Path, *, now: datetime | None = None, lock_held: bool = False
+) -> Path:
+    """Copy the data directory's state into a new directory under ``destination``; return it.
+
+    ``lock_held``: the caller already holds the store lock (``feedback migrate`` keeps it from
+    the backup to the end of the upgrade), so it is not taken again (it is not re-entrant)."""
     data_dir = store.data_dir
     if not data_dir.is_dir():
         raise BackupError(f"there is no data directory at {data_dir}")
@@ -80,7 +87,7 @@ def take_backup(store: Store, destination: Path, *, now: datetime | None = None)
     target = _new_directory(destination, now or datetime.now(UTC))
     files: dict[str, dict] = {}
     tables = {table.path.name: table for table in store.tables.values()}
-    with store.lock():
+    with contextlib.nullcontext() if lock_held else store.lock():
         for name, table in tables.items():
             if table.path.exists():
                 files[name] = _copy_file(table.path, target / name)
@@ -197,7 +204,11 @@ def _other_state(data_dir: Path, exclude: set[str]) -> Iterator[str]:
     for root, dirs, names in os.walk(data_dir):
         here = Path(root).relative_to(data_dir)
         if here == Path("."):
-            dirs[:] = sorted(name for name in dirs if name not in SKIPPED_DIRS)
+            dirs[:] = sorted(
+                name
+                for name in dirs
+                if name not in SKIPPED_DIRS and not name.startswith(STAGING_PREFIX)
+            )
         else:
             dirs.sort()
         for name in sorted(names):

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from frictionless import Schema
 
+from .schema_version import check_schema_version
+
 PACKAGE_DIR = Path(__file__).resolve().parents[2] / "datapackage"
 
 
@@ -104,9 +106,20 @@ class Contract:
         problems.extend(FieldProblem(name, "unknown_field") for name in sorted(unknown))
         return problems
 
-    def write_descriptor(self, data_dir: Path) -> Path:
+    @property
+    def version(self) -> str:
+        """The schema version of this code's tables (the descriptor's ``version``)."""
+        return self.descriptor["version"]
+
+    def write_descriptor(self, data_dir: Path, *, migrated: bool = False) -> Path:
         """Write the self-contained descriptor (schemas inlined) into the data directory, so
-        the data directory on its own is a valid data package. Only rewritten when it changed."""
+        the data directory on its own is a valid data package. Only rewritten when it changed.
+
+        The descriptor records the data's schema version, so it is never written over one of
+        another version (``SchemaVersionError`` says to migrate, or that the data is newer),
+        except by ``feedback migrate`` once the tables are upgraded (``migrated``)."""
+        if not migrated:
+            check_schema_version(data_dir, self.version)
         target = data_dir / "datapackage.json"
         text = json.dumps(self.descriptor, indent=2, ensure_ascii=False) + "\n"
         if target.exists() and target.read_text("utf-8") == text:

@@ -1,4 +1,5 @@
-"""Replacing a table with fewer rows (erasure, retention purge): never edited in place.
+"""Replacing a table with fewer rows (erasure, retention purge): never edited in place; and
+writing a new table file whole (``write_table_file``, for an upgrade's staged tables).
 
 Under the store lock, the rows to keep go to a temporary file in the same directory, which is
 fsynced, renamed over the table with ``os.replace``, and the directory fsynced. A crash at any
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .table import Table, fsync_directory
@@ -60,6 +61,28 @@ def rewrite_table(table: Table, keep: Callable[[dict[str, str]], bool]) -> int:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
     return removed
+
+
+def write_table_file(path: Path, header: bytes, records: Iterable[bytes]) -> None:
+    """Write a new table file (mode 0600): the header, then the records, fsynced before it
+    returns. ``path`` must not exist yet; if anything fails, no file is left at it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    try:
+        try:
+            batch = [header]
+            for record in records:
+                batch.append(record)
+                if len(batch) >= _BATCH:
+                    _write_all(fd, b"".join(batch))
+                    batch = []
+            _write_all(fd, b"".join(batch))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        raise
 
 
 def remove_stale_temporaries(data_dir: Path) -> int:

@@ -1,9 +1,13 @@
-"""Flask configuration: the secret key, cookie rules and request size limits.
+"""Flask configuration: the environment, the secret key, cookie rules and request size limits.
 
-Production (``FORMS_APP_ENV=production``): the app refuses to start when the secret key is a
-known default or shorter than 32 characters, or when debug is on; cookies are then always
-``Secure`` and named with the ``__Host-`` prefix (set FORMS_APP_SECURE_COOKIES=1 to get the same
-outside production, e.g. on a TLS staging server).
+The environment is production unless ``FORMS_APP_ENV`` names another one: ``development``,
+``demo`` (what ``make run`` sets) or ``testing`` (what the test suite sets), all three plain HTTP
+on localhost. Any other value refuses to start, so a typo never turns the guard off.
+
+Production: the app refuses to start when the secret key is a known default or shorter than 32
+characters, or when debug is on; cookies are then always ``Secure`` and named with the
+``__Host-`` prefix (set FORMS_APP_SECURE_COOKIES=1 to get the same outside production, e.g. on
+a TLS staging server).
 """
 
 from __future__ import annotations
@@ -44,11 +48,28 @@ class UnsafeConfiguration(RuntimeError):
     """The configuration is not safe for production: the app must not start."""
 
 
+ENVIRONMENTS = ("production", "development", "demo", "testing")
+
+
+def environment(environ=os.environ) -> str:
+    """The environment named by FORMS_APP_ENV: production when it is unset or empty."""
+    name = environ.get("FORMS_APP_ENV", "").strip().lower()
+    if not name:
+        return "production"
+    if name not in ENVIRONMENTS:
+        raise UnsafeConfiguration(
+            f"refusing to start: FORMS_APP_ENV is {name!r}; leave it unset for production, or "
+            "set it to production, development, demo or testing"
+        )
+    return name
+
+
 def is_production() -> bool:
-    return os.environ.get("FORMS_APP_ENV", "").strip().lower() == "production"
+    return environment() == "production"
 
 
 def configure(app: Flask, settings: Settings, overrides: dict) -> None:
+    environment()  # an unknown name stops here, before anything is served
     secure = os.environ.get("FORMS_APP_SECURE_COOKIES") == "1" or is_production()
     app.config.update(
         SECRET_KEY=os.environ.get("FORMS_APP_SECRET_KEY") or _secret_key(settings.data_dir),

@@ -47,3 +47,14 @@ def test_the_suite_hashes_cheaply_and_cheap_hashes_still_verify():
     assert passwords.verify_password(hashed, PASSWORD)
     assert not passwords.verify_password(hashed, PASSWORD + "!")
     assert not passwords.verify_password(None, PASSWORD)
+
+
+def test_the_cheap_switch_needs_an_explicit_test_or_development_environment():
+    strong = passwords.PRODUCTION
+    # Unset means production: a switch left set on a server started without FORMS_APP_ENV
+    # must not weaken its hashes.
+    assert passwords.parameters({passwords.TEST_SWITCH: "1"}) == strong
+    assert passwords.parameters({passwords.TEST_SWITCH: "1", "FORMS_APP_ENV": "prod"}) == strong
+    for name in ("testing", "development", "demo"):
+        cheap = passwords.parameters({passwords.TEST_SWITCH: "1", "FORMS_APP_ENV": name})
+        assert cheap == passwords.CHEAP_FOR_TESTS

@@ -12,6 +12,7 @@ import csv
 import dataclasses
 import hashlib
 import json
+import re
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -450,3 +451,35 @@ def test_the_readme_example_imports_as_it_says(tmp_path):
     stored = read_table(data_dir, "submissions")
     assert [row["ref"] for row in stored] == [row[0] for row in rows]
     assert stored[2]["details"] == "Diolch i'r tîm am eu caredigrwydd."
+
+
+def test_imported_learning_actions_are_named_by_an_identifier_with_their_words_kept(tmp_path):
+    """An earlier system's log has a learning action as words in a cell; stored, it is named by
+    an identifier (as the staff pages name the actions they add) with the words in its note."""
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(
+        "date_formats: ['%d/%m/%Y']\n"
+        "reference: Ref\n"
+        "received: Date received\n"
+        "submissions:\n"
+        "  kind: {value: complaint}\n"
+        "  details: What happened\n"
+        "events:\n"
+        "  - type: action_added\n"
+        "    date: Date received\n"
+        "    value: {column: Action}\n",
+        encoding="utf-8",
+    )
+    source = write_rows(
+        tmp_path / "log.csv",
+        ["Ref", "Date received", "What happened", "Action"],
+        [["LOG-0001", "03/03/2025", "Bu'r ymweliad yn hwyr.", "Rota checked weekly"]],
+    )
+    data_dir = tmp_path / "data"
+    result = feedback(data_dir, "import", source, "--mapping", mapping)
+    assert result.exit_code == 0, result.output
+    added = [row for row in read_table(data_dir, "events") if row["type"] == "action_added"]
+    assert len(added) == 1
+    assert re.fullmatch(r"A-[0-9A-F]{6}", added[0]["value"]), added[0]["value"]
+    assert added[0]["note"] == "Rota checked weekly"
+    assert validate_package(data_dir).valid

@@ -72,6 +72,9 @@ class Gunicorn:
 
     def start(self, timeout: float = 30) -> None:
         env = {**os.environ, **self.env, "FORMS_APP_DATA_DIR": str(self.data_dir)}
+        # Production is the app's default; a test server is testing unless a test says otherwise
+        # (tests/support/tls.py runs production).
+        env.setdefault("FORMS_APP_ENV", "testing")
         env["FORMS_APP_SETTINGS"] = str(self.settings_file())
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:  # the server keeps its own copy of the file

@@ -3,8 +3,8 @@ behind Debian's nginx terminating TLS (tests/support/tls.py).
 
 Pages tell browsers which ``Referer`` to send (``Referrer-Policy``), so a form POST here may
 arrive without one: it must still be accepted, while a POST from another site, even with a
-valid token, is still refused. A real browser then walks a complaint and a staff sign-in
-through the proxy, with axe on every page.
+valid token, is still refused. A real browser through the same proxy is in
+test_https_browser.py.
 """
 
 from __future__ import annotations
@@ -17,15 +17,11 @@ import urllib.request
 from dataclasses import dataclass
 from http.cookiejar import CookieJar
 
-import pyotp
 import pytest
-from playwright.sync_api import sync_playwright
 
-from forms_app.printing.chromium import CHROMIUM, CHROMIUM_ARGS
 from forms_app.web.security import FIXED_HEADERS, HSTS
-from tests.support.browser import serious_violations, walk_in_browser
 from tests.support.security_world import first_question_page
-from tests.support.staff import PASSWORD, csrf, make_people
+from tests.support.staff import csrf
 from tests.support.walker import COMPLAINT
 
 pytestmark = pytest.mark.slow
@@ -148,78 +144,3 @@ def test_over_https_the_cookie_is_secure_host_only_and_hsts_is_sent(tls_stack):
     assert "secure" in lowered and "httponly" in lowered and "path=/" in lowered
     assert "samesite=lax" in lowered
     assert not any(part.startswith("domain=") for part in lowered)
-
-
-@pytest.fixture
-def browser(tls_stack):
-    """Debian's chromium trusting exactly the test server's key (by its SPKI hash), with the
-    same switches as everywhere else."""
-    spki = tls_stack.certificates.spki_hash()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[*CHROMIUM_ARGS, f"--ignore-certificate-errors-spki-list={spki}"],
-        )
-        context = launched.new_context(
-            base_url=tls_stack.url, viewport={"width": 1024, "height": 800}
-        )
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on(
-            "console",
-            lambda message: errors.append(message.text) if message.type == "error" else None,
-        )
-        try:
-            yield page, errors
-        finally:
-            launched.close()
-
-
-def _axe_on_arrival(checked: list[str]):
-    def check(page):
-        assert page.url.startswith("https://"), page.url
-        violations = serious_violations(page)
-        assert violations == [], f"{page.url}: {violations}"
-        checked.append(page.url)
-
-    return check
-
-
-@pytest.mark.browser
-def test_a_complaint_in_the_browser_over_https_reaches_its_reference(tls_stack, browser):
-    page, errors = browser
-    checked: list[str] = []
-    reference = walk_in_browser(page, "/complaint/", COMPLAINT, check=_axe_on_arrival(checked))
-    assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}", reference)
-    assert page.get_by_text(reference).first.is_visible()
-    assert len(checked) >= 12, checked
-    assert errors == []
-    access_log = (tls_stack.folder / "nginx" / "access.log").read_text()
-    assert f'"POST {FIRST} HTTP/1.1" 302' in access_log  # it went through the proxy
-
-
-@pytest.mark.browser
-def test_a_staff_member_signs_in_over_https_and_reaches_the_staff_home(tls_stack, browser):
-    page, errors = browser
-    secret = make_people(tls_stack.data_dir, {"ada": ("Ada Admin", ["admin"], [])})["ada"]
-    checked: list[str] = []
-    check = _axe_on_arrival(checked)
-    page.goto("/staff/sign-in")
-    check(page)
-    page.get_by_label("Username", exact=True).fill("ada")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Continue", exact=True).click()
-    page.wait_for_load_state("load")
-    check(page)
-    page.get_by_label("Enter your security code", exact=True).fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.wait_for_load_state("load")
-    check(page)
-    assert page.url == f"{tls_stack.url}/staff/", page.url
-    assert (
-        page.get_by_role("link", name="Sign out").count()
-        or page.get_by_role("button", name="Sign out").count()
-    ), page.content()[:1500]
-    assert errors == []

@@ -21,7 +21,7 @@ FEEDBACK = Path(sys.executable).parent / "feedback"
 
 
 def feedback(data_dir, *args):
-    env = {"FORMS_APP_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin"}
+    env = {"FORMS_APP_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin", "FORMS_APP_ENV": "testing"}
     return subprocess.run(
         [str(FEEDBACK), *args], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120
     )

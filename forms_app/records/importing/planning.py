@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from forms_app.migrations.learning_actions import give_learning_actions_identifiers
 from forms_app.storage.contract import FieldProblem
 from forms_app.storage.records import normalise_newlines
 
@@ -221,7 +222,11 @@ class _RowPlanner:
             # The same theme listed twice in one cell is one theme.
             unique.setdefault(event["event_id"], event)
         # Stable: events of the same moment keep the order the mapping lists them in.
-        return sorted(unique.values(), key=lambda event: datetime.fromisoformat(event["at"]))
+        ordered = sorted(unique.values(), key=lambda event: datetime.fromisoformat(event["at"]))
+        # An earlier system names a learning action by its words; stored cases name each by an
+        # identifier with the words in the note, so imported actions get the same upgrade the
+        # data directory's own old rows get from `feedback migrate`.
+        return list(give_learning_actions_identifiers(ordered))
 
     def undated(self, rule: EventRule) -> None:
         """No date for an event: fine unless its column says it happened (an outcome with no
