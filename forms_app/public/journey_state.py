@@ -12,6 +12,7 @@ from types import MappingProxyType
 
 from flask import current_app, request, session
 
+from forms_app.accounts.throttle import address_key
 from forms_app.journeys.model import Page
 from forms_app.storage.drafts import (
     DraftTooLarge,
@@ -19,7 +20,6 @@ from forms_app.storage.drafts import (
     new_draft_id,
     new_idempotency_key,
 )
-from forms_app.web.addresses import address_key
 from forms_app.web.parts import parts
 
 SESSION_KEY = "draft"

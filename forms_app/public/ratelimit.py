@@ -4,8 +4,9 @@ Counters live in one fixed-size file of slots in the data directory (``.ratelimi
 read and updated in place under an exclusive ``flock`` on ``.ratelimit.lock`` (opened per call,
 never before fork, so every worker process and thread is excluded: the limit is L, not
 workers × L). Addresses are kept only as a keyed hash (the app's secret), never in the clear,
-and are counted by network (``web.addresses.address_key``): an IPv6 address by its /64, so one
-household cannot step round a limit by changing address inside its own prefix.
+and are counted by network (``accounts.throttle.address_key``, which keys staff sign-in
+throttling too): an IPv6 address by its /64, so one household cannot step round a limit by
+changing address inside its own prefix.
 
 A hit reads and writes one small run of slots (``PROBE`` × 32 bytes) with ``pread``/``pwrite``:
 its cost does not grow with the number of addresses seen, and nothing is renamed (on ext4 a
@@ -40,7 +41,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from forms_app.web.addresses import address_key
+from forms_app.accounts.throttle import address_key
 
 log = logging.getLogger(__name__)
 

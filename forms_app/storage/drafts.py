@@ -64,8 +64,8 @@ class TooManyDrafts(DraftRefused):
 
 
 def draft_owner(network: str, secret: str | bytes) -> str:
-    """The owner part of a draft id for a network (``web.addresses.address_key``): a keyed hash,
-    so the data directory never holds an address."""
+    """The owner part of a draft id for a network (``accounts.throttle.address_key``): a keyed
+    hash, so the data directory never holds an address."""
     key = secret.encode() if isinstance(secret, str) else bytes(secret)
     return hmac.new(key, f"draft\0{network}".encode("utf-8", "replace"), "sha256").hexdigest()[:16]
 

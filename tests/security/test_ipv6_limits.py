@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from forms_app.accounts.throttle import address_key
 from forms_app.public.ratelimit import RateLimiter, Rule
-from forms_app.web.addresses import address_key
 from tests.support.walker import csrf_token
 
 NOW = 1_800_000_000.0
