@@ -15,7 +15,7 @@ from forms_app.casework.index import CaseIndex
 from forms_app.organisation.settings import Settings
 from forms_app.procedures.profiles import Procedure, WorkingCalendar, closure_years, load_procedure
 from forms_app.storage.contract import Contract
-from forms_app.storage.drafts import Drafts
+from forms_app.storage.drafts import Drafts, limits_from
 from forms_app.storage.store import Store, check_local_filesystem
 
 EXTENSION = "feedback"
@@ -46,7 +46,7 @@ class Parts:
             settings=settings,
             contract=contract,
             store=Store(data_dir, tables),
-            drafts=Drafts(data_dir / "drafts"),
+            drafts=Drafts(data_dir / "drafts", **limits_from(settings.raw)),
             procedure=procedure,
             calendar=calendar,
         )

@@ -2,8 +2,9 @@
 left them would keep what it was meant to remove.
 
 - letters: ``<data_dir>/letters/<ref>/`` (``/`` in imported references written as ``_``);
-- drafts: ``<data_dir>/drafts/*.json``, answers in progress, which name no reference but hold
-  the submission's idempotency key, and may hold a person's details in their answers;
+- drafts: ``<data_dir>/drafts/**/*.json`` (and ``*.sent``), answers in progress, which name no
+  reference but hold the submission's idempotency key, and may hold a person's details in
+  their answers;
 - the Google Sheet outbox: ``<data_dir>/sheets/outbox.sqlite3`` (``forms_app.sheets.outbox``),
   which holds references, what staff typed in the sheet and problem rows. Cleared with its own
   ``Outbox.forget`` under ``PRAGMA secure_delete`` (deleted cells are zeroed, not just unlinked
@@ -55,8 +56,9 @@ def remove_drafts(data_dir: Path, keys: Iterable[str] = (), tokens: Iterable[str
     if not directory.is_dir() or not (keys or tokens):
         return 0
     removed = 0
-    for path in directory.iterdir():
-        if not path.is_file():
+    # Drafts sit in one folder per owner (storage.drafts), older ones at the top.
+    for path in directory.rglob("*"):
+        if path.suffix not in (".json", ".sent") or not path.is_file():
             continue
         try:
             text = path.read_text("utf-8", errors="replace")
