@@ -35,9 +35,6 @@ from pathlib import Path
 
 DRAFT_IDLE_HOURS = 4
 DRAFT_IDLE_SECONDS = DRAFT_IDLE_HOURS * 3600
-# The same lifetime in days: the public session cookie's lifetime is set from it, so the
-# cookie and the draft it names end together.
-DRAFT_DAYS = DRAFT_IDLE_SECONDS / 86400
 # One journey's answers at every field's longest, in four-byte characters, fit with room over.
 MAX_DRAFT_BYTES = 128 * 1024
 PER_OWNER = 100
