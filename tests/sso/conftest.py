@@ -23,8 +23,8 @@ from tests.support.oidc import (
     CLIENT_SECRET,
     SECRET_ENV,
     OpenIdProvider,
-    single_sign_on_settings,
     sign_in_with_requests,
+    single_sign_on_settings,
 )
 
 

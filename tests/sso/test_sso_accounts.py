@@ -59,9 +59,7 @@ def test_sso_account_cannot_sign_in_with_a_password_or_a_code(tmp_path, password
     book = UserBook(tmp_path)
     _sign_in(book, ["officer"])
     now = datetime.now(UTC)
-    user, refusal = book.attempt_password(
-        "olwen", "not a real password, only for timing", now
-    )
+    user, refusal = book.attempt_password("olwen", "not a real password, only for timing", now)
     assert user is None and refusal == "directory"
     assert book.attempt_password("olwen", password, now)[0] is None
     code = pyotp.TOTP("A" * 32).now()

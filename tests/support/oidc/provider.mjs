@@ -45,6 +45,13 @@ const provider = new Provider(issuer, {
     rpInitiatedLogout: { enabled: true },
   },
   pkce: { required: () => true },
+  // oidc-provider refuses to call loopback addresses (a guard against server-side request
+  // forgery); the service under test is on this machine, so its back-channel logout address
+  // is one. Only this test provider drops the guard.
+  fetch: (url, options) => {
+    const { dispatcher, ...rest } = options;
+    return globalThis.fetch(url, rest);
+  },
   cookies: { keys: ['test-only-cookie-key-not-a-secret'] },
   async findAccount(ctx, sub) {
     const account = readConfig().accounts[sub];
@@ -75,8 +82,8 @@ const provider = new Provider(issuer, {
 });
 
 provider.on('server_error', (ctx, error) => console.error('server_error', error));
-provider.on('backchannel.error', (client, error) => console.error('backchannel.error', error));
-provider.on('backchannel.success', (client) => console.error('backchannel.success', client.clientId));
+provider.on('backchannel.error', (ctx, error) => console.error('backchannel.error', error));
+provider.on('backchannel.success', (ctx, client) => console.error('backchannel.success', client.clientId));
 
 provider.listen(Number(port), '127.0.0.1', () => {
   console.error(`oidc-provider listening at ${issuer}`);
