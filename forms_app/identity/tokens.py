@@ -47,6 +47,12 @@ def _decode(value: str, keys: KeySource, algorithms: list[str]):
         raise TokenRefused(f"signature: {error}") from error
 
 
+def _why(error: JoseError) -> str:
+    """The claim a check refused, then joserfc's words (which do not always name it)."""
+    claim = getattr(error, "claim", "")
+    return f"{claim}: {error}" if claim else str(error)
+
+
 def _check_age(claims: dict, now: float) -> None:
     issued = claims.get("iat")
     if not isinstance(issued, int | float) or isinstance(issued, bool):
@@ -88,7 +94,7 @@ def verify_id_token(
     try:
         claims.validate(now=int(now), leeway=LEEWAY_SECONDS)
     except JoseError as error:
-        raise TokenRefused(f"{error}") from error
+        raise TokenRefused(_why(error)) from error
     _check_age(claims, now)
     return dict(claims)
 
@@ -119,7 +125,7 @@ def verify_logout_token(
     try:
         registry.validate(claims)
     except JoseError as error:
-        raise TokenRefused(f"{error}") from error
+        raise TokenRefused(_why(error)) from error
     _check_age(claims, now)
     events = claims.get("events")
     if not isinstance(events, dict) or not isinstance(events.get(LOGOUT_EVENT), dict):
