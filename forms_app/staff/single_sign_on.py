@@ -10,8 +10,8 @@ settings; forms_app/identity holds the protocol).
   (roles and services as the directory says now); with no mapped role they get the "You do not
   have access" page (403) and any session they still had ends. Single sign-on does not pass
   through the password throttle: the provider protects its own sign-in.
-- ``/staff/sign-out`` ends our session and, after a single sign-on, the provider's too
-  (RP-initiated logout, with the ID token as the hint).
+- ``/staff/sign-out`` ends our session and, after a single sign-on, sends the person on to
+  end the provider's too (RP-initiated logout, with the ID token as the hint).
 - ``/staff/sign-in/back-channel-logout`` takes the provider's logout token when the person
   signs out elsewhere or is signed out by their IT, and ends our sessions for that provider
   session (``sid``) or person (``sub``).
@@ -185,7 +185,15 @@ def sign_out():
     if id_token and sign_in_options().single_sign_on is not None:
         away = provider().logout_url(id_token, url_for("staff.signed_out", _external=True))
         if away:
-            return redirect(away)
+            # A page that goes on to the provider, not a redirect: the content security
+            # policy's form-action keeps this form's redirects on our own site.
+            g.staff_user = None
+            return render(
+                "staff/signing_out.html",
+                title="You have signed out of casework",
+                provider_url=away,
+                directory_name=_config().directory_name,
+            )
     return redirect(url_for("staff.signed_out"))
 
 

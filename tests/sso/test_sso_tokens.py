@@ -61,9 +61,7 @@ def test_sso_id_token_with_a_tampered_signature_is_refused(sso_world, monkeypatc
     _refused(sso_world, "signature")
 
 
-def test_sso_id_token_with_tampered_claims_but_the_old_signature_is_refused(
-    sso_world, monkeypatch
-):
+def test_sso_id_token_with_tampered_claims_but_the_old_signature_is_refused(sso_world, monkeypatch):
     def promote(token: str) -> str:
         head, _body, signature = token.split(".")
         claims = claims_of(token)
@@ -75,9 +73,7 @@ def test_sso_id_token_with_tampered_claims_but_the_old_signature_is_refused(
     _refused(sso_world, "signature")
 
 
-def test_sso_id_token_signed_by_another_key_with_the_same_key_id_is_refused(
-    sso_world, monkeypatch
-):
+def test_sso_id_token_signed_by_another_key_with_the_same_key_id_is_refused(sso_world, monkeypatch):
     stranger = RSAKey.generate_key(2048, parameters={"kid": sso_world.provider.signing_key.kid})
 
     def forge(token: str) -> str:
