@@ -24,6 +24,8 @@ BUILD_ASSETS ?= $(BIN)/feedback build-assets
 # The settings file in force, as forms_app/organisation/settings.py chooses it.
 SETTINGS_FILE := $(or $(FORMS_APP_SETTINGS),$(wildcard instance/settings.yaml),config/settings.example.yaml)
 NODE_MODULES := assets/node_modules/.package-lock.json
+# The OpenID provider the single sign-on tests start (npm package oidc-provider).
+OIDC_MODULES := tests/support/oidc/node_modules/.package-lock.json
 APP_CSS := forms_app/static/app.css
 SITE_INDEX := build/site/index.html
 # Everything under site/, directories included (a deleted page changes its directory).
@@ -32,7 +34,7 @@ SITE_SOURCES := site/. $(shell find site -mindepth 1 -print 2>/dev/null)
 export NO_MKDOCS_2_WARNING := 1
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: help venv chromium nginx fonts assets translations messages site demo run test test-nightly bench lint clean distclean \
+.PHONY: help venv chromium nginx fonts assets oidc translations messages site demo run test test-nightly bench lint clean distclean \
 	stack stack-down lock
 
 help:
@@ -45,7 +47,7 @@ help:
 	@echo "              pages at https://127.0.0.1:8443/, the site at https://127.0.0.1:8444/"
 	@echo "              (trust build/stack/ca.pem); make stack-down stops it"
 	@echo "make lock     regenerate requirements/*.txt (hashed pins) from pyproject.toml"
-	@echo "steps:        venv chromium nginx fonts assets site demo lint clean distclean"
+	@echo "steps:        venv chromium nginx fonts assets oidc site demo lint clean distclean"
 
 # Python ----------------------------------------------------------------------------------------
 
@@ -106,6 +108,14 @@ $(NODE_MODULES): assets/package.json assets/package-lock.json
 
 $(APP_CSS): $(NODE_MODULES) $(STAMPS)/venv $(SETTINGS_FILE) assets/app.scss assets/_image-urls.scss forms_app/organisation/branding.py
 	$(BUILD_ASSETS)
+	@touch $@
+
+# A real OpenID provider for the single sign-on tests (tests/support/oidc/, run with node) -----
+
+oidc: $(OIDC_MODULES)
+
+$(OIDC_MODULES): tests/support/oidc/package.json tests/support/oidc/package-lock.json
+	npm ci --prefix tests/support/oidc --ignore-scripts --no-audit --no-fund
 	@touch $@
 
 # Translations: the Welsh catalogue compiled for gettext (.po is the source, .mo is built) -----
@@ -210,11 +220,11 @@ lock: $(LOCK_VENV)/bin/uv
 TEST_WORKERS ?= auto
 PYTEST_PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
-test: venv chromium nginx fonts assets translations site
+test: venv chromium nginx fonts assets oidc translations site
 	$(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The reliability plan's nightly tier: the same tests with the larger counts (tests/support/tier.py).
-test-nightly: venv chromium nginx fonts assets translations site
+test-nightly: venv chromium nginx fonts assets oidc translations site
 	FEEDBACK_TIER=nightly $(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 lint: venv
@@ -225,7 +235,7 @@ lint: venv
 
 # Build outputs only: live data (instance/) is never touched.
 clean:
-	rm -rf build assets/node_modules forms_app/static/app.css forms_app/static/govuk \
+	rm -rf build assets/node_modules tests/support/oidc/node_modules forms_app/static/app.css forms_app/static/govuk \
 		.pytest_cache .ruff_cache test-results
 
 distclean: clean

@@ -27,6 +27,7 @@ LAYERS = {
     "printing": 0,
     "storage": 1,
     "accounts": 1,
+    "identity": 2,
     "procedures": 2,
     "migrations": 2,
     # The domain: cases, words and order, letters, the sheet, reports, records.

@@ -24,6 +24,8 @@ ROLES = ("officer", "manager", "safeguarding_lead", "publisher", "admin")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
+# The ``source`` of an account signed in by the organisation's OpenID provider.
+DIRECTORY = "directory"
 
 
 class UserError(ValueError):
@@ -44,6 +46,10 @@ class User:
     failures: int = 0
     locked_until: str = ""  # ISO datetime, empty when not locked
     created: str = ""
+    # Single sign-on: "directory" for an account the organisation's OpenID provider signs in
+    # (no password, no second factor here: the provider does both), empty for a local one.
+    source: str = ""
+    subject: str = ""  # the provider's issuer and the person's subject there
 
     def has(self, *roles: str) -> bool:
         return any(role in self.roles for role in roles)
@@ -226,7 +232,7 @@ class UserBook:
             return None
         with self._editing() as users:
             user = users.get(name)
-            if user is None or user.disabled:
+            if user is None or user.disabled or user.source == DIRECTORY or not user.totp_secret:
                 return None
             _end_back_off_if_over(user, now)
             if not trusted and _backing_off(user, now):
@@ -240,6 +246,42 @@ class UserBook:
                 # A trusted sign-in during a back-off leaves the back-off running for the rest.
                 user.failures, user.locked_until = 0, ""
         return user
+
+    def from_directory(
+        self,
+        *,
+        subject: str,
+        username: str,
+        name: str,
+        email: str,
+        roles: list[str],
+        services: list[str],
+    ) -> User | None:
+        """The account of a person the organisation's OpenID provider has just signed in, with
+        their roles and services as the provider's claims give them now (so a role removed in
+        the directory is gone at their next sign-in). Found by the provider's subject; made
+        the first time only if they have a role (None otherwise). Raises ``UserError`` when
+        the username belongs to another account (a local one, or another subject): that is
+        never taken over. A disabled account stays disabled."""
+        _check_roles(roles)
+        with self._editing() as users:
+            user = next((u for u in users.values() if u.subject == subject), None)
+            if user is None:
+                if not roles:
+                    return None
+                if username in users:
+                    raise UserError(f"the username {username} belongs to another account")
+                user = users[username] = User(
+                    username=username,
+                    name=name or username,
+                    source=DIRECTORY,
+                    subject=subject,
+                    created=datetime.now(UTC).isoformat(timespec="seconds"),
+                )
+            user.name, user.email = name or user.name, email
+            user.roles = list(dict.fromkeys(roles))
+            user.services = list(dict.fromkeys(services))
+        return User(**asdict(user))
 
     def failed(self, username: str, now: datetime) -> None:
         with self._editing() as users:
@@ -263,6 +305,10 @@ def _claim(user: User, now: datetime, trusted: bool) -> str:
     """Take a slot for one password check; the refusal's reason, or "" when it may go ahead."""
     if user.disabled:
         return "disabled"
+    if user.source == DIRECTORY or not user.password_hash:
+        # Signed in by the provider only: no password here (an empty hash must never be
+        # checked, it would be compared with the timing hash, whose password is public).
+        return "directory"
     _end_back_off_if_over(user, now)
     if not trusted and _backing_off(user, now):
         return "locked"
