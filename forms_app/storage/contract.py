@@ -124,7 +124,9 @@ class Contract:
         text = json.dumps(self.descriptor, indent=2, ensure_ascii=False) + "\n"
         if target.exists() and target.read_text("utf-8") == text:
             return target
-        temporary = target.with_suffix(".json.tmp")
+        # A name of this process's own: gunicorn's workers start together on a new data
+        # directory, and two writing one temporary file would rename it from under each other.
+        temporary = target.with_suffix(f".json.{os.getpid()}.tmp")
         with open(temporary, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
