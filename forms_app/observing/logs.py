@@ -68,6 +68,22 @@ class JsonLines(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+class _Stdout(logging.StreamHandler):
+    """Writes to whatever ``sys.stdout`` is when a record comes, not what it was when the
+    handler was made (a test, or a server, may replace it in between)."""
+
+    def __init__(self):
+        super().__init__(sys.stdout)
+
+    @property
+    def stream(self):
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value):
+        pass
+
+
 class _RequestId(logging.Filter):
     """Gives every record made during a request that request's id."""
 
@@ -96,7 +112,7 @@ def setup_json_logs(app: Flask) -> None:
     for handler in list(root.handlers):
         if getattr(handler, "_forms_app_json", False):
             root.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _Stdout()
     handler._forms_app_json = True
     handler.setFormatter(JsonLines())
     handler.addFilter(_RequestId())
