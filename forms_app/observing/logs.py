@@ -8,8 +8,9 @@ output is where a container runtime or systemd's journal collects a service's lo
 Each request adds one line from the ``forms_app.requests`` logger with ``method``, ``route``
 (the page's rule, ``/<journey>/<page>``, never the address with its values), ``status`` and
 ``duration_ms``. Never a query string, a form field, a cookie or a header value: the only value
-taken from the request is its id, and only when it looks like one (letters, digits, ``-``, ``_``
-and ``.``, from 8 to 128 of them), as the proxy's ``$request_id`` does; otherwise one is made.
+taken from the request is its id, and only when it looks like one: 16 to 64 hexadecimal digits,
+with dashes allowed (nginx's ``$request_id``, a UUID), which cannot spell a name or an address;
+otherwise one is made.
 The id is sent back in ``X-Request-Id`` so that a person's report of a problem, the proxy's
 log and the app's log can be matched.
 
@@ -33,7 +34,7 @@ from flask import Flask, g, has_request_context, request
 from flask.logging import default_handler
 
 REQUEST_ID_HEADER = "X-Request-Id"
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
+_REQUEST_ID = re.compile(r"[0-9A-Fa-f][0-9A-Fa-f-]{15,63}")
 #: Methods logged (and counted) by name; anything else is "OTHER", so a made-up method can
 #: carry nothing into the log.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

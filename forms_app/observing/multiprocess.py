@@ -59,7 +59,10 @@ def metrics_dir(data_dir: Path) -> Path:
         return path
     parent = Path(data_dir) / "run" / "metrics"
     path = parent / server_key()
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # One level at a time: ``parents=True`` would make the upper folders readable by others,
+    # which the data directory must never have (the production guard refuses to start).
+    for folder in (parent.parent, parent, path):
+        folder.mkdir(mode=0o700, exist_ok=True)
     for other in parent.iterdir():
         if other != path and other.is_dir() and not _running(other.name):
             shutil.rmtree(other, ignore_errors=True)

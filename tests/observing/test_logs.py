@@ -40,13 +40,13 @@ def test_each_request_logs_one_json_line_with_its_route_and_id(json_app, capsys)
     client = json_app.test_client()
     response = client.get(
         f"/complaint/what-happened?name={CANARY}",
-        headers={"X-Request-Id": "proxy-made-id-0123456789abcdef", "Cookie": f"x={CANARY}"},
+        headers={"X-Request-Id": "5f0c2a9e-7b1d-4c3e-9a8f-0123456789ab", "Cookie": f"x={CANARY}"},
     )
-    assert response.headers["X-Request-Id"] == "proxy-made-id-0123456789abcdef"
+    assert response.headers["X-Request-Id"] == "5f0c2a9e-7b1d-4c3e-9a8f-0123456789ab"
     lines = [line for line in _lines(capsys) if line["logger"] == "forms_app.requests"]
     assert len(lines) == 1
     line = lines[0]
-    assert line["request_id"] == "proxy-made-id-0123456789abcdef"
+    assert line["request_id"] == "5f0c2a9e-7b1d-4c3e-9a8f-0123456789ab"
     assert line["method"] == "GET"
     assert line["route"] == "/<journey>/<page>"
     assert line["status"] == response.status_code
@@ -58,7 +58,14 @@ def test_each_request_logs_one_json_line_with_its_route_and_id(json_app, capsys)
 
 @pytest.mark.parametrize(
     "sent",
-    ["short", "has spaces in it", "semi;colon-and-more", "x" * 129, f'{CANARY}"quoted"'],
+    [
+        "0123abcd",  # too short
+        "a" * 65,  # too long
+        "0123456789abcdef 0123",
+        f"{CANARY}0123456789abcdef",  # letters beyond f could spell a name
+        "-0123456789abcdef",
+        f'{CANARY}"quoted"',
+    ],
 )
 def test_a_request_id_that_does_not_look_like_one_is_replaced(json_app, capsys, sent):
     capsys.readouterr()
@@ -85,11 +92,11 @@ def test_lines_written_during_a_request_carry_its_id(json_app, capsys):
     def explode():
         raise ValueError(f"cannot store {CANARY}@example.com")
 
-    response = client.get("/explode-for-test", headers={"X-Request-Id": "abcdef0123456789"})
+    response = client.get("/explode-for-test", headers={"X-Request-Id": "abcdef0123456789abcdef"})
     assert response.status_code == 500
     lines = _lines(capsys)
     error = [line for line in lines if line["level"] == "ERROR"]
-    assert error and all(line["request_id"] == "abcdef0123456789" for line in error)
+    assert error and all(line["request_id"] == "abcdef0123456789abcdef" for line in error)
     assert CANARY not in json.dumps(lines)
 
 

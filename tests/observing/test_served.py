@@ -78,6 +78,9 @@ def test_one_scrape_adds_up_every_worker_even_one_that_was_replaced(tmp_path):
         assert _value(text, COUNT, route="/healthz", method="GET") == 3
         runs = list((tmp_path / "data" / "run" / "metrics").iterdir())
         assert len(runs) == 1
+        # As private as the rest of the data directory.
+        for folder in (tmp_path / "data" / "run", runs[0].parent, runs[0]):
+            assert folder.stat().st_mode & 0o077 == 0, oct(folder.stat().st_mode)
     finally:
         again.stop()
 
@@ -87,14 +90,17 @@ def test_json_lines_reach_standard_output_with_the_request_id(tmp_path):
     server.start()
     try:
         status, headers, _body = _get(
-            server.url + "/complaint/?q=anything", {"X-Request-Id": "nginx-made-0123456789abcdef"}
+            server.url + "/complaint/?q=anything",
+            {"X-Request-Id": "0f9e8d7c6b5a49382716a5b4c3d2e1f0"},
         )
         assert status == 200
-        assert headers["X-Request-Id"] == "nginx-made-0123456789abcdef"
+        assert headers["X-Request-Id"] == "0f9e8d7c6b5a49382716a5b4c3d2e1f0"
     finally:
         server.stop()
     lines = _json_lines(server)
-    (line,) = [line for line in lines if line.get("request_id") == "nginx-made-0123456789abcdef"]
+    (line,) = [
+        line for line in lines if line.get("request_id") == "0f9e8d7c6b5a49382716a5b4c3d2e1f0"
+    ]
     assert line["route"] == "/<journey>/" and line["status"] == 200 and line["method"] == "GET"
     assert line["pid"] in {entry["pid"] for entry in lines}
     assert "anything" not in json.dumps(lines)

@@ -148,6 +148,14 @@ class TlsStack:
     def url(self) -> str:
         return f"https://{HOST}:{self.port}"
 
+    @property
+    def access_log(self) -> Path:
+        return self.folder / "nginx" / "access.log"
+
+    @property
+    def error_log(self) -> Path:
+        return self.folder / "nginx" / "error.log"
+
     def start(self, timeout: float = 30) -> None:
         nginx = nginx_path()
         self.data_dir.mkdir(parents=True, mode=0o700)
