@@ -67,8 +67,9 @@ def readiness(watched: Observed, now: float) -> dict[str, str]:
 
 
 def data_dir_writable(watched: Observed) -> str:
-    """Make, write and remove a small file of its own (no fsync: this is asked often)."""
-    probe = watched.data_dir / f".ready-{os.getpid()}-{secrets.token_hex(4)}"
+    """Make, write and remove a small file of its own (no fsync: this is asked often). Its
+    name ends ``.tmp``, which backups pass over, so one taken meanwhile never misses it."""
+    probe = watched.data_dir / f".ready-{os.getpid()}-{secrets.token_hex(4)}.tmp"
     try:
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     except OSError:

@@ -142,3 +142,18 @@ def test_the_metrics_page_sets_no_cookie(app):
     response = app.test_client().get("/metrics")
     assert response.status_code == 200
     assert "Set-Cookie" not in response.headers
+
+
+def test_metrics_files_and_readiness_probes_are_left_out_of_backups(
+    app, app_parts, data_dir, tmp_path
+):
+    from forms_app.storage.backup import take_backup
+
+    run = data_dir / "run" / "metrics" / "1234-5678"
+    run.mkdir(parents=True)
+    (run / "counter_42.db").write_bytes(b"\0" * 64)
+    (data_dir / ".ready-42-0a1b2c3d.tmp").write_bytes(b"ready\n")
+    backup = take_backup(app_parts.store, tmp_path / "backups")
+    kept = {path.relative_to(backup).as_posix() for path in backup.rglob("*")}
+    assert "datapackage.json" in kept
+    assert not any(name.startswith("run") or ".ready-" in name for name in kept), kept
