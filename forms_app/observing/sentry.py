@@ -3,7 +3,8 @@
 When on, every event passes through ``scrub`` before it leaves: the request keeps only its
 method, its address without the query string and a few headers that say nothing about a
 person; the body, cookies, query string, user, local variables, exception messages (which can
-quote what someone typed), log arguments, breadcrumbs and extra data are removed. The SDK is
+quote what someone typed), breadcrumbs, extra data and the arguments of other libraries' log
+lines are removed. The SDK is
 also told not to collect personal data, local variables or request bodies in the first place
 (https://docs.sentry.io/platforms/python/data-management/sensitive-data/), so the scrubber is
 the second of two guards. ``SENTRY_ENVIRONMENT`` and ``SENTRY_RELEASE`` are passed on.
@@ -59,7 +60,7 @@ def scrub(event: dict, _hint: dict | None = None) -> dict:
     if isinstance(contexts, dict):
         event["contexts"] = {k: v for k, v in contexts.items() if k in SAFE_CONTEXTS}
     logentry = event.get("logentry")
-    if isinstance(logentry, dict):
+    if isinstance(logentry, dict) and not _our_logger(event.get("logger")):
         event["logentry"] = {"message": str(logentry.get("message", ""))}
     if "message" in event:
         event["message"] = REMOVED
@@ -72,6 +73,14 @@ def scrub(event: dict, _hint: dict | None = None) -> dict:
         if isinstance(thread, dict):
             _frames(thread.get("stacktrace"))
     return event
+
+
+def _our_logger(name) -> bool:
+    """The app's own log lines are written never to hold what a person typed (the canary tests
+    in tests/security/test_logs.py check every one of them), so an event made from one keeps
+    its whole text: the app's "unhandled ..." line is what says where an error was. Other
+    libraries' lines keep only their fixed wording."""
+    return isinstance(name, str) and (name == "forms_app" or name.startswith("forms_app."))
 
 
 def _request(request: dict) -> dict:

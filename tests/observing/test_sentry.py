@@ -92,6 +92,18 @@ def test_the_scrubber_removes_every_trace_of_what_a_person_sent():
     assert scrubbed["contexts"] == {"runtime": {"name": "CPython"}}
 
 
+def test_the_apps_own_log_line_keeps_its_text_and_others_lose_their_arguments():
+    # The app's error line (forms_app/web/errors.py) is the event that says where it broke.
+    line = {"message": "unhandled %s on %s %s", "params": ["ValueError", "POST", "/complaint/x"]}
+    line["formatted"] = "unhandled ValueError on POST /complaint/x"
+    ours = scrub({"logger": "forms_app", "logentry": dict(line)}, {})
+    assert ours["logentry"]["formatted"] == "unhandled ValueError on POST /complaint/x"
+    theirs = scrub({"logger": "werkzeug", "logentry": {**line, "params": [CANARY]}}, {})
+    assert theirs["logentry"] == {"message": "unhandled %s on %s %s"}
+    lookalike = scrub({"logger": "forms_application", "logentry": {**line, "params": [CANARY]}})
+    assert CANARY not in json.dumps(lookalike)
+
+
 def _in_a_fresh_process(env: dict) -> dict:
     """What ``setup_sentry`` did, in a process of its own (the SDK changes Flask for good)."""
     code = (
@@ -142,3 +154,66 @@ def test_with_a_dsn_sentry_starts_with_personal_data_off_and_the_scrubber_on():
         "body": "never",
         "scrubs": True,
     }
+
+
+REAL_FLOW = """
+import json, sys, sentry_sdk
+from sentry_sdk.transport import Transport
+
+sent = []
+
+
+class Keep(Transport):
+    def capture_envelope(self, envelope):
+        sent.extend(item.payload.json for item in envelope.items if item.payload.json)
+
+
+real_init = sentry_sdk.init
+sentry_sdk.init = lambda **options: real_init(transport=Keep, **options)
+
+from forms_app import create_app
+from forms_app.organisation.settings import EXAMPLE_SETTINGS
+
+app = create_app(str(EXAMPLE_SETTINGS))
+app.config["PROPAGATE_EXCEPTIONS"] = False
+app.config["WTF_CSRF_ENABLED"] = False  # the form's token is not what this is about
+canary = sys.argv[1]
+
+
+@app.post("/explode-for-test")
+def explode():
+    raise ValueError(f"cannot store {canary}@example.com")
+
+
+client = app.test_client()
+client.set_cookie("note", canary)
+answer = client.post(f"/explode-for-test?name={canary}", data={"details": canary},
+                     headers={"X-Forwarded-For": "203.0.113.9"})
+sentry_sdk.flush()
+print(json.dumps({"status": answer.status_code, "events": sent}))
+"""
+
+
+def test_an_error_reaches_sentry_with_where_it_happened_and_nothing_a_person_sent(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-c", REAL_FLOW, CANARY],
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("SENTRY_")},
+            "PYTHONPATH": str(PROJECT),
+            "SENTRY_DSN": "http://publickey@127.0.0.1:9/1",
+            "FORMS_APP_DATA_DIR": str(tmp_path / "data"),
+            "FORMS_APP_SETTINGS": "",
+        },
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["status"] == 500
+    events = result["events"]
+    assert events, "no event reached the transport: the test would prove nothing"
+    text = json.dumps(events)
+    assert "unhandled ValueError on POST /explode-for-test" in text
+    assert CANARY not in text and "203.0.113.9" not in text
