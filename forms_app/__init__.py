@@ -12,7 +12,7 @@ from .public.views import blueprint as public_pages
 from .staff import staff_pages
 from .staff.session_ended import staff_typed_text
 from .web.compression import setup_compression
-from .web.config import configure
+from .web.config import configure, is_production
 from .web.errors import register_error_pages
 from .web.parts import EXTENSION, Parts
 from .web.security import protect
@@ -28,7 +28,7 @@ def create_app(settings_path: str | None = None, **overrides) -> Flask:
         settings, check_filesystem=overrides.pop("CHECK_FILESYSTEM", True)
     )
     configure(app, settings, overrides)
-    observe(app, settings, parts.store, parts.drafts.directory)
+    observe(app, settings, parts.store, parts.drafts.directory, production=is_production())
     parts.store.recover()
     parts.drafts.purge()
     setup_languages(app)

@@ -27,10 +27,13 @@ from .scrape import DataCollector
 from .sentry import setup_sentry
 
 
-def observe(app: Flask, settings: Settings, store: Store, drafts_dir: Path) -> None:
-    """Register the pages, the request log and the metrics. Call it first among the parts
-    that add ``before_request`` steps, so that a request's time counts from the start."""
-    if json_logs_wanted():
+def observe(
+    app: Flask, settings: Settings, store: Store, drafts_dir: Path, *, production: bool
+) -> None:
+    """Register the pages, the request log and the metrics (JSON logs in production, see
+    ``logs``). Call it first among the parts that add ``before_request`` steps, so that a
+    request's time counts from the start."""
+    if json_logs_wanted(production):
         setup_json_logs(app)
     config = sheets_config(settings)
     watched = Observed(

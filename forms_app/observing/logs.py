@@ -94,16 +94,15 @@ class _RequestId(logging.Filter):
         return True
 
 
-def json_logs_wanted() -> bool:
+def json_logs_wanted(production: bool) -> bool:
+    """``FORMS_APP_JSON_LOGS`` when it says yes or no; otherwise in production (the app
+    factory says whether it is) or under gunicorn."""
     asked = os.environ.get("FORMS_APP_JSON_LOGS", "").strip().lower()
     if asked in ("1", "true", "yes", "on"):
         return True
     if asked in ("0", "false", "no", "off"):
         return False
-    under_gunicorn = os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/")
-    # The same test as the production guard's (FORMS_APP_ENV=production).
-    production = os.environ.get("FORMS_APP_ENV", "").strip().lower() == "production"
-    return under_gunicorn or production
+    return production or os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/")
 
 
 def setup_json_logs(app: Flask) -> None:

@@ -114,21 +114,42 @@ def test_an_exception_is_logged_by_type_and_place_never_its_message():
 
 
 @pytest.mark.parametrize(
-    "env, wanted",
+    "production, env, wanted",
     [
-        ({}, False),
-        ({"SERVER_SOFTWARE": "gunicorn/27.0.1"}, True),
-        ({"FORMS_APP_ENV": "production"}, True),
-        ({"FORMS_APP_JSON_LOGS": "1"}, True),
-        ({"FORMS_APP_JSON_LOGS": "0", "SERVER_SOFTWARE": "gunicorn/27.0.1"}, False),
+        (False, {}, False),
+        (True, {}, True),
+        (False, {"SERVER_SOFTWARE": "gunicorn/27.0.1"}, True),
+        (False, {"FORMS_APP_JSON_LOGS": "1"}, True),
+        (True, {"FORMS_APP_JSON_LOGS": "0", "SERVER_SOFTWARE": "gunicorn/27.0.1"}, False),
     ],
 )
-def test_json_logs_are_on_under_gunicorn_or_in_production_or_when_asked(monkeypatch, env, wanted):
-    for name in ("SERVER_SOFTWARE", "FORMS_APP_ENV", "FORMS_APP_JSON_LOGS"):
+def test_json_logs_are_on_in_production_or_under_gunicorn_or_when_asked(
+    monkeypatch, production, env, wanted
+):
+    for name in ("SERVER_SOFTWARE", "FORMS_APP_JSON_LOGS"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    assert json_logs_wanted() is wanted
+    assert json_logs_wanted(production) is wanted
+
+
+def test_the_app_logs_json_lines_in_production(data_dir, monkeypatch, capsys):
+    monkeypatch.delenv("FORMS_APP_JSON_LOGS", raising=False)
+    monkeypatch.setenv("FORMS_APP_ENV", "production")
+    monkeypatch.setenv("FORMS_APP_SECRET_KEY", "k" * 64)
+    root = logging.getLogger()
+    level = root.level
+    try:
+        app = create_app(str(EXAMPLE_SETTINGS))
+        capsys.readouterr()
+        app.test_client().get("/healthz")
+        (line,) = [line for line in _lines(capsys) if line["logger"] == "forms_app.requests"]
+        assert line["route"] == "/healthz"
+    finally:
+        for handler in list(root.handlers):
+            if getattr(handler, "_forms_app_json", False):
+                root.removeHandler(handler)
+        root.setLevel(level)
 
 
 def test_making_a_second_app_does_not_write_each_line_twice(json_app, capsys):
