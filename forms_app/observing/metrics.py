@@ -64,6 +64,8 @@ class Instruments:
             if cls._made is None:
                 folder = str(multiprocess.metrics_dir(data_dir)) if multiprocess.wanted() else None
                 cls._made = cls(folder)
+                if folder:
+                    multiprocess.compact(folder)
             return cls._made
 
     def record(self, route: str, method: str, status: int, seconds: float) -> None:
@@ -74,14 +76,17 @@ class Instruments:
     def exposition(self, collector: DataCollector) -> bytes:
         from prometheus_client import CollectorRegistry, generate_latest, multiprocess
 
+        from . import multiprocess as folders
+
         registry = CollectorRegistry(auto_describe=False)
-        if self.folder:
-            multiprocess.MultiProcessCollector(registry, self.folder)
-        else:
+        registry.register(collector)
+        if not self.folder:
             registry.register(self.latency)
             registry.register(self.errors)
-        registry.register(collector)
-        return generate_latest(registry)
+            return generate_latest(registry)
+        multiprocess.MultiProcessCollector(registry, self.folder)
+        with folders.reading(self.folder):
+            return generate_latest(registry)
 
 
 @blueprint.get("/metrics")

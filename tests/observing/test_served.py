@@ -15,6 +15,7 @@ import pytest
 
 from tests.observing.test_metrics import _value
 from tests.support.served import Gunicorn
+from tests.support.tls import production_env
 
 pytestmark = pytest.mark.slow
 COUNT = "feedback_http_request_duration_seconds_count"
@@ -43,6 +44,13 @@ def _healthz_many(server: Gunicorn, number: int) -> None:
     assert statuses == [200] * number
 
 
+def _wait_until(condition, server: Gunicorn) -> None:
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, server.log()
+        time.sleep(0.1)
+
+
 def _wait_for_workers(server: Gunicorn, number: int, without: int | None = None) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -53,8 +61,12 @@ def _wait_for_workers(server: Gunicorn, number: int, without: int | None = None)
     raise AssertionError(f"gunicorn did not bring back its workers: {server.log()}")
 
 
-def test_one_scrape_adds_up_every_worker_even_one_that_was_replaced(tmp_path):
-    server = capturing(Gunicorn(tmp_path / "data", workers=2, threads=2))
+@pytest.mark.parametrize("mode", ["testing", "production"])
+def test_one_scrape_adds_up_every_worker_even_one_that_was_replaced(tmp_path, mode):
+    # In production the guard refuses to start while any file in the data directory is open
+    # to others: the replacement worker must still boot beside the metrics files.
+    env = production_env() if mode == "production" else {}
+    server = capturing(Gunicorn(tmp_path / "data", workers=2, threads=2, env=env))
     server.start()
     try:
         _healthz_many(server, 40)
@@ -63,10 +75,17 @@ def test_one_scrape_adds_up_every_worker_even_one_that_was_replaced(tmp_path):
         gone = sorted(served)[0]
         os.kill(gone, signal.SIGTERM)
         _wait_for_workers(server, 2, without=gone)
+        # The ended worker's files are folded into the archive as its successor starts.
+        (folder,) = (tmp_path / "data" / "run" / "metrics").iterdir()
+        _wait_until(lambda: not list(folder.glob(f"*_{gone}.db")), server)
+        assert (folder / "histogram_archive.db").exists()
         _healthz_many(server, 10)
         _status, _headers, text = _get(server.url + "/metrics")
         assert _value(text, COUNT, route="/healthz", method="GET") == 50
         assert _value(text, "feedback_drafts") == 0
+        if mode == "production":  # where the guard's umask (077) is in force for the workers
+            loose = [p.name for p in folder.iterdir() if p.stat().st_mode & 0o077]
+            assert loose == [], loose
     finally:
         server.stop()
     # A new server on the same data starts counting from nothing, and the old one's files go.
