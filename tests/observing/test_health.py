@@ -181,3 +181,24 @@ def test_a_check_that_raises_fails_its_check_and_never_gives_a_500(app, monkeypa
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert _failed(response) == ["disk_space"]
+
+
+def test_a_probe_file_gone_while_a_worker_starts_does_not_stop_it(app, data_dir, monkeypatch):
+    """A worker starting in production lists the data directory and checks each file's mode;
+    a readiness probe (or a draft being saved) in another worker can vanish in between."""
+    from pathlib import Path
+
+    from forms_app.web.security import check_data_dir
+
+    listed = Path.rglob
+
+    def with_a_vanished_probe(self, pattern):
+        yield from listed(self, pattern)
+        yield data_dir / ".ready-1-0a1b2c3d.tmp"
+
+    monkeypatch.setattr(Path, "rglob", with_a_vanished_probe)
+    umask = os.umask(0o077)
+    try:
+        check_data_dir(app)
+    finally:
+        os.umask(umask)
