@@ -39,6 +39,7 @@ LAYERS = {
     "records": 5,
     # What every page gets, then the surfaces people and programs use.
     "web": 6,
+    "observing": 6,
     "public": 7,
     "staff": 7,
     "sitebuild": 7,

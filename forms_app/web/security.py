@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from pathlib import Path
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import Flask, abort, g, request
@@ -214,6 +215,15 @@ def _production() -> bool:
     return is_production()
 
 
+def _open_to_others(path: Path) -> bool:
+    try:
+        return not path.is_symlink() and bool(path.stat().st_mode & 0o077)
+    except FileNotFoundError:
+        # Gone since it was listed: a temporary file (a draft being saved, a readiness probe)
+        # of a worker already serving while this one starts.
+        return False
+
+
 def check_data_dir(app: Flask) -> None:
     """In production: from now on create files 0600 and directories 0700 whatever the code path
     (umask 077), and refuse to start while the data directory, or anything in it but the public
@@ -226,9 +236,7 @@ def check_data_dir(app: Flask) -> None:
     loose = [
         path
         for path in [data_dir, *data_dir.rglob("*")]
-        if path.name not in PUBLIC_IN_DATA_DIR
-        and not path.is_symlink()
-        and path.stat().st_mode & 0o077
+        if path.name not in PUBLIC_IN_DATA_DIR and _open_to_others(path)
     ]
     if loose:
         shown = ", ".join(f"{p} ({oct(p.stat().st_mode & 0o777)})" for p in loose[:5])
