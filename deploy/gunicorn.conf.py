@@ -57,3 +57,8 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # The heartbeat file of each worker in memory: a busy or slow disk must not make the master
 # think a healthy worker has hung.
 worker_tmp_dir = "/dev/shm"
+
+# Prometheus metrics from every worker (forms_app/observing/multiprocess.py): when
+# PROMETHEUS_MULTIPROC_DIR is set, the master empties it at start and folds a stopped worker's
+# figures into the archive, so /metrics counts across workers and restarts.
+from forms_app.observing.multiprocess import child_exit, on_starting  # noqa: E402, F401

@@ -11,6 +11,7 @@ import threading
 import time
 from collections import Counter
 
+from forms_app.storage.drafts import count_drafts
 from forms_app.storage.store import SUBMISSIONS
 
 from .observed import Observed
@@ -74,7 +75,4 @@ class DataCollector:
             return Counter(self._submissions)
 
     def drafts(self) -> int:
-        try:
-            return sum(1 for item in self.watched.drafts_dir.iterdir() if item.suffix == ".json")
-        except FileNotFoundError:
-            return 0
+        return count_drafts(self.watched.drafts_dir)

@@ -232,6 +232,23 @@ class Drafts:
         return removed
 
 
+def count_drafts(directory: Path) -> int:
+    """How many drafts are kept now (answers in progress, not the keys of sent ones), in the
+    top folder and in each network's folder."""
+    count = 0
+    try:
+        entries = list(os.scandir(directory))
+    except FileNotFoundError:
+        return 0
+    for entry in entries:
+        if entry.name.endswith(".json"):
+            count += 1
+        elif _OWNER.match(entry.name) and entry.is_dir():
+            with contextlib.suppress(FileNotFoundError), os.scandir(entry.path) as inner:
+                count += sum(1 for item in inner if item.name.endswith(".json"))
+    return count
+
+
 def _purge_folder(folder: Path, cutoff: float) -> int:
     removed = 0
     try:

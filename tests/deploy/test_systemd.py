@@ -172,5 +172,5 @@ def test_the_unit_check_sees_a_command_that_does_not_exist():
     assert problems
     _, problems = feedback_command([INSTALLED_FEEDBACK, "due", "--mail"])
     assert problems == ["feedback due has no option --mail"]
-    name, problems = feedback_command([INSTALLED_FEEDBACK, "purge-drafts", "--days", "2"])
+    name, problems = feedback_command([INSTALLED_FEEDBACK, "purge-drafts", "--hours", "2"])
     assert (name, problems) == ("purge-drafts", [])
