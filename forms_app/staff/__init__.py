@@ -1,5 +1,6 @@
 """Staff pages at ``/staff/``: sign-in with a second factor, the inbox, the case list, case pages
-with every action, letters, learning actions and the manager's weekly view."""
+with every action, letters, learning actions, the manager's weekly view, and account
+management for admins."""
 
 from __future__ import annotations
 
@@ -9,6 +10,15 @@ blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 staff_pages = blueprint
 
 # The modules register their routes on the blueprint.
-from . import auth, case_actions, case_page, letter_pages, log_feedback, pages  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    admin_accounts,
+    admin_changes,
+    auth,
+    case_actions,
+    case_page,
+    letter_pages,
+    log_feedback,
+    pages,
+)
 
 __all__ = ["staff_pages"]

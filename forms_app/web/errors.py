@@ -35,11 +35,7 @@ def register_error_pages(
 
     @app.errorhandler(404)
     def not_found(_error):
-        return _page(
-            404,
-            _("Page not found"),
-            [_("If you typed the web address, check it is correct.")],
-        )
+        return not_found_page()
 
     @app.errorhandler(413)
     def too_large(_error):
@@ -74,6 +70,14 @@ def register_error_pages(
             _("Sorry, there is a problem with the service"),
             [_("Try again later. Your answers so far have been kept.")],
         )
+
+
+def not_found_page():
+    """The plain "page not found" page, for an address that is not served here whatever the
+    part of the site it names (the staff pages on the public host, for instance)."""
+    return _page(
+        404, _("Page not found"), [_("If you typed the web address, check it is correct.")]
+    )
 
 
 def _page(status: int, title: str, body: list[str]):
