@@ -273,6 +273,7 @@ def due_command(on, email):
 
 def _email_owners(by_owner, today) -> None:
     from forms_app.messages import smtp as mail
+    from forms_app.web.hosts import staff_url
     from forms_app.web.parts import parts
 
     settings = parts().settings
@@ -292,7 +293,7 @@ def _email_owners(by_owner, today) -> None:
         body = (
             f"Cases of yours that are overdue or due soon, {today.isoformat()}:\n\n"
             + "\n".join(lines)
-            + f"\n\n{settings.form_url}/staff/\n"
+            + f"\n\n{staff_url(settings)}/staff/\n"
         )
         sent += mail.send(
             config,
