@@ -62,11 +62,6 @@ def initial_password() -> str:
     return "-".join(groups)
 
 
-def is_backing_off(user: User, now) -> bool:
-    """True while the account's sign-in back-off runs (after too many failed attempts)."""
-    return user.locked(now)
-
-
 class Administration:
     """Account changes made by one person: ``actor`` is an admin's username, or None for the
     server's command line (a shell on the server already holds every key, so only the rules that

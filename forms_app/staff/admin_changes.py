@@ -5,7 +5,7 @@ and unlock. Each is a POST with its CSRF token; the rules and the audit line are
 
 from __future__ import annotations
 
-from flask import redirect, request, url_for
+from flask import abort, redirect, request, url_for
 
 from forms_app.accounts.administration import AccountRefused
 from forms_app.web.security import explains_nul
@@ -42,6 +42,14 @@ CONFIRM = {
         "the new password to give them, once.",
     ),
 }
+
+
+def _or_404(change):
+    """Make a change that has no rule to break; an account removed meanwhile is a 404."""
+    try:
+        return change()
+    except AccountRefused:
+        abort(404)
 
 
 def _account_page(username: str, done: str):
@@ -92,7 +100,7 @@ def admin_account_disable(username: str):
 @need("admin")
 def admin_account_enable(username: str):
     account = account_or_404(username)
-    administration().enable(account.username)
+    _or_404(lambda: administration().enable(account.username))
     return _account_page(account.username, "enabled")
 
 
@@ -100,7 +108,7 @@ def admin_account_enable(username: str):
 @need("admin")
 def admin_account_unlock(username: str):
     account = account_or_404(username)
-    administration().unlock(account.username)
+    _or_404(lambda: administration().unlock(account.username))
     return _account_page(account.username, "unlocked")
 
 
@@ -109,7 +117,7 @@ def admin_account_unlock(username: str):
 def admin_account_second_factor(username: str):
     account = account_or_404(username)
     if request.method == "POST":
-        account = administration().reset_second_factor(account.username)
+        account = _or_404(lambda: administration().reset_second_factor(account.username))
         return secret_page(
             account,
             "",
@@ -124,7 +132,7 @@ def admin_account_second_factor(username: str):
 def admin_account_password(username: str):
     account = account_or_404(username)
     if request.method == "POST":
-        account, password = administration().set_password(account.username)
+        account, password = _or_404(lambda: administration().set_password(account.username))
         return secret_page(
             account,
             password,
