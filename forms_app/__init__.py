@@ -14,6 +14,7 @@ from .staff.session_ended import staff_typed_text
 from .web.compression import setup_compression
 from .web.config import configure, is_production
 from .web.errors import register_error_pages
+from .web.hosts import setup_staff_host
 from .web.parts import EXTENSION, Parts
 from .web.security import protect
 from .web.templating import setup_templates
@@ -33,6 +34,7 @@ def create_app(settings_path: str | None = None, **overrides) -> Flask:
     parts.drafts.purge()
     setup_languages(app)
     setup_templates(app)
+    setup_staff_host(app, settings)
     protect(app)
     app.register_blueprint(public_pages)
     app.register_blueprint(staff_pages)

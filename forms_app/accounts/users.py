@@ -12,7 +12,7 @@ import fcntl
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -50,6 +50,7 @@ class User:
     # (no password, no second factor here: the provider does both), empty for a local one.
     source: str = ""
     subject: str = ""  # the provider's issuer and the person's subject there
+    last_sign_in: str = ""  # ISO datetime of the last completed sign-in, empty if never
 
     def has(self, *roles: str) -> bool:
         return any(role in self.roles for role in roles)
@@ -176,6 +177,18 @@ class UserBook:
                 setattr(user, key, value)
         return user
 
+    def change(self, username: str, apply: Callable[[User, dict[str, User]], None]) -> User:
+        """Change one account under the lock: ``apply(account, everyone)`` edits the account in
+        place, seeing every other account as it is now, or raises to leave everything as it was
+        (the rules in administration.py check "the last active admin" this way, so two admins
+        changing each other at once cannot both succeed)."""
+        with self._editing() as users:
+            user = users.get((username or "").strip().lower())
+            if user is None:
+                raise UserError(f"no user called {username}")
+            apply(user, users)
+        return user
+
     def set_password(self, username: str, password: str) -> User:
         return self.update(username, password_hash=_hash(password), failures=0, locked_until="")
 
@@ -242,6 +255,7 @@ class UserBook:
                 _count_failure(user, now)
                 return None
             user.last_totp_step = step
+            user.last_sign_in = now.isoformat(timespec="seconds")
             if not user.locked(now):
                 # A trusted sign-in during a back-off leaves the back-off running for the rest.
                 user.failures, user.locked_until = 0, ""

@@ -94,11 +94,7 @@ def register_error_pages(
 
     @app.errorhandler(404)
     def not_found(_error):
-        return _page(
-            404,
-            _("Page not found"),
-            [_("If you typed the web address, check it is correct.")],
-        )
+        return not_found_page()
 
     @app.errorhandler(413)
     def too_large(_error):
@@ -172,6 +168,14 @@ def _typed() -> list[tuple[str, str]]:
         for name, value in request.form.items(multi=True)
         if value.strip() and name not in _NOT_SHOWN and "password" not in name
     ]
+
+
+def not_found_page():
+    """The plain "page not found" page, for an address that is not served here whatever the
+    part of the site it names (the staff pages on the public host, for instance)."""
+    return _page(
+        404, _("Page not found"), [_("If you typed the web address, check it is correct.")]
+    )
 
 
 def _page(status: int, title: str, body: list[str]):

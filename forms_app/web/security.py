@@ -47,6 +47,20 @@ HSTS = "max-age=63072000; includeSubDomains"
 NO_STORE = "no-store"
 
 
+def explains_nul(view):
+    """Mark a form's view as one that checks every field it reads for NUL characters itself and
+    shows the form again with a message (and what was typed), so the blanket refusal of NULs
+    leaves it alone."""
+    view.explains_nul = True
+    return view
+
+
+def _explains_nul(app: Flask, endpoint: str | None) -> bool:
+    if endpoint == "public.page":
+        return True
+    return bool(getattr(app.view_functions.get(endpoint or ""), "explains_nul", False))
+
+
 def csp_nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(16)
@@ -94,9 +108,10 @@ def protect(app: Flask) -> None:
         for value in values:
             if _LONE_CR.search(value):
                 abort(400)
-            # The public question pages say kindly which answer holds a NUL (journeys/answers.py);
-            # everywhere else a NUL would reach the store, which refuses it.
-            if "\x00" in value and request.endpoint != "public.page":
+            # The public question pages say kindly which answer holds a NUL (journeys/answers.py),
+            # as do the forms marked with ``explains_nul``; everywhere else a NUL would reach
+            # the store, which refuses it.
+            if "\x00" in value and not _explains_nul(app, request.endpoint):
                 abort(400)
 
     # Same-origin protection for every form, over HTTPS and plain HTTP alike, replacing

@@ -126,6 +126,7 @@ def concrete_urls(world: World, rule) -> list[str]:
         "name": ["note"] if rule.endpoint == "staff.case_action" else ["acknowledgement"],
         "letter_id": [world.letter_id],
         "journey": sorted(JOURNEYS),
+        "username": ["olive"],
     }
     if rule.endpoint == "staff.publish":
         values["ref"] = [world.other_ref]
