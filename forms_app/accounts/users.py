@@ -295,6 +295,9 @@ class UserBook:
             user.name, user.email = name or user.name, email
             user.roles = list(dict.fromkeys(roles))
             user.services = list(dict.fromkeys(services))
+            if roles and not user.disabled:
+                # The provider has signed them in and they may come in: a completed sign-in.
+                user.last_sign_in = datetime.now(UTC).isoformat(timespec="seconds")
         return User(**asdict(user))
 
     def failed(self, username: str, now: datetime) -> None:

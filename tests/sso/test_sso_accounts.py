@@ -64,3 +64,11 @@ def test_sso_account_cannot_sign_in_with_a_password_or_a_code(tmp_path, password
     assert book.attempt_password("olwen", password, now)[0] is None
     code = pyotp.TOTP("A" * 32).now()
     assert book.check_code("olwen", code, now) is None
+
+
+def test_sso_sign_in_is_the_last_sign_in_the_admin_pages_show(tmp_path):
+    book = UserBook(tmp_path)
+    assert _sign_in(book, []) is None
+    user = _sign_in(book, ["officer"])
+    assert datetime.fromisoformat(user.last_sign_in) <= datetime.now(UTC)
+    assert book.get("olwen").last_sign_in == user.last_sign_in
