@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from datetime import UTC, date, datetime
 
 from flask import Blueprint, abort, current_app, g, redirect, request, url_for
@@ -384,11 +385,25 @@ def _send(journey: Journey, state: JourneyState):
         ), 503
     # The reference and kind only, never an answer: logs go to places answers must not.
     log.info("submission stored %s (%s, %s)", ref, journey.kind, "new" if created else "repeat")
-    if created and honeypot.is_hit(request.form):
-        # Kept, not dropped: staff see it flagged and can release it.
-        honeypot.quarantine(parts().store, parts().contract, ref)
+    if honeypot.is_hit(request.form):
+        if created:
+            # Kept, not dropped: staff see it flagged and can release it.
+            honeypot.quarantine(parts().store, parts().contract, ref)
+    else:
+        _queue_acknowledgement(ref)
     # The draft is left as it is: the stored row, found by the key, says it has been sent.
     return redirect(_url("public.confirmation", journey=journey.slug), code=303)
+
+
+def _queue_acknowledgement(ref: str) -> None:
+    """Queue the acknowledgement email or text (when the person chose one) durably, after the
+    submission and before the reference is shown. Should this fail, the message worker's
+    sweep finds the submission with no acknowledgement and queues it, so the person is still
+    shown their reference (the feedback itself is safe)."""
+    try:
+        parts().messenger.queue_acknowledgement(parts().store, ref)
+    except (OSError, sqlite3.Error, ValueError, KeyError) as error:
+        log.error("acknowledgement of %s not queued (%s)", ref, type(error).__name__)
 
 
 @_route("/<journey>/confirmation", "confirmation")

@@ -9,6 +9,14 @@ blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 staff_pages = blueprint
 
 # The modules register their routes on the blueprint.
-from . import auth, case_actions, case_page, letter_pages, log_feedback, pages  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    auth,
+    case_actions,
+    case_page,
+    letter_pages,
+    log_feedback,
+    message_pages,
+    pages,
+)
 
 __all__ = ["staff_pages"]
