@@ -7,7 +7,8 @@ its reference; found, it is marked sent without sending again. Otherwise it is m
 ``sending`` (committed), sent, and marked ``sent``, ``failed`` (a refusal, or out of tries) or
 queued again with a delay that doubles each try up to a ceiling, with random jitter so that
 messages held up by one outage do not all come back at the same moment. A rate limit (429)
-pauses the whole worker and does not count as a try.
+pauses the whole worker and does not count as a try; so do several failures in a row (the
+provider is down: waiting spares it, and the messages, a burst of hopeless tries).
 
 The time source is a ``Clock`` (``now``, ``sleep``) so tests can run hours of outage in
 seconds. Only the message's id, type and state are logged, never who it is for or what it says.
@@ -31,6 +32,8 @@ from .providers import Refused, TryLater
 log = logging.getLogger(__name__)
 #: Seconds between looks at the outbox when nothing is due.
 INTERVAL = 2.0
+#: Failures in a row (errors, no reply) after which the worker pauses before the next try.
+FAILURES_BEFORE_PAUSE = 5
 
 
 class Clock:
@@ -83,6 +86,7 @@ class Sender:
         self.before_step = before_step
         self.batch = batch
         self.paused_until = 0.0
+        self.failures_in_a_row = 0
         self._lock_fd: int | None = None
 
     # -- one step ---------------------------------------------------------------------------
@@ -117,7 +121,8 @@ class Sender:
                 )
                 report.retrying += 1
                 log.info("message %s (%s): could not look it up yet", message.id, message.type)
-                return not error.rate_limited
+                return self._failed_again(now, error)
+            self.failures_in_a_row = 0
             if found:
                 self.outbox.mark_sent(message.id, now, found)
                 report.found_sent += 1
@@ -148,14 +153,29 @@ class Sender:
             )
             report.retrying += 1
             log.info("message %s (%s): will try again (%s)", message.id, message.type, error)
-            return True
+            return self._failed_again(now, error)
         except Refused as error:
+            self.failures_in_a_row = 0
             self.outbox.mark_failed(message.id, error.reason)
             report.failed += 1
             log.warning("message %s (%s): failed: %s", message.id, message.type, error.reason)
             return True
+        self.failures_in_a_row = 0
         self.outbox.mark_sent(message.id, self.clock.now(), provider_id)
         report.sent += 1
+        return True
+
+    def _failed_again(self, now: float, error: TryLater) -> bool:
+        """Count a failure; after several in a row, pause the worker (False ends the step)."""
+        self.failures_in_a_row += 1
+        if error.rate_limited:
+            self.paused_until = now + self.delay(1)
+            return False
+        beyond = self.failures_in_a_row - FAILURES_BEFORE_PAUSE
+        if beyond >= 0:
+            self.paused_until = now + self.delay(beyond + 1)
+            log.warning("messages: %d failures in a row, pausing", self.failures_in_a_row)
+            return False
         return True
 
     # -- the loop ---------------------------------------------------------------------------
@@ -169,16 +189,14 @@ class Sender:
             except Exception:  # noqa: BLE001 - the loop must outlive one bad step; logged
                 log.exception("messages: a step failed")
                 report = StepReport()
-            if report.handled and not report.rate_limited:
-                continue
             now = self.clock.now()
+            if report.handled and now >= self.paused_until:
+                continue
             wake = now + INTERVAL
             next_due = self.outbox.next_due()
             if next_due is not None:
-                wake = min(wake, max(next_due, self.paused_until))
-            self.clock.sleep(
-                max(wake - now, 0.05) if not report.rate_limited else self.paused_until - now
-            )
+                wake = min(wake, next_due)
+            self.clock.sleep(max(wake, self.paused_until) - now)
 
     def lock(self, path: Path) -> None:
         """Hold the one worker lock of this outbox (two workers could send a message twice)."""

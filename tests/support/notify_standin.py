@@ -46,13 +46,13 @@ class Faults:
         fault = self._choose(kind)
         if fault:
             self.given[fault] = self.given.get(fault, 0) + 1
-        return fault
+        return "500" if fault == "outage" else fault
 
     def _choose(self, kind: str):
         if self.script:
             return self.script.pop(0)
         if self.outage and self.clock and self.outage[0] <= self.clock.now() < self.outage[1]:
-            return "500"
+            return "outage"
         if kind != "send":
             return None
         roll = self.rng.random()
