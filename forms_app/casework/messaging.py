@@ -70,6 +70,10 @@ class Messenger:
 
     def __post_init__(self):
         self.config = messages_config(self.settings.raw)
+        if self.config.enabled:
+            # Made now, so its creation time marks when messages were turned on (the sweep
+            # never acknowledges feedback from before).
+            Outbox(self.path).close()
 
     @property
     def path(self) -> Path:
