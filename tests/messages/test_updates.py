@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from forms_app.casework import transitions as t
 from forms_app.casework.events import record
 from forms_app.casework.state import Case
@@ -72,10 +74,8 @@ def test_each_staff_change_the_person_is_told_of_queues_its_update(client, app_p
 def test_a_refused_change_queues_nothing(client, app_parts):
     result = _walk(client, "/complaint/", ANSWERS["complaint"])
     actor = t.Actor("olive", date.today())
-    try:
+    with pytest.raises(t.Refused):
         t.extend(_case(app_parts, result.reference), actor, date.today(), "too soon")
-    except t.Refused:
-        pass
     assert [m.type for m in _messages(app_parts, result.reference)] == ["acknowledgement"]
 
 
