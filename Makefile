@@ -145,13 +145,15 @@ demo: venv
 run: export FORMS_APP_ENV := demo
 run: venv fonts assets translations demo site
 	@trap 'exit 130' INT TERM; \
-	trap 'kill $$form $$site $$catcher $$messages $${sheets:-} 2>/dev/null || true; wait 2>/dev/null || true' EXIT; \
+	trap 'kill $$form $$site $$catcher $${messages:-} $${sheets:-} 2>/dev/null || true; wait 2>/dev/null || true' EXIT; \
 	if $(BIN)/python -m forms_app.sheets.worker 2>/dev/null; then \
 	  $(BIN)/feedback sheets sync & sheets=$$!; echo "Sheet sync:     running (feedback sheets status)"; \
 	fi; \
 	export NOTIFY_API_KEY="$$($(BIN)/python -c 'from forms_app.demo.notify_standin import DEMO_API_KEY; print(DEMO_API_KEY)')"; \
 	$(BIN)/python -m forms_app.demo.catcher --port $(MESSAGES_PORT) --smtp-port $(MESSAGES_SMTP_PORT) >/dev/null & catcher=$$!; \
-	$(BIN)/feedback messages send & messages=$$!; \
+	if $(BIN)/python -m forms_app.cli.messages 2>/dev/null; then \
+	  $(BIN)/feedback messages send & messages=$$!; \
+	fi; \
 	$(BIN)/gunicorn -w 2 --threads 4 -b 127.0.0.1:$(FORM_PORT) --control-socket build/form.ctl \
 	  'forms_app:create_app()' & form=$$!; \
 	$(BIN)/gunicorn -w 1 --threads 4 -b 127.0.0.1:$(SITE_PORT) --control-socket build/site.ctl \

@@ -258,7 +258,9 @@ class Sweep:
         changes = self.store.changes_since(self.cursor)
         self.cursor = changes.cursor
         with Outbox(self.messenger.path) as outbox:
-            created = float(outbox.get("created_at", 0.0))
+            # Times in the tables are to the second: a minute's slack keeps feedback sent in
+            # the second messages were turned on.
+            created = float(outbox.get("created_at", 0.0)) - 60
             since = max(created, self.now() - SWEEP_WINDOW.total_seconds())
             events = changes.rows.get("events", [])
             self.quarantined |= {

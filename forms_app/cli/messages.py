@@ -128,3 +128,10 @@ def templates_command():
 def register(group: click.Group) -> None:
     """Add this module's commands to ``group``."""
     group.add_command(messages_group)
+
+
+if __name__ == "__main__":  # python -m forms_app.cli.messages: exit 0 if messages are on
+    from forms_app.messages.config import messages_config
+    from forms_app.organisation.settings import load_settings
+
+    sys.exit(0 if messages_config(load_settings().raw).enabled else 1)
