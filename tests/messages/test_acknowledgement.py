@@ -126,3 +126,18 @@ def test_the_sweep_queues_an_acknowledgement_the_submission_path_missed(
 
 def _fail(*_args, **_kwargs):
     raise OSError("disk full")
+
+
+def test_a_submission_caught_by_the_honeypot_is_not_acknowledged_by_either_path(client, app_parts):
+    from forms_app.casework.messaging import Sweep
+    from tests.support.walker import csrf_token, walk_to_check
+
+    page = walk_to_check(client, "/complaint/", ANSWERS["complaint"])
+    sent = client.post(
+        "/complaint/check-your-answers",
+        data={"csrf_token": csrf_token(page.get_data(as_text=True)), "website": "http://x"},
+    )
+    assert sent.status_code == 303
+    (stored,) = app_parts.store.rows("submissions")
+    assert _queued(app_parts, stored["ref"]) == []
+    assert Sweep(app_parts.messenger, app_parts.store)() == 0
