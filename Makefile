@@ -16,6 +16,10 @@ EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 DEJAVU_FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 FORM_PORT ?= 5000
 SITE_PORT ?= 8000
+# The demo's message catcher (forms_app/demo/catcher.py): its page and Notify stand-in, and
+# its SMTP port for settings that send email through SMTP.
+MESSAGES_PORT ?= 8025
+MESSAGES_SMTP_PORT ?= 8026
 PYTEST_ARGS ?=
 # The asset build can be overridden, for example:
 #   make assets BUILD_ASSETS='.venv/bin/python -m forms_app.organisation.branding'
@@ -39,7 +43,8 @@ export DEBIAN_FRONTEND := noninteractive
 
 help:
 	@echo "make run      set everything up, then serve the form app (http://127.0.0.1:$(FORM_PORT)/)"
-	@echo "              and the published site (http://127.0.0.1:$(SITE_PORT)/); Ctrl-C stops both"
+	@echo "              and the published site (http://127.0.0.1:$(SITE_PORT)/), with the messages"
+	@echo "              that would have been sent at http://127.0.0.1:$(MESSAGES_PORT)/; Ctrl-C stops all"
 	@echo "make test     set everything up (Chromium included), then run the tests"
 	@echo "              in parallel (PYTEST_ARGS='-k site -x' passes options to pytest;"
 	@echo "              TEST_WORKERS=0 runs them in one process)"
@@ -160,9 +165,14 @@ demo: venv
 run: export FORMS_APP_ENV := demo
 run: venv fonts assets translations demo site
 	@trap 'exit 130' INT TERM; \
-	trap 'kill $$form $$site $${sheets:-} 2>/dev/null || true; wait 2>/dev/null || true' EXIT; \
+	trap 'kill $$form $$site $$catcher $${messages:-} $${sheets:-} 2>/dev/null || true; wait 2>/dev/null || true' EXIT; \
 	if $(BIN)/python -m forms_app.sheets.worker 2>/dev/null; then \
 	  $(BIN)/feedback sheets sync & sheets=$$!; echo "Sheet sync:     running (feedback sheets status)"; \
+	fi; \
+	export NOTIFY_API_KEY="$$($(BIN)/python -c 'from forms_app.demo.notify_standin import DEMO_API_KEY; print(DEMO_API_KEY)')"; \
+	$(BIN)/python -m forms_app.demo.catcher --port $(MESSAGES_PORT) --smtp-port $(MESSAGES_SMTP_PORT) >/dev/null & catcher=$$!; \
+	if $(BIN)/python -m forms_app.cli.messages 2>/dev/null; then \
+	  $(BIN)/feedback messages send & messages=$$!; \
 	fi; \
 	$(BIN)/gunicorn -w 2 --threads 4 -b 127.0.0.1:$(FORM_PORT) --control-socket build/form.ctl \
 	  'forms_app:create_app()' & form=$$!; \
@@ -170,7 +180,8 @@ run: venv fonts assets translations demo site
 	  'forms_app.sitebuild.server:create_site_app()' & site=$$!; \
 	echo "Form app:       http://127.0.0.1:$(FORM_PORT)/"; \
 	echo "Published site: http://127.0.0.1:$(SITE_PORT)/"; \
-	echo "Press Ctrl-C to stop both."; \
+	echo "Messages sent:  http://127.0.0.1:$(MESSAGES_PORT)/ (caught here, not sent)"; \
+	echo "Press Ctrl-C to stop them all."; \
 	wait -n
 
 # Benchmarks: ratios against baselines from the same run (bench/README.md) ---------------------

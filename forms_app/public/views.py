@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 from datetime import UTC, date, datetime
 
 from flask import Blueprint, abort, current_app, g, redirect, request, url_for
@@ -428,12 +429,15 @@ def _send(journey: Journey, state: JourneyState):
         ), 503
     # The reference and kind only, never an answer: logs go to places answers must not.
     log.info("submission stored %s (%s, %s)", ref, journey.kind, "new" if created else "repeat")
-    if created and honeypot.is_hit(request.form):
-        # Kept, not dropped: staff see it flagged and can release it.
-        try:
-            honeypot.quarantine(parts().store, parts().contract, ref)
-        except (StoreWriteError, OSError):
-            log.warning("submission %s not flagged as a honeypot hit: the store refused", ref)
+    if honeypot.is_hit(request.form):
+        if created:
+            # Kept, not dropped: staff see it flagged and can release it.
+            try:
+                honeypot.quarantine(parts().store, parts().contract, ref)
+            except (StoreWriteError, OSError):
+                log.warning("submission %s not flagged as a honeypot hit: the store refused", ref)
+    else:
+        _queue_acknowledgement(ref)
     # The answers leave the drafts now they are in the store; the key stays, so the stored
     # row says it has been sent. If the disk is full the draft stays as it was, until the
     # idle lifetime ends.
@@ -442,6 +446,17 @@ def _send(journey: Journey, state: JourneyState):
     except (DraftRefused, OSError):
         log.warning("draft of %s not cleared: the disk refused", ref)
     return redirect(_url("public.confirmation", journey=journey.slug), code=303)
+
+
+def _queue_acknowledgement(ref: str) -> None:
+    """Queue the acknowledgement email or text (when the person chose one) durably, after the
+    submission and before the reference is shown. Should this fail, the message worker's
+    sweep finds the submission with no acknowledgement and queues it, so the person is still
+    shown their reference (the feedback itself is safe)."""
+    try:
+        parts().messenger.queue_acknowledgement(parts().store, ref)
+    except (OSError, sqlite3.Error, ValueError, KeyError) as error:
+        log.error("acknowledgement of %s not queued (%s)", ref, type(error).__name__)
 
 
 @_route("/<journey>/confirmation", "confirmation")

@@ -18,6 +18,7 @@ from . import (  # noqa: E402,F401
     case_page,
     letter_pages,
     log_feedback,
+    message_pages,
     pages,
     single_sign_on,
 )

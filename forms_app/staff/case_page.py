@@ -12,6 +12,7 @@ from forms_app.web.parts import parts
 from . import blueprint, labels
 from .case_actions import ACTIONS
 from .context import audit_log, index, render, today, user, users, visible_case
+from .message_pages import case_messages
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -132,5 +133,6 @@ def case(ref):
             next((t.name for t in parts().settings.themes if t.code == code), code)
             for code in case.themes
         ],
+        messages=case_messages(case.ref),
         today=today(),
     )

@@ -5,8 +5,8 @@ The person's cases are found by reference, or by matching their email (case-inse
 phone (digits only, +44 read as 0) or name (case and spacing ignored) against the personal
 details stored, where they gave the details or were named as the person the feedback was about.
 For each case: the submission, the personal details, every event, its letters, what the Google
-Sheet outbox holds and the audit trail of staff who viewed or changed it (names of fields, no
-values).
+Sheet outbox holds, the emails and texts to the person (the message outbox) and the audit trail
+of staff who viewed or changed it (names of fields, no values).
 
 Written as ``records.json`` (everything), one CSV per table, the letters as they were produced,
 and ``cover-note.txt`` saying what is in it, what is not, and when the answer is due. Restricted
@@ -30,7 +30,7 @@ from pathlib import Path
 from forms_app.storage import EVENTS, PERSONAL, SUBMISSIONS
 
 from .. import audit
-from .reach import letters_folder, outbox_entries
+from .reach import letters_folder, message_entries, outbox_entries
 
 TABLES = (SUBMISSIONS, PERSONAL, EVENTS)
 
@@ -140,6 +140,7 @@ def subject_access(
     cases = []
     letters_count = 0
     outbox = outbox_entries(data_dir, refs)
+    messages = message_entries(data_dir, refs)
     trail = _audit_entries(data_dir, wanted)
     for case_ref in refs:
         letters = []
@@ -159,6 +160,7 @@ def subject_access(
                 "events": [r for r in rows[EVENTS] if r["ref"] == case_ref],
                 "letters": letters,
                 "sheet_outbox": outbox.get(case_ref),
+                "messages": messages.get(case_ref, []),
                 "audit_trail": [e for e in trail if e["ref"] == case_ref],
             }
         )
@@ -173,7 +175,12 @@ def subject_access(
         columns = [c for c in parts.contract.columns(table) if c != "crc"]
         files[package_file(table)] = _csv(rows[table], columns)
     counts = {table: len(rows[table]) for table in TABLES}
-    counts.update(letters=letters_count, outbox=len(outbox), audit=len(trail))
+    counts.update(
+        letters=letters_count,
+        outbox=len(outbox),
+        messages=sum(len(found) for found in messages.values()),
+        audit=len(trail),
+    )
     files["cover-note.txt"] = _cover_note(parts, refs, counts, due, now).encode("utf-8")
     output = Path(output)
     _write(output, files)
@@ -213,6 +220,7 @@ def _cover_note(parts, refs, counts, due, now) -> str:
         f"- what happened to each case ({package_file(EVENTS)}): {counts[EVENTS]} rows",
         f"- letters we produced (letters/): {counts['letters']} files",
         f"- entries in the Google Sheet outbox: {counts['outbox']} cases",
+        f"- emails and texts we sent you or are about to send: {counts['messages']}",
         f"- audit trail of staff who looked at or changed your case: {counts['audit']} entries",
         "",
         "records.json holds all of it in one file. The CSV files open in a spreadsheet.",
