@@ -17,6 +17,10 @@ EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 DEJAVU_FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 FORM_PORT ?= 5000
 SITE_PORT ?= 8000
+# The demo's message catcher (forms_app/demo/catcher.py): its page and Notify stand-in, and
+# its SMTP port for settings that send email through SMTP.
+MESSAGES_PORT ?= 8025
+MESSAGES_SMTP_PORT ?= 8026
 PYTEST_ARGS ?=
 # The asset build can be overridden, for example:
 #   make assets BUILD_ASSETS='.venv/bin/python -m forms_app.organisation.branding'
@@ -25,6 +29,8 @@ BUILD_ASSETS ?= $(BIN)/feedback build-assets
 # The settings file in force, as forms_app/organisation/settings.py chooses it.
 SETTINGS_FILE := $(or $(FORMS_APP_SETTINGS),$(wildcard instance/settings.yaml),config/settings.example.yaml)
 NODE_MODULES := assets/node_modules/.package-lock.json
+# The OpenID provider the single sign-on tests start (npm package oidc-provider).
+OIDC_MODULES := tests/support/oidc/node_modules/.package-lock.json
 APP_CSS := forms_app/static/app.css
 SITE_INDEX := build/site/index.html
 # Everything under site/, directories included (a deleted page changes its directory).
@@ -33,15 +39,21 @@ SITE_SOURCES := site/. $(shell find site -mindepth 1 -print 2>/dev/null)
 export NO_MKDOCS_2_WARNING := 1
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: help venv chromium nginx clamav fonts assets translations messages site demo run test test-nightly bench lint clean distclean
+.PHONY: help venv chromium nginx clamav fonts assets oidc translations messages site demo run test test-nightly bench lint clean distclean \
+	stack stack-down lock
 
 help:
 	@echo "make run      set everything up, then serve the form app (http://127.0.0.1:$(FORM_PORT)/)"
-	@echo "              and the published site (http://127.0.0.1:$(SITE_PORT)/); Ctrl-C stops both"
+	@echo "              and the published site (http://127.0.0.1:$(SITE_PORT)/), with the messages"
+	@echo "              that would have been sent at http://127.0.0.1:$(MESSAGES_PORT)/; Ctrl-C stops all"
 	@echo "make test     set everything up (Chromium included), then run the tests"
 	@echo "              in parallel (PYTEST_ARGS='-k site -x' passes options to pytest;"
 	@echo "              TEST_WORKERS=0 runs them in one process)"
-	@echo "steps:        venv chromium nginx clamav fonts assets site demo lint clean distclean"
+	@echo "make stack    build the container image and start the production stack: forms and staff"
+	@echo "              pages at https://127.0.0.1:8443/, the site at https://127.0.0.1:8444/"
+	@echo "              (trust build/stack/ca.pem); make stack-down stops it"
+	@echo "make lock     regenerate requirements/*.txt (hashed pins) from pyproject.toml"
+	@echo "steps:        venv chromium nginx clamav fonts assets oidc site demo lint clean distclean"
 
 # Python ----------------------------------------------------------------------------------------
 
@@ -52,8 +64,13 @@ venv: $(STAMPS)/venv
 $(VENV)/pyvenv.cfg:
 	python3 -m venv $(VENV)
 
-$(STAMPS)/venv: pyproject.toml $(VENV)/pyvenv.cfg
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+# From the lock (requirements/, `make lock`): every package at its pinned version with its hash
+# checked, pip and setuptools current; then this project itself, which adds nothing new.
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+$(STAMPS)/venv: pyproject.toml requirements/bootstrap.txt requirements/dev.txt $(VENV)/pyvenv.cfg
+	$(PIP) --require-hashes -r requirements/bootstrap.txt
+	$(PIP) --require-hashes -r requirements/dev.txt
+	$(PIP) --no-deps --no-build-isolation -e .
 	@mkdir -p $(@D) && touch $@
 
 # Chromium for the browser tests (Debian's package: Playwright cannot download browsers here) ---
@@ -112,6 +129,14 @@ $(APP_CSS): $(NODE_MODULES) $(STAMPS)/venv $(SETTINGS_FILE) assets/app.scss asse
 	$(BUILD_ASSETS)
 	@touch $@
 
+# A real OpenID provider for the single sign-on tests (tests/support/oidc/, run with node) -----
+
+oidc: $(OIDC_MODULES)
+
+$(OIDC_MODULES): tests/support/oidc/package.json tests/support/oidc/package-lock.json
+	npm ci --prefix tests/support/oidc --ignore-scripts --no-audit --no-fund
+	@touch $@
+
 # Translations: the Welsh catalogue compiled for gettext (.po is the source, .mo is built) -----
 
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard forms_app/translations/*/LC_MESSAGES/messages.po))
@@ -157,9 +182,14 @@ run: export FORMS_APP_ENV := demo
 run: export FORMS_APP_CLAMD := $(or $(FORMS_APP_CLAMD),$(wildcard /run/clamav/clamd.ctl),none)
 run: venv fonts assets translations demo site
 	@trap 'exit 130' INT TERM; \
-	trap 'kill $$form $$site $${sheets:-} 2>/dev/null || true; wait 2>/dev/null || true' EXIT; \
+	trap 'kill $$form $$site $$catcher $${messages:-} $${sheets:-} 2>/dev/null || true; wait 2>/dev/null || true' EXIT; \
 	if $(BIN)/python -m forms_app.sheets.worker 2>/dev/null; then \
 	  $(BIN)/feedback sheets sync & sheets=$$!; echo "Sheet sync:     running (feedback sheets status)"; \
+	fi; \
+	export NOTIFY_API_KEY="$$($(BIN)/python -c 'from forms_app.demo.notify_standin import DEMO_API_KEY; print(DEMO_API_KEY)')"; \
+	$(BIN)/python -m forms_app.demo.catcher --port $(MESSAGES_PORT) --smtp-port $(MESSAGES_SMTP_PORT) >/dev/null & catcher=$$!; \
+	if $(BIN)/python -m forms_app.cli.messages 2>/dev/null; then \
+	  $(BIN)/feedback messages send & messages=$$!; \
 	fi; \
 	$(BIN)/gunicorn -w 2 --threads 4 -b 127.0.0.1:$(FORM_PORT) --control-socket build/form.ctl \
 	  'forms_app:create_app()' & form=$$!; \
@@ -167,13 +197,47 @@ run: venv fonts assets translations demo site
 	  'forms_app.sitebuild.server:create_site_app()' & site=$$!; \
 	echo "Form app:       http://127.0.0.1:$(FORM_PORT)/"; \
 	echo "Published site: http://127.0.0.1:$(SITE_PORT)/"; \
-	echo "Press Ctrl-C to stop both."; \
+	echo "Messages sent:  http://127.0.0.1:$(MESSAGES_PORT)/ (caught here, not sent)"; \
+	echo "Press Ctrl-C to stop them all."; \
 	wait -n
 
 # Benchmarks: ratios against baselines from the same run (bench/README.md) ---------------------
 
 bench: venv fonts assets translations site
 	$(BIN)/python -m bench
+
+# The production stack on this machine (deploy/stack.sh): the image from deploy/Containerfile
+# under podman, behind Debian's nginx with TLS. It installs podman, runc, mmdebstrap and nginx
+# with apt-get when they are missing. The image is built from requirements/runtime.txt, not
+# from the venv; the venv is only for building the styles, the Welsh catalogue and the site.
+
+stack: venv assets translations site
+	bash deploy/stack.sh up
+
+stack-down:
+	bash deploy/stack.sh down
+
+# The dependency lock: requirements/runtime.txt (what the image installs), requirements/dev.txt
+# (runtime and dev extras) and requirements/bootstrap.txt (current pip and setuptools for the
+# image), each pin with its SHA-256 hashes, by uv in a throwaway venv of its own. Pins already
+# in the files are kept unless pyproject.toml needs another; LOCK_ARGS=--upgrade moves every
+# transitive dependency to its newest release.
+LOCK_VENV := build/lock-venv
+UV_VERSION := 0.13.8
+LOCK_PYTHON := 3.11
+LOCK_ARGS ?=
+UV_COMPILE = $(LOCK_VENV)/bin/uv pip compile --quiet --generate-hashes --python-version $(LOCK_PYTHON) \
+	--python-platform x86_64-manylinux_2_28 --custom-compile-command 'make lock'
+
+$(LOCK_VENV)/bin/uv:
+	python3 -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# UV_NATIVE_TLS: trust the system's certificates, as pip does (a proxy's CA may be among them).
+lock: $(LOCK_VENV)/bin/uv
+	UV_NATIVE_TLS=1 $(UV_COMPILE) $(LOCK_ARGS) pyproject.toml -o requirements/runtime.txt
+	UV_NATIVE_TLS=1 $(UV_COMPILE) $(LOCK_ARGS) --extra dev pyproject.toml -o requirements/dev.txt
+	UV_NATIVE_TLS=1 $(UV_COMPILE) --upgrade requirements/bootstrap.in -o requirements/bootstrap.txt
 
 # Checks -----------------------------------------------------------------------------------------
 
@@ -184,11 +248,11 @@ bench: venv fonts assets translations site
 TEST_WORKERS ?= auto
 PYTEST_PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
-test: venv chromium nginx clamav fonts assets translations site
+test: venv chromium nginx clamav fonts assets oidc translations site
 	$(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The reliability plan's nightly tier: the same tests with the larger counts (tests/support/tier.py).
-test-nightly: venv chromium nginx clamav fonts assets translations site
+test-nightly: venv chromium nginx clamav fonts assets oidc translations site
 	FEEDBACK_TIER=nightly $(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 lint: venv
@@ -199,7 +263,7 @@ lint: venv
 
 # Build outputs only: live data (instance/) is never touched.
 clean:
-	rm -rf build assets/node_modules forms_app/static/app.css forms_app/static/govuk \
+	rm -rf build assets/node_modules tests/support/oidc/node_modules forms_app/static/app.css forms_app/static/govuk \
 		.pytest_cache .ruff_cache test-results
 
 distclean: clean

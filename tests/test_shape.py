@@ -28,6 +28,7 @@ LAYERS = {
     "evidence": 0,
     "storage": 1,
     "accounts": 1,
+    "identity": 2,
     "procedures": 2,
     "migrations": 2,
     # The domain: cases, words and order, letters, the sheet, reports, records.
@@ -39,6 +40,7 @@ LAYERS = {
     "records": 5,
     # What every page gets, then the surfaces people and programs use.
     "web": 6,
+    "observing": 6,
     "public": 7,
     "staff": 7,
     "sitebuild": 7,

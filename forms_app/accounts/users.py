@@ -12,7 +12,7 @@ import fcntl
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,6 +24,8 @@ ROLES = ("officer", "manager", "safeguarding_lead", "publisher", "admin")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
+# The ``source`` of an account signed in by the organisation's OpenID provider.
+DIRECTORY = "directory"
 
 
 class UserError(ValueError):
@@ -44,6 +46,11 @@ class User:
     failures: int = 0
     locked_until: str = ""  # ISO datetime, empty when not locked
     created: str = ""
+    # Single sign-on: "directory" for an account the organisation's OpenID provider signs in
+    # (no password, no second factor here: the provider does both), empty for a local one.
+    source: str = ""
+    subject: str = ""  # the provider's issuer and the person's subject there
+    last_sign_in: str = ""  # ISO datetime of the last completed sign-in, empty if never
 
     def has(self, *roles: str) -> bool:
         return any(role in self.roles for role in roles)
@@ -170,6 +177,18 @@ class UserBook:
                 setattr(user, key, value)
         return user
 
+    def change(self, username: str, apply: Callable[[User, dict[str, User]], None]) -> User:
+        """Change one account under the lock: ``apply(account, everyone)`` edits the account in
+        place, seeing every other account as it is now, or raises to leave everything as it was
+        (the rules in administration.py check "the last active admin" this way, so two admins
+        changing each other at once cannot both succeed)."""
+        with self._editing() as users:
+            user = users.get((username or "").strip().lower())
+            if user is None:
+                raise UserError(f"no user called {username}")
+            apply(user, users)
+        return user
+
     def set_password(self, username: str, password: str) -> User:
         return self.update(username, password_hash=_hash(password), failures=0, locked_until="")
 
@@ -226,7 +245,7 @@ class UserBook:
             return None
         with self._editing() as users:
             user = users.get(name)
-            if user is None or user.disabled:
+            if user is None or user.disabled or user.source == DIRECTORY or not user.totp_secret:
                 return None
             _end_back_off_if_over(user, now)
             if not trusted and _backing_off(user, now):
@@ -236,10 +255,50 @@ class UserBook:
                 _count_failure(user, now)
                 return None
             user.last_totp_step = step
+            user.last_sign_in = now.isoformat(timespec="seconds")
             if not user.locked(now):
                 # A trusted sign-in during a back-off leaves the back-off running for the rest.
                 user.failures, user.locked_until = 0, ""
         return user
+
+    def from_directory(
+        self,
+        *,
+        subject: str,
+        username: str,
+        name: str,
+        email: str,
+        roles: list[str],
+        services: list[str],
+    ) -> User | None:
+        """The account of a person the organisation's OpenID provider has just signed in, with
+        their roles and services as the provider's claims give them now (so a role removed in
+        the directory is gone at their next sign-in). Found by the provider's subject; made
+        the first time only if they have a role (None otherwise). Raises ``UserError`` when
+        the username belongs to another account (a local one, or another subject): that is
+        never taken over. A disabled account stays disabled."""
+        _check_roles(roles)
+        with self._editing() as users:
+            user = next((u for u in users.values() if u.subject == subject), None)
+            if user is None:
+                if not roles:
+                    return None
+                if username in users:
+                    raise UserError(f"the username {username} belongs to another account")
+                user = users[username] = User(
+                    username=username,
+                    name=name or username,
+                    source=DIRECTORY,
+                    subject=subject,
+                    created=datetime.now(UTC).isoformat(timespec="seconds"),
+                )
+            user.name, user.email = name or user.name, email
+            user.roles = list(dict.fromkeys(roles))
+            user.services = list(dict.fromkeys(services))
+            if roles and not user.disabled:
+                # The provider has signed them in and they may come in: a completed sign-in.
+                user.last_sign_in = datetime.now(UTC).isoformat(timespec="seconds")
+        return User(**asdict(user))
 
     def failed(self, username: str, now: datetime) -> None:
         with self._editing() as users:
@@ -263,6 +322,10 @@ def _claim(user: User, now: datetime, trusted: bool) -> str:
     """Take a slot for one password check; the refusal's reason, or "" when it may go ahead."""
     if user.disabled:
         return "disabled"
+    if user.source == DIRECTORY or not user.password_hash:
+        # Signed in by the provider only: no password here (an empty hash must never be
+        # checked, it would be compared with the timing hash, whose password is public).
+        return "directory"
     _end_back_off_if_over(user, now)
     if not trusted and _backing_off(user, now):
         return "locked"

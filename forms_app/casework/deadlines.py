@@ -10,6 +10,11 @@ Rules (the procedure module's day-0 rule applies throughout):
 - a pause (waiting for the person) moves the response date on by the working days paused
   (calendar days for a calendar-day target); pauses before the latest extension are already
   allowed for by it; while paused, the case is not overdue.
+
+Each date has a twin: the date promised to the person (``Procedure.promise``: a date counted in
+calendar days that ends on a weekend, bank holiday or closure day is promised on the working day
+before it). Status (on time, due soon, overdue) and the reports follow the statutory date; the
+person, and the staff beside it, see the promised one.
 """
 
 from __future__ import annotations
@@ -27,12 +32,15 @@ SOON_WORKING_DAYS = 2
 
 @dataclass(frozen=True)
 class Due:
-    """A stage's dates: targets as the profile sets them, and as moved by extension and pauses."""
+    """A stage's dates: targets as the profile sets them, and as moved by extension and pauses;
+    ``*_promised`` are the same dates as promised to the person (see the module docstring)."""
 
     acknowledge: date | None
     respond_target: date | None  # before extension and pauses
     respond: date | None  # in force now
     paused_days: int = 0
+    acknowledge_promised: date | None = None
+    respond_promised: date | None = None
 
     def next_for(self, stage: StageState) -> tuple[str, date | None]:
         """What is due next for this stage and by when: ('acknowledge'|'respond'|'', date)."""
@@ -87,7 +95,17 @@ def stage_due(
                 respond = respond + timedelta(days=paused)
             else:
                 respond = calendar.add_working_days(respond, paused)
-    return Due(ack, target, respond, paused)
+    counted = respond_target
+    if stage.extended_to and not paused:
+        counted = None  # a date agreed with the person is promised as agreed
+    return Due(
+        ack,
+        target,
+        respond,
+        paused,
+        acknowledge_promised=procedure.promise(ack, ack_target, calendar),
+        respond_promised=procedure.promise(respond, counted, calendar),
+    )
 
 
 def status_of(due_on: date | None, today: date, soon_by: date, paused: bool = False) -> str:
@@ -110,12 +128,15 @@ def soon_limit(calendar: WorkingCalendar, today: date) -> date:
 
 def deadline_lines(procedure: Procedure, calendar: WorkingCalendar, received: date) -> list[str]:
     """Every due date for a case received on ``received``, one tab-separated line each:
-    ``what  YYYY-MM-DD  rule``. Each stage is counted as if it started that day (a later stage
-    really starts when the person asks for it), so the arithmetic can be checked by hand."""
+    ``what  statutory  promised  rule``, the dates as YYYY-MM-DD: the statutory date counted as
+    the procedure says, and the date promised to the person (``Procedure.promise``). Each stage
+    is counted as if it started that day (a later stage really starts when the person asks for
+    it), so the arithmetic can be checked by hand."""
     lines = []
 
-    def line(what: str, when: date | None, rule: str) -> None:
-        lines.append(f"{what}\t{when.isoformat() if when else 'none'}\t{rule}")
+    def line(what: str, when: date | None, rule: str, target: Target | None = None) -> None:
+        promised = procedure.promise(when, target, calendar)
+        lines.append(f"{what}\t{_iso(when)}\t{_iso(promised)}\t{rule}")
 
     for stage in procedure.stages:
         ack = procedure.due(received, stage.acknowledge, calendar) if stage.acknowledge else None
@@ -123,6 +144,7 @@ def deadline_lines(procedure: Procedure, calendar: WorkingCalendar, received: da
             f"{stage.code}.acknowledge",
             ack,
             f"{stage.acknowledge} from the start of the stage" if stage.acknowledge else "none set",
+            stage.acknowledge,
         )
         if stage.respond is None:
             line(f"{stage.code}.respond", None, "agreed with the person")
@@ -132,13 +154,23 @@ def deadline_lines(procedure: Procedure, calendar: WorkingCalendar, received: da
         if procedure.day_zero == "acknowledgement" and ack is not None:
             counting_from, basis = ack, "the acknowledgement due date"
         respond = procedure.due(counting_from, stage.respond, calendar)
-        line(f"{stage.code}.respond", respond, f"{stage.respond} from {basis}")
+        line(f"{stage.code}.respond", respond, f"{stage.respond} from {basis}", stage.respond)
         if stage.extension_limit is not None:
             extended = procedure.due(respond, stage.extension_limit, calendar)
-            line(f"{stage.code}.respond_extended", extended, f"{stage.extension_limit} more")
+            line(
+                f"{stage.code}.respond_extended",
+                extended,
+                f"{stage.extension_limit} more",
+                stage.extension_limit,
+            )
     for kind, targets in procedure.kinds.items():
         for step in ("acknowledge", "respond"):
             target = targets.get(step)
             if target is not None:
-                line(f"{kind}.{step}", procedure.due(received, target, calendar), f"{target}")
+                when = procedure.due(received, target, calendar)
+                line(f"{kind}.{step}", when, f"{target}", target)
     return lines
+
+
+def _iso(when: date | None) -> str:
+    return when.isoformat() if when else "none"

@@ -2,7 +2,8 @@
 
 Each row is checked against the events schema (``Contract.check``) before anything is written,
 and a batch is appended in one durable write, so an action that is several facts (an outcome
-with its cause and remedy) lands whole or not at all.
+with its cause and remedy) lands whole or not at all. Then the messages the change sends to the
+person are queued (``messaging``).
 """
 
 from __future__ import annotations
@@ -47,4 +48,9 @@ def record(store: Store, contract: Contract, rows: list[dict]) -> list[dict]:
     if problems:
         raise InvalidEvent(problems)
     store.append_events(rows)
+    # The one place every stored change passes: the person hears of those they are told about
+    # (queued durably here, before the member of staff sees the change done).
+    from .messaging import after_recorded  # messaging uses the transitions, which use this
+
+    after_recorded(store, rows)
     return rows

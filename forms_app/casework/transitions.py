@@ -33,6 +33,17 @@ RECORDABLE_OUTCOMES = tuple(code for code in OUTCOMES if code != "withdrawn")
 #: Kinds of feedback that end with an outcome.
 KINDS_WITH_OUTCOME = ("complaint", "concern", "enquiry")
 OMBUDSMAN = "ombudsman"
+#: The changes the person is told about (by email or text, when they chose one), and the
+#: message each sends (``forms_app/messages/wording/<message>.yaml``). ``messaging`` queues
+#: them whenever ``events.record`` stores such an event, however the change was made.
+TELLS_THE_PERSON = {
+    "acknowledged": "acknowledged",
+    "assigned": "assigned",
+    "extension_agreed": "extended",
+    "paused": "paused",
+    "responded": "responded",
+    "closed": "closed",
+}
 
 
 class Refused(Exception):

@@ -16,6 +16,7 @@ import click
 from flask.cli import with_appcontext
 
 from forms_app.organisation.settings import load_settings
+from forms_app.storage.drafts import DRAFT_IDLE_HOURS
 from forms_app.storage.vocabulary import KINDS
 from forms_app.web.parts import parts
 
@@ -179,11 +180,17 @@ def validate_command():
 
 
 @click.command("purge-drafts")
-@click.option("--days", default=7, show_default=True)
+@click.option(
+    "--hours",
+    type=float,
+    default=None,
+    help=f"Delete drafts left this long (default: their idle lifetime, {DRAFT_IDLE_HOURS}).",
+)
 @with_appcontext
-def purge_drafts_command(days: int):
-    """Delete answers in progress that have been left for a number of days."""
-    removed = parts().drafts.purge(days)
+def purge_drafts_command(hours: float | None):
+    """Delete answers in progress left unchanged for their idle lifetime (run it hourly: one
+    pass over the drafts folder, nothing read but each file's time)."""
+    removed = parts().drafts.purge(None if hours is None else hours * 3600)
     click.echo(f"removed {removed} drafts")
 
 

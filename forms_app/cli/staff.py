@@ -10,6 +10,7 @@ import click
 from flask.cli import with_appcontext
 
 from forms_app.accounts import ROLES, UserBook, UserError
+from forms_app.accounts.administration import Administration, Change
 from forms_app.accounts.totp import provisioning_uri
 
 
@@ -26,17 +27,34 @@ def _end_sessions(username: str) -> None:
     SessionStore(parts().settings.data_dir).end_all(username)
 
 
-def _audit(action: str, username: str, detail: str = "") -> None:
+def _audit(change: Change) -> None:
     from forms_app.records import audit
     from forms_app.web.parts import parts
 
     audit.record(
         parts().settings.data_dir,
         actor="cli",
-        action=action,
+        action=change.action,
         fields=("account",),
-        detail=f"{username} {detail}".strip(),
+        detail=f"{change.username} {change.detail}".strip(),
     )
+
+
+def _administration() -> Administration:
+    """The same rules as the admin pages, with "cli" as the actor in the audit log."""
+    from forms_app.web.parts import parts
+
+    return Administration(
+        _book(),
+        actor=None,
+        services=parts().service_codes,
+        record=_audit,
+        end_sessions=_end_sessions,
+    )
+
+
+def _refused(error: UserError) -> click.ClickException:
+    return click.ClickException(str(error))
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -58,7 +76,10 @@ def _show_secret(user) -> None:
 
 @click.group("users")
 def users_command():
-    """Staff accounts: add, list, disable, enable, reset-totp, set-password, set-roles, unlock."""
+    """Staff accounts: add, list, disable, enable, reset-totp, set-password, set-roles, unlock.
+
+    The same rules hold as on the admin pages (/staff/admin/accounts): the last active admin
+    cannot be disabled or lose the admin role, and every change is in the audit log."""
 
 
 @users_command.command("add")
@@ -77,8 +98,8 @@ def users_add(username, name, email, roles, services, password_stdin):
     if unknown:
         raise click.BadParameter(f"unknown service(s) {', '.join(unknown)}", param_hint="--service")
     try:
-        user = _book().add(
-            username,
+        user, _ = _administration().add(
+            username=username,
             name=name,
             email=email,
             roles=list(roles),
@@ -86,8 +107,7 @@ def users_add(username, name, email, roles, services, password_stdin):
             password=_read_password(password_stdin),
         )
     except UserError as error:
-        raise click.ClickException(str(error)) from error
-    _audit("account.add", user.username, ",".join(user.roles))
+        raise _refused(error) from error
     click.echo(f"added {user.username} ({', '.join(user.roles)})")
     _show_secret(user)
 
@@ -109,8 +129,7 @@ def users_list():
 @with_appcontext
 def users_disable(username):
     """Stop an account signing in, and end its sessions now."""
-    _change(username, "account.disable", disabled=True)
-    _end_sessions(username)
+    _do(lambda admin: admin.disable(username))
     click.echo(f"disabled {username}")
 
 
@@ -119,7 +138,7 @@ def users_disable(username):
 @with_appcontext
 def users_enable(username):
     """Let a disabled account sign in again."""
-    _change(username, "account.enable", disabled=False, failures=0, locked_until="")
+    _do(lambda admin: admin.enable(username))
     click.echo(f"enabled {username}")
 
 
@@ -128,7 +147,7 @@ def users_enable(username):
 @with_appcontext
 def users_unlock(username):
     """Clear a lockout after repeated failed sign-ins."""
-    _change(username, "account.unlock", failures=0, locked_until="")
+    _do(lambda admin: admin.unlock(username))
     click.echo(f"unlocked {username}")
 
 
@@ -137,13 +156,7 @@ def users_unlock(username):
 @with_appcontext
 def users_reset_totp(username):
     """Give an account a new second-factor secret (a lost phone); ends its sessions."""
-    try:
-        user = _book().reset_totp(username)
-    except UserError as error:
-        raise click.ClickException(str(error)) from error
-    _end_sessions(user.username)
-    _audit("account.reset_totp", user.username)
-    _show_secret(user)
+    _show_secret(_do(lambda admin: admin.reset_second_factor(username)))
 
 
 @users_command.command("set-password")
@@ -152,12 +165,8 @@ def users_reset_totp(username):
 @with_appcontext
 def users_set_password(username, password_stdin):
     """Set a new password; ends the account's sessions."""
-    try:
-        user = _book().set_password(username, _read_password(password_stdin))
-    except UserError as error:
-        raise click.ClickException(str(error)) from error
-    _end_sessions(user.username)
-    _audit("account.set_password", user.username)
+    password = _read_password(password_stdin)
+    user, _ = _do(lambda admin: admin.set_password(username, password))
     click.echo(f"password changed for {user.username}")
 
 
@@ -168,23 +177,19 @@ def users_set_password(username, password_stdin):
 @with_appcontext
 def users_set_roles(username, roles, services):
     """Replace an account's roles (and, if given, the services it covers)."""
-    changes = {"roles": list(roles)}
-    if services:
-        changes["services"] = list(services)
-    _change(username, "account.set_roles", **changes)
+    _do(lambda admin: admin.set_access(username, list(roles), list(services) or None))
     click.echo(
         f"{username}: roles {', '.join(roles)}"
         + (f"; services {', '.join(services)}" if services else "")
     )
 
 
-def _change(username, action, **changes):
+def _do(change):
+    """Make one change through the shared rules; a refusal is a clean error, not a trace."""
     try:
-        user = _book().update(username, **changes)
+        return change(_administration())
     except UserError as error:
-        raise click.ClickException(str(error)) from error
-    _audit(action, user.username)
-    return user
+        raise _refused(error) from error
 
 
 @click.command("deadlines")
@@ -198,7 +203,9 @@ def _change(username, action, **changes):
 )
 @with_appcontext
 def deadlines_command(profile, received, list_profiles, no_closures):
-    """Print every due date, in ISO form, for a case received on a given day."""
+    """Print every due date, in ISO form, for a case received on a given day: the statutory
+    date, then the date promised to the person (a calendar-day date that falls on a weekend,
+    bank holiday or closure day is promised on the working day before it)."""
     from forms_app.casework.deadlines import deadline_lines
     from forms_app.procedures.profiles import (
         ProcedureError,
@@ -229,6 +236,7 @@ def deadlines_command(profile, received, list_profiles, no_closures):
     click.echo(f"# {procedure.code} ({procedure.nation}), received {day.isoformat()}")
     if closures:
         click.echo(f"# closure days counted: {', '.join(settings.closure_days)}")
+    click.echo("# what\tstatutory\tpromised\trule")
     for line in deadline_lines(procedure, calendar, day):
         click.echo(line)
 
@@ -268,6 +276,7 @@ def due_command(on, email):
 
 def _email_owners(by_owner, today) -> None:
     from forms_app.messages import smtp as mail
+    from forms_app.web.hosts import staff_url
     from forms_app.web.parts import parts
 
     settings = parts().settings
@@ -287,7 +296,7 @@ def _email_owners(by_owner, today) -> None:
         body = (
             f"Cases of yours that are overdue or due soon, {today.isoformat()}:\n\n"
             + "\n".join(lines)
-            + f"\n\n{settings.form_url}/staff/\n"
+            + f"\n\n{staff_url(settings)}/staff/\n"
         )
         sent += mail.send(
             config,

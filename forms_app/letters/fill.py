@@ -90,7 +90,8 @@ def context(
     later = codes[codes.index(case.stage) + 1 :] if case.stage in codes else []
     following = procedure.stage(later[0]) if later else None
     stage_state = case.current
-    service = settings.service(case.service)
+    organisation = settings.localised("organisation", language)
+    contact = settings.localised("contact", language)
     escalation = {"note": "", **procedure.escalation}
     if language == "cy":
         escalation["name"] = WELSH_BODIES.get(escalation["name"], escalation["name"])
@@ -101,13 +102,13 @@ def context(
         "language": language,
         "today": long_date(today, language),
         "org": {
-            "name": settings.organisation["name"],
-            "phone": settings.contact.get("phone", ""),
-            "email": settings.contact.get("email", ""),
-            "address": settings.contact.get("address", ""),
-            "website": settings.organisation.get("website") or settings.site_url,
+            "name": organisation["name"],
+            "phone": contact.get("phone", ""),
+            "email": contact.get("email", ""),
+            "address": contact.get("address", ""),
+            "website": organisation.get("website") or settings.site_url,
         },
-        "advocacy": settings.advocacy,
+        "advocacy": settings.localised("advocacy", language),
         "person": {
             "name": personal.get("name") or "",
             "address": address,
@@ -117,7 +118,7 @@ def context(
             "ref": case.ref,
             "kind": case.kind,
             "received": long_date(case.received.date(), language),
-            "service": service.name if service else "",
+            "service": settings.service_name(case.service, language) or "",
             "thank_who": submission.get("thank_who") or "",
             "stage": stage_name(current.name, language) if current else "",
             "stage_code": case.stage,
@@ -125,8 +126,9 @@ def context(
             "findings": stage_state.findings if stage_state else "",
             "cause": stage_state.cause if stage_state else "",
             "remedy": stage_state.remedy if stage_state else "",
-            "acknowledge_by": long_date(due.acknowledge, language) if due else "",
-            "respond_by": long_date(due.respond, language) if due else "",
+            # The dates as promised to the person: never a weekend, bank holiday or closure day.
+            "acknowledge_by": long_date(due.acknowledge_promised, language) if due else "",
+            "respond_by": long_date(due.respond_promised, language) if due else "",
             "extended": bool(stage_state and stage_state.extended_to),
             "extension_reason": _last_note(case, "extension_agreed"),
         },

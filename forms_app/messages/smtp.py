@@ -39,31 +39,46 @@ def send(config: dict | None, to: list[str], subject: str, body: str, *, sender:
     recipients = [address for address in dict.fromkeys(to) if address]
     if config is None or not recipients:
         return False
-    message = EmailMessage()
-    message["From"] = config.get("from") or sender
-    message["To"] = ", ".join(recipients)
-    message["Subject"] = subject
-    message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid()
-    message.set_content(body)
-    tls = config.get("tls", "starttls")
-    port = int(config.get("port") or (465 if tls == "ssl" else 587))
-    timeout = float(config.get("timeout") or 10)
     try:
-        if tls == "ssl":
-            client = smtplib.SMTP_SSL(
-                config["host"], port, timeout=timeout, context=ssl.create_default_context()
-            )
-        else:
-            client = smtplib.SMTP(config["host"], port, timeout=timeout)
-        with client:
-            if tls == "starttls":
-                client.starttls(context=ssl.create_default_context())
-            username = config.get("username")
-            if username:
-                client.login(username, os.environ.get(config.get("password_env") or "", ""))
-            client.send_message(message)
+        deliver(config, recipients, subject, body, sender=sender)
         return True
     except (OSError, smtplib.SMTPException) as error:
         log.error("mail: could not send %r to %d recipients: %s", subject, len(recipients), error)
         return False
+
+
+def deliver(
+    config: dict,
+    to: list[str],
+    subject: str,
+    body: str,
+    *,
+    sender: str = "",
+    message_id: str | None = None,
+) -> None:
+    """Send a plain-text email or raise the error the server or the network gave
+    (``smtplib.SMTPException``, ``OSError``). ``message_id`` becomes the Message-ID header, so
+    a copy sent twice after an unclear reply can be recognised as the same message."""
+    message = EmailMessage()
+    message["From"] = config.get("from") or sender
+    message["To"] = ", ".join(to)
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(idstring=message_id) if message_id else make_msgid()
+    message.set_content(body)
+    tls = config.get("tls", "starttls")
+    port = int(config.get("port") or (465 if tls == "ssl" else 587))
+    timeout = float(config.get("timeout") or 10)
+    if tls == "ssl":
+        client = smtplib.SMTP_SSL(
+            config["host"], port, timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        client = smtplib.SMTP(config["host"], port, timeout=timeout)
+    with client:
+        if tls == "starttls":
+            client.starttls(context=ssl.create_default_context())
+        username = config.get("username")
+        if username:
+            client.login(username, os.environ.get(config.get("password_env") or "", ""))
+        client.send_message(message)

@@ -2,6 +2,11 @@
 
 The file is found in this order: the path in ``FORMS_APP_SETTINGS``; ``instance/settings.yaml``;
 the committed example ``config/settings.example.yaml`` (so a fresh clone runs).
+
+Texts the public reads can have a Welsh twin beside them, named with ``_cy``: a service's
+``name_cy``, ``contact.address_cy``, ``organisation.name_cy`` and so on. ``service_name`` and
+``in_language`` (``Settings.localised``) are the one place that picks the twin, for the public
+pages, letters and reports alike.
 """
 
 from __future__ import annotations
@@ -20,6 +25,23 @@ INSTANCE_SETTINGS = PROJECT_DIR / "instance" / "settings.yaml"
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+WELSH_SUFFIX = "_cy"
+
+#: Welsh for common service names, used when a service in the settings has no ``name_cy``.
+COMMON_SERVICE_NAMES_CY = {
+    "Community nursing": "Nyrsio cymunedol",
+    "Home care": "Gofal cartref",
+    "Mental health services": "Gwasanaethau iechyd meddwl",
+    "Learning disability support": "Cymorth anabledd dysgu",
+    "Children's services": "Gwasanaethau plant",
+    "Carers' support": "Cymorth i ofalwyr",
+    "Adult services": "Gwasanaethau oedolion",
+    "Adult social care": "Gofal cymdeithasol i oedolion",
+    "Reablement": "Ailalluogi",
+    "Occupational therapy": "Therapi galwedigaethol",
+    "Day services": "Gwasanaethau dydd",
+    "Residential care": "Gofal preswyl",
+}
 
 
 class SettingsError(ValueError):
@@ -31,6 +53,7 @@ class Service:
     code: str
     name: str
     people_served: int | None = None
+    name_cy: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +86,31 @@ class Settings:
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)
 
+    def service_name(self, code: str, language: str = "en") -> str | None:
+        """The name of service ``code`` as the public reads it in ``language`` (None if there
+        is no such service). In Welsh: its ``name_cy``, else the common Welsh name for it,
+        else the English name."""
+        service = self.service(code)
+        if service is None:
+            return None
+        if language == "cy":
+            return self.welsh_service_name(code) or service.name
+        return service.name
+
+    def welsh_service_name(self, code: str) -> str | None:
+        """The Welsh name of service ``code`` (its ``name_cy``, else the common Welsh name for
+        its English name), or None when there is none."""
+        service = self.service(code)
+        if service is None:
+            return None
+        return service.name_cy or COMMON_SERVICE_NAMES_CY.get(service.name)
+
+    def localised(self, section: str, language: str) -> dict:
+        """A settings section (``organisation``, ``contact``, ``pals``, ``safeguarding``,
+        ``advocacy``) in ``language``, each ``_cy`` twin standing in for its English key in
+        Welsh (the module's ``in_language``)."""
+        return in_language(getattr(self, section), language)
+
     def closure_dates(self, years: range) -> list[date]:
         """The organisation's own closure days (``MM-DD``) as dates in the given years."""
         out = []
@@ -71,6 +119,21 @@ class Settings:
                 month, day = (int(part) for part in text.split("-"))
                 out.append(date(year, month, day))
         return out
+
+
+def in_language(section: dict, language: str) -> dict:
+    """A settings section in ``language``: in Welsh, each ``<key>_cy`` value stands in for
+    ``<key>``; in English the section as it is."""
+    if language != "cy":
+        return section
+    return {
+        **section,
+        **{
+            key[: -len(WELSH_SUFFIX)]: value
+            for key, value in section.items()
+            if key.endswith(WELSH_SUFFIX) and value
+        },
+    }
 
 
 def settings_path() -> Path:
@@ -152,7 +215,15 @@ def _service(path: Path, item: object) -> Service:
     people = item.get("people_served")
     if people is not None and (not isinstance(people, int) or people < 0):
         raise SettingsError(f"{path}: service {item['code']} people_served must be a whole number")
-    return Service(code=item["code"], name=str(item["name"]), people_served=people)
+    name_cy = item.get("name_cy")
+    if name_cy is not None and (not isinstance(name_cy, str) or not name_cy.strip()):
+        raise SettingsError(f"{path}: service {item['code']} name_cy must be text (or left out)")
+    return Service(
+        code=item["code"],
+        name=str(item["name"]),
+        people_served=people,
+        name_cy=name_cy.strip() if name_cy else None,
+    )
 
 
 def _theme(path: Path, item: object) -> Theme:

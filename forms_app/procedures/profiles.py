@@ -5,6 +5,12 @@ stages a complaint goes through, how fast each must be acknowledged and answered
 where the person can go afterwards, and whose bank holidays count. ``load_procedure`` reads and
 validates one; ``Procedure.due`` and ``Procedure.hear_back_by`` turn its targets into dates.
 
+Two dates for each target. The **statutory** date (``Procedure.due``) is the target counted as
+the procedure says. The **promised** date (``Procedure.promise``) is the one a person is told:
+a calendar-day target whose last day is a weekend, a bank holiday or a closure day is promised
+on the last working day before it, so nobody is told to expect a reply on a day the office is
+shut; a working-day target already ends on a working day, so both dates are the same.
+
 Counting rule ("day 0"): the day something is received is day 0 and the next working day is
 day 1. Something received on a weekend, bank holiday or closure day counts from the next working
 day as day 0. So 3 working days from a Friday is the Wednesday, and from a Saturday the Thursday.
@@ -116,6 +122,13 @@ class WorkingCalendar:
             and d not in self.closure_days
         )
 
+    def working_day_on_or_before(self, d: date) -> date:
+        """``d`` if it is a working day, else the last working day before it."""
+        d = local_date(d)
+        while not self.is_working_day(d):
+            d -= timedelta(days=1)
+        return d
+
     def _day_zero(self, d: date) -> date:
         # Received on a non-working day: the next working day is day 0.
         while not self.is_working_day(d):
@@ -193,25 +206,48 @@ class Procedure:
     def due(self, start: date | datetime, target: Target, calendar: WorkingCalendar) -> date:
         """The date by which ``target`` is met, counting from ``start`` (day 0).
 
-        Working days follow the day-0 rule of ``WorkingCalendar.add_working_days``. Calendar
-        days are simply ``start + days``: if that lands on a weekend or bank holiday the due
-        date is NOT moved, because the policies that use calendar days (e.g. "within 28 days")
-        say nothing about moving it.
+        This is the statutory date. Working days follow the day-0 rule of
+        ``WorkingCalendar.add_working_days``. Calendar days are simply ``start + days``: if that
+        lands on a weekend or bank holiday this date is NOT moved, because the policies that use
+        calendar days (e.g. "within 28 days") say nothing about moving it. What a person is told
+        is ``promise`` of it.
         """
         start = local_date(start)
         if target.unit == "working":
             return calendar.add_working_days(start, target.days)
         return start + timedelta(days=target.days)
 
+    def promise(
+        self, due_on: date | None, target: Target | None, calendar: WorkingCalendar
+    ) -> date | None:
+        """The date promised to a person for a ``target`` whose statutory date is ``due_on``.
+
+        The one home of the rule: a calendar-day target ending on a weekend, a bank holiday or
+        a closure day is promised on the last working day before it (never later than the
+        statutory date, so keeping the promise always meets the procedure). A working-day
+        target, or no target (a date agreed with the person), is promised as it is.
+        """
+        if due_on is None or target is None or target.unit == "working":
+            return due_on
+        return calendar.working_day_on_or_before(due_on)
+
+    def promised_by(
+        self, start: date | datetime, target: Target, calendar: WorkingCalendar
+    ) -> date:
+        """The date promised to a person for ``target`` counted from ``start``."""
+        return self.promise(self.due(start, target, calendar), target, calendar)
+
     def hear_back_by(
         self, kind: str, received: date | datetime, calendar: WorkingCalendar
     ) -> dict[str, date | None]:
-        """When a person should hear back: ``{"acknowledge": date|None, "respond": date|None}``.
+        """When a person should hear back: ``{"acknowledge": date|None, "respond": date|None}``,
+        as promised to them (``promise``: never a weekend, bank holiday or closure day).
 
         A complaint uses the first stage's targets; other kinds use ``kinds``. None means no
         reply is promised, or the time is agreed with the person. With ``day_zero:
         acknowledgement`` the response date counts from the acknowledgement due date, i.e. it
-        is the latest date that still meets both targets.
+        is the latest date that still meets both targets (counted from the statutory
+        acknowledgement date, as the procedure counts it).
         """
         if kind == "complaint":
             targets = {
@@ -230,8 +266,10 @@ class Procedure:
         if kind == "complaint" and self.day_zero == "acknowledgement" and ack_by is not None:
             respond_from = ack_by
         return {
-            "acknowledge": ack_by,
-            "respond": self.due(respond_from, respond, calendar) if respond is not None else None,
+            "acknowledge": self.promise(ack_by, ack, calendar),
+            "respond": self.promised_by(respond_from, respond, calendar)
+            if respond is not None
+            else None,
         }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
+from flask import g
 from flask_babel import format_date
 from flask_babel import gettext as _
 
@@ -25,7 +26,11 @@ _INPUT_TYPES = {"text": "text", "email": "email", "tel": "tel", "postcode": "tex
 def choices_for(question: Question, settings: Settings, variant: str, context) -> list[dict]:
     """The options of a radios or checkboxes question as (value, label, hint, divider)."""
     if question.choices == "services":
-        items = [{"value": s.code, "text": s.name} for s in settings.services]
+        language = g.get("language", "en")
+        items = [
+            {"value": s.code, "text": settings.service_name(s.code, language)}
+            for s in settings.services
+        ]
         items.append({"divider": _("or")})
         items.append({"value": NOT_SURE, "text": _("I'm not sure")})
         return items

@@ -3,7 +3,10 @@
 Counters live in one fixed-size file of slots in the data directory (``.ratelimit.slots``),
 read and updated in place under an exclusive ``flock`` on ``.ratelimit.lock`` (opened per call,
 never before fork, so every worker process and thread is excluded: the limit is L, not
-workers × L). Addresses are kept only as a keyed hash (the app's secret), never in the clear.
+workers × L). Addresses are kept only as a keyed hash (the app's secret), never in the clear,
+and are counted by network (``accounts.throttle.address_key``, which keys staff sign-in
+throttling too): an IPv6 address by its /64, so one household cannot step round a limit by
+changing address inside its own prefix.
 
 A hit reads and writes one small run of slots (``PROBE`` × 32 bytes) with ``pread``/``pwrite``:
 its cost does not grow with the number of addresses seen, and nothing is renamed (on ext4 a
@@ -37,6 +40,8 @@ import struct
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from forms_app.accounts.throttle import address_key
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +88,7 @@ class RateLimiter:
 
     def _key(self, rule: Rule, address: str) -> bytes:
         mac = self._mac.copy()
-        mac.update(f"{rule.name}\0{address}".encode("utf-8", "replace"))
+        mac.update(f"{rule.name}\0{address_key(address)}".encode("utf-8", "replace"))
         return mac.digest()[:16]
 
     def hit(self, rule_name: str, address: str, now: float | None = None) -> bool:

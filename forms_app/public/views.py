@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sqlite3
 from datetime import UTC, date, datetime
 
 from flask import Blueprint, abort, current_app, g, redirect, request, url_for
@@ -15,6 +17,7 @@ from forms_app.journeys.model import Journey, Page
 from forms_app.journeys.pages.evidence import OFFERED_SETTING
 from forms_app.journeys.wording import say
 from forms_app.procedures.profiles import local_date
+from forms_app.storage.drafts import DraftRefused, TooManyDrafts
 from forms_app.storage.store import StoreWriteError
 from forms_app.web.parts import parts
 from forms_app.web.templating import localised
@@ -23,7 +26,7 @@ from forms_app.web.uploads import register_too_large_page, scanner
 from . import file_pages, honeypot, ratelimit
 from .govuk_params import answer_text, field_params
 from .intake import Context, IncompleteAnswers, build_rows, first_unanswered
-from .journey_state import JourneyState
+from .journey_state import JourneyState, over_limit
 from .prefixes import LANGUAGES, add_prefixed_rule, install
 from .rendering import render, render_kept
 
@@ -96,18 +99,16 @@ def hear_back_dates(kind: str, received: datetime) -> dict[str, str | None]:
 def wording_context(kind: str | None = None) -> dict:
     """Values that fill ``{placeholders}`` in the journeys' words."""
     settings = parts().settings
-    pals = localised(settings.pals)
+    pals, advocacy = localised(settings.pals), localised(settings.advocacy)
     context = {
-        "org_name": settings.organisation["name"],
+        "org_name": localised(settings.organisation)["name"],
         "pals_phone": pals.get("phone", ""),
         "pals_hours": pals.get("opening_hours", ""),
-        "contact_phone": settings.contact.get("phone", ""),
-        "advocacy_name": settings.advocacy.get("name", ""),
-        "advocacy_phone": settings.advocacy.get("phone", ""),
-        "young_advocacy_name": settings.advocacy.get("young_people_name")
-        or settings.advocacy.get("name", ""),
-        "young_advocacy_phone": settings.advocacy.get("young_people_phone")
-        or settings.advocacy.get("phone", ""),
+        "contact_phone": localised(settings.contact).get("phone", ""),
+        "advocacy_name": advocacy.get("name", ""),
+        "advocacy_phone": advocacy.get("phone", ""),
+        "young_advocacy_name": advocacy.get("young_people_name") or advocacy.get("name", ""),
+        "young_advocacy_phone": advocacy.get("young_people_phone") or advocacy.get("phone", ""),
     }
     if kind:
         due = hear_back_dates(kind, datetime.now(UTC))
@@ -168,7 +169,9 @@ def journey_start(journey):
     state = JourneyState(journey.kind)
     if state.sent:
         state.start_again()
-        state.save()
+        # Nothing typed yet: if the disk cannot take it, the next page's save says so.
+        with contextlib.suppress(DraftRefused, OSError):
+            state.save()
     context = wording_context(journey.kind)
     first = journey.shown_pages(state.answers)[0]
     return render(
@@ -215,21 +218,63 @@ def page(journey, page):
             return render_question_page(
                 journey, step, {**state.answers, **answers}, problems, _rate_notice(), state
             ), 429
+        # An answer longer than its field allows is never stored, not even for a moment: it
+        # is what someone filling the disk would send.
+        too_long = over_limit(step, answers)
+        for name in too_long:
+            problems.setdefault(name, "maxLength")
         switch_to = request.form.get("switch_language")
-        if switch_to in LANGUAGES:
+        if switch_to in LANGUAGES and not too_long:
             # Keep everything typed, even answers with problems: the check before sending
             # sends the person back to any answer that still needs fixing.
             state.keep(answers, problems)
-            state.save()
-            return redirect(_same_page_in(switch_to))
+            return _kept(journey, step, state, answers, problems) or redirect(
+                _same_page_in(switch_to)
+            )
         if not problems:
             state.keep(answers)
-            state.save()
-            return redirect(_next_url(journey, state, step))
+            return _kept(journey, step, state, answers, problems) or redirect(
+                _next_url(journey, state, step)
+            )
         return render_question_page(
             journey, step, {**state.answers, **answers}, problems, state=state
         ), 400
     return render_question_page(journey, step, state.answers, {}, state=state)
+
+
+def _kept(journey: Journey, step: Page, state: JourneyState, answers, problems):
+    """Save the draft: None once saved, else the page again with everything typed on it and
+    a plain word on why it was not kept."""
+    try:
+        state.save()
+    except TooManyDrafts:
+        notice, status = _too_many_notice(), 429
+    except OSError as error:
+        # The error's name only: its message can hold a file name, never an answer, but keep
+        # the line short and the same for every case.
+        log.warning("draft not saved: %s", type(error).__name__)
+        notice, status = _not_saved_notice(), 503
+    else:
+        return None
+    return render_question_page(
+        journey, step, {**state.answers, **answers}, problems, notice, state
+    ), status
+
+
+def _not_saved_notice() -> str:
+    return _(
+        "We could not save your feedback just now. Nothing you typed is lost: your answers "
+        "are below. Please try again in a few minutes."
+    )
+
+
+def _too_many_notice() -> str:
+    return _(
+        "We cannot keep answers between pages for your network just now, because a great "
+        "many forms have been started from it. Your answers on this page are below, but they "
+        "will not be kept if you leave the page. Please try again in a few hours, or contact us "
+        "another way."
+    )
 
 
 def render_question_page(journey: Journey, step: Page, answers, problems, notice=None, state=None):
@@ -407,11 +452,34 @@ def _send(journey: Journey, state: JourneyState):
     file_pages.attach_to_case(state, ref)
     # The reference and kind only, never an answer: logs go to places answers must not.
     log.info("submission stored %s (%s, %s)", ref, journey.kind, "new" if created else "repeat")
-    if created and honeypot.is_hit(request.form):
-        # Kept, not dropped: staff see it flagged and can release it.
-        honeypot.quarantine(parts().store, parts().contract, ref)
-    # The draft is left as it is: the stored row, found by the key, says it has been sent.
+    if honeypot.is_hit(request.form):
+        if created:
+            # Kept, not dropped: staff see it flagged and can release it.
+            try:
+                honeypot.quarantine(parts().store, parts().contract, ref)
+            except (StoreWriteError, OSError):
+                log.warning("submission %s not flagged as a honeypot hit: the store refused", ref)
+    else:
+        _queue_acknowledgement(ref)
+    # The answers leave the drafts now they are in the store; the key stays, so the stored
+    # row says it has been sent. If the disk is full the draft stays as it was, until the
+    # idle lifetime ends.
+    try:
+        state.forget_answers()
+    except (DraftRefused, OSError):
+        log.warning("draft of %s not cleared: the disk refused", ref)
     return redirect(_url("public.confirmation", journey=journey.slug), code=303)
+
+
+def _queue_acknowledgement(ref: str) -> None:
+    """Queue the acknowledgement email or text (when the person chose one) durably, after the
+    submission and before the reference is shown. Should this fail, the message worker's
+    sweep finds the submission with no acknowledgement and queues it, so the person is still
+    shown their reference (the feedback itself is safe)."""
+    try:
+        parts().messenger.queue_acknowledgement(parts().store, ref)
+    except (OSError, sqlite3.Error, ValueError, KeyError) as error:
+        log.error("acknowledgement of %s not queued (%s)", ref, type(error).__name__)
 
 
 @_route("/<journey>/confirmation", "confirmation")
@@ -423,7 +491,7 @@ def confirmation(journey):
     if state.files:  # not attached when it was sent (a failed write): try again
         file_pages.attach_to_case(state, state.submitted["ref"])
     dates = hear_back_dates(journey.kind, datetime.fromisoformat(state.submitted["received"]))
-    anonymous = state.answers.get("anonymous") == "true"
+    anonymous = state.submitted.get("anonymous") == "true"
     return render_kept(
         "public/confirmation.html",
         key=(journey.slug, anonymous, tuple(dates.items())),

@@ -275,13 +275,10 @@ def _write(staged: Staged, settings: Settings, site_dir: Path) -> None:
                 name = pages.chart_name(report, table, language)
                 (outcomes / name).write_text(charts.bar_chart(table, language, colour), "utf-8")
                 names.append(name)
-        org = organisation
-        if language == "cy":
-            org = settings.organisation.get("name_cy") or organisation
         text = pages.render(
             report,
             language=language,
-            organisation=org,
+            organisation=settings.localised("organisation", language).get("name") or organisation,
             nation_text=NATIONS[language][nation],
             data_base=data_base,
             data_files=[p.name for p in data_files if p.suffix == ".csv"],

@@ -5,9 +5,11 @@ it saying how its figures are counted (``COUNTED``).
 The Welsh was written by a developer: a Welsh speaker should review it before a report is
 published (the Welsh pages say ``welsh_review: pending`` in their front matter).
 
-Services and themes are named by the organisation in the settings (``name``); a Welsh name is
-taken from ``name_cy`` beside it, else from ``SERVICE_NAMES_CY`` / ``THEME_NAMES_CY`` below
-(common names), else the English name is used and reported as untranslated.
+Services and themes are named by the organisation in the settings (``name``). A service's
+Welsh name is the settings' own (``Settings.welsh_service_name``: its ``name_cy``, else the
+common Welsh name), as on the public pages and letters; a theme's is taken from ``name_cy``
+beside it, else from ``THEME_NAMES_CY`` below (common names). Without either, the English name
+is used and reported as untranslated.
 """
 
 from __future__ import annotations
@@ -157,20 +159,6 @@ PHRASES = {
     },
 }
 
-SERVICE_NAMES_CY = {
-    "Community nursing": "Nyrsio cymunedol",
-    "Home care": "Gofal cartref",
-    "Mental health services": "Gwasanaethau iechyd meddwl",
-    "Learning disability support": "Cymorth anabledd dysgu",
-    "Children's services": "Gwasanaethau plant",
-    "Carers' support": "Cymorth i ofalwyr",
-    "Adult services": "Gwasanaethau oedolion",
-    "Adult social care": "Gofal cymdeithasol i oedolion",
-    "Reablement": "Ailalluogi",
-    "Occupational therapy": "Therapi galwedigaethol",
-    "Day services": "Gwasanaethau dydd",
-    "Residential care": "Gofal preswyl",
-}
 THEME_NAMES_CY = {
     "Communication": "Cyfathrebu",
     "Quality of care": "Ansawdd gofal",
@@ -191,16 +179,11 @@ class Names:
 
     def __init__(self, settings, procedures):
         self.untranslated: list[str] = []
-        raw_services = {
-            str(s.get("code")): s for s in settings.raw.get("services") or [] if isinstance(s, dict)
-        }
         raw_themes = {
             str(t.get("code")): t for t in settings.raw.get("themes") or [] if isinstance(t, dict)
         }
         self.services = {
-            s.code: self._pair(
-                s.name, raw_services.get(s.code, {}).get("name_cy"), SERVICE_NAMES_CY
-            )
+            s.code: self._pair(s.name, settings.welsh_service_name(s.code), {})
             for s in settings.services
         }
         self.themes = {

@@ -131,6 +131,8 @@ TEXT = {
         "working_days": "Working days are Monday to Friday. We do not count bank holidays {nation}",
         "calendar_days": (
             " Where we say days rather than working days, we count every day, including weekends."
+            " If the last day is a weekend, a bank holiday or a day we are closed, we will reply"
+            " by the last working day before it."
         ),
         "or": "or",
         "time_limit": (
@@ -152,7 +154,10 @@ TEXT = {
         "e_next_none": "Not happy with our answer? Tell us.",
         "e_final": "Still not happy? You can contact the {name}.",
         "e_working_days": "Working days are Monday to Friday. Bank holidays do not count.",
-        "e_calendar_days": " Days means every day, even weekends.",
+        "e_calendar_days": (
+            " Days means every day, even weekends."
+            " If the last day is a weekend or holiday, we reply the working day before."
+        ),
         "e_time_limit": "Tell us soon. Try to tell us within {m}.",
         "e_time_limit_none": "Tell us as soon as you can.",
     },
@@ -215,7 +220,9 @@ TEXT = {
         ),
         "calendar_days": (
             " Pan fyddwn yn dweud diwrnodau yn hytrach na diwrnodau gwaith, rydym yn cyfrif pob "
-            "diwrnod, gan gynnwys penwythnosau."
+            "diwrnod, gan gynnwys penwythnosau. Os yw'r diwrnod olaf yn benwythnos, yn ŵyl banc "
+            "neu'n ddiwrnod pan fyddwn ar gau, byddwn yn ateb erbyn y diwrnod gwaith olaf cyn "
+            "hynny."
         ),
         "or": "na",
         "time_limit": (
@@ -238,7 +245,10 @@ TEXT = {
         "e_working_days": (
             "Diwrnodau gwaith yw dydd Llun i ddydd Gwener. Nid yw gwyliau banc yn cyfrif."
         ),
-        "e_calendar_days": " Mae diwrnodau yn golygu pob diwrnod, hyd yn oed penwythnosau.",
+        "e_calendar_days": (
+            " Mae diwrnodau yn golygu pob diwrnod, hyd yn oed penwythnosau."
+            " Os yw'r diwrnod olaf yn benwythnos neu'n ŵyl, byddwn yn ateb y diwrnod gwaith cynt."
+        ),
         "e_time_limit": "Dywedwch wrthym yn fuan. Ceisiwch ddweud wrthym o fewn {m}.",
         "e_time_limit_none": "Dywedwch wrthym cyn gynted ag y gallwch.",
     },

@@ -1,5 +1,6 @@
 """Staff pages at ``/staff/``: sign-in with a second factor, the inbox, the case list, case pages
-with every action, letters, learning actions and the manager's weekly view."""
+with every action, letters, learning actions, the manager's weekly view, and account
+management for admins."""
 
 from __future__ import annotations
 
@@ -10,13 +11,17 @@ staff_pages = blueprint
 
 # The modules register their routes on the blueprint.
 from . import (  # noqa: E402,F401
+    admin_accounts,
+    admin_changes,
     auth,
     case_actions,
     case_files,
     case_page,
     letter_pages,
     log_feedback,
+    message_pages,
     pages,
+    single_sign_on,
 )
 
 __all__ = ["staff_pages"]

@@ -5,6 +5,10 @@ Every sign-in attempt first passes the throttle (forms_app/accounts/throttle.py:
 overall, and the account's back-off); one refused by the address or overall limit gets a 429
 page that says how long to wait, with ``Retry-After``. Between the two steps the cookie holds
 only the id of a pending sign-in kept on the server (sessions.py).
+
+With single sign-on in the settings (``sign_in.single_sign_on``) the page also offers "Sign in
+with <directory>" (single_sign_on.py); with ``sign_in.local_accounts: false`` the password
+form is not shown and a password or code sent anyway is refused (403).
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from functools import wraps
 from flask import abort, current_app, g, redirect, request, session, url_for
 
 from forms_app.accounts.throttle import SignInThrottle, limits_from
-from forms_app.web.parts import parts
+from forms_app.identity import SignInSettings, sign_in_settings
+from forms_app.web.parts import EXTENSION, parts
 
 from . import blueprint
 from .context import audit_log, render, users
@@ -24,7 +29,30 @@ from .sessions import MAX_CODE_TRIES, PendingStore, SessionStore
 
 TOKEN = "staff_token"
 PENDING = "staff_pending"
-OPEN_ENDPOINTS = {"staff.sign_in", "staff.sign_in_code", "staff.signed_out", "staff.letter_css"}
+OPEN_ENDPOINTS = {
+    "staff.sign_in",
+    "staff.sign_in_code",
+    "staff.signed_out",
+    "staff.letter_css",
+    # Single sign-on (single_sign_on.py): the way in, the way back, the provider's logout call.
+    "staff.sign_in_directory",
+    "staff.sign_in_callback",
+    "staff.back_channel_logout",
+}
+SIGN_IN_SETTINGS = "staff_sign_in_settings"
+
+
+@blueprint.record_once
+def _read_sign_in_settings(state) -> None:
+    # Checked when the app is built, so settings that cannot work stop it starting.
+    settings = state.app.extensions[EXTENSION].settings
+    codes = [service.code for service in settings.services]
+    state.app.extensions[SIGN_IN_SETTINGS] = sign_in_settings(settings.raw, codes)
+
+
+def sign_in_options() -> SignInSettings:
+    """How staff may sign in: local accounts, single sign-on, or both."""
+    return current_app.extensions[SIGN_IN_SETTINGS]
 
 
 def sessions() -> SessionStore:
@@ -115,6 +143,9 @@ def sign_in():
     reason = request.args.get("reason", "")
     errors = {}
     username = ""
+    options = sign_in_options()
+    if request.method == "POST" and not options.local_accounts:
+        return _local_accounts_off()
     if request.method == "POST":
         # A new password attempt ends any sign-in still waiting for its code.
         pending_sign_ins().end(session.pop(PENDING, None))
@@ -145,11 +176,31 @@ def sign_in():
         errors=errors,
         username=username,
         reason=reason,
+        options=options,
+        next_page=request.args.get("next"),
     )
+
+
+def _local_accounts_off():
+    """A password or code sent while local accounts are switched off: refused, unchecked."""
+    g.staff_user = None
+    audit_log("sign_in.failed", detail="local accounts are switched off")
+    page = render(
+        "staff/sign_in.html",
+        title="Sign in",
+        errors={},
+        username="",
+        reason="local_off",
+        options=sign_in_options(),
+        next_page=None,
+    )
+    return page, 403
 
 
 @blueprint.route("/sign-in/code", methods=["GET", "POST"])
 def sign_in_code():
+    if not sign_in_options().local_accounts:
+        return _local_accounts_off()
     store = pending_sign_ins()
     token = session.get(PENDING)
     if request.method == "GET":
@@ -189,14 +240,6 @@ def sign_in_code():
     store.put_back(pending)
     errors = {"code": "Enter the 6-digit code shown in your authenticator app now"}
     return render("staff/sign_in_code.html", title="Enter your security code", errors=errors)
-
-
-@blueprint.route("/sign-out", methods=["POST"])
-def sign_out():
-    audit_log("sign_out")
-    sessions().end(session.get(TOKEN))
-    session.clear()
-    return redirect(url_for("staff.signed_out"))
 
 
 @blueprint.route("/signed-out")

@@ -13,6 +13,7 @@ from . import blueprint, labels
 from .case_actions import ACTIONS
 from .case_files import files_offered, files_section
 from .context import audit_log, index, render, today, user, users, visible_case
+from .message_pages import case_messages
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -135,5 +136,6 @@ def case(ref):
             next((t.name for t in parts().settings.themes if t.code == code), code)
             for code in case.themes
         ],
+        messages=case_messages(case.ref),
         today=today(),
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from forms_app.casework.state import Case
 from forms_app.messages import smtp as mail
+from forms_app.web.hosts import staff_url
 from forms_app.web.parts import parts
 
 from .context import users
@@ -21,7 +22,7 @@ def safeguarding_alert(case: Case, flagged_by: str) -> bool:
     to = [u.email for u in users().with_role("safeguarding_lead") if u.email]
     extra = config.get("safeguarding_to") or []
     to += [extra] if isinstance(extra, str) else list(extra)
-    link = f"{settings.form_url}/staff/cases/{case.ref}"
+    link = f"{staff_url(settings)}/staff/cases/{case.ref}"
     body = (
         f"Case {case.ref} has been flagged for safeguarding by {flagged_by}.\n\n"
         f"Open the case to see the concern and decide what to do: {link}\n\n"

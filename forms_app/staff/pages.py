@@ -1,5 +1,5 @@
 """The staff pages that list things: home, inbox, case list, weekly view, learning actions,
-publication queue, accounts and the audit log."""
+publication queue, and the audit log (accounts are in admin_accounts.py)."""
 
 from __future__ import annotations
 
@@ -184,13 +184,6 @@ def publication():
         outcome_labels=labels.OUTCOMES,
         **_common(),
     )
-
-
-@blueprint.route("/accounts")
-@need("admin")
-def accounts():
-    audit_log("accounts.view")
-    return render("staff/accounts.html", title="Accounts", accounts=users().all(), **_common())
 
 
 @blueprint.route("/audit")

@@ -22,7 +22,7 @@ import json
 import os
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 IDLE_SECONDS = 30 * 60
@@ -39,6 +39,9 @@ class StaffSession:
     username: str
     started: float
     seen: float
+    # For a single sign-on: the provider's issuer, subject and session id (sid), the ID token
+    # (for the sign-out hint) and its expiry; empty for a local sign-in.
+    details: dict = field(default_factory=dict)
 
 
 class SessionStore:
@@ -48,9 +51,11 @@ class SessionStore:
     def _path(self, token: str) -> Path:
         return self.directory / (hashlib.sha256(token.encode()).hexdigest() + ".json")
 
-    def start(self, username: str, now: float | None = None) -> StaffSession:
+    def start(
+        self, username: str, now: float | None = None, *, details: dict | None = None
+    ) -> StaffSession:
         now = time.time() if now is None else now
-        session = StaffSession(secrets.token_urlsafe(32), username, now, now)
+        session = StaffSession(secrets.token_urlsafe(32), username, now, now, dict(details or {}))
         self._write(session)
         return session
 
@@ -64,7 +69,9 @@ class SessionStore:
             data = json.loads(path.read_text("utf-8"))
         except (OSError, ValueError):
             return None, "none"
-        session = StaffSession(token, data["username"], data["started"], data["seen"])
+        session = StaffSession(
+            token, data["username"], data["started"], data["seen"], data.get("details") or {}
+        )
         if now - session.started > ABSOLUTE_SECONDS:
             self.end(token)
             return None, "expired"
@@ -93,11 +100,27 @@ class SessionStore:
                 continue
         return ended
 
+    def end_where(self, **match: str) -> int:
+        """End every session whose details hold all these values (a provider's back-channel
+        logout names the person's ``sid`` or ``sub`` with its ``iss``)."""
+        ended = 0
+        for path in self.directory.glob("*.json"):
+            try:
+                details = json.loads(path.read_text("utf-8")).get("details") or {}
+                if match and all(details.get(key) == value for key, value in match.items()):
+                    path.unlink()
+                    ended += 1
+            except (OSError, ValueError, AttributeError):
+                continue
+        return ended
+
     def _write(self, session: StaffSession) -> None:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = self._path(session.token)
         temporary = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
         data = {"username": session.username, "started": session.started, "seen": session.seen}
+        if session.details:
+            data["details"] = session.details
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(data, handle)

@@ -49,7 +49,8 @@ from .upgrading import STAGING_PREFIX
 
 MANIFEST = "manifest.json"
 FORMAT = 1
-SKIPPED_DIRS = frozenset({"drafts", "staff_sessions"})
+# run: what a running server keeps for itself (its metrics files), not the organisation's data.
+SKIPPED_DIRS = frozenset({"drafts", "staff_sessions", "run"})
 SKIPPED_FILES = frozenset(
     {".lock", ".audit.lock", "users.lock", ".ratelimit.lock", ".ratelimit.slots", ".secret_key"}
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -124,10 +125,18 @@ class Contract:
         text = json.dumps(self.descriptor, indent=2, ensure_ascii=False) + "\n"
         if target.exists() and target.read_text("utf-8") == text:
             return target
-        temporary = target.with_suffix(".json.tmp")
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.replace(target)
+        # A temporary file of this writer's own: gunicorn's workers start together and each
+        # writes the descriptor; with one shared temporary name, one worker's rename took the
+        # file from under another's, whose failed start then stopped gunicorn.
+        handle, name = tempfile.mkstemp(dir=data_dir, prefix=".datapackage-", suffix=".tmp")
+        temporary = Path(name)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(text)
+                stream.flush()
+                os.fsync(stream.fileno())
+            temporary.replace(target)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
         return target

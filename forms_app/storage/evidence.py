@@ -30,6 +30,8 @@ EVIDENCE = "evidence"
 FOLDER = "evidence"
 HELD_FOLDER = ("drafts", "files")
 _ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# A draft's id: its owner (16 hex digits) and a token, or an older id without an owner.
+_DRAFT_ID = re.compile(r"^(?:[0-9a-f]{16}\.)?[A-Za-z0-9_-]{16,64}$")
 
 
 class EvidenceDamaged(OSError):
@@ -80,7 +82,7 @@ class EvidenceFiles:
     # -- held beside a draft --------------------------------------------------------------
 
     def _held_path(self, draft_id: str, file_id: str) -> Path:
-        if not _ID.match(draft_id or "") or not _ID.match(file_id or ""):
+        if not _DRAFT_ID.match(draft_id or "") or not _ID.match(file_id or ""):
             raise ValueError("not a draft or file id")
         return self.data_dir.joinpath(*HELD_FOLDER, draft_id, file_id)
 
@@ -98,7 +100,7 @@ class EvidenceFiles:
         try:
             if file_id is None:
                 folder = self.data_dir.joinpath(*HELD_FOLDER, draft_id)
-                if _ID.match(draft_id or "") and folder.is_dir():
+                if _DRAFT_ID.match(draft_id or "") and folder.is_dir():
                     shutil.rmtree(folder)
             else:
                 self._held_path(draft_id, file_id).unlink(missing_ok=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 from flask import Flask
 
 from forms_app.organisation.settings import Settings
-from forms_app.storage.drafts import DRAFT_DAYS
+from forms_app.storage.drafts import DRAFT_IDLE_SECONDS
 
 MIN_SECRET_LENGTH = 32
 # Values copied from tutorials and examples: never acceptable in production.
@@ -81,7 +81,8 @@ def configure(app: Flask, settings: Settings, overrides: dict) -> None:
         SESSION_COOKIE_NAME="__Host-session" if secure else "session",
         SESSION_COOKIE_PATH="/",
         SESSION_COOKIE_DOMAIN=None,
-        PERMANENT_SESSION_LIFETIME=timedelta(days=DRAFT_DAYS),
+        # The public session cookie and the draft it names end together.
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=DRAFT_IDLE_SECONDS),
         # The cookie is sent again only when the draft is saved (JourneyState.save marks it),
         # so it lasts as long as the draft does, counted from the same moment; re-signing it
         # on every page view cost a third of a confirmation page.

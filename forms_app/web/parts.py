@@ -12,10 +12,11 @@ from datetime import date, datetime
 from flask import current_app
 
 from forms_app.casework.index import CaseIndex
+from forms_app.casework.messaging import Messenger, install
 from forms_app.organisation.settings import Settings
 from forms_app.procedures.profiles import Procedure, WorkingCalendar, closure_years, load_procedure
 from forms_app.storage.contract import Contract
-from forms_app.storage.drafts import Drafts
+from forms_app.storage.drafts import Drafts, limits_from
 from forms_app.storage.store import Store, check_local_filesystem
 
 EXTENSION = "feedback"
@@ -30,6 +31,7 @@ class Parts:
     drafts: Drafts
     procedure: Procedure
     calendar: WorkingCalendar
+    messenger: Messenger
 
     @classmethod
     def build(cls, settings: Settings, *, check_filesystem: bool = True) -> Parts:
@@ -42,13 +44,17 @@ class Parts:
         procedure = load_procedure(settings.procedure)
         calendar = procedure.calendar(settings.closure_dates(closure_years()))
         tables = {name: contract.columns(name) for name in contract.resource_names}
+        # Stored changes queue their messages to the person through it (casework.messaging).
+        messenger = Messenger(data_dir, settings, procedure, calendar)
+        install(messenger)
         return cls(
             settings=settings,
             contract=contract,
             store=Store(data_dir, tables),
-            drafts=Drafts(data_dir / "drafts"),
+            drafts=Drafts(data_dir / "drafts", **limits_from(settings.raw)),
             procedure=procedure,
             calendar=calendar,
+            messenger=messenger,
         )
 
     def hear_back_by(self, kind: str, received: date | datetime) -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from pathlib import Path
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import Flask, abort, g, request
@@ -44,6 +45,20 @@ FIXED_HEADERS = {
 # Sent only when the app is behind TLS (secure cookies on): two years, as GOV.UK does.
 HSTS = "max-age=63072000; includeSubDomains"
 NO_STORE = "no-store"
+
+
+def explains_nul(view):
+    """Mark a form's view as one that checks every field it reads for NUL characters itself and
+    shows the form again with a message (and what was typed), so the blanket refusal of NULs
+    leaves it alone."""
+    view.explains_nul = True
+    return view
+
+
+def _explains_nul(app: Flask, endpoint: str | None) -> bool:
+    if endpoint == "public.page":
+        return True
+    return bool(getattr(app.view_functions.get(endpoint or ""), "explains_nul", False))
 
 
 def csp_nonce() -> str:
@@ -93,9 +108,10 @@ def protect(app: Flask) -> None:
         for value in values:
             if _LONE_CR.search(value):
                 abort(400)
-            # The public question pages say kindly which answer holds a NUL (journeys/answers.py);
-            # everywhere else a NUL would reach the store, which refuses it.
-            if "\x00" in value and request.endpoint != "public.page":
+            # The public question pages say kindly which answer holds a NUL (journeys/answers.py),
+            # as do the forms marked with ``explains_nul``; everywhere else a NUL would reach
+            # the store, which refuses it.
+            if "\x00" in value and not _explains_nul(app, request.endpoint):
                 abort(400)
 
     # Same-origin protection for every form, over HTTPS and plain HTTP alike, replacing
@@ -214,6 +230,15 @@ def _production() -> bool:
     return is_production()
 
 
+def _open_to_others(path: Path) -> bool:
+    try:
+        return not path.is_symlink() and bool(path.stat().st_mode & 0o077)
+    except FileNotFoundError:
+        # Gone since it was listed: a temporary file (a draft being saved, a readiness probe)
+        # of a worker already serving while this one starts.
+        return False
+
+
 def check_data_dir(app: Flask) -> None:
     """In production: from now on create files 0600 and directories 0700 whatever the code path
     (umask 077), and refuse to start while the data directory, or anything in it but the public
@@ -226,9 +251,7 @@ def check_data_dir(app: Flask) -> None:
     loose = [
         path
         for path in [data_dir, *data_dir.rglob("*")]
-        if path.name not in PUBLIC_IN_DATA_DIR
-        and not path.is_symlink()
-        and path.stat().st_mode & 0o077
+        if path.name not in PUBLIC_IN_DATA_DIR and _open_to_others(path)
     ]
     if loose:
         shown = ", ".join(f"{p} ({oct(p.stat().st_mode & 0o777)})" for p in loose[:5])

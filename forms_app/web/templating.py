@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from forms_app.language import invisible as invisible_characters
+from forms_app.organisation.settings import in_language
 
 from .parts import parts
 
@@ -31,7 +32,7 @@ def setup_templates(app: Flask) -> None:
     def organisation():
         settings = parts().settings
         return {
-            "org": {**settings.organisation, "brand_colour": settings.brand_colour},
+            "org": {**localised(settings.organisation), "brand_colour": settings.brand_colour},
             **{
                 name: localised(getattr(settings, name))
                 for name in ("contact", "pals", "safeguarding", "advocacy")
@@ -57,6 +58,4 @@ def fragment(name: str) -> Markup:
 def localised(section: dict) -> dict:
     """A settings section in the page's language: on a Welsh page a ``<key>_cy`` value stands
     in for ``<key>`` (the same convention the published site's hook uses)."""
-    if g.get("language") != "cy":
-        return section
-    return {**section, **{key[:-3]: value for key, value in section.items() if key.endswith("_cy")}}
+    return in_language(section, g.get("language", "en"))

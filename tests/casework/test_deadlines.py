@@ -155,3 +155,18 @@ def test_the_installed_command_prints_iso_dates(data_dir):
         check=True,
     )
     assert "frontline.respond\t2026-01-09\t" in result.stdout
+
+
+def test_deadlines_print_the_statutory_and_the_promised_date(app):
+    result = app.test_cli_runner().invoke(
+        deadlines_command, ["--profile", "charity-help-and-care", "--received", "2026-12-04"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "# what\tstatutory\tpromised\trule" in result.output
+    lines = {line.split("\t")[0]: line.split("\t") for line in result.output.splitlines()}
+    # 28 days from Friday 4 December 2026 is New Year's Day: promised on Thursday 31 December.
+    assert lines["stage1.respond"][1:3] == ["2027-01-01", "2026-12-31"]
+    # Working-day targets are the same both ways.
+    assert lines["stage1.acknowledge"][1:3] == ["2026-12-09", "2026-12-09"]
+    assert lines["stage2.respond"][1:3] == ["2026-12-30", "2026-12-30"]
+    assert lines["appeal.respond"][1:3] == ["none", "none"]

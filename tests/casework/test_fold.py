@@ -137,6 +137,38 @@ def test_due_dates_move_with_an_extension_and_with_pauses():
     assert status_of(date(2025, 3, 1), date(2025, 4, 2), date(2025, 4, 4), paused=True) == "paused"
 
 
+def test_due_dates_carry_the_date_promised_to_the_person():
+    # Received Friday 4 December 2026: 28 days on is New Year's Day 2027.
+    received = "2026-12-04T10:00:00+00:00"
+    case = fold(_sub(received=received), [], first_stage="stage1")
+    due = stage_due(CHARITY, CAL, case, case.current, date(2026, 12, 4))
+    assert due.respond == date(2027, 1, 1)
+    assert due.respond_promised == date(2026, 12, 31)
+    assert due.acknowledge == due.acknowledge_promised == date(2026, 12, 9)
+
+    # Paused Monday 7 to Thursday 10 December: 3 calendar days on is Monday 4 January, a
+    # working day, so nothing moves back.
+    case = fold(
+        _sub(received=received),
+        [
+            _ev("paused", stage="stage1", at="2026-12-07T09:00:00+00:00"),
+            _ev("resumed", stage="stage1", at="2026-12-10T09:00:00+00:00"),
+        ],
+        first_stage="stage1",
+    )
+    due = stage_due(CHARITY, CAL, case, case.current, date(2026, 12, 11))
+    assert due.respond == due.respond_promised == date(2027, 1, 4)
+
+    # A date agreed with the person is promised as agreed.
+    case = fold(
+        _sub(received=received),
+        [_ev("extension_agreed", stage="stage1", value="2027-01-08", at=received)],
+        first_stage="stage1",
+    )
+    due = stage_due(CHARITY, CAL, case, case.current, date(2026, 12, 11))
+    assert due.respond == due.respond_promised == date(2027, 1, 8)
+
+
 def test_working_day_pause_and_acknowledgement_day_zero():
     sub = _sub(procedure="england-council-lgsco-2026", received="2026-04-02T10:00:00+00:00")
     # Acknowledged early (Tue 7 April): Stage 1's 10 working days count from then.

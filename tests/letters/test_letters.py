@@ -32,13 +32,21 @@ NAMES = (
 
 
 def _letter(
-    name, language, *, procedure="charity-help-and-care", events=(), kind="complaint", person=None
+    name,
+    language,
+    *,
+    procedure="charity-help-and-care",
+    events=(),
+    kind="complaint",
+    person=None,
+    received="2025-03-03T10:00:00+00:00",
+    source=None,
 ):
     proc = load_procedure(procedure)
     first = proc.first_stage.code
     submission = {
         "ref": "ABCD-2345",
-        "received": "2025-03-03T10:00:00+00:00",
+        "received": received,
         "kind": kind,
         "service": "home-care",
         "language": language,
@@ -78,8 +86,9 @@ def _letter(
         language=language,
         today=date(2025, 3, 4),
     )
-    template = catalogue.find(catalogue.DEFAULT_DIR, procedure, language, name)
-    return fill(template.source(), values)
+    if source is None:
+        source = catalogue.find(catalogue.DEFAULT_DIR, procedure, language, name).source()
+    return fill(source, values)
 
 
 @pytest.mark.parametrize("language", ["en", "cy"])
@@ -101,6 +110,26 @@ def test_acknowledgement_names_the_investigating_officer_and_dates():
     assert "Olive Officer fydd yn ymchwilio i'ch cwyn" in cy
     assert "3 Mawrth 2025" in cy and "erbyn 31 Mawrth 2025" in cy
     assert "Mae croeso i chi gysylltu â ni yn Gymraeg" in cy
+
+
+def test_letters_give_the_promised_working_day_not_a_bank_holiday():
+    # 28 days from Friday 4 December 2026 is New Year's Day: the letter promises 31 December.
+    en = _letter("acknowledgement", "en", received="2026-12-04T10:00:00+00:00")
+    assert "by 31 December 2026" in en
+    assert "1 January 2027" not in en
+    cy = _letter("acknowledgement", "cy", received="2026-12-04T10:00:00+00:00")
+    assert "erbyn 31 Rhagfyr 2026" in cy
+    assert "1 Ionawr 2027" not in cy
+
+
+def test_welsh_letters_name_the_service_and_give_the_address_in_welsh():
+    source = "{{ case.service }} | {{ org.address }}"
+    assert _letter("any", "cy", source=source) == (
+        "Gofal cartref | Tîm Adborth, Tŷ Riverside, 1 River Road, Exampleton EX1 1AA"
+    )
+    assert _letter("any", "en", source=source) == (
+        "Home care | Feedback Team, Riverside House, 1 River Road, Exampleton EX1 1AA"
+    )
 
 
 def test_stage_response_gives_the_right_to_escalate_and_the_ombudsman():

@@ -10,6 +10,7 @@ import re
 import zlib
 
 import pytest
+from freezegun import freeze_time
 
 from tests.support.walker import ANSWERS, csrf_token, walk
 
@@ -78,6 +79,18 @@ def test_confirmation_says_when_they_will_hear_back(client, app_parts):
 
     due = app_parts.hear_back_by("complaint", datetime.fromisoformat(stored["received"]))
     assert due["acknowledge"].strftime("%-d %B %Y") in page
+
+
+def test_confirmation_promises_a_working_day_not_a_bank_holiday(client, app_parts):
+    # The example settings use the charity profile: 28 days to respond. Sent on Friday
+    # 4 December 2026, 28 days on is New Year's Day, so the promise is Thursday 31 December.
+    assert app_parts.procedure.code == "charity-help-and-care"
+    get, post = _client_fetchers(client)
+    with freeze_time("2026-12-04 10:00:00", tick=True):
+        result = walk(get, post, "/complaint/", ANSWERS["complaint"])
+    page = html.unescape(result.final_html)
+    assert "full response by Thursday 31 December 2026" in page
+    assert "1 January 2027" not in page
 
 
 def _start(client, slug="complaint"):
@@ -204,7 +217,7 @@ def test_answers_are_not_in_the_cookie(client):
     _post_page(client, "/complaint/what-happened", {"details": secret})
     cookie = client.get_cookie("session")
     assert cookie is not None
-    payload = cookie.value.split(".")[0].lstrip(".")
+    payload = cookie.value.lstrip(".").split(".")[0]
     raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
     if cookie.value.startswith("."):
         raw = zlib.decompress(raw)

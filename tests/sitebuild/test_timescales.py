@@ -147,3 +147,14 @@ def test_a_passed_review_date_is_shown_on_the_page():
     assert "- **Adolygiad nesaf:** Ionawr 2021" in document_information(meta, "cy")
     with pytest.raises(PluginError):
         document_information({"next_review": date(2027, 1, 1)}, "en")
+
+
+def test_calendar_day_timescales_say_a_holiday_moves_the_date_earlier():
+    charity = timescales(load_procedure("charity-help-and-care"), "en", ["12-24"])
+    assert "we will reply by the last working day before it" in charity["working_days"]
+    assert "we reply the working day before" in charity["easy"]["working_days"]
+    welsh = timescales(load_procedure("charity-help-and-care"), "cy", ["12-24"])
+    assert "y diwrnod gwaith olaf cyn hynny" in welsh["working_days"]
+    # Working days only: nothing to move, so nothing said.
+    council = timescales(load_procedure("england-council-lgsco-2026"), "en")
+    assert "working day before" not in council["working_days"]

@@ -3,6 +3,9 @@ fields the schemas know."""
 
 from __future__ import annotations
 
+import json
+import threading
+
 import pytest
 from frictionless import Package, Schema
 
@@ -85,3 +88,30 @@ def test_row_check_reports_each_broken_rule():
     )
     assert contract.check("personal", {"postcode": "CF10 1AA"}, partial=True) == []
     assert contract.check("personal", {"postcode": "nope"}, partial=True)[0].code == "pattern"
+
+
+def test_workers_starting_together_all_write_the_descriptor(tmp_path):
+    """Every gunicorn worker writes the descriptor as it starts; on a new data directory they
+    do so at the same moment, and none may fail (a worker that fails to boot stops gunicorn)."""
+    contract = Contract()
+    failures: list[BaseException] = []
+    for attempt in range(20):
+        data_dir = tmp_path / f"data-{attempt}"
+        data_dir.mkdir()
+        start = threading.Barrier(8)
+
+        def write(data_dir=data_dir, start=start):
+            start.wait()
+            try:
+                contract.write_descriptor(data_dir)
+            except BaseException as error:  # noqa: BLE001 - any failure is the finding
+                failures.append(error)
+
+        workers = [threading.Thread(target=write) for _ in range(8)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        assert json.loads((data_dir / "datapackage.json").read_text("utf-8")) == contract.descriptor
+    assert failures == []
+    assert not list(tmp_path.glob("*/*.tmp"))

@@ -128,6 +128,7 @@ def concrete_urls(world: World, rule) -> list[str]:
         # No file is stored in this world: the download address answers 404, like any other.
         "file_id": ["NoSuchFile0123456789ab"],
         "journey": sorted(JOURNEYS),
+        "username": ["olive"],
     }
     if rule.endpoint == "staff.publish":
         values["ref"] = [world.other_ref]

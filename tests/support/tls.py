@@ -1,7 +1,8 @@
 """The app as an organisation runs it: gunicorn behind Debian's nginx, which terminates TLS with
 a certificate from a certificate authority made for the test, and passes the proxy headers
 (``Host``, ``X-Forwarded-For``, ``X-Forwarded-Proto: https``) that the app trusts from exactly
-one hop (``FORMS_APP_PROXY_COUNT=1``).
+one hop (``FORMS_APP_PROXY_COUNT=1``). nginx's configuration is the one production installs,
+filled in from the templates in deploy/nginx/, so the tests prove the deployed file.
 
 Everything (keys, certificates, nginx's configuration, pid file, logs and temporary folders)
 lives in one temporary folder, and both servers listen on free loopback ports, so the nginx
@@ -14,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -24,10 +26,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .served import Gunicorn, free_port
+from .served import PROJECT, Gunicorn, free_port
 
 NGINX = os.environ.get("NGINX", "/usr/sbin/nginx")
 HOST = "127.0.0.1"
+DEPLOY = PROJECT / "deploy"
+SITE = PROJECT / "build" / "site"
 
 
 def nginx_path() -> str:
@@ -68,73 +72,40 @@ class Certificates:
         return base64.b64encode(hashlib.sha256(der).digest()).decode("ascii")
 
 
-def make_certificates(folder: Path) -> Certificates:
-    """A throwaway certificate authority and a server certificate it signed for 127.0.0.1 (the
-    address is in subjectAltName, which is all browsers and Python read)."""
-    folder.mkdir(parents=True, exist_ok=True)
-
-    def openssl(*args: str) -> None:
-        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
-
-    curve = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
-    openssl(
-        "req", "-x509", *curve, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-        "-subj", "/CN=Feedback service test CA",
-        "-addext", "basicConstraints=critical,CA:TRUE",
-        "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-    )  # fmt: skip
-    openssl("req", *curve, "-keyout", "server.key", "-out", "server.csr", "-subj", f"/CN={HOST}")
-    (folder / "server.ext").write_text(
-        f"subjectAltName=IP:{HOST}\n"
-        "basicConstraints=CA:FALSE\n"
-        "keyUsage=critical,digitalSignature\n"
-        "extendedKeyUsage=serverAuth\n",
-        "ascii",
+def make_certificates(folder: Path, days: int = 2) -> Certificates:
+    """A throwaway certificate authority and a server certificate it signed for 127.0.0.1, made
+    by the same script as `make stack`'s (deploy/make-certificates.sh)."""
+    subprocess.run(
+        ["sh", str(DEPLOY / "make-certificates.sh"), str(folder), str(days), HOST],
+        check=True,
+        capture_output=True,
     )
-    openssl(
-        "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-        "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "server.ext",
-    )  # fmt: skip
     return Certificates(folder / "ca.pem", folder / "server.pem", folder / "server.key")
 
 
-NGINX_CONF = """\
-daemon off;
-{user}
-worker_processes 1;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log;
-events {{ worker_connections 256; }}
-http {{
-    access_log {dir}/access.log;
-    client_body_temp_path {dir}/client_body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
-    server {{
-        listen {host}:{port} ssl;
-        server_name {host};
-        ssl_certificate {certificate};
-        ssl_certificate_key {key};
-        location / {{
-            proxy_pass http://{host}:{app_port};
-            # $http_host keeps the port the browser used, so the app's own address (and the
-            # origin it compares a form's Origin with) is the one in the address bar.
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto https;
-        }}
-    }}
-}}
-"""
+PLACEHOLDER = re.compile(r"@[A-Z_]+@")
+
+
+def render(template: Path, values: dict[str, str]) -> str:
+    """A deploy/ template with every ``@NAME@`` filled in; a placeholder left without a value
+    is an error, so a template and its callers cannot drift apart unnoticed."""
+    text = template.read_text("ascii")
+    for name, value in values.items():
+        text = text.replace(f"@{name}@", value)
+    left = sorted(set(PLACEHOLDER.findall(text)))
+    if left:
+        raise ValueError(f"{template.name}: no value for {', '.join(left)}")
+    return text
 
 
 class TlsStack:
     """nginx with TLS on a free port in front of gunicorn on another; ``env`` goes to the app.
-    ``url`` is the HTTPS address a browser would use."""
+    ``url`` is the HTTPS address a browser would use for the form app, ``site_url`` the
+    published site's (``site_root``, default build/site). nginx runs the deployed configuration
+    (deploy/nginx/), so its logs are ``access_log`` (the form app's requests), ``site_access_log``
+    and ``error_log``."""
 
-    def __init__(self, folder: Path, env: dict[str, str] | None = None):
+    def __init__(self, folder: Path, env: dict[str, str] | None = None, site_root: Path = SITE):
         self.folder = folder
         self.certificates = make_certificates(folder / "tls")
         self.data_dir = folder / "app" / "data"
@@ -142,53 +113,90 @@ class TlsStack:
             self.data_dir, workers=2, threads=4, env={"FORMS_APP_PROXY_COUNT": "1", **(env or {})}
         )
         self.port = free_port()
+        self.site_port = free_port()
+        self.site_root = site_root
+        self.conf_dir = folder / "nginx"
+        self.access_log = self.conf_dir / "access.log"
+        self.site_access_log = self.conf_dir / "site-access.log"
+        self.error_log = self.conf_dir / "error.log"
         self.nginx: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
         return f"https://{HOST}:{self.port}"
 
+    @property
+    def site_url(self) -> str:
+        return f"https://{HOST}:{self.site_port}"
+
+    def write_config(self, app_address: str) -> Path:
+        """nginx's configuration, from the templates production installs, for ``app_address``
+        (host:port of the app); returns the main file."""
+        self.conf_dir.mkdir(mode=0o700, exist_ok=True)
+        site = self.conf_dir / "feedback.conf"
+        site.write_text(
+            render(
+                DEPLOY / "nginx" / "feedback.conf.template",
+                {
+                    "APP_LISTEN": f"{HOST}:{self.port}",
+                    "SITE_LISTEN": f"{HOST}:{self.site_port}",
+                    "SERVER_NAME": HOST,
+                    "CERTIFICATE": str(self.certificates.certificate),
+                    "CERTIFICATE_KEY": str(self.certificates.key),
+                    "UPSTREAM": app_address,
+                    "SITE_ROOT": str(self.site_root),
+                    "LOG_DIR": str(self.conf_dir),
+                },
+            ),
+            "ascii",
+        )
+        conf = self.conf_dir / "nginx.conf"
+        conf.write_text(
+            render(
+                DEPLOY / "nginx" / "standalone.conf.template",
+                {
+                    # As root, nginx's workers would otherwise run as nobody, who cannot enter
+                    # this private folder to buffer request bodies.
+                    "USER": "user root;" if os.geteuid() == 0 else "",
+                    "RUN_DIR": str(self.conf_dir),
+                    "INCLUDE": str(site),
+                },
+            ),
+            "ascii",
+        )
+        return conf
+
     def start(self, timeout: float = 30) -> None:
         nginx = nginx_path()
         self.data_dir.mkdir(parents=True, mode=0o700)
         self.app.start()
-        conf_dir = self.folder / "nginx"
-        conf_dir.mkdir(mode=0o700)
-        conf = conf_dir / "nginx.conf"
-        conf.write_text(
-            NGINX_CONF.format(
-                # As root, nginx's workers would otherwise run as nobody, who cannot enter
-                # this private folder to buffer request bodies.
-                user="user root;" if os.geteuid() == 0 else "",
-                dir=conf_dir,
-                host=HOST,
-                port=self.port,
-                app_port=self.app.port,
-                certificate=self.certificates.certificate,
-                key=self.certificates.key,
-            ),
-            "ascii",
-        )
+        self.start_nginx(f"{HOST}:{self.app.port}", nginx, timeout)
+
+    def start_nginx(self, app_address: str, nginx: str | None = None, timeout: float = 30) -> None:
+        """nginx alone, in front of an app already listening at ``app_address``."""
+        conf = self.write_config(app_address)
         self.nginx = subprocess.Popen(
             # -e: even the errors before the configuration is read go to our folder, not to
             # /var/log/nginx.
-            [nginx, "-c", str(conf), "-p", str(conf_dir), "-e", str(conf_dir / "error.log")],
+            [nginx or nginx_path(), "-c", str(conf), "-p", str(self.conf_dir), "-e",
+             str(self.error_log)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             start_new_session=True,
-        )
+        )  # fmt: skip
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.nginx.poll() is not None:
-                log = conf_dir / "error.log"
                 raise RuntimeError(
                     "nginx exited: "
                     + self.nginx.stderr.read().decode()[-2000:]
-                    + (log.read_text()[-2000:] if log.exists() else "")
+                    + (self.error_log.read_text()[-2000:] if self.error_log.exists() else "")
                 )
             try:
-                with socket.create_connection((HOST, self.port), timeout=1):
-                    return
+                for port in (self.port, self.site_port):
+                    with socket.create_connection((HOST, port), timeout=1):
+                        pass
+                return
             except OSError:
                 time.sleep(0.1)
         raise RuntimeError("nginx did not start in time")

@@ -2,13 +2,20 @@
 left them would keep what it was meant to remove.
 
 - letters: ``<data_dir>/letters/<ref>/`` (``/`` in imported references written as ``_``);
-- drafts: ``<data_dir>/drafts/*.json``, answers in progress, which name no reference but hold
-  the submission's idempotency key, and may hold a person's details in their answers;
+- drafts: ``<data_dir>/drafts/**/*.json`` (and ``*.sent``), answers in progress, which name no
+  reference but hold the submission's idempotency key, and may hold a person's details in
+  their answers;
 - the Google Sheet outbox: ``<data_dir>/sheets/outbox.sqlite3`` (``forms_app.sheets.outbox``),
   which holds references, what staff typed in the sheet and problem rows. Cleared with its own
   ``Outbox.forget`` under ``PRAGMA secure_delete`` (deleted cells are zeroed, not just unlinked
   from the b-tree), then the write-ahead log is checkpointed and truncated and the file vacuumed,
   so no copy of the old pages is left in the WAL or on free pages.
+
+- the message outbox: ``<data_dir>/messages/outbox.sqlite3`` (``forms_app.messages.outbox``),
+  which holds each email or text to the person: the address or number and what it says. Cleared
+  the same way (``Outbox.forget``: ``secure_delete``, the log truncated, the file vacuumed).
+  A message already sent is beyond reach: it is in the person's inbox, and GOV.UK Notify keeps
+  its copy for its own retention period (7 days by default).
 
 The Google Sheet itself is not reached from here: the references that were sent to it are
 queued in the outbox for the sheet sync to clear their rows at its next step, and returned so
@@ -26,6 +33,8 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from forms_app.messages.outbox import Outbox
+from forms_app.messages.outbox import outbox_path as messages_path
 from forms_app.storage.table import fsync_directory
 
 
@@ -55,8 +64,9 @@ def remove_drafts(data_dir: Path, keys: Iterable[str] = (), tokens: Iterable[str
     if not directory.is_dir() or not (keys or tokens):
         return 0
     removed = 0
-    for path in directory.iterdir():
-        if not path.is_file():
+    # Drafts sit in one folder per owner (storage.drafts), older ones at the top.
+    for path in directory.rglob("*"):
+        if path.suffix not in (".json", ".sent") or not path.is_file():
             continue
         try:
             text = path.read_text("utf-8", errors="replace")
@@ -148,8 +158,46 @@ def forget_in_outbox(data_dir: Path, refs: Iterable[str]) -> tuple[int, list[str
     return len(found), in_sheet
 
 
+# -- the message outbox ---------------------------------------------------------------------
+
+
+def message_entries(data_dir: Path, refs: Iterable[str]) -> dict[str, list[dict]]:
+    """The messages to the person held for each case ({} if there is no message outbox)."""
+    path = messages_path(data_dir)
+    if not path.exists():
+        return {}
+    with Outbox(path) as outbox:
+        found: dict[str, list[dict]] = {}
+        for message in outbox.for_refs(list(refs)):
+            found.setdefault(message.ref, []).append(
+                {
+                    "type": message.type,
+                    "channel": message.channel,
+                    "to": message.recipient,
+                    "language": message.language,
+                    "wording": message.wording,
+                    "values": message.values,
+                    "state": message.state,
+                    "queued_at": message.queued_at,
+                    "sent_at": message.sent_at,
+                    "reason": message.reason,
+                }
+            )
+    return found
+
+
+def forget_messages(data_dir: Path, refs: Iterable[str]) -> int:
+    """Remove the cases' messages from the message outbox; returns how many went."""
+    refs = list(refs)
+    path = messages_path(data_dir)
+    if not refs or not path.exists():
+        return 0
+    with Outbox(path) as outbox:
+        return outbox.forget(refs)
+
+
 def clear_beyond(data_dir: Path, tokens: Iterable[str] = ()):
-    """The ``beyond`` step of ``rewrite.remove_cases``: letters, drafts and the outbox."""
+    """The ``beyond`` step of ``rewrite.remove_cases``: letters, drafts and the outboxes."""
 
     def beyond(refs: list[str], keys: list[str]) -> dict:
         letters = remove_letters(data_dir, refs)
@@ -159,6 +207,7 @@ def clear_beyond(data_dir: Path, tokens: Iterable[str] = ()):
             "letters": letters,
             "drafts": drafts,
             "outbox": forgotten,
+            "messages": forget_messages(data_dir, refs),
             "sheet_rows_to_delete": in_sheet,
         }
 

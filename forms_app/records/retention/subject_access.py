@@ -7,8 +7,8 @@ details stored, where they gave the details or were named as the person the feed
 For each case: the submission, the personal details, every event, its letters, the files added
 to it (evidence: those that passed the virus check; one refused for a virus or still being
 checked is listed, not copied, so a request never carries malware), what the Google
-Sheet outbox holds and the audit trail of staff who viewed or changed it (names of fields, no
-values).
+Sheet outbox holds, the emails and texts to the person (the message outbox) and the audit trail
+of staff who viewed or changed it (names of fields, no values).
 
 Written as ``records.json`` (everything), one CSV per table, the letters as they were produced,
 and ``cover-note.txt`` saying what is in it, what is not, and when the answer is due. Restricted
@@ -33,7 +33,7 @@ from forms_app.evidence import download_name
 from forms_app.storage import EVENTS, EVIDENCE, PERSONAL, SUBMISSIONS, EvidenceDamaged
 
 from .. import audit
-from .reach import letters_folder, outbox_entries
+from .reach import letters_folder, message_entries, outbox_entries
 
 TABLES = (SUBMISSIONS, PERSONAL, EVENTS, EVIDENCE)
 #: The files copied into the answer: those passed by the virus check (or, outside production
@@ -147,6 +147,7 @@ def subject_access(
     letters_count = 0
     evidence_count = 0
     outbox = outbox_entries(data_dir, refs)
+    messages = message_entries(data_dir, refs)
     trail = _audit_entries(data_dir, wanted)
     for case_ref in refs:
         letters = []
@@ -169,6 +170,7 @@ def subject_access(
                 "letters": letters,
                 "evidence": evidence,
                 "sheet_outbox": outbox.get(case_ref),
+                "messages": messages.get(case_ref, []),
                 "audit_trail": [e for e in trail if e["ref"] == case_ref],
             }
         )
@@ -184,7 +186,11 @@ def subject_access(
         files[package_file(table)] = _csv(rows[table], columns)
     counts = {table: len(rows[table]) for table in TABLES}
     counts.update(
-        letters=letters_count, evidence_files=evidence_count, outbox=len(outbox), audit=len(trail)
+        letters=letters_count,
+        evidence_files=evidence_count,
+        outbox=len(outbox),
+        messages=sum(len(found) for found in messages.values()),
+        audit=len(trail),
     )
     files["cover-note.txt"] = _cover_note(parts, refs, counts, due, now).encode("utf-8")
     output = Path(output)
@@ -244,6 +250,7 @@ def _cover_note(parts, refs, counts, due, now) -> str:
         f"{counts[EVIDENCE]} rows, {counts['evidence_files']} files (a file refused for a virus "
         "is listed but not copied)",
         f"- entries in the Google Sheet outbox: {counts['outbox']} cases",
+        f"- emails and texts we sent you or are about to send: {counts['messages']}",
         f"- audit trail of staff who looked at or changed your case: {counts['audit']} entries",
         "",
         "records.json holds all of it in one file. The CSV files open in a spreadsheet.",

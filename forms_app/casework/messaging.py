@@ -1,0 +1,295 @@
+"""What the person is told, and when: the acknowledgement of their feedback and the updates
+that follow staff changes, put in the message outbox (``forms_app.messages``).
+
+A message goes only to someone who gave an email address or a mobile number *and* chose that
+way to be contacted, in the language and wording they used. Each message's id is made from
+what caused it (the reference and the submission, or the event's id), so queueing it twice
+keeps one: the submission path and ``events.record`` queue at once, and ``Sweep`` (run by the
+message worker) queues anything those missed, such as after a crash between the two writes.
+
+The messenger of a data directory is registered once by whoever builds the app's parts
+(``install``); ``events.record`` finds it by the store's data directory, so the staff pages,
+the shared sheet and the command line all queue the same messages for the same change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from forms_app.language.welsh import localise, long_date
+from forms_app.messages import wording
+from forms_app.messages.config import MessagesConfig, messages_config
+from forms_app.messages.outbox import Message, Outbox, outbox_path
+from forms_app.organisation.settings import Settings
+from forms_app.procedures.profiles import Procedure, WorkingCalendar
+from forms_app.storage.store import Store
+
+from .transitions import TELLS_THE_PERSON
+
+log = logging.getLogger(__name__)
+#: How far back the sweep looks for feedback or changes with no message queued.
+SWEEP_WINDOW = timedelta(days=2)
+#: A UK mobile number (spaces, dashes and brackets are ignored).
+MOBILE = re.compile(r"^(?:\+44|0044|0)7\d{9}$")
+_installed: dict[Path, Messenger] = {}
+
+
+def message_id(ref: str, message_type: str, cause: str, channel: str) -> str:
+    """The message's id and idempotency key, the same each time for the same cause."""
+    text = "\0".join((ref, message_type, cause, channel))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def contact(personal: dict | None) -> tuple[str, str] | None:
+    """(channel, address) the person chose to be contacted by, when it is email or a mobile."""
+    if not personal:
+        return None
+    chosen = personal.get("preferred_contact", "")
+    email = (personal.get("email") or "").strip()
+    phone = re.sub(r"[\s()\-]", "", personal.get("phone") or "")
+    if chosen == "email" and email:
+        return "email", email
+    if chosen == "phone" and MOBILE.match(phone):
+        return "sms", phone
+    return None
+
+
+@dataclass
+class Messenger:
+    data_dir: Path
+    settings: Settings
+    procedure: Procedure
+    calendar: WorkingCalendar
+    config: MessagesConfig = field(init=False)
+
+    def __post_init__(self):
+        self.config = messages_config(self.settings.raw)
+        if self.config.enabled:
+            # Made now, so its creation time marks when messages were turned on (the sweep
+            # never acknowledges feedback from before).
+            Outbox(self.path).close()
+
+    @property
+    def path(self) -> Path:
+        return outbox_path(self.data_dir)
+
+    # -- what to say --------------------------------------------------------------------------
+
+    def _base(self, submission: dict, personal: dict | None):
+        """(channel, recipient, language, wording, common values), or None: not told."""
+        reached = contact(personal)
+        if reached is None or not self.config.enabled:
+            return None
+        language = submission.get("language") or "en"
+        language = language if language in wording.LANGUAGES else "en"
+        words = submission.get("variant") or "standard"
+        words = words if words in wording.WORDINGS else "standard"
+        organisation = localise(self.settings.organisation, language)
+        values = {"reference": submission["ref"], "org_name": organisation.get("name", "")}
+        return reached[0], reached[1], language, words, values
+
+    def _next_steps(self, submission: dict, language: str, words: str, due: date | None) -> str:
+        snippet = wording.snippets(language, words)
+        if due is None:
+            return snippet["next_steps_none"]
+        return wording.fill(snippet["next_steps_promised"], {"hear_by": long_date(due, language)})
+
+    def _hear_by(self, submission: dict) -> date | None:
+        received = datetime.fromisoformat(submission["received"])
+        try:
+            dates = self.procedure.hear_back_by(submission["kind"], received, self.calendar)
+        except KeyError:
+            return None
+        return dates.get("respond") or dates.get("acknowledge")
+
+    def acknowledgement(self, submission: dict, personal: dict | None) -> list[Message]:
+        """The acknowledgement of feedback sent online, or [] when the person is not told."""
+        base = self._base(submission, personal)
+        if base is None or submission.get("channel") != "online":
+            return []
+        channel, recipient, language, words, values = base
+        snippet = wording.snippets(language, words)
+        values["next_steps"] = self._next_steps(
+            submission, language, words, self._hear_by(submission)
+        )
+        values["advocacy"] = self._advocacy(submission, language, words)
+        if channel == "email":
+            values["copy"] = _copy(snippet["copy_heading"], submission)
+        return [
+            Message(
+                id=message_id(submission["ref"], "acknowledgement", "submission", channel),
+                ref=submission["ref"],
+                type="acknowledgement",
+                channel=channel,
+                recipient=recipient,
+                language=language,
+                wording=words,
+                values=values,
+            )
+        ]
+
+    def _advocacy(self, submission: dict, language: str, words: str) -> str:
+        advocacy = localise(self.settings.advocacy or {}, language)
+        if (
+            submission.get("kind") not in self.config.advocacy_kinds
+            or submission.get("advocate") == "already_have"
+            or not advocacy.get("name")
+        ):
+            return ""
+        young = words == "young-people" and advocacy.get("young_people_name")
+        return wording.fill(
+            wording.snippets(language, words)["advocacy"],
+            {
+                "advocacy_name": advocacy["young_people_name"] if young else advocacy["name"],
+                "advocacy_phone": (
+                    advocacy.get("young_people_phone") if young else advocacy.get("phone")
+                )
+                or "",
+            },
+        )
+
+    def update(self, submission: dict, personal: dict | None, row: dict) -> list[Message]:
+        """The update an event tells the person about, or []."""
+        message_type = TELLS_THE_PERSON.get(row.get("type", ""))
+        base = self._base(submission, personal)
+        if message_type is None or base is None or submission.get("channel") == "import":
+            return []
+        channel, recipient, language, words, values = base
+        if message_type == "acknowledged":
+            values["next_steps"] = self._next_steps(
+                submission, language, words, self._hear_by(submission)
+            )
+        elif message_type == "extended":
+            values["new_date"] = long_date(date.fromisoformat(row["value"]), language)
+            values["reason"] = row.get("note") or "-"
+        elif message_type == "paused":
+            values["reason"] = row.get("note") or "-"
+        return [
+            Message(
+                id=message_id(submission["ref"], message_type, row["event_id"], channel),
+                ref=submission["ref"],
+                type=message_type,
+                channel=channel,
+                recipient=recipient,
+                language=language,
+                wording=words,
+                values=values,
+            )
+        ]
+
+    # -- queueing ---------------------------------------------------------------------------
+
+    def queue(self, messages: list[Message]) -> int:
+        if not messages:
+            return 0
+        with Outbox(self.path) as outbox:
+            return outbox.queue(messages)
+
+    def queue_acknowledgement(self, store: Store, ref: str) -> int:
+        """Queue the acknowledgement of a stored submission (idempotent)."""
+        submission = store.find(ref)
+        if submission is None:
+            return 0
+        return self.queue(self.acknowledgement(submission, store.find_personal(ref)))
+
+    def queue_updates(self, store: Store, rows: list[dict]) -> int:
+        messages: list[Message] = []
+        for row in rows:
+            if row.get("type") not in TELLS_THE_PERSON:
+                continue
+            submission = store.find(row["ref"])
+            if submission is not None:
+                messages += self.update(submission, store.find_personal(row["ref"]), row)
+        return self.queue(messages)
+
+
+def _copy(heading: str, submission: dict) -> str:
+    written = [
+        submission.get(name, "").strip()
+        for name in ("details", "outcome_wanted", "thank_who")
+        if submission.get(name, "").strip()
+    ]
+    return heading + "\n\n" + "\n\n".join(written) if written else ""
+
+
+# -- finding the messenger ------------------------------------------------------------------------
+
+
+def install(messenger: Messenger) -> None:
+    """Make ``messenger`` the one ``events.record`` uses for its data directory."""
+    _installed[Path(messenger.data_dir).resolve()] = messenger
+
+
+def installed(data_dir: Path) -> Messenger | None:
+    return _installed.get(Path(data_dir).resolve())
+
+
+def after_recorded(store: Store, rows: list[dict]) -> None:
+    """Queue the updates these stored events tell the person about. Never raises: the change
+    is stored already, and the message worker's sweep queues whatever this missed."""
+    messenger = installed(store.data_dir)
+    if messenger is None or not any(r.get("type") in TELLS_THE_PERSON for r in rows):
+        return
+    try:
+        messenger.queue_updates(store, rows)
+    except (OSError, sqlite3.Error, ValueError, KeyError) as error:
+        log.error("messages: could not queue an update (%s); the sweep will", type(error).__name__)
+
+
+class Sweep:
+    """Queues the acknowledgements and updates the normal path missed, reading the store's new
+    rows each step. Looks back at most ``SWEEP_WINDOW``, and never before the outbox existed
+    (feedback from before messages were turned on is not acknowledged out of the blue)."""
+
+    def __init__(self, messenger: Messenger, store: Store, clock_now=None):
+        self.messenger = messenger
+        self.store = store
+        self.cursor = None
+        self.quarantined: set[str] = set()
+        self.now = clock_now or (lambda: datetime.now(UTC).timestamp())
+
+    def __call__(self) -> int:
+        changes = self.store.changes_since(self.cursor)
+        self.cursor = changes.cursor
+        with Outbox(self.messenger.path) as outbox:
+            # Times in the tables are to the second: a minute's slack keeps feedback sent in
+            # the second messages were turned on.
+            created = float(outbox.get("created_at", 0.0)) - 60
+            since = max(created, self.now() - SWEEP_WINDOW.total_seconds())
+            events = changes.rows.get("events", [])
+            self.quarantined |= {
+                e["ref"] for e in events if e["type"] == "flag_set" and e["value"] == "quarantine"
+            }
+            wanted: list[Message] = []
+            for row in changes.rows.get("submissions", []):
+                if row["ref"] in self.quarantined or _when(row["received"]) < since:
+                    continue
+                wanted += self.messenger.acknowledgement(row, self.store.find_personal(row["ref"]))
+            recent = [e for e in events if _when(e["at"]) >= since]
+            for row in recent:
+                if row["type"] in TELLS_THE_PERSON and row["ref"] not in self.quarantined:
+                    submission = self.store.find(row["ref"])
+                    if submission is not None:
+                        personal = self.store.find_personal(row["ref"])
+                        wanted += self.messenger.update(submission, personal, row)
+            known = outbox.known([m.id for m in wanted])
+            missing = [m for m in wanted if m.id not in known]
+            if missing:
+                log.warning("messages: the sweep queued %d message(s) missed", len(missing))
+            return outbox.queue(missing)
+
+
+def _when(text: str) -> float:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return 0.0
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()

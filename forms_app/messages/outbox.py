@@ -1,0 +1,304 @@
+"""The durable outbox of messages to the public: ``<data_dir>/messages/outbox.sqlite3``.
+
+SQLite (WAL, ``synchronous=FULL``: a committed row survives a crash or a power cut) holds each
+message with its id, which is also the idempotency key the provider is given (GOV.UK Notify's
+``reference``). A message is in one of four states:
+
+- ``queued``: to be sent at ``next_try``;
+- ``sending``: a send was started. This is committed *before* the request goes, so a crash or
+  an unclear reply (a timeout, a 5xx) is never forgotten: before sending again the worker asks
+  the provider whether a message with this reference already exists;
+- ``sent``: the provider accepted it (its own id kept in ``provider_id``);
+- ``failed``: the provider refused it for good, or it ran out of tries; ``reason`` says why,
+  in words about the message, never its contents.
+
+The outbox holds personal data (an address or number, and the message's values), so retention,
+subject access and erasure reach it by reference (``for_refs``, ``forget``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+STATES = (QUEUED, SENDING, SENT, FAILED)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+    id TEXT PRIMARY KEY,
+    ref TEXT NOT NULL,
+    type TEXT NOT NULL,
+    channel TEXT NOT NULL CHECK (channel IN ('email', 'sms')),
+    recipient TEXT NOT NULL,
+    language TEXT NOT NULL,
+    wording TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_try REAL NOT NULL,
+    queued_at REAL NOT NULL,
+    sent_at REAL,
+    provider_id TEXT,
+    reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS messages_due ON messages (state, next_try);
+CREATE INDEX IF NOT EXISTS messages_ref ON messages (ref);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def outbox_path(data_dir: Path) -> Path:
+    return Path(data_dir) / "messages" / "outbox.sqlite3"
+
+
+@dataclass
+class Message:
+    """One message to one person. ``values`` fill the template's placeholders."""
+
+    id: str
+    ref: str
+    type: str
+    channel: str
+    recipient: str
+    language: str
+    wording: str
+    values: dict = field(default_factory=dict)
+    state: str = QUEUED
+    attempts: int = 0
+    next_try: float = 0.0
+    queued_at: float = 0.0
+    sent_at: float | None = None
+    provider_id: str | None = None
+    reason: str = ""
+
+    @property
+    def template_key(self) -> str:
+        return f"{self.type}.{self.language}.{self.wording}.{self.channel}"
+
+
+_COLUMNS = (
+    "id, ref, type, channel, recipient, language, wording, payload, state, attempts, "
+    "next_try, queued_at, sent_at, provider_id, reason"
+)
+
+
+def _message(row: tuple) -> Message:
+    values = list(row)
+    values[7] = json.loads(values[7])
+    return Message(*values)
+
+
+class Outbox:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not self.path.exists():
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.executescript(_SCHEMA)
+        self.db.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('created_at', ?)",
+            (json.dumps(time.time()),),
+        )
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Outbox:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    def _tx(self):
+        return _Transaction(self.db)
+
+    # -- queueing -----------------------------------------------------------------------------
+
+    def queue(self, messages: list[Message], at: float | None = None) -> int:
+        """Add messages not already known by id (queueing is idempotent); returns how many."""
+        at = time.time() if at is None else at
+        with self._tx():
+            before = self.db.total_changes
+            self.db.executemany(
+                f"INSERT OR IGNORE INTO messages ({_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, NULL, NULL, '')",
+                [
+                    (
+                        m.id,
+                        m.ref,
+                        m.type,
+                        m.channel,
+                        m.recipient,
+                        m.language,
+                        m.wording,
+                        json.dumps(m.values, ensure_ascii=False, sort_keys=True),
+                        at,
+                        at,
+                    )
+                    for m in messages
+                ],
+            )
+            return self.db.total_changes - before
+
+    def known(self, ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                i
+                for (i,) in self.db.execute(f"SELECT id FROM messages WHERE id IN ({marks})", chunk)
+            )
+        return found
+
+    # -- the worker's steps ---------------------------------------------------------------------
+
+    def due(self, now: float, limit: int = 100) -> list[Message]:
+        """Messages to send or to settle now, oldest first."""
+        return [
+            _message(row)
+            for row in self.db.execute(
+                f"SELECT {_COLUMNS} FROM messages WHERE state IN ('queued', 'sending') "
+                "AND next_try <= ? ORDER BY next_try, queued_at, rowid LIMIT ?",
+                (now, int(limit)),
+            )
+        ]
+
+    def next_due(self) -> float | None:
+        (value,) = self.db.execute(
+            "SELECT MIN(next_try) FROM messages WHERE state IN ('queued', 'sending')"
+        ).fetchone()
+        return value
+
+    def mark_sending(self, message_id: str) -> None:
+        """Committed (fsynced) before the request that sends the message goes."""
+        with self._tx():
+            self.db.execute(
+                "UPDATE messages SET state = 'sending', attempts = attempts + 1 WHERE id = ?",
+                (message_id,),
+            )
+
+    def mark_sent(self, message_id: str, at: float, provider_id: str | None) -> None:
+        with self._tx():
+            self.db.execute(
+                "UPDATE messages SET state = 'sent', sent_at = ?, provider_id = ?, reason = '' "
+                "WHERE id = ?",
+                (at, provider_id, message_id),
+            )
+
+    def later(self, message_id: str, next_try: float, reason: str, *, unsure: bool) -> None:
+        """Try again at ``next_try``. ``unsure``: the last send may have landed, so it stays
+        ``sending`` and is looked up by reference first."""
+        with self._tx():
+            self.db.execute(
+                "UPDATE messages SET state = ?, next_try = ?, reason = ? WHERE id = ?",
+                (SENDING if unsure else QUEUED, next_try, reason, message_id),
+            )
+
+    def not_counted(self, message_id: str) -> None:
+        """Give back a try that never reached the provider (a rate limit)."""
+        with self._tx():
+            self.db.execute(
+                "UPDATE messages SET attempts = MAX(attempts - 1, 0) WHERE id = ?", (message_id,)
+            )
+
+    def mark_failed(self, message_id: str, reason: str) -> None:
+        with self._tx():
+            self.db.execute(
+                "UPDATE messages SET state = 'failed', reason = ? WHERE id = ?",
+                (reason, message_id),
+            )
+
+    def send_again(self, message_id: str, at: float) -> bool:
+        """Put a failed message back in the queue (a member of staff fixed the cause)."""
+        with self._tx():
+            cursor = self.db.execute(
+                "UPDATE messages SET state = 'queued', attempts = 0, next_try = ?, reason = '' "
+                "WHERE id = ? AND state = 'failed'",
+                (at, message_id),
+            )
+            return cursor.rowcount == 1
+
+    # -- what staff and people see -----------------------------------------------------------
+
+    def for_refs(self, refs: list[str]) -> list[Message]:
+        out: list[Message] = []
+        for ref in refs:
+            out += [
+                _message(row)
+                for row in self.db.execute(
+                    f"SELECT {_COLUMNS} FROM messages WHERE ref = ? ORDER BY queued_at, rowid",
+                    (ref,),
+                )
+            ]
+        return out
+
+    def failed(self, limit: int = 500) -> list[Message]:
+        return [
+            _message(row)
+            for row in self.db.execute(
+                f"SELECT {_COLUMNS} FROM messages WHERE state = 'failed' "
+                "ORDER BY queued_at DESC LIMIT ?",
+                (int(limit),),
+            )
+        ]
+
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(STATES, 0)
+        counts.update(self.db.execute("SELECT state, COUNT(*) FROM messages GROUP BY state"))
+        return counts
+
+    def oldest_waiting(self) -> float | None:
+        (value,) = self.db.execute(
+            "SELECT MIN(queued_at) FROM messages WHERE state IN ('queued', 'sending')"
+        ).fetchone()
+        return value
+
+    def get(self, key: str, default=None):
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def set(self, **values) -> None:
+        with self._tx():
+            self.db.executemany(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                [(k, json.dumps(v)) for k, v in values.items()],
+            )
+
+    # -- erasure ------------------------------------------------------------------------------
+
+    def forget(self, refs: list[str]) -> int:
+        """Remove every message of these cases, leaving no copy in the file, its write-ahead
+        log or its free pages (``secure_delete`` zeroes deleted cells; the log is truncated and
+        the file vacuumed). Returns how many messages went."""
+        self.db.execute("PRAGMA secure_delete = ON")
+        with self._tx():
+            before = self.db.total_changes
+            self.db.executemany("DELETE FROM messages WHERE ref = ?", [(r,) for r in refs])
+            removed = self.db.total_changes - before
+        if removed:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.db.execute("VACUUM")
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return removed
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+        return self
+
+    def __exit__(self, kind, _value, _tb):
+        self.db.execute("ROLLBACK" if kind else "COMMIT")
+        return False

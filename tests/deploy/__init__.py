@@ -1,0 +1,1 @@
+"""The production stack in deploy/ and the dependency lock in requirements/."""

@@ -1,0 +1,72 @@
+"""Every message has its words in every language and wording, with only the placeholders the
+service fills."""
+
+from __future__ import annotations
+
+import pytest
+
+from forms_app.messages import wording
+
+#: The placeholders each message may use (the service fills exactly these).
+FILLED = {
+    "acknowledgement": {"org_name", "reference", "next_steps", "advocacy", "copy"},
+    "acknowledged": {"org_name", "reference", "next_steps"},
+    "assigned": {"org_name", "reference"},
+    "extended": {"org_name", "reference", "new_date", "reason"},
+    "paused": {"org_name", "reference", "reason"},
+    "responded": {"org_name", "reference"},
+    "closed": {"org_name", "reference"},
+}
+
+
+def test_every_message_type_is_checked_here():
+    assert set(FILLED) == set(wording.MESSAGE_TYPES)
+
+
+@pytest.mark.parametrize("message_type", wording.MESSAGE_TYPES)
+def test_every_message_type_has_every_language_and_wording(message_type):
+    raw = wording._file(message_type)
+    assert set(raw) == set(wording.LANGUAGES)
+    for language in wording.LANGUAGES:
+        assert set(raw[language]) == set(wording.WORDINGS), (message_type, language)
+        for words in wording.WORDINGS:
+            text = raw[language][words]
+            for part in ("subject", "email", "sms"):
+                assert text.get(part, "").strip(), (message_type, language, words, part)
+                used = set(wording.placeholders(text[part]))
+                assert used <= FILLED[message_type], (message_type, language, words, part, used)
+            assert "reference" in wording.placeholders(text["sms"])
+            assert "reference" in wording.placeholders(text["email"])
+
+
+def test_a_copy_of_what_they_wrote_goes_by_email_only():
+    for language in wording.LANGUAGES:
+        for words in wording.WORDINGS:
+            text = wording.template("acknowledgement", language, words)
+            assert "copy" in wording.placeholders(text["email"])
+            assert "copy" not in wording.placeholders(text["sms"])
+
+
+def test_each_wording_and_language_says_it_differently():
+    seen = set()
+    for language in wording.LANGUAGES:
+        for words in wording.WORDINGS:
+            seen.add(wording.template("acknowledgement", language, words)["email"])
+    assert len(seen) == len(wording.LANGUAGES) * len(wording.WORDINGS)
+
+
+def test_the_snippets_exist_in_every_language_and_wording():
+    raw = wording._file("snippets")
+    for language in wording.LANGUAGES:
+        for words in wording.WORDINGS:
+            assert set(raw[language][words]) == {
+                "next_steps_promised",
+                "next_steps_none",
+                "copy_heading",
+                "advocacy",
+            }
+
+
+def test_a_missing_value_is_refused_not_left_blank():
+    with pytest.raises(wording.MissingValue):
+        wording.render("closed", "en", "standard", "email", {"reference": "ABCD-1234"})
