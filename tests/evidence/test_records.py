@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from forms_app.records.retention.rewrite import remove_cases
 from forms_app.records.retention.subject_access import subject_access
 from forms_app.storage.backup import restore_drill, take_backup
+from forms_app.storage.drafts import new_draft_id
 from forms_app.storage.evidence import new_file_id, sha256_of
 from tests.support.staff import submit
 
@@ -85,12 +86,12 @@ def test_removing_a_case_removes_its_files_and_rows_and_keeps_others(app_parts):
 def test_files_held_for_a_draft_go_when_the_draft_is_purged(app_parts):
     drafts = app_parts.drafts
     evidence = app_parts.store.evidence
-    drafts.save("a" * 43, {"journeys": {}})
-    drafts.save("b" * 43, {"journeys": {}})
-    evidence.hold("a" * 43, new_file_id(), samples.jpeg())
-    evidence.hold("b" * 43, new_file_id(), samples.png())
-    old = drafts.directory / f"{'a' * 43}.json"
-    os.utime(old, (0, 0))
+    old_id, live_id = new_draft_id("0123456789abcdef"), new_draft_id("fedcba9876543210")
+    for draft_id, data in ((old_id, samples.jpeg()), (live_id, samples.png())):
+        drafts.save(draft_id, {"journeys": {}})
+        evidence.hold(draft_id, new_file_id(), data)
+    owner, token = old_id.split(".")
+    os.utime(drafts.directory / owner / f"{token}.json", (0, 0))
     assert drafts.purge() == 1
     held = drafts.directory / "files"
-    assert sorted(p.name for p in held.iterdir()) == ["b" * 43]
+    assert sorted(p.name for p in held.iterdir()) == [live_id]
