@@ -4,6 +4,8 @@ once its cause is fixed."""
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -15,6 +17,8 @@ from forms_app.web.parts import parts as _parts
 from . import blueprint
 from .auth import need
 from .context import audit_log, render
+
+log = logging.getLogger(__name__)
 
 LONDON = ZoneInfo("Europe/London")
 TYPES = {
@@ -58,13 +62,19 @@ def rows_for(messages) -> list[dict]:
     ]
 
 
-def case_messages(ref: str) -> list[dict]:
-    """The case's messages to the person, newest first, for the case page."""
+def case_messages(ref: str) -> list[dict] | None:
+    """The case's messages to the person, newest first, for the case page; None when the
+    outbox cannot be read just now (a full disk stops SQLite opening it): the rest of the
+    case page is still shown, as its view has been logged."""
     path = _parts().messenger.path
     if not path.exists():
         return []
-    with Outbox(path) as outbox:
-        return list(reversed(rows_for(outbox.for_refs([ref]))))
+    try:
+        with Outbox(path) as outbox:
+            return list(reversed(rows_for(outbox.for_refs([ref]))))
+    except (sqlite3.Error, OSError) as error:
+        log.warning("messages of %s not read: %s", ref, type(error).__name__)
+        return None
 
 
 @blueprint.route("/messages/failed", methods=["GET", "POST"])

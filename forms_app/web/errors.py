@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import sqlite3
 import traceback
 from collections.abc import Callable, Mapping
 
@@ -43,8 +44,22 @@ def disk_full(error: BaseException | None) -> bool:
     while error is not None and seen < 10:
         if isinstance(error, OSError) and error.errno in DISK_FULL:
             return True
+        # SQLite (the message, sheet and tracking outboxes) says it in words, not by errno,
+        # and a full disk met while opening its shared-memory file reads as an I/O error.
+        if isinstance(error, sqlite3.OperationalError) and (
+            "disk is full" in str(error) or ("disk I/O error" in str(error) and _no_room())
+        ):
+            return True
         error, seen = error.__cause__ or error.__context__, seen + 1
     return False
+
+
+def _no_room() -> bool:
+    try:
+        stats = os.statvfs(parts().settings.data_dir)
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < ROOM_FOR_A_CHANGE
 
 
 def ensure_room() -> None:
@@ -52,11 +67,8 @@ def ensure_room() -> None:
     a change made when its audit line then fails would be a change the log never saw."""
     if request.method != "POST" or request.blueprint != "staff":
         return
-    try:
-        stats = os.statvfs(parts().settings.data_dir)
-    except OSError:
-        return  # cannot tell: the audit write itself still refuses if it fails
-    if stats.f_bavail * stats.f_frsize < ROOM_FOR_A_CHANGE:
+    # When it cannot tell, the audit write itself still refuses if it fails.
+    if _no_room():
         raise AuditError("the data directory is full: no room for an audit line")
 
 
@@ -76,6 +88,12 @@ def register_error_pages(
 
     @app.errorhandler(OSError)
     def os_error(error):
+        if disk_full(error):
+            return _cannot_save(error)
+        return server_error(error)
+
+    @app.errorhandler(sqlite3.OperationalError)
+    def sqlite_error(error):
         if disk_full(error):
             return _cannot_save(error)
         return server_error(error)

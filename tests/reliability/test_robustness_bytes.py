@@ -52,7 +52,11 @@ def world(tmp_path_factory):
 
 def _token_for(world, url: str):
     client = world.app.test_client() if not url.startswith("/staff/") else world.signed_in()
-    page = client.get("/staff/sign-in" if url.startswith("/staff/sign-in") else url)
+    # A page that needs earlier answers sends the person back to the question to answer first,
+    # which has a form (and so a token) of its own.
+    page = client.get(
+        "/staff/sign-in" if url.startswith("/staff/sign-in") else url, follow_redirects=True
+    )
     match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     if match is None:  # a page with no form of its own (sign-out): take one from the home page
         match = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/staff/").text)

@@ -70,7 +70,12 @@ def _combos(world) -> list[tuple[str, str, str]]:
     for rule in rules(world.app):
         if "ref" not in rule.arguments:
             continue
-        args = {"ref": "{ref}", "name": "note", "letter_id": "AAAAAAAAAAAAAAAA"}
+        args = {
+            "ref": "{ref}",
+            "name": "note",
+            "letter_id": "AAAAAAAAAAAAAAAA",
+            "file_id": "NoSuchFile0123456789ab",
+        }
         _domain, path = rule.build({k: args[k] for k in rule.arguments}, append_unknown=False)
         path = path.replace("%7Bref%7D", "{ref}")
         for method in sorted(rule.methods & {"GET", "POST"}):

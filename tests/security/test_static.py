@@ -32,6 +32,9 @@ NHS_NUMBER = re.compile(r"(?<![\w-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\w-])")
 # Personal-looking UK numbers: mobiles and geographic numbers (01, 02). Organisations' own
 # 03/08 service lines (ombudsmen, ICO, helplines) are published contact details, not people.
 PHONE = re.compile(r"(?<!\d)(0[127]\d{1,3})[ ]?(\d{3,4})[ ]?(\d{3,4})(?!\d)")
+# Checksums (a lock file's SHA-256 hashes, commit ids) are long runs of hex digits, where any
+# eleven digits in a row can look like a phone number: they are left out of the number search.
+HEX_RUN = re.compile(r"[0-9a-f]{32,}")
 DRAMA = re.compile(r"^(07700900\d{3}|01632960\d{3}|02079460\d{3}|02920180\d{3}|0\d{3}4960\d{3})$")
 
 
@@ -81,6 +84,7 @@ def scan(files) -> list[tuple[str, str, str]]:
         for match in SECRET_VALUE.finditer(text):
             if match.group(1) not in DOCUMENTED_SECRETS:
                 found.append((name, "secret key", match.group(1)[:6] + "…"))
+        text = HEX_RUN.sub(" ", text)
         for match in NHS_NUMBER.finditer(text):
             digits = "".join(match.groups())
             if not digits.startswith("999") and _nhs_valid(digits):

@@ -50,8 +50,8 @@ class Gunicorn:
         self.log_path = data_dir.parent / f"gunicorn-{self.port}.log"
 
     def settings_file(self) -> Path:
-        """The example settings, with the per-address limits lifted: every test client comes
-        from 127.0.0.1, and these tests are about durability, not the limiter."""
+        """The example settings, with the per-address limits (rate and drafts) lifted: every
+        test client comes from 127.0.0.1, and these tests are about durability, not limits."""
         import yaml
 
         from forms_app.organisation.settings import EXAMPLE_SETTINGS
@@ -61,6 +61,8 @@ class Gunicorn:
             "send": {"limit": 1_000_000, "seconds": 60},
             "post": {"limit": 1_000_000, "seconds": 60},
         }
+        # The drafts one address may keep too: a test client walks many people's answers.
+        raw["drafts"] = {"per_address": 1_000_000}
         path = self.data_dir.parent / "settings.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(raw), "utf-8")
