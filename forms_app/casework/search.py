@@ -253,7 +253,8 @@ class SearchIndex:
             number = self._number.get(query.reference)
             if number is not None:
                 groups.append(("reference", [number]))
-        exact = self._number.get(query.text)  # an imported reference, kept as written
+        # An imported reference, kept as the earlier system wrote it (letters in capitals).
+        exact = self._number.get(query.text, self._number.get(query.text.upper()))
         if exact is not None:
             groups.append(("reference", [exact]))
         if query.kind in ("email", "phone", "postcode"):

@@ -44,7 +44,9 @@ def search_index() -> SearchIndex:
 def visible_hits(query, me, confidential_roles) -> tuple[list, bool]:
     """The hits this person may open, best first, at most ``MOST`` (and whether there were
     more)."""
-    cases = index()
+    # One look at the case index for the whole search (its ``get`` reads the tables' tails
+    # each time), remembered until any case changes.
+    cases = index().memo(("cases by reference",), lambda: {c.ref: c for c in index().all_cases()})
     kept = []
     for hit in search_index().search(query):
         case = cases.get(hit.ref)
@@ -64,14 +66,17 @@ def search():
     me = user()
     hits, more = visible_hits(query, me, confidential()) if query.kind != "empty" else ([], False)
     kind = query.kind
-    if kind == "text" and hits and hits[0][0].how == "name":
-        kind = "name"
+    reference = query.reference
+    if kind == "text" and hits and hits[0][0].how in ("name", "reference"):
+        # Words that turned out to be a name, or an imported reference kept as written.
+        kind = hits[0][0].how
+        reference = hits[0][1].ref if kind == "reference" else ""
     pages = max(1, -(-len(hits) // PAGE_SIZE))
     page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
     shown = [_result(hit, case, query) for hit, case in hits[(page - 1) * PAGE_SIZE :][:PAGE_SIZE]]
     audit_log(
         "search",
-        ref=query.reference if kind == "reference" else None,
+        ref=reference if kind == "reference" else None,
         detail=f"kind={kind} results={len(hits)}{'+' if more else ''} page={page}",
     )
     p = parts()

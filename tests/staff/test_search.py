@@ -210,3 +210,26 @@ def test_crafted_searches_give_a_clear_page_never_a_server_error(olive, app_part
 def test_the_home_page_has_a_search_box(olive):
     html = olive.get("/staff/").text
     assert 'action="/staff/search"' in html and 'name="q"' in html
+
+
+def test_an_imported_reference_is_found_as_written_in_any_case(olive, app_parts):
+    columns = app_parts.contract.columns("submissions")
+    row = {c: "" for c in columns if c != "crc"}
+    row.update(
+        ref="CMP/2021/0001",
+        idempotency_key="imported-1",
+        received="2021-03-01T10:00:00+00:00",
+        kind="complaint",
+        variant="standard",
+        language="en",
+        channel="import",
+        procedure=app_parts.procedure.code,
+        service="home-care",
+        details="Imported from the earlier system.",
+        anonymous="true",
+    )
+    app_parts.store.tables["submissions"].append([row])
+    assert _refs(_search(olive, "cmp/2021/0001")) == ["CMP/2021/0001"]
+    log = (app_parts.settings.data_dir / audit.LOG_NAME).read_text("utf-8")
+    last = json.loads(log.strip().splitlines()[-1])
+    assert last["ref"] == "CMP/2021/0001" and "kind=reference" in last["detail"]
