@@ -48,11 +48,14 @@ def words(text: str) -> list[str]:
 
 def phone_key(text: str) -> str:
     """A UK phone number as its digits in national form, whatever the spacing: ``+44 7700
-    900123``, ``0044 7700 900 123`` and ``07700900123`` are one number."""
+    900123``, ``+44 (0)7700 900123``, ``0044 7700 900 123`` and ``07700900123`` are one
+    number."""
     digits = "".join(ch for ch in text if ch.isdigit())
     if digits.startswith("0044"):
-        return "0" + digits[4:]
-    if digits.startswith("44") and (text.lstrip().startswith("+") or len(digits) == 12):
+        digits = digits[2:]
+    if digits.startswith("440"):  # +44 (0)7700 900123: the national 0 kept in brackets
+        return digits[2:]
+    if digits.startswith("44") and (text.lstrip().startswith(("+", "00")) or len(digits) == 12):
         return "0" + digits[2:]
     return digits
 
@@ -143,8 +146,8 @@ _EMPTY = array("I")
 
 @dataclass
 class _Contact:
-    """A case's current contact keys: a match found under a key the case no longer has (its
-    details were corrected) is dropped."""
+    """A case's current contact keys. A later personal row for a case replaces the earlier
+    one, so a match found under a key the case no longer has is dropped."""
 
     names: frozenset = frozenset()
     email: str = ""
