@@ -3,9 +3,11 @@ aide-memoire, the actions staff can take and the whole timeline. Every view is a
 
 from __future__ import annotations
 
+from contextlib import suppress
+from datetime import date
 from zoneinfo import ZoneInfo
 
-from forms_app.casework.checklist import checklist
+from forms_app.casework.checklist import Step, checklist
 from forms_app.casework.state import Case, parse_at
 from forms_app.web.parts import parts
 
@@ -72,6 +74,63 @@ def describe(event: dict, case: Case, names: dict) -> str:
     return ", ".join(bits)
 
 
+def _plain(codes: dict, value: str) -> str:
+    return codes.get(value, value.replace("_", " ").capitalize()) if value else ""
+
+
+def told_us(submission: dict, personal: dict) -> list[tuple[str, str]]:
+    """Everything else the person told us on the form, as (question, answer in words), in the
+    order they were asked; questions they did not answer are left out."""
+    rows = []
+    happened = submission.get("happened_on") or ""
+    if happened:
+        # An imported record may hold a date in another form: it is then shown as stored.
+        with suppress(ValueError):
+            happened = date.fromisoformat(happened).strftime("%-d %B %Y")
+        rows.append(("When it happened", happened))
+    for question, codes, name in (
+        ("Happening now", labels.HAPPENING_NOW, "happening_now"),
+        ("What they have tried already", labels.TRIED_ALREADY, "tried_already"),
+        ("Writing about", labels.ON_BEHALF, "on_behalf"),
+        ("Wording they used", labels.VARIANTS, "variant"),
+    ):
+        if submission.get(name):
+            rows.append((question, _plain(codes, submission[name])))
+    return rows
+
+
+def for_someone_else(submission: dict, personal: dict) -> dict | None:
+    """Who the person is writing for and whether that person consented, or None when they
+    wrote about themselves."""
+    if submission.get("on_behalf") != "someone_else":
+        return None
+    consent = submission.get("consent") or ""
+    return {
+        "name": personal.get("subject_name") or "",
+        "relationship": _plain(labels.RELATIONSHIPS, submission.get("relationship") or ""),
+        "consent": _plain(labels.CONSENT, consent) or "Not answered",
+        "consent_detail": submission.get("consent_detail") or "",
+        "consent_missing": consent in labels.CONSENT_MISSING,
+    }
+
+
+def advocate_step(case: Case, submission: dict) -> Step | None:
+    """The aide-memoire task an advocate request adds: offer and help arrange one. Done once a
+    note or a logged contact on the case mentions the advocate."""
+    if submission.get("advocate") != "yes":
+        return None
+    done = any(
+        event["type"] in ("note", "contact_logged")
+        and "advocate" in (event.get("note") or "").lower()
+        for event in case.events
+    )
+    return Step(
+        "Independent advocate offered and help to arrange one given (record a note about the "
+        "advocate when done)",
+        done,
+    )
+
+
 @blueprint.route("/cases/<ref>")
 def case(ref):
     case = visible_case(ref)
@@ -104,6 +163,10 @@ def case(ref):
     needs = [
         labels.NEEDS.get(n, n) for n in (personal.get("communication_needs") or "").split(";") if n
     ]
+    steps = checklist(case, sign_off_required=sign_off_required(case))
+    advocate_task = advocate_step(case, submission)
+    if advocate_task is not None:
+        steps.insert(0, advocate_task)
     return render(
         "staff/case.html",
         title=f"{labels.KINDS.get(case.kind, case.kind)} {case.ref}",
@@ -121,7 +184,13 @@ def case(ref):
         files=files_section(case.ref),
         files_offered=files_offered(),
         actions=available,
-        steps=checklist(case, sign_off_required=sign_off_required(case)),
+        steps=steps,
+        told=told_us(submission, personal),
+        someone_else=for_someone_else(submission, personal),
+        advocate=submission.get("advocate") or "",
+        advocate_task=advocate_task,
+        advocate_labels=labels.ADVOCATE,
+        preferred_contact=_plain(labels.PREFERRED_CONTACT, personal.get("preferred_contact") or ""),
         names=names,
         kinds=labels.KINDS,
         status_labels=labels.STATUS,

@@ -90,3 +90,52 @@ EVENTS = {
     "reopened": "Reopened",
     "withdrawn": "Withdrawn",
 }
+#: How a search result matched the query.
+MATCHED = {
+    "reference": "Reference",
+    "email": "Email address",
+    "phone": "Phone number",
+    "postcode": "Postcode",
+    "name": "Name",
+    "text": "Words in what they wrote",
+}
+#: What the person told us on the form, in plain words (the codes are in datapackage/schemas).
+VARIANTS = {
+    "standard": "Standard wording",
+    "easy-read": "Easy read",
+    "young-people": "Young people's wording",
+}
+RELATIONSHIPS = {
+    "parent": "Parent",
+    "partner": "Partner",
+    "relative": "Relative",
+    "carer": "Carer",
+    "friend": "Friend",
+    "advocate": "Advocate",
+    "professional": "Professional (for example a social worker or GP)",
+    "other": "Other",
+}
+CONSENT = {
+    "agreed": "Yes: they agree to the complaint being made for them",
+    "lacks_capacity": "They cannot agree: they lack the mental capacity to decide",
+    "child": "They cannot agree: they are a child",
+    "deceased": "They cannot agree: they have died",
+    "not_yet": "Not asked yet: get their consent before sharing anything about them",
+    "other": "Other reason",
+}
+#: Consent answers that mean details about the person must not be shared yet.
+CONSENT_MISSING = ("not_yet", "other", "")
+ADVOCATE = {
+    "yes": "Yes: they would like help from an independent advocate",
+    "no": "No",
+    "already_have": "They already have an advocate",
+}
+HAPPENING_NOW = {"yes": "Yes: it is happening now and needs sorting out quickly", "no": "No"}
+TRIED_ALREADY = {
+    "spoke_to_staff": "Spoke to the staff involved",
+    "contacted_pals": "Contacted PALS (the Patient Advice and Liaison Service)",
+    "both": "Spoke to the staff involved and contacted PALS",
+    "no": "Not yet",
+}
+PREFERRED_CONTACT = {"email": "Email", "phone": "Phone", "post": "Post"}
+ON_BEHALF = {"self": "Themselves", "someone_else": "Someone else"}

@@ -76,13 +76,26 @@ def inbox():
     return render("staff/inbox.html", title="Inbox", rows=rows, **_common())
 
 
+#: Which cases the list shows (``status=closed`` or ``status=all``; open ones otherwise).
+SCOPES = {"open": "Open cases", "closed": "Closed cases", "all": "All cases"}
+#: The only query parameters the list's own links carry on (anything else typed into the
+#: address is dropped: a parameter such as ``_method`` would otherwise reach ``url_for``).
+LIST_PARAMETERS = ("service", "stage", "owner", "status", "kind", "sort")
+
+
+def _scope(args) -> str:
+    wanted = args.get("status", "")
+    return wanted if wanted in ("closed", "all") else "open"
+
+
 @blueprint.route("/cases")
 @need("officer", "manager", "safeguarding_lead")
 def case_list():
     filters = Filters.from_args(request.args)
+    scope = _scope(request.args)
     me = user()
-    key = ("cases", me.username, tuple(me.roles), tuple(me.services), filters, today())
-    rows, owners = index().memo(key, lambda: _list(filters))
+    key = ("cases", me.username, tuple(me.roles), tuple(me.services), filters, scope, today())
+    rows, owners = index().memo(key, lambda: _list(filters, scope))
     page = max(1, request.args.get("page", 1, type=int) or 1)
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(page, pages)
@@ -90,16 +103,21 @@ def case_list():
     audit_log(
         "cases.view",
         detail=f"filters service={filters.service} stage={filters.stage} status={filters.status}"
-        f" sort={filters.sort} page={page}",
+        f" scope={scope} sort={filters.sort} page={page}",
     )
-    query = {k: v for k, v in request.args.items() if k != "page" and v}
+    query = {
+        name: value
+        for name in LIST_PARAMETERS
+        if (value := _kept(name, filters, scope, request.args.get(name, "")))
+    }
 
     def page_url(number):
         return url_for("staff.case_list", page=number, **query)
 
     return render(
         "staff/cases.html",
-        title="Open cases",
+        title=SCOPES[scope],
+        scope=scope,
         rows=shown,
         total=len(rows),
         filters=filters,
@@ -112,8 +130,25 @@ def case_list():
     )
 
 
-def _list(filters: Filters):
-    rows = case_rows(index(), _my_open_cases(), today(), filters)
+def _kept(name: str, filters: Filters, scope: str, raw: str) -> str:
+    """The value of one list parameter to carry on in links: as understood, never as typed."""
+    if name == "status":
+        return scope if scope != "open" else filters.status
+    if name == "sort":
+        return filters.sort if filters.sort != "due" else ""
+    return getattr(filters, name) if raw else ""
+
+
+def _list(filters: Filters, scope: str = "open"):
+    if scope == "open":
+        cases = _my_open_cases()
+    else:
+        everything = visible(user(), index().all_cases(), confidential())
+        cases = everything if scope == "all" else [c for c in everything if not c.is_open]
+    rows = case_rows(index(), cases, today(), filters)
+    if scope != "open" and filters.sort == "due":
+        # Closed cases have nothing due: the most recently received first reads best.
+        rows.sort(key=lambda row: (row.case.is_open, row.case.received), reverse=True)
     return rows, sorted({row.case.owner for row in rows if row.case.owner})
 
 
