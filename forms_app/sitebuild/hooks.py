@@ -19,7 +19,7 @@ Listed under ``hooks:`` in ``mkdocs.yml``. They load the settings in force (see
 - ``on_post_page``: mark pages written in a particular style (front matter ``style:
   easy-read``, ``young-people`` or ``leaflet``) so the stylesheet can give them large text;
 - ``on_post_build``: write ``stylesheets/brand.css`` (Material's colours set to the brand
-  colour) and, once every language is built, print the leaflet PDFs (``forms_app.sitebuild.pdfs``).
+  colour), delete the theme's source maps (``forms_app.sitebuild.sourcemaps``) and, once every language is built, print the leaflet PDFs (``forms_app.sitebuild.pdfs``).
 
 What each placeholder family holds: ``org``/``contact``/``pals``/``safeguarding``/``advocacy``
 are the settings sections (in Welsh, a key ``X_cy`` replaces ``X``: see
@@ -47,6 +47,7 @@ from forms_app.procedures.profiles import Procedure, ProcedureError, load_proced
 # module outside any package, where ``from . import`` has no package to look in.
 from forms_app.sitebuild import pdfs as site_pdfs
 from forms_app.sitebuild.privacy import privacy
+from forms_app.sitebuild.sourcemaps import remove_source_maps
 from forms_app.sitebuild.timescales import table_css, timescales
 from forms_app.storage.vocabulary import LANGUAGES
 
@@ -472,6 +473,8 @@ def on_post_build(config):
     css = brand_css(_load().brand_colour.lower())
     css += "/* Labels for the stacked stage table on narrow screens (sitebuild/timescales.py). */\n"
     path.write_text(css + table_css(), encoding="utf-8")
+    # After every language is built (this hook runs last), so no map survives in any of them.
+    remove_source_maps(config.site_dir)
 
     if _command == "serve" or not site_pdfs.enabled() or not _is_final_build(config):
         return

@@ -197,3 +197,11 @@ def test_missing_node_modules_says_to_run_make_assets(tmp_path):
     settings = load_settings(settings_file(tmp_path))
     with pytest.raises(AssetsError, match="make assets"):
         build_assets(settings, tmp_path)
+
+
+def test_the_built_site_carries_no_source_maps(built_site):
+    site, _ = built_site
+    assert list(site.rglob("*.map")) == []
+    for path in [*site.rglob("*.js"), *site.rglob("*.css")]:
+        assert "sourceMappingURL" not in path.read_text("utf-8", errors="replace"), path
+
