@@ -19,7 +19,8 @@ Listed under ``hooks:`` in ``mkdocs.yml``. They load the settings in force (see
 - ``on_post_page``: mark pages written in a particular style (front matter ``style:
   easy-read``, ``young-people`` or ``leaflet``) so the stylesheet can give them large text;
 - ``on_post_build``: write ``stylesheets/brand.css`` (Material's colours set to the brand
-  colour), delete the theme's source maps (``forms_app.sitebuild.sourcemaps``) and, once every language is built, print the leaflet PDFs (``forms_app.sitebuild.pdfs``).
+  colour), delete the theme's source maps (``forms_app.sitebuild.sourcemaps``) and, once every
+  language is built, print the leaflet PDFs (``forms_app.sitebuild.pdfs``).
 
 What each placeholder family holds: ``org``/``contact``/``pals``/``safeguarding``/``advocacy``
 are the settings sections (in Welsh, a key ``X_cy`` replaces ``X``: see
