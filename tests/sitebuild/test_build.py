@@ -204,4 +204,3 @@ def test_the_built_site_carries_no_source_maps(built_site):
     assert list(site.rglob("*.map")) == []
     for path in [*site.rglob("*.js"), *site.rglob("*.css")]:
         assert "sourceMappingURL" not in path.read_text("utf-8", errors="replace"), path
-

@@ -192,4 +192,3 @@ def stages_entered(case: Case) -> list[StageState]:
             return stages
         return [stage for stage in stages if stage.code != first]
     return stages
-
