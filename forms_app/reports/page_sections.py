@@ -133,11 +133,9 @@ def summary(report: Report, language: str) -> str:
                     pct=number(h[pct], "percent", language),
                 )
             )
-    lines.append(
-        t["sum_ombudsman"].format(
-            n=f"{h['ombudsman']:,}", ombudsman=report.ombudsman_name[language]
-        )
-    )
+    referred = t["sum_ombudsman"] if h["ombudsman"] else t["sum_ombudsman_none"]
+    ombudsman = report.ombudsman_name[language]
+    lines.append(referred.format(n=f"{h['ombudsman']:,}", ombudsman=ombudsman))
     lines.append(_actions(h, language))
     return "\n".join(f"- {line}" for line in lines)
 

@@ -37,6 +37,7 @@ PAGE_WORDS = {
         ),
         "sum_acknowledged": "{n} of {total} complaints ({pct}) were acknowledged on time.",
         "sum_ombudsman": "{n} complaints were referred to the {ombudsman}.",
+        "sum_ombudsman_none": "No complaints were referred to the {ombudsman}.",
         "sum_actions": (
             "We agreed {agreed} learning actions because of complaints; {completed} of them "
             "({pct}) are finished."
@@ -136,6 +137,7 @@ PAGE_WORDS = {
         ),
         "sum_acknowledged": "Cafodd {n} o {total} o gwynion ({pct}) eu cydnabod mewn pryd.",
         "sum_ombudsman": "Cafodd {n} o gwynion eu cyfeirio at {ombudsman}.",
+        "sum_ombudsman_none": "Ni chafodd yr un gŵyn ei chyfeirio at {ombudsman}.",
         "sum_actions": (
             "Cytunwyd ar {agreed} o gamau dysgu oherwydd cwynion; mae {completed} ohonynt "
             "({pct}) wedi'u cwblhau."

@@ -81,6 +81,8 @@ def test_the_summary_never_says_0_of_n_done(demo):
     for language in ("en", "cy"):
         for line in summary_lines(demo[language]):
             assert not re.search(r"\b0 of\b|, and 0\b|mae 0 ohonynt", line), line
+    referred = next(line for line in summary_lines(demo["en"]) if "referred" in line)
+    assert not referred.startswith("0 "), referred
     actions = next(line for line in summary_lines(demo["en"]) if "learning actions" in line)
     assert "none is finished yet" in actions or "are finished" in actions
 
