@@ -34,7 +34,8 @@ class DataError(ValueError):
 
 
 #: Event types that change nothing a report counts (who owns a case, letters, contacts, notes,
-#: sign-off, causes and remedies, reviews, progress on actions). They are left out of the fold
+#: sign-off, causes and remedies, reviews, progress on actions; an action's target date is
+#: counted, for the summary's "the earliest is due by"). They are left out of the fold
 #: for speed: the state they set is never read here. (The PII gate reads every event, for who
 #: wrote them and what they say: ``pii_sources.case_writing``.)
 NOT_COUNTED = frozenset(
@@ -48,7 +49,6 @@ NOT_COUNTED = frozenset(
         "remedy_recorded",
         "review_set",
         "action_owner_set",
-        "action_target_set",
         "action_updated",
     }
 )

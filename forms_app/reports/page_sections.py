@@ -11,11 +11,13 @@ from __future__ import annotations
 import html
 import re
 
+from forms_app.language.welsh import month_year
+
 from .charts import number, worth_drawing
 from .figures import Report
 from .freetext import Item
 from .page_words import PAGE_WORDS, SINGULAR_CY
-from .tables import HIDDEN, NOT_KNOWN, TEXT, Table
+from .tables import HIDDEN, NOT_KNOWN, TEXT, Table, percent
 from .words import KIND_LABELS, LANGUAGES, OUTCOME_LABELS, PHRASES
 
 _MARKERS = {lang: {PHRASES[lang]["not_shown"], PHRASES[lang]["not_known"]} for lang in LANGUAGES}
@@ -98,7 +100,7 @@ def table_block(report: Report, table: Table, language: str, level: int = 3) -> 
 def summary(report: Report, language: str) -> str:
     """The headline figures as a list of sentences."""
     t = PAGE_WORDS[language]
-    h = report.headline
+    h = {**report.behind, **report.headline}
     before = report.periods[-2].label(language)
     diff = h["complaints"] - h["complaints_before"]
     if diff > 0:
@@ -114,26 +116,50 @@ def summary(report: Report, language: str) -> str:
     if h["closed"]:
         lines.append(
             t["sum_well_founded"].format(
-                closed=f"{h['closed']:,}", pct=number(h["well_founded_pct"], "percent", language)
+                n=f"{h['well_founded']:,}",
+                closed=f"{h['closed']:,}",
+                pct=number(h["well_founded_pct"], "percent", language),
             )
         )
-    if h["acknowledged_pct"] not in (NOT_KNOWN, HIDDEN):
-        lines.append(
-            t["sum_acknowledged"].format(pct=number(h["acknowledged_pct"], "percent", language))
-        )
-    if h["responded_pct"] not in (NOT_KNOWN, HIDDEN):
-        lines.append(t["sum_responded"].format(pct=number(h["responded_pct"], "percent", language)))
-    lines.append(
-        t["sum_ombudsman"].format(
-            n=f"{h['ombudsman']:,}", ombudsman=report.ombudsman_name[language]
-        )
-    )
-    lines.append(
-        t["sum_actions"].format(
-            agreed=f"{h['actions_agreed']:,}", completed=f"{h['actions_completed']:,}"
-        )
-    )
+    for key, part, whole, pct in (
+        ("sum_acknowledged", "acknowledged_on_time", "acknowledged_due", "acknowledged_pct"),
+        ("sum_responded", "responded_within", "responded_total", "responded_pct"),
+    ):
+        if _shown(h[part], h[whole], h[pct]):
+            lines.append(
+                t[key].format(
+                    n=f"{h[part]:,}",
+                    total=f"{h[whole]:,}",
+                    pct=number(h[pct], "percent", language),
+                )
+            )
+    referred = t["sum_ombudsman"] if h["ombudsman"] else t["sum_ombudsman_none"]
+    ombudsman = report.ombudsman_name[language]
+    lines.append(referred.format(n=f"{h['ombudsman']:,}", ombudsman=ombudsman))
+    lines.append(_actions(h, language))
     return "\n".join(f"- {line}" for line in lines)
+
+
+def _shown(*values) -> bool:
+    return all(v not in (NOT_KNOWN, HIDDEN, None) for v in values)
+
+
+def _actions(h: dict, language: str) -> str:
+    """The learning actions in a sentence that says where they stand: how many are finished,
+    or, when none is yet, when the earliest is due."""
+    t = PAGE_WORDS[language]
+    agreed, completed = h["actions_agreed"], h["actions_completed"]
+    if not agreed:
+        return t["sum_no_actions"]
+    if completed:
+        pct = number(percent(completed, agreed), "percent", language)
+        return t["sum_actions"].format(agreed=f"{agreed:,}", completed=f"{completed:,}", pct=pct)
+    line = t["sum_actions_none_done"].format(agreed=f"{agreed:,}")
+    due = h.get("actions_earliest_due")
+    if due is not None:
+        key = "sum_actions_overdue" if due < h["as_at"] else "sum_actions_due"
+        line += t[key].format(when=month_year(due, language))
+    return line
 
 
 def free_text(items: list[Item], language: str) -> str:

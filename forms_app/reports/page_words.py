@@ -30,12 +30,24 @@ PAGE_WORDS = {
         "same": "the same number as",
         "sum_compliments": "We received {n} compliments.",
         "sum_well_founded": (
-            "Of the {closed} complaints we closed, {pct} were upheld or partially upheld."
+            "{n} of the {closed} complaints we closed ({pct}) were upheld or partially upheld."
         ),
-        "sum_responded": "{pct} of our full responses to complaints were within the target time.",
-        "sum_acknowledged": "{pct} of complaints were acknowledged on time.",
+        "sum_responded": (
+            "{n} of our {total} full responses to complaints ({pct}) were within the target time."
+        ),
+        "sum_acknowledged": "{n} of {total} complaints ({pct}) were acknowledged on time.",
         "sum_ombudsman": "{n} complaints were referred to the {ombudsman}.",
-        "sum_actions": "We agreed {agreed} learning actions, and {completed} of them are done.",
+        "sum_ombudsman_none": "No complaints were referred to the {ombudsman}.",
+        "sum_actions": (
+            "We agreed {agreed} learning actions because of complaints; {completed} of them "
+            "({pct}) are finished."
+        ),
+        "sum_actions_none_done": (
+            "We agreed {agreed} learning actions because of complaints; none is finished yet."
+        ),
+        "sum_actions_due": " The earliest is due by {when}.",
+        "sum_actions_overdue": " The earliest was due by {when}.",
+        "sum_no_actions": "We agreed no learning actions this period.",
         "received_h": "Feedback we received",
         "services_h": "Complaints by service",
         "stages_h": "Complaints by stage",
@@ -57,7 +69,6 @@ PAGE_WORDS = {
             "Some of the compliments people sent us, approved for publication. Names have "
             "been replaced with 😊."
         ),
-        "none_approved": "None were approved for publication for this period.",
         "few_h": "Services with few or no complaints",
         "few_intro": (
             "Few or no complaints about a service may mean it is working well, or that people "
@@ -118,15 +129,25 @@ PAGE_WORDS = {
         "same": "yr un nifer â",
         "sum_compliments": "Cawsom {n} o ganmoliaethau.",
         "sum_well_founded": (
-            "O'r {closed} o gwynion a gaewyd gennym, cafodd {pct} eu cadarnhau neu eu "
+            "O'r {closed} o gwynion a gaewyd gennym, cafodd {n} ({pct}) eu cadarnhau neu eu "
             "cadarnhau'n rhannol."
         ),
-        "sum_responded": ("Roedd {pct} o'n hymatebion llawn i gwynion o fewn yr amser targed."),
-        "sum_acknowledged": "Cafodd {pct} o gwynion eu cydnabod mewn pryd.",
-        "sum_ombudsman": "Cafodd {n} o gwynion eu cyfeirio at {ombudsman}.",
-        "sum_actions": (
-            "Cytunwyd ar {agreed} o gamau dysgu, ac mae {completed} ohonynt wedi'u gwneud."
+        "sum_responded": (
+            "Roedd {n} o'n {total} o ymatebion llawn i gwynion ({pct}) o fewn yr amser targed."
         ),
+        "sum_acknowledged": "Cafodd {n} o {total} o gwynion ({pct}) eu cydnabod mewn pryd.",
+        "sum_ombudsman": "Cafodd {n} o gwynion eu cyfeirio at {ombudsman}.",
+        "sum_ombudsman_none": "Ni chafodd yr un gŵyn ei chyfeirio at {ombudsman}.",
+        "sum_actions": (
+            "Cytunwyd ar {agreed} o gamau dysgu oherwydd cwynion; mae {completed} ohonynt "
+            "({pct}) wedi'u cwblhau."
+        ),
+        "sum_actions_none_done": (
+            "Cytunwyd ar {agreed} o gamau dysgu oherwydd cwynion; nid oes yr un wedi'i gwblhau eto."
+        ),
+        "sum_actions_due": " Mae'r cyntaf i'w gwblhau erbyn {when}.",
+        "sum_actions_overdue": " Roedd y cyntaf i fod wedi'i gwblhau erbyn {when}.",
+        "sum_no_actions": "Ni chytunwyd ar unrhyw gamau dysgu y cyfnod hwn.",
         "received_h": "Yr adborth a gawsom",
         "services_h": "Cwynion fesul gwasanaeth",
         "stages_h": "Cwynion fesul cam",
@@ -149,7 +170,6 @@ PAGE_WORDS = {
             "Mae enwau wedi'u newid am 😊. Mae'n ymddangos yn yr iaith y cafodd ei hysgrifennu "
             "ynddi."
         ),
-        "none_approved": "Ni chymeradwywyd dim i'w gyhoeddi ar gyfer y cyfnod hwn.",
         "few_h": "Gwasanaethau heb fawr ddim cwynion, neu ddim o gwbl",
         "few_intro": (
             "Gall ychydig o gwynion am wasanaeth, neu ddim o gwbl, olygu ei fod yn gweithio'n "

@@ -115,10 +115,11 @@ def render(
         f"## {t['compliments_h']}",
         "",
         block("compliments-by-service"),
-        f"### {t['compliment_quotes_h']}",
-        "",
-        _approved(
-            [i for i in items if i.kind == "compliment"], t["compliment_quotes_intro"], language
+        *_approved(
+            t["compliment_quotes_h"],
+            [i for i in items if i.kind == "compliment"],
+            t["compliment_quotes_intro"],
+            language,
         ),
         f"## {t['timeliness_h']}",
         "",
@@ -129,9 +130,12 @@ def render(
         f"## {t['learning_h']}",
         "",
         block("learning-actions"),
-        f"### {t['examples_h']}",
-        "",
-        _approved([i for i in items if i.kind != "compliment"], t["examples_intro"], language),
+        *_approved(
+            t["examples_h"],
+            [i for i in items if i.kind != "compliment"],
+            t["examples_intro"],
+            language,
+        ),
         f"## {t['few_h']}",
         "",
         few_complaints(report, language),
@@ -146,8 +150,7 @@ def render(
         "",
         data_links(report, language, data_base, data_files),
         "",
-        t["returns"],
-        "",
+        *([t["returns"], ""] if report.returns else []),
         f"## {t['about_h']}",
         "",
         t["about_dates"].format(nation=nation_text),
@@ -158,11 +161,12 @@ def render(
     return "\n".join(parts).rstrip() + "\n"
 
 
-def _approved(items: list[Item], intro: str, language: str) -> str:
-    """Approved free text under its introduction, or a sentence saying none was approved."""
+def _approved(heading: str, items: list[Item], intro: str, language: str) -> list[str]:
+    """Approved free text under its heading and introduction; nothing at all when none was
+    approved (an empty section tells a reader nothing)."""
     if not items:
-        return PAGE_WORDS[language]["none_approved"] + "\n"
-    return intro + "\n\n" + free_text(items, language)
+        return []
+    return [f"### {heading}", "", intro + "\n\n" + free_text(items, language)]
 
 
 __all__ = [

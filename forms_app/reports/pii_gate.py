@@ -9,6 +9,20 @@ built site's search index, sitemap and ``sitemap.xml.gz``, 404 page, everything)
   table and of the people they wrote about, their emails, phone numbers, addresses and
   postcodes; staff names, emails and usernames from the staff directory (``users.json``) and
   from the events (who did what, who owns a case);
+
+How known people are matched, so that a person is found and a word is not:
+
+- full names (people's and staff's) are matched as phrases, whole words in order, whatever
+  the words are ("Will Bishop" is found; "we will" is not);
+- a surname is matched after a title ("Mr Bishop"), and on its own only if it is not an
+  everyday word (``COMMON_WORDS``) or a word of the organisation's own pages;
+- a username is matched only as a whole token, and only where it could identify someone: one
+  that looks like an identifier (a digit, dot, underscore, hyphen or @: ``will.bishop``,
+  ``mark2``) always; a plain word only if it is not an ordinary word (``ORDINARY_WORDS``,
+  ``COMMON_WORDS``, the organisation's own words) and not the system itself (``import``).
+  An organisation whose staff log in as ``will``, ``mark``, ``grant`` or ``rose`` can still
+  publish a page saying "we will", "a grant" or "a rose garden"; the name behind each account
+  is still looked for in full.
 - **narratives**: any 8 words in a row from what people wrote (``details``, ``outcome_wanted``)
   or staff noted on a case, unless they are in a public summary approved for publication;
 - **patterns**: any email address, UK phone number, NHS number (10 digits passing the

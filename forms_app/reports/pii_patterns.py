@@ -49,6 +49,25 @@ COMMON_WORDS = frozenset(
     """.split()  # noqa: SIM905 - a list of words, easier to read and edit as text
 )
 
+#: Everyday words that are also first names or account names ("will", "mark", "grant", or a
+#: shared account such as "complaints team"): a username that is one of these is not looked
+#: for on its own, because published text uses the word as a word. The person's full name is
+#: still looked for as a phrase.
+ORDINARY_WORDS = frozenset(
+    """
+    admin amber angel april art august autumn bill bliss bob brook carol cash chance chase
+    cherry chip cliff colt crystal daisy dawn drew duke earl echo faith fern frank gene ginger
+    glen grant guy hazel heather herb holly honey hunter iris ivy jack jade jay joy june kit
+    lily mark mat max may miles mo nick norm office officer olive patience pearl penny pierce
+    pip rob robin rod royal ruby rusty sage sandy skip sky star sterling sue summer support
+    team victor violet wade warren will
+    complaints desk duty feedback manager pals reception service services staff
+    """.split()  # noqa: SIM905 - a list of words, easier to read and edit as text
+)
+
+#: Actors that are the system itself, not a person: the importer, the spam filter.
+SYSTEM_ACTORS = frozenset({"import", "system"})
+
 # Characters that cannot be seen are dropped before matching, so a name with a zero-width
 # space or a direction mark inside it is still found.
 ZERO_WIDTH = dict.fromkeys(map(ord, invisible_characters.CHARACTERS), None)

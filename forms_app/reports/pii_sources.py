@@ -19,8 +19,10 @@ from .pii_patterns import (
     COMMON_WORDS,
     DIGITS,
     EMAIL,
+    ORDINARY_WORDS,
     POSTCODE,
     PUBLIC_NUMBERS,
+    SYSTEM_ACTORS,
     fold,
     phone_digits,
     words,
@@ -84,9 +86,38 @@ class Known:
         )
 
     def add_username(self, username: str) -> None:
+        """A staff account name, or whoever an event names as its actor.
+
+        - one that looks like an identifier (a digit, dot, underscore, hyphen or @ in it:
+          ``olive.officer``, ``wbishop2``) is looked for as a whole token everywhere;
+        - a handle of several words (``J. Pritchard``) is a name: looked for as a phrase,
+          unless every word of it is an everyday word (``Complaints Team``);
+        - a single plain word of four letters or more (``okonkwo``) is looked for as a whole
+          token unless it is an ordinary word: an everyday word or first name that is also a
+          word (``will``, ``mark``, ``grant``, ``rose``), a word of the organisation's own
+          pages, or the system itself (``import``). Published text uses those as words; the
+          person's full name from the staff directory is still looked for as a phrase.
+        """
         username = fold(username or "")
-        if len(username) >= 4 or re.search(r"[._\d-]", username):
+        if not username or username in SYSTEM_ACTORS:
+            return
+        if re.search(r"[._\d@-]", username) and " " not in username:
             self.usernames.add(username)
+            return
+        found = words(username)
+        if len(found) >= 2:
+            if not all(self._ordinary(w) for w in found):
+                self.add_name(username, "staff name")
+        elif len(found) == 1 and len(found[0]) >= 4 and not self._ordinary(found[0]):
+            self.usernames.add(found[0])
+
+    def _ordinary(self, word: str) -> bool:
+        return (
+            word in ORDINARY_WORDS
+            or word in COMMON_WORDS
+            or word in self.vocabulary
+            or word in SYSTEM_ACTORS
+        )
 
     def add_email(self, email: str) -> None:
         email = fold(email or "")

@@ -288,12 +288,16 @@ COUNTED = {
         _en_cy(
             "A complaint counts in each stage it entered during the period, so one complaint "
             "can count more than once, and a complaint that entered a later stage this period "
-            "may have been at the first stage in an earlier one. The ombudsman row counts "
-            "complaints referred to the ombudsman during the period.",
+            "may have been at the first stage in an earlier one. A complaint that started at "
+            "a later stage (it went straight to Stage 2) counts only at the stages it entered, "
+            "not at the first stage. The ombudsman row counts complaints referred to the "
+            "ombudsman during the period.",
             "Mae cwyn yn cyfrif ym mhob cam y cyrhaeddodd yn ystod y cyfnod, felly gall un gŵyn "
             "gyfrif fwy nag unwaith, ac efallai fod cwyn a gyrhaeddodd gam diweddarach y cyfnod "
-            "hwn wedi bod yn y cam cyntaf mewn cyfnod cynharach. Mae rhes yr ombwdsmon yn "
-            "cyfrif cwynion a gyfeiriwyd at yr ombwdsmon yn ystod y cyfnod.",
+            "hwn wedi bod yn y cam cyntaf mewn cyfnod cynharach. Mae cwyn a ddechreuodd mewn "
+            "cam diweddarach (aeth yn syth i Gam 2) yn cyfrif yn y camau y cyrhaeddodd yn unig, "
+            "nid yn y cam cyntaf. Mae rhes yr ombwdsmon yn cyfrif cwynion a gyfeiriwyd at yr "
+            "ombwdsmon yn ystod y cyfnod.",
         ),
         _en_cy(
             "The last row is the number of complaints received, not the sum of the rows above it.",

@@ -19,12 +19,13 @@ Listed under ``hooks:`` in ``mkdocs.yml``. They load the settings in force (see
 - ``on_post_page``: mark pages written in a particular style (front matter ``style:
   easy-read``, ``young-people`` or ``leaflet``) so the stylesheet can give them large text;
 - ``on_post_build``: write ``stylesheets/brand.css`` (Material's colours set to the brand
-  colour) and, once every language is built, print the leaflet PDFs (``forms_app.sitebuild.pdfs``).
+  colour), delete the theme's source maps (``forms_app.sitebuild.sourcemaps``) and, once every
+  language is built, print the leaflet PDFs (``forms_app.sitebuild.pdfs``).
 
 What each placeholder family holds: ``org``/``contact``/``pals``/``safeguarding``/``advocacy``
 are the settings sections (in Welsh, a key ``X_cy`` replaces ``X``: see
 ``forms_app.language.welsh.localise``); ``procedure`` is ``forms_app.sitebuild.timescales``;
-``privacy`` is ``forms_app.sitebuild.privacy``.
+``privacy`` is ``forms_app.sitebuild.privacy``; ``funded`` is ``forms_app.sitebuild.funded``.
 """
 
 from __future__ import annotations
@@ -46,11 +47,16 @@ from forms_app.procedures.profiles import Procedure, ProcedureError, load_proced
 # Absolute, not relative: MkDocs loads this file by its path (``hooks:`` in mkdocs.yml) as a
 # module outside any package, where ``from . import`` has no package to look in.
 from forms_app.sitebuild import pdfs as site_pdfs
+from forms_app.sitebuild.funded import funded
 from forms_app.sitebuild.privacy import privacy
+from forms_app.sitebuild.sourcemaps import remove_source_maps
 from forms_app.sitebuild.timescales import table_css, timescales
 from forms_app.storage.vocabulary import LANGUAGES
 
 BRAND_CSS = "stylesheets/brand.css"
+#: Placeholders that are empty when nothing applies (no service is publicly funded); every
+#: other empty value fails the build, so a setting left blank is noticed.
+MAY_BE_EMPTY = frozenset({"funded.routes"})
 STYLES = ("easy-read", "young-people", "leaflet")
 LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg"}
 #: Material's search panel is a dialog without a name (axe: aria-dialog-name, serious).
@@ -165,6 +171,7 @@ def context(settings: Settings, language: str = "en", procedure: Procedure | Non
         "organisation": sections["org"],
         "procedure": timescales(procedure, language, settings.closure_days),
         "privacy": privacy(settings, procedure, language),
+        "funded": funded(settings, procedure, language),
         "form_url": settings.form_url,
         "site_url": settings.site_url,
     }
@@ -187,6 +194,10 @@ def substitute(markdown: str, values: dict, where: str = "the page") -> str:
                 f"{where}, line {line}: {match.group(0)!r} is not a placeholder; "
                 "placeholders are dotted names like {{ org.name }} or {{ contact.phone }}"
             )
+        if name in MAY_BE_EMPTY:
+            family, key = name.split(".", 1)
+            if (values.get(family) or {}).get(key) == "":
+                return ""
         value: object = values
         for part in name.split("."):
             if isinstance(value, dict) and value.get(part) not in (None, ""):
@@ -472,6 +483,8 @@ def on_post_build(config):
     css = brand_css(_load().brand_colour.lower())
     css += "/* Labels for the stacked stage table on narrow screens (sitebuild/timescales.py). */\n"
     path.write_text(css + table_css(), encoding="utf-8")
+    # After every language is built (this hook runs last), so no map survives in any of them.
+    remove_source_maps(config.site_dir)
 
     if _command == "serve" or not site_pdfs.enabled() or not _is_final_build(config):
         return

@@ -36,15 +36,12 @@ ESCALATION_NOTES = {
     ),
     (
         "Only for serious concerns about how the charity is run, such as risk to people, fraud "
-        "or misuse of money. It does not decide individual complaints: the Appeal decision is "
-        "final."
+        "or misuse of money. It does not decide individual complaints."
     ): (
         "Only for serious concerns about how the charity is run, such as risk to people, fraud "
-        "or misuse of money. It does not decide individual complaints: the Appeal decision is "
-        "final.",
+        "or misuse of money. It does not decide individual complaints.",
         "Dim ond ar gyfer pryderon difrifol am y ffordd y caiff yr elusen ei rhedeg, fel risg i "
-        "bobl, twyll neu gamddefnyddio arian. Nid yw'n penderfynu ar gwynion unigol: mae "
-        "penderfyniad yr Apêl yn derfynol.",
+        "bobl, twyll neu gamddefnyddio arian. Nid yw'n penderfynu ar gwynion unigol.",
     ),
 }
 
@@ -76,8 +73,7 @@ LEGAL_BASIS_CY = {
     ),
     "charity-help-and-care": (
         "Polisi gwasanaethau cwsmeriaid yr elusen ei hun, a gymeradwywyd gan ei bwrdd "
-        "ymddiriedolwyr (wedi'i seilio ar bolisi cyhoeddedig elusen gofal, adrannau 15 i 17): "
-        "nid gweithdrefn statudol"
+        "ymddiriedolwyr: nid gweithdrefn statudol"
     ),
 }
 

@@ -22,12 +22,14 @@ from forms_app.storage.reading import read_rows
 from tests.support.reports import INV, LR, write_data, write_settings
 
 AS_AT = date(2026, 4, 15)
+#: Every return, whatever the procedure (the settings may list them).
+ALL_RETURNS = ["spso", "annual", "ko41a"]
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("figures")
-    settings = load_settings(write_settings(tmp, write_data(tmp / "data")))
+    settings = load_settings(write_settings(tmp, write_data(tmp / "data"), returns=ALL_RETURNS))
     return compute(load(settings.data_dir, settings), settings, financial_year(2025), as_at=AS_AT)
 
 

@@ -58,7 +58,7 @@ def finish(process) -> subprocess.CompletedProcess:
 def world(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("publish")
     data = write_data(tmp / "data")
-    settings = write_settings(tmp, data)
+    settings = write_settings(tmp, data, returns=["spso", "annual", "ko41a"])
     shutil.copytree(PROJECT_DIR / "site", tmp / "site")
     return tmp, settings
 

@@ -197,3 +197,36 @@ def test_missing_node_modules_says_to_run_make_assets(tmp_path):
     settings = load_settings(settings_file(tmp_path))
     with pytest.raises(AssetsError, match="make assets"):
         build_assets(settings, tmp_path)
+
+
+def test_the_built_site_carries_no_source_maps(built_site):
+    site, _ = built_site
+    assert list(site.rglob("*.map")) == []
+    for path in [*site.rglob("*.js"), *site.rglob("*.css")]:
+        assert "sourceMappingURL" not in path.read_text("utf-8", errors="replace"), path
+
+
+#: Notes a developer leaves in a draft, which a published page must never carry.
+DEVELOPER_NOTES = re.compile(r"modelled on|\bTODO\b|\bFIXME\b|\bcheck:|\bseed \d{3}\b", re.I)
+
+
+def test_no_built_page_carries_a_note_meant_for_the_developer(built_site):
+    site, _ = built_site
+    pages = list(site.rglob("*.html"))
+    assert len(pages) > 20
+    for page in pages:
+        text = re.sub(r"<[^>]+>", " ", page.read_text("utf-8"))
+        found = DEVELOPER_NOTES.search(text)
+        assert found is None, f"{page.relative_to(site)}: {found and found.group(0)!r}"
+
+
+def test_publicly_funded_services_name_their_ombudsman_in_english_and_welsh(built_site):
+    site, _ = built_site
+    for page in ("taking-it-further/index.html", "policy/index.html"):
+        english = (site / page).read_text("utf-8")
+        welsh = (site / "cy" / page).read_text("utf-8")
+        assert "Local Government and Social Care Ombudsman" in english, page
+        assert "Parliamentary and Health Service Ombudsman" in english, page
+        assert "Home care" in english and "Gofal cartref" in welsh, page
+        assert "gallwch hefyd fynd â hi at" in welsh and "you can also take it" not in welsh
+        assert "decision is final" not in english, page

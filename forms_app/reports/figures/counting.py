@@ -170,3 +170,25 @@ def uk_date(moment) -> date:
 
 
 _ZERO = timedelta(0)
+
+
+def stages_entered(case: Case) -> list[StageState]:
+    """The stages a complaint entered, as councils count them: a complaint that started at a
+    later stage (its first stage was never entered) is not counted at the first stage.
+
+    A complaint starts at the procedure's first stage on receipt unless its record says
+    otherwise: the first event that names a stage (``stage_entered``, or any event given a
+    stage) names a later one. An imported case that went straight to Stage 2 says so that way.
+    """
+    first = case.first_stage
+    stages = list(case.stages.values())
+    if not first or first not in case.stages:
+        return stages
+    for event in case.events:
+        code = event.get("stage") or ""
+        if not code or code == "ombudsman":
+            continue
+        if code == first:
+            return stages
+        return [stage for stage in stages if stage.code != first]
+    return stages

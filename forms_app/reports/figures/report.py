@@ -14,7 +14,7 @@ from ..words import Names
 from .counting import Counting
 from .learning import learning_actions
 from .outcomes import ombudsman, outcomes, outcomes_by_service_and_stage, outcomes_by_stage
-from .returns import annual_return, ko41a, spso_indicators
+from .returns import annual_return, applicable, ko41a, spso_indicators
 from .themes import themes
 from .timeliness import acknowledgement, responses
 from .volumes import (
@@ -36,6 +36,7 @@ class Report:
     tables: dict[str, Table] = field(default_factory=dict)
     returns: dict[str, Table] = field(default_factory=dict)
     headline: dict[str, object] = field(default_factory=dict)
+    behind: dict[str, object] = field(default_factory=dict)  # the numbers behind the headline
     few: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     ombudsman_name: dict[str, str] = field(default_factory=dict)
     untranslated: list[str] = field(default_factory=list)
@@ -61,13 +62,15 @@ def compute(
     by_service, report.few = complaints_by_service(counting)
     for table in _page_tables(counting, by_service):
         report.tables[table.key] = table
+    wanted = applicable(settings, dataset.default_procedure)
     returns = [
-        spso_indicators(counting),
-        annual_return(counting, report.tables),
-        *ko41a(counting),
+        *([spso_indicators(counting)] if "spso" in wanted else []),
+        *([annual_return(counting, report.tables)] if "annual" in wanted else []),
+        *(ko41a(counting) if "ko41a" in wanted else []),
     ]
     report.returns = {table.key: table for table in returns}
     report.headline = headline(report.tables, periods)
+    report.behind = behind_headline(report.tables, counting)
     report.untranslated = sorted(set(names.untranslated))
     return report
 
@@ -111,3 +114,34 @@ def headline(tables: dict[str, Table], periods: list[Period]) -> dict[str, objec
         "actions_agreed": actions.value("agreed", this),
         "actions_completed": actions.value("completed", this),
     }
+
+
+def behind_headline(tables: dict[str, Table], counting: Counting) -> dict[str, object]:
+    """What the summary says beside its headline figures: the number each percentage is of
+    (numerator and denominator), and when the earliest unfinished learning action is due."""
+    this = counting.period.slug
+    acknowledged, answered = tables["acknowledgement"], tables["responses"]
+    return {
+        "well_founded": tables["outcomes"].value("well-founded", this),
+        "acknowledged_on_time": acknowledged.value("total", "on-time"),
+        "acknowledged_due": acknowledged.value("total", "due"),
+        "responded_within": answered.value("total", "within-target"),
+        "responded_total": answered.value("total", "responses"),
+        "actions_earliest_due": earliest_due(counting),
+        "as_at": counting.as_at,
+    }
+
+
+def earliest_due(counting: Counting):
+    """The earliest target date of the learning actions agreed in the period and not yet
+    finished (None if none has a target)."""
+    period = counting.period
+    dates = [
+        action.target
+        for f in counting.facts
+        for action in f.case.actions.values()
+        if period.start <= action.added <= period.end
+        and action.completed is None
+        and action.target is not None
+    ]
+    return min(dates, default=None)

@@ -10,6 +10,13 @@
   complained, and subjects by outcome, where a complaint with several subjects counts once in
   the total and once against each subject.
 
+Only the returns that apply to the organisation are made (``applicable``): the SPSO indicators
+for a Scottish procedure, the regulation 18 / 51 figures in England and Wales, and the KO41a
+return for an NHS body in England. The sector is ``organisation: sector:`` in the settings
+(``nhs``, ``council``, ``charity`` or ``independent``), or else follows from the procedure: the
+council procedures are councils', the NHS ones NHS bodies', the charity one a charity's. An
+organisation that makes other returns lists them under ``reports: returns:``.
+
 Whole-organisation figures are as they are; breakdowns (subjects, services) are protected by
 the report's disclosure policy, like the tables on the page.
 """
@@ -28,6 +35,46 @@ from .outcomes import stage_outcomes
 from .timeliness import responses
 
 NUMBER = "number"  # a column of numbers of several kinds (counts, percentages, days)
+
+
+RETURNS = ("spso", "annual", "ko41a")
+SECTORS = ("nhs", "council", "charity", "independent")
+#: The sector each procedure is written for, when the settings do not say.
+PROCEDURE_SECTORS = {
+    "charity-help-and-care": "charity",
+    "england-council-lgsco-2026": "council",
+    "england-nhs-social-care-2009": "nhs",
+    "nhs-wales-ptr": "nhs",
+    "northern-ireland-hsc": "nhs",
+    "wales-social-services-2014": "council",
+}
+
+
+def sector_of(settings, procedure) -> str:
+    """The organisation's sector: ``organisation: sector:`` in the settings, else the one its
+    procedure is written for ("" if neither says)."""
+    given = str((settings.raw.get("organisation") or {}).get("sector") or "").strip().lower()
+    if given in SECTORS:
+        return given
+    return PROCEDURE_SECTORS.get(procedure.code, "")
+
+
+def applicable(settings, procedure) -> set[str]:
+    """Which returns apply: ``spso`` (Scotland), ``annual`` (England and Wales regulations),
+    ``ko41a`` (NHS bodies in England); ``reports: returns:`` in the settings, a list of these
+    codes, says instead."""
+    chosen = (settings.raw.get("reports") or {}).get("returns")
+    if isinstance(chosen, list):  # the organisation says which it makes
+        return {str(code) for code in chosen} & set(RETURNS)
+    nation, sector = procedure.nation, sector_of(settings, procedure)
+    out = set()
+    if nation == "SCT":
+        out.add("spso")
+    if nation in ("ENG", "WLS"):
+        out.add("annual")
+    if nation == "ENG" and sector == "nhs":
+        out.add("ko41a")
+    return out
 
 
 def _both(en: str, cy: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ from forms_app.storage.vocabulary import KINDS
 from ..disclosure import protect
 from ..tables import CHANGE, HIDDEN, NOT_KNOWN, PERCENT, RATE, Column, Row, Table, change, percent
 from ..words import KIND_LABELS, LANGUAGES, PHRASES, both
-from .counting import Counting, note_under, period_column, title_and_how
+from .counting import Counting, note_under, period_column, stages_entered, title_and_how
 
 #: The services a report names as having had no complaints, or only a few: {"none": [...],
 #: "few": [...]}, each service by its names in every language.
@@ -149,7 +149,7 @@ def complaints_by_stage(counting: Counting) -> Table:
     for f in counting.complaints:
         if f.period_index >= 0:
             received[f.period_index] += 1
-        for stage in f.case.stages.values():
+        for stage in stages_entered(f.case):
             i = which(stage.started)
             if i >= 0 and stage.code in counts:
                 counts[stage.code][i] += 1

@@ -1,0 +1,74 @@
+"""The PII gate tells a person from a word: staff whose account names are ordinary words
+("will", "mark", "grant", "rose") do not stop a page that uses those words, while their full
+names, and account names that look like identifiers, still stop it."""
+
+from __future__ import annotations
+
+import pytest
+
+from forms_app.organisation.settings import load_settings
+from forms_app.reports.pii_gate import Gate
+from forms_app.reports.pii_sources import Known
+from tests.support.reports import write_data, write_settings
+
+STAFF = {
+    "will": "Will Bishop",
+    "mark": "Mark Fenwick",
+    "grant": "Grant Oduya",
+    "rose": "Rose Tremlett",
+    "okonkwo": "Rhiannon Okonkwo",
+    "wbishop2": "Will Bishop",
+}
+
+
+@pytest.fixture(scope="module")
+def gate(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("words")
+    data = write_data(tmp / "data")
+    settings = load_settings(write_settings(tmp, data))
+    known = Known()
+    for username, name in STAFF.items():
+        known.add_username(username)
+        known.add_name(name, "staff name")
+    known.add_username("import")  # the importer's own name, on every imported event
+    return Gate(known, Gate.for_data(settings, data).allowed)
+
+
+def kinds(gate, text):
+    return [f.kind for f in gate.scan([("outcomes/2025-26/index.html", text)])]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We will write to you within 20 working days.",
+        "Complaints will be acknowledged; we mark each one as received.",
+        "A grant from the council paid for the rose garden.",
+        "You can import your own records. WILL we publish them? No.",
+    ],
+)
+def test_ordinary_words_that_are_also_usernames_do_not_stop_publishing(gate, text):
+    assert kinds(gate, text) == []
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("Your complaint was handled by Will Bishop.", "staff name"),
+        ("Mark Fenwick answered it.", "staff name"),
+        ("as Mr Tremlett said", "staff name"),
+        ("signed off by wbishop2", "staff username"),
+        ("assigned to okonkwo", "staff username"),
+    ],
+)
+def test_a_real_name_or_an_identifier_still_stops_publishing(gate, text, kind):
+    assert kind in kinds(gate, text), text
+
+
+def test_a_handle_of_several_words_is_a_name_unless_every_word_is_ordinary():
+    known = Known()
+    known.add_username("J. Pritchard")
+    known.add_username("Complaints Team")
+    known.finish()
+    assert "j pritchard" in known.phrases
+    assert "complaints team" not in known.phrases and "complaints team" not in known.usernames
