@@ -26,6 +26,8 @@ MESSAGE_TYPES = (
     "paused",
     "responded",
     "closed",
+    "tracking_code",
+    "escalation_received",
 )
 LANGUAGES = ("en", "cy")
 WORDINGS = ("standard", "easy-read", "young-people")

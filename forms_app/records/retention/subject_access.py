@@ -30,7 +30,7 @@ from pathlib import Path
 from forms_app.storage import EVENTS, PERSONAL, SUBMISSIONS
 
 from .. import audit
-from .reach import letters_folder, message_entries, outbox_entries
+from .reach import letters_folder, message_entries, outbox_entries, tracking_entries
 
 TABLES = (SUBMISSIONS, PERSONAL, EVENTS)
 
@@ -141,6 +141,7 @@ def subject_access(
     letters_count = 0
     outbox = outbox_entries(data_dir, refs)
     messages = message_entries(data_dir, refs)
+    tracking = tracking_entries(data_dir, refs)
     trail = _audit_entries(data_dir, wanted)
     for case_ref in refs:
         letters = []
@@ -161,6 +162,7 @@ def subject_access(
                 "letters": letters,
                 "sheet_outbox": outbox.get(case_ref),
                 "messages": messages.get(case_ref, []),
+                "tracking_page": tracking.get(case_ref),
                 "audit_trail": [e for e in trail if e["ref"] == case_ref],
             }
         )
