@@ -29,6 +29,7 @@ from forms_app.tracking.access import CODE_MINUTES, LOCKED, OK, WRONG, Access
 from forms_app.tracking.words import say, words
 from forms_app.web.hosts import staff_url
 from forms_app.web.parts import case_index, parts
+from forms_app.web.security import explains_nul
 
 from .prefixes import add_prefixed_rule
 from .ratelimit import RateLimiter, Rule, client_address
@@ -49,7 +50,9 @@ RULES = {
 
 def _route(rule: str, endpoint: str, methods=("GET",)):
     def decorator(view):
-        add_prefixed_rule(blueprint, rule, endpoint, view, methods)
+        # Each of these views says kindly which field holds a NUL (or, for a reference or
+        # code, that it is not right), keeping what was typed.
+        add_prefixed_rule(blueprint, rule, endpoint, explains_nul(view), methods)
         return view
 
     return decorator

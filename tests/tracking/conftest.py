@@ -104,9 +104,9 @@ def case_of(app_parts, ref: str) -> Case:
     return case
 
 
-def staff_do(app_parts, ref: str, change, *args, on: date | None = None, **kwargs) -> list[dict]:
-    """A change made by Olive through casework, as the staff pages make it."""
-    actor = t.Actor("olive", on or date.today())
+def staff_do(app_parts, ref: str, change, *args, **kwargs) -> list[dict]:
+    """A change made by Olive through casework today, as the staff pages make it."""
+    actor = t.Actor("olive", date.today())
     rows = change(case_of(app_parts, ref), actor, *args, **kwargs)
     return record(app_parts.store, app_parts.contract, rows)
 
