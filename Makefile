@@ -12,6 +12,7 @@ BIN := $(VENV)/bin
 STAMPS := build/stamps
 CHROMIUM := /usr/bin/chromium
 NGINX := /usr/sbin/nginx
+CLAMD := /usr/sbin/clamd
 EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 DEJAVU_FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 FORM_PORT ?= 5000
@@ -38,7 +39,7 @@ SITE_SOURCES := site/. $(shell find site -mindepth 1 -print 2>/dev/null)
 export NO_MKDOCS_2_WARNING := 1
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: help venv chromium nginx fonts assets oidc translations messages site demo run test test-nightly bench lint clean distclean \
+.PHONY: help venv chromium nginx clamav fonts assets oidc translations messages site demo run test test-nightly bench lint clean distclean \
 	stack stack-down lock
 
 help:
@@ -52,7 +53,7 @@ help:
 	@echo "              pages at https://127.0.0.1:8443/, the site at https://127.0.0.1:8444/"
 	@echo "              (trust build/stack/ca.pem); make stack-down stops it"
 	@echo "make lock     regenerate requirements/*.txt (hashed pins) from pyproject.toml"
-	@echo "steps:        venv chromium nginx fonts assets oidc site demo lint clean distclean"
+	@echo "steps:        venv chromium nginx clamav fonts assets oidc site demo lint clean distclean"
 
 # Python ----------------------------------------------------------------------------------------
 
@@ -92,6 +93,19 @@ nginx:
 	$$sudo apt-get install -y nginx; \
 	test -x $(NGINX) || { echo "error: $(NGINX) is still missing after apt-get install" >&2; exit 1; }; \
 	$$sudo service nginx stop >/dev/null 2>&1 || true
+
+# ClamAV's daemon for the evidence tests (Debian's clamav-daemon): they start their own clamd with
+# a socket, configuration and signature file of their own (tests/support/clamd.py), so the
+# package's own services, and freshclam (its mirror cannot be reached here), are stopped.
+clamav:
+	@if [ -x $(CLAMD) ]; then exit 0; fi; \
+	if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	echo "Installing Debian's clamav-daemon (apt-get)"; \
+	$$sudo apt-get update; \
+	$$sudo apt-get install -y clamav-daemon; \
+	test -x $(CLAMD) || { echo "error: $(CLAMD) is still missing after apt-get install" >&2; exit 1; }; \
+	$$sudo service clamav-daemon stop >/dev/null 2>&1 || true; \
+	$$sudo service clamav-freshclam stop >/dev/null 2>&1 || true
 
 # Fonts for the letter and leaflet PDFs (Debian's packages; WeasyPrint finds them through
 # fontconfig): DejaVu covers Welsh (ŵ, ŷ, â), Noto Color Emoji prints an emoji, not an empty box.
@@ -163,6 +177,9 @@ demo: venv
 # Demo mode: plain HTTP on localhost (production is the default: forms_app/web/config.py). Make
 # passes the variable on to the steps `run` sets up (demo data, site) and to both servers.
 run: export FORMS_APP_ENV := demo
+# Files added as evidence are scanned by a running clamd (Debian's socket, when there is one);
+# otherwise the demo's explicit "no scanner" keeps them marked "not scanned" (never in production).
+run: export FORMS_APP_CLAMD := $(or $(FORMS_APP_CLAMD),$(wildcard /run/clamav/clamd.ctl),none)
 run: venv fonts assets translations demo site
 	@trap 'exit 130' INT TERM; \
 	trap 'kill $$form $$site $$catcher $${messages:-} $${sheets:-} 2>/dev/null || true; wait 2>/dev/null || true' EXIT; \
@@ -231,11 +248,11 @@ lock: $(LOCK_VENV)/bin/uv
 TEST_WORKERS ?= auto
 PYTEST_PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
-test: venv chromium nginx fonts assets oidc translations site
+test: venv chromium nginx clamav fonts assets oidc translations site
 	$(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The reliability plan's nightly tier: the same tests with the larger counts (tests/support/tier.py).
-test-nightly: venv chromium nginx fonts assets oidc translations site
+test-nightly: venv chromium nginx clamav fonts assets oidc translations site
 	FEEDBACK_TIER=nightly $(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 lint: venv

@@ -23,8 +23,9 @@ LAYERS = {
     # Foundations: know nothing of cases or pages.
     "organisation": 0,
     "language": 0,
-    "messages": 0,
+    "messages": 2,
     "printing": 0,
+    "evidence": 0,
     "storage": 1,
     "accounts": 1,
     "identity": 2,

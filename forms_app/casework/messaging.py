@@ -90,7 +90,7 @@ class Messenger:
         language = submission.get("language") or "en"
         language = language if language in wording.LANGUAGES else "en"
         words = submission.get("variant") or "standard"
-        words = words if words in wording.WORDINGS else "standard"
+        words = words if words in wording.VARIANTS else "standard"
         organisation = localise(self.settings.organisation, language)
         values = {"reference": submission["ref"], "org_name": organisation.get("name", "")}
         return reached[0], reached[1], language, words, values

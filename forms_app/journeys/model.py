@@ -71,6 +71,9 @@ class Page:
     heading_is_label: bool = True
     # The easy-read pictogram beside the page: a name in ``journeys.pictures.PICTURES``.
     picture: str | None = None
+    # A page where the person may add files (photos, letters, documents) instead of answering
+    # questions: drawn by the public file pages, its words in ``pages.evidence``.
+    files: bool = False
 
     def is_shown(self, answers: Answers) -> bool:
         return self.show_if(answers) if self.show_if else True

@@ -2,7 +2,7 @@
 
 - ``plan``: the steps in order (``MIGRATIONS``), each a pure function over one table's rows
   with a docstring saying what changed and why, and the shapes of change steps are made from
-  (a column added or renamed, a code renamed).
+  (a column added or renamed, a code renamed, a table created).
 - ``learning_actions``: schema 1.1.0, learning actions named by an identifier.
 - ``running``: ``migrate``: under the store lock, a backup, the steps staged beside the live
   tables, the result validated with frictionless, swapped in, and the new version recorded.

@@ -92,9 +92,31 @@ def code_renamed(column: str, old: str, new: str) -> Change:
     return change
 
 
+def table_created(table: str, why: str) -> Change:
+    """The change of a step that adds a new table: there are no rows to change; the upgrade
+    writes the table's file with its header (``storage.upgrading``), so the data directory's
+    package is whole, and a table already there is left as it is. ``why`` says why it was
+    added."""
+
+    def change(rows: Iterable[Row]) -> Iterator[Row]:
+        yield from rows
+
+    change.__doc__ = f"table {table!r} created, empty.\n\nWhy: {why}"
+    return change
+
+
 #: Every step since the first release (schema 1.0.0), oldest first.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("1.1.0", "events", give_learning_actions_identifiers),
+    Migration(
+        "1.2.0",
+        "evidence",
+        table_created(
+            "evidence",
+            "files people and staff add to a case (photos, letters, documents) are described "
+            "in their own table, with a checksum and a virus scan, and kept under evidence/.",
+        ),
+    ),
 )
 
 

@@ -67,6 +67,9 @@ class JourneyState:
             set(listed) if isinstance(listed, list) else None if self.answers else set()
         )
         self.key: str = entry.get("key") or new_idempotency_key()
+        # Files added on the journey's file page, held beside the draft until it is sent
+        # (``public.file_pages``): what each is, never its bytes.
+        self.files: list[dict[str, str]] = list(entry.get("files") or [])
 
     @cached_property
     def submitted(self) -> dict | None:
@@ -80,6 +83,7 @@ class JourneyState:
     def start_again(self) -> None:
         """After a submission, the next visit to the start page begins a new one."""
         self.answers, self.key, self.unchecked = {}, new_idempotency_key(), set()
+        self.files = []
         self.__dict__.pop("submitted", None)
 
     def keep(self, answers: dict[str, str], problems: Mapping[str, str] = MappingProxyType({})):
@@ -95,6 +99,8 @@ class JourneyState:
         entry = {"answers": self.answers, "key": self.key}
         if self.unchecked is not None:
             entry["unchecked"] = sorted(self.unchecked)
+        if self.files:
+            entry["files"] = self.files
         self._store(entry)
 
     def forget_answers(self) -> None:
@@ -103,7 +109,15 @@ class JourneyState:
         self.answers, self.unchecked = {}, set()
         journeys = self.draft.setdefault("journeys", {})
         journeys[self.kind] = {"key": self.key}
-        if not self.draft_id or any(entry.get("answers") for entry in journeys.values()):
+        if self.files:
+            # Files not attached yet (a failed write): kept, so the confirmation page can try
+            # again; they go when they are attached.
+            journeys[self.kind]["files"] = self.files
+        if (
+            not self.draft_id
+            or self.files
+            or any(entry.get("answers") for entry in journeys.values())
+        ):
             # Another journey is still being answered in this draft: it stays a draft.
             self._store(journeys[self.kind])
             return

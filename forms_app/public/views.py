@@ -14,14 +14,16 @@ from flask_babel import gettext as _
 from forms_app.journeys import JOURNEYS
 from forms_app.journeys.answers import read_page
 from forms_app.journeys.model import Journey, Page
+from forms_app.journeys.pages.evidence import OFFERED_SETTING
 from forms_app.journeys.wording import say
 from forms_app.procedures.profiles import local_date
 from forms_app.storage.drafts import DraftRefused, TooManyDrafts
 from forms_app.storage.store import StoreWriteError
 from forms_app.web.parts import parts
 from forms_app.web.templating import localised
+from forms_app.web.uploads import register_too_large_page, scanner
 
-from . import honeypot, ratelimit
+from . import file_pages, honeypot, ratelimit
 from .govuk_params import answer_text, field_params
 from .intake import Context, IncompleteAnswers, build_rows, first_unanswered
 from .journey_state import JourneyState, over_limit
@@ -34,6 +36,14 @@ blueprint = Blueprint("public", __name__)
 install(blueprint)
 
 CHECK = "check-your-answers"
+
+
+@blueprint.record_once
+def _offer_files(setup) -> None:
+    """Files are offered on the journeys only when a scanner is configured (web.uploads)."""
+    with setup.app.app_context():
+        setup.app.config.setdefault(OFFERED_SETTING, scanner() is not None)
+    register_too_large_page(setup.app, "public.add_files", file_pages.too_large)
 
 
 def _route(rule: str, endpoint: str, methods=("GET",)):
@@ -173,6 +183,9 @@ def journey_start(journey):
         next_url=_page_url(journey, first),
         back_url=url_for("public.start"),
     )
+
+
+_route("/<journey>/add-files", "add_files", methods=("GET", "POST"))(file_pages.add_files)
 
 
 @_route("/<journey>/<page>", "page", methods=("GET", "POST"))
@@ -363,7 +376,7 @@ def _render_check(journey: Journey, state: JourneyState, status: int = 200, noti
             label = question.label.get(g.variant, context)
             rows.append(
                 {
-                    "key": {"text": label},
+                    "key": {"text": label, "name": question.name},
                     "value": {
                         "text": answer_text(
                             question,
@@ -384,6 +397,14 @@ def _render_check(journey: Journey, state: JourneyState, status: int = 200, noti
                     },
                 }
             )
+    step = file_pages.files_step(journey)
+    files = step and file_pages.check_answers_row(journey, state, _page_url(journey, step))
+    if files:
+        after = next(i for i, p in enumerate(journey.pages) if p is step)
+        # Placed after the answers of the pages before it, as the journey asks them.
+        asked_before = {q.name for p in journey.pages[:after] for q in p.questions}
+        at = sum(1 for row in rows if row["key"].get("name") in asked_before)
+        rows.insert(at, files)
     last = journey.shown_pages(state.answers)[-1]
     return render(
         "public/check_answers.html",
@@ -427,6 +448,8 @@ def _send(journey: Journey, state: JourneyState):
             retry_url=_page_url(journey, None),
             journey_name=journey.name.get(g.variant),
         ), 503
+    # Files added on the way go with it (a resend attaches nothing twice).
+    file_pages.attach_to_case(state, ref)
     # The reference and kind only, never an answer: logs go to places answers must not.
     log.info("submission stored %s (%s, %s)", ref, journey.kind, "new" if created else "repeat")
     if honeypot.is_hit(request.form):
@@ -467,6 +490,8 @@ def confirmation(journey):
     state = JourneyState(journey.kind)
     if not state.sent:
         return redirect(url_for("public.journey_start", journey=journey.slug))
+    if state.files:  # not attached when it was sent (a failed write): try again
+        file_pages.attach_to_case(state, state.submitted["ref"])
     dates = hear_back_dates(journey.kind, datetime.fromisoformat(state.submitted["received"]))
     anonymous = state.submitted.get("anonymous") == "true"
     # Shown once: the secret leaves the session as it is shown.

@@ -15,6 +15,7 @@ from . import (  # noqa: E402,F401
     admin_changes,
     auth,
     case_actions,
+    case_files,
     case_page,
     letter_pages,
     log_feedback,

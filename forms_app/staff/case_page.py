@@ -11,6 +11,7 @@ from forms_app.web.parts import parts
 
 from . import blueprint, labels
 from .case_actions import ACTIONS
+from .case_files import files_offered, files_section
 from .context import audit_log, index, render, today, user, users, visible_case
 from .message_pages import case_messages
 
@@ -117,6 +118,8 @@ def case(ref):
         next_due=next_due,
         status=status,
         timeline=timeline,
+        files=files_section(case.ref),
+        files_offered=files_offered(),
         actions=available,
         steps=checklist(case, sign_off_required=sign_off_required(case)),
         names=names,

@@ -14,10 +14,12 @@ each table's ordered column names (ending with ``crc``) and string values.
 - ``reading``: the tables of a data directory read without the app (reports).
 - ``filesystem``: refusing a data directory where locking or fsync cannot be trusted.
 - ``lock``: the store lock.
+- ``evidence``: files added to a case, beside their rows in the evidence table.
 - ``store``: the tables together, and the only way the rest of the service reaches them:
   commit a submission or a batch, append events, rewrite, find, scan, follow, recover.
 """
 
+from .evidence import EVIDENCE, EvidenceDamaged
 from .lock import StoreLock
 from .reading import TableReader, open_for_reading
 from .references import ALPHABET, new_reference, normalise_reference
@@ -35,9 +37,11 @@ from .table import CorruptStoreError, RecoveryReport, StorageError, Table
 __all__ = [
     "ALPHABET",
     "EVENTS",
+    "EVIDENCE",
     "PERSONAL",
     "SUBMISSIONS",
     "CorruptStoreError",
+    "EvidenceDamaged",
     "RecoveryReport",
     "StorageError",
     "Store",

@@ -12,8 +12,10 @@ Consistency:
   yet cut by the next append) may be copied; the drill recovers the copy as start-up would;
 - the audit log and its head under the audit lock, so no entry is half-copied;
 - SQLite files (the Sheets outbox) through SQLite's own backup API, never as raw bytes;
-- files that are only ever replaced whole by ``os.replace`` (accounts, letters) are read as
-  they are: a reader sees the old or the new file, never a mixture.
+- files that are only ever replaced whole by ``os.replace`` (accounts, letters, evidence files
+  under ``evidence/``) are read as they are: a reader sees the old or the new file, never a
+  mixture. Each evidence file is in the manifest with its SHA-256 like every file, and the drill
+  also checks it against the checksum in its row of the evidence table.
 
 Left out, on purpose:
 - ``drafts/``: answers people have not sent yet, personal data kept for days only; restoring
@@ -40,6 +42,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .evidence import EVIDENCE, EvidenceDamaged
 from .store import Store
 from .table import StorageError, Table, fsync_directory
 from .upgrading import STAGING_PREFIX
@@ -170,9 +173,24 @@ def restore_drill(
                     f"{name}: {count} rows after recovery, the manifest says "
                     f"{files[file_name].get('rows')}"
                 )
+        report.problems.extend(_check_evidence(store))
         if validate is not None:
             report.problems.extend(validate(restored))
     return report
+
+
+def _check_evidence(store: Store) -> list[str]:
+    """Every file the restored evidence table names is there, with the checksum in its row."""
+    if EVIDENCE not in store.tables:
+        return []
+    problems = []
+    files = store.evidence
+    for row in store.rows(EVIDENCE):
+        try:
+            files.read(row)
+        except EvidenceDamaged as error:
+            problems.append(f"evidence: {error}")
+    return problems
 
 
 def _check_files(backup: Path, files: Mapping[str, dict]) -> list[str]:

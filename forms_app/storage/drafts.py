@@ -30,6 +30,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import time
 from pathlib import Path
 
@@ -229,7 +230,25 @@ class Drafts:
             removed += _purge_folder(Path(owner), cutoff)
             with contextlib.suppress(OSError):
                 os.rmdir(owner)  # only when empty; a draft saved meanwhile keeps it
+        self._purge_held_files()
         return removed
+
+    def _purge_held_files(self) -> None:
+        """Files a person added to a draft (``storage.evidence`` holds them in
+        ``files/<draft id>/``) go with the draft: when it is purged, or sent and its files
+        attached."""
+        held = self.directory / "files"
+        if not held.is_dir():
+            return
+        for folder in held.iterdir():
+            found = _ID.match(folder.name)
+            draft = (
+                self.directory / found.group(1) / f"{found.group(2)}.json"
+                if found
+                else self.directory / f"{folder.name}.json"
+            )
+            if not draft.exists():
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def count_drafts(directory: Path) -> int:

@@ -26,6 +26,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
+from .evidence import EVIDENCE, EvidenceFiles, remove_case_folders
 from .filesystem import UnsafeStorageError, check_local_filesystem
 from .lock import StoreLock
 from .reading import TableReader, open_for_reading, table_path
@@ -39,6 +40,7 @@ from .uncommitted import Uncommitted
 # Named here too: where the web app has always found them.
 __all__ = [
     "EVENTS",
+    "EVIDENCE",
     "PERSONAL",
     "SUBMISSIONS",
     "Store",
@@ -54,9 +56,9 @@ PERSONAL = "personal"
 EVENTS = "events"
 
 #: The order of a commit's appends: the personal row, then the submission (the commit point),
-#: then events. A rewrite removing cases goes in the same order, so that a half-done removal
-#: never leaves a submission whose personal details are back.
-COMMIT_ORDER = (PERSONAL, SUBMISSIONS, EVENTS)
+#: then events, then the rows of evidence files. A rewrite removing cases goes in the same
+#: order, so that a half-done removal never leaves a submission whose personal details are back.
+COMMIT_ORDER = (PERSONAL, SUBMISSIONS, EVENTS, EVIDENCE)
 
 _REFERENCE_ATTEMPTS = 100
 
@@ -240,6 +242,26 @@ class Store:
             log.error("storage: events not stored: %s", exc)
             raise StoreWriteError("the events could not be stored") from exc
 
+    def append(self, table: str, rows: Sequence[Mapping[str, str]]) -> None:
+        """Append rows to a table other than submissions and personal (which only commits
+        write) in one write, fsynced, under the lock; StoreWriteError if not stored."""
+        if table in (SUBMISSIONS, PERSONAL):
+            raise ValueError(f"{table} rows are written only by a commit")
+        if not rows:
+            return
+        data = self.tables[table].encode(rows)
+        try:
+            with self.lock():
+                self.tables[table].write(data)
+        except (OSError, StorageError) as exc:
+            log.error("storage: %s rows not stored: %s", table, exc)
+            raise StoreWriteError(f"the {table} rows could not be stored") from exc
+
+    @property
+    def evidence(self) -> EvidenceFiles:
+        """The cases' evidence files and their table (``storage.evidence``)."""
+        return EvidenceFiles(self)
+
     def commit_batch(
         self, decide: Callable[[], Mapping[str, Sequence[Mapping[str, str]]]]
     ) -> dict[str, int]:
@@ -302,7 +324,7 @@ class Store:
         Returns the rows removed per table. Tables cannot be replaced together: a caller that
         must finish after a crash records the references first (see ``records.retention``)."""
         wanted = set(refs)
-        counts = dict.fromkeys(COMMIT_ORDER, 0)
+        counts = {name: 0 for name in COMMIT_ORDER if name in self.tables}
         try:
             with self.lock():
                 remove_stale_temporaries(self.data_dir)
@@ -310,6 +332,9 @@ class Store:
                     if name in self.tables:
                         table = self.tables[name]
                         counts[name] = rewrite_table(table, lambda row: row["ref"] not in wanted)
+                if EVIDENCE in self.tables:
+                    # After the rows: a row never names a file that is gone.
+                    counts["evidence_files"] = remove_case_folders(self.data_dir, wanted)
         finally:
             # Every index in this process reads the tables again (taking the lock itself).
             self.recover()

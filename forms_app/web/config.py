@@ -93,6 +93,10 @@ def configure(app: Flask, settings: Settings, overrides: dict) -> None:
         MAX_FORM_PARTS=1_000,
     )
     app.config.update(overrides)
+    # Only the routes that take files may receive a larger request (web.uploads).
+    from .uploads import allow_uploads
+
+    allow_uploads(app)
     if is_production():
         check_production(app)
 

@@ -27,6 +27,7 @@ from forms_app.records.audit import AuditError
 from forms_app.storage.store import StoreWriteError
 
 from .parts import parts
+from .uploads import too_large_page
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,11 @@ def register_error_pages(
 
     @app.errorhandler(413)
     def too_large(_error):
+        # A page that takes files says which were too big and keeps everything else.
+        page = too_large_page()
+        response = page() if page is not None else None
+        if response is not None:
+            return response
         return _page(
             413,
             _("What you sent is too long"),

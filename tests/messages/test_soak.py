@@ -21,7 +21,7 @@ OUTAGE_START, OUTAGE_MINUTES = 60.0, 10
 
 def _acknowledgement(n: int) -> Message:
     language = ("en", "cy")[n % 2]
-    words = wording.WORDINGS[n % 3]
+    words = wording.VARIANTS[n % 3]
     channel = ("email", "sms")[n % 5 == 0]
     return Message(
         id=f"soak-{n:05d}",

@@ -30,8 +30,8 @@ def test_every_message_type_has_every_language_and_wording(message_type):
     raw = wording._file(message_type)
     assert set(raw) == set(wording.LANGUAGES)
     for language in wording.LANGUAGES:
-        assert set(raw[language]) == set(wording.WORDINGS), (message_type, language)
-        for words in wording.WORDINGS:
+        assert set(raw[language]) == set(wording.VARIANTS), (message_type, language)
+        for words in wording.VARIANTS:
             text = raw[language][words]
             for part in ("subject", "email", "sms"):
                 assert text.get(part, "").strip(), (message_type, language, words, part)
@@ -43,7 +43,7 @@ def test_every_message_type_has_every_language_and_wording(message_type):
 
 def test_a_copy_of_what_they_wrote_goes_by_email_only():
     for language in wording.LANGUAGES:
-        for words in wording.WORDINGS:
+        for words in wording.VARIANTS:
             text = wording.template("acknowledgement", language, words)
             assert "copy" in wording.placeholders(text["email"])
             assert "copy" not in wording.placeholders(text["sms"])
@@ -52,15 +52,15 @@ def test_a_copy_of_what_they_wrote_goes_by_email_only():
 def test_each_wording_and_language_says_it_differently():
     seen = set()
     for language in wording.LANGUAGES:
-        for words in wording.WORDINGS:
+        for words in wording.VARIANTS:
             seen.add(wording.template("acknowledgement", language, words)["email"])
-    assert len(seen) == len(wording.LANGUAGES) * len(wording.WORDINGS)
+    assert len(seen) == len(wording.LANGUAGES) * len(wording.VARIANTS)
 
 
 def test_the_snippets_exist_in_every_language_and_wording():
     raw = wording._file("snippets")
     for language in wording.LANGUAGES:
-        for words in wording.WORDINGS:
+        for words in wording.VARIANTS:
             assert set(raw[language][words]) == {
                 "next_steps_promised",
                 "next_steps_none",

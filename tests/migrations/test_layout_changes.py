@@ -21,11 +21,11 @@ from forms_app.storage.schema_version import data_version
 
 from .conftest import snapshot
 
-NEXT = "1.2.0"
+NEXT = "1.3.0"
 
 
 def _next_package(tmp_path, edit_events=None) -> Contract:
-    """A copy of this release's package at version 1.2.0, its events schema changed by
+    """A copy of this release's package at version 1.3.0, its events schema changed by
     ``edit_events`` (the next release's schema, as a test can make it)."""
     package = tmp_path / "next-package"
     shutil.copytree(PACKAGE_DIR, package)
@@ -48,6 +48,8 @@ def test_a_column_added_reaches_the_header_and_every_row(old_data, tmp_path):
         )
 
     contract = _next_package(tmp_path, add_channel)
+    # First at this release's layout, so the report below holds the next step's change only.
+    migrate(old_data, backup_to=tmp_path / "b0")
     columns, change = column_added("channel", after="note", value="online")
     steps = [*MIGRATIONS, Migration(NEXT, "events", change, columns)]
     report = migrate(old_data, backup_to=tmp_path / "b", contract=contract, migrations=steps)

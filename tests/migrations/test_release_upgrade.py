@@ -42,7 +42,7 @@ def test_a_release_0_1_data_directory_is_upgraded_and_validates(old_data, tmp_pa
     assert data_version(old_data) == CODE_VERSION
     checked = validate_package(old_data)
     assert checked.valid, checked.errors
-    assert checked.rows == {"submissions": 14, "personal": 13, "events": 61}
+    assert checked.rows == {"submissions": 14, "personal": 13, "events": 61, "evidence": 0}
     actions = _actions(old_data)
     assert len(actions) == 4
     for row in actions:
@@ -52,7 +52,9 @@ def test_a_release_0_1_data_directory_is_upgraded_and_validates(old_data, tmp_pa
     for name in ("submissions.csv", "personal.csv"):
         assert (old_data / name).read_bytes() == before[name]
     assert [table.describe() for table in report.tables if table.differs] == [
-        "events: 4 of 61 rows changed"
+        "events: 4 of 61 rows changed",
+        "evidence: 0 of 0 rows changed; columns added ['id', 'ref', 'name', 'kind', 'size', "
+        "'sha256', 'scan', 'finding', 'added_by', 'at', 'crc'], removed none",
     ]
     # The backup holds the tables as they were before, with its manifest.
     assert report.backup is not None and report.backup.parent == tmp_path / "backups"

@@ -61,7 +61,8 @@ def _form_for(url: str) -> dict:
 def _foreign_token(world, url: str) -> str:
     """A valid token, but from another browser's session."""
     other = world.app.test_client()
-    page = other.get("/staff/sign-in" if url.startswith("/staff/") else url)
+    # Followed: a page not offered here (files, with no scanner) sends the person on.
+    page = other.get("/staff/sign-in" if url.startswith("/staff/") else url, follow_redirects=True)
     return csrf(page.text)
 
 

@@ -19,10 +19,10 @@ contract = Contract()
 def test_package_descriptor_is_valid():
     report = Package.validate_descriptor(contract.descriptor)
     assert report.valid, report.flatten(["type", "note"])
-    assert contract.resource_names == ["submissions", "personal", "events"]
+    assert contract.resource_names == ["submissions", "personal", "events", "evidence"]
 
 
-@pytest.mark.parametrize("resource", ["submissions", "personal", "events"])
+@pytest.mark.parametrize("resource", ["submissions", "personal", "events", "evidence"])
 def test_every_field_has_a_title_and_description(resource):
     schema = contract.resource(resource)["schema"]
     Schema.from_descriptor(schema)  # raises if the schema itself is invalid

@@ -15,10 +15,12 @@ from .contact import (
     contact_details_page,
     contact_page,
 )
+from .evidence import FILE_PROBLEMS, files_page
 from .what_happened import details_page, outcome_page, service_page, thank_page
 from .who_it_is_about import about_them_page, who_for_page
 
 __all__ = [
+    "FILE_PROBLEMS",
     "YES_NO",
     "about_them_page",
     "advocate_page",
@@ -27,6 +29,7 @@ __all__ = [
     "contact_details_page",
     "contact_page",
     "details_page",
+    "files_page",
     "outcome_page",
     "service_page",
     "sort_it_quickly_page",

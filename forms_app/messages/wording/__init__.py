@@ -16,6 +16,8 @@ from pathlib import Path
 
 import yaml
 
+from forms_app.storage.vocabulary import LANGUAGES, VARIANTS
+
 FOLDER = Path(__file__).resolve().parent
 #: Every message type, in the order a case meets them.
 MESSAGE_TYPES = (
@@ -29,8 +31,6 @@ MESSAGE_TYPES = (
     "tracking_code",
     "escalation_received",
 )
-LANGUAGES = ("en", "cy")
-WORDINGS = ("standard", "easy-read", "young-people")
 CHANNELS = ("email", "sms")
 PLACEHOLDER = re.compile(r"\(\(([a-z_]+)\)\)")
 
@@ -100,6 +100,6 @@ def all_template_keys() -> list[tuple[str, str, str, str]]:
         (message_type, language, wording, channel)
         for message_type in MESSAGE_TYPES
         for language in LANGUAGES
-        for wording in WORDINGS
+        for wording in VARIANTS
         for channel in CHANNELS
     ]

@@ -1,8 +1,9 @@
 """Erasure, refusal, restriction and legal hold, each with a reason code.
 
-- ``erase``: the whole case goes from every table, its letters, drafts and outbox entries, by
-  atomic rewrite; only for the reasons in ``flags.ERASE_REASONS`` (for example a malicious
-  allegation about a named staff member, UK GDPR Art 17(1)(g) style) and never under legal hold.
+- ``erase``: the whole case goes from every table, its letters, files (evidence), drafts and
+  outbox entries, by atomic rewrite; only for the reasons in ``flags.ERASE_REASONS`` (for
+  example a malicious allegation about a named staff member, UK GDPR Art 17(1)(g) style) and
+  never under legal hold.
   Afterwards the data directory is scanned for the person's name, email and phone: places that
   still hold them (another case they are named in) are reported by reference, never by value.
 - ``refuse``: the usual answer for complaint records. A ``note`` event (``value``
@@ -26,7 +27,7 @@ from forms_app.casework.flags import (
     RESTRICT_REASONS,
     RESTRICTED,
 )
-from forms_app.storage import EVENTS, PERSONAL, SUBMISSIONS
+from forms_app.storage import EVENTS, EVIDENCE, PERSONAL, SUBMISSIONS
 
 from .. import audit
 from ..exporting import case_states
@@ -99,7 +100,7 @@ def _where_tokens(parts, tokens: list[str]) -> list[str]:
     """Which rows still hold a token: ``table:ref`` (refs are not personal values)."""
     folded = [t.casefold() for t in tokens]
     places = []
-    for table in (SUBMISSIONS, PERSONAL, EVENTS):
+    for table in (SUBMISSIONS, PERSONAL, EVENTS, EVIDENCE):
         for row in parts.store.rows(table):
             text = " ".join(row.values()).casefold()
             if any(t in text for t in folded):
@@ -128,7 +129,7 @@ def erase(parts, ref: str, reason: str, *, actor: str) -> ErasureResult:
         actor=actor,
         action="records.erase",
         ref=ref,
-        fields=["submissions", "personal", "events", "letters", "drafts", "outbox"],
+        fields=["submissions", "personal", "events", "evidence", "letters", "drafts", "outbox"],
         detail=f"reason={reason} residual_places={len(result.residual)}",
     )
     return result

@@ -4,7 +4,9 @@ Article 15: the person's right of access).
 The person's cases are found by reference, or by matching their email (case-insensitive),
 phone (digits only, +44 read as 0) or name (case and spacing ignored) against the personal
 details stored, where they gave the details or were named as the person the feedback was about.
-For each case: the submission, the personal details, every event, its letters, what the Google
+For each case: the submission, the personal details, every event, its letters, the files added
+to it (evidence: those that passed the virus check; one refused for a virus or still being
+checked is listed, not copied, so a request never carries malware), what the Google
 Sheet outbox holds, the emails and texts to the person (the message outbox) and the audit trail
 of staff who viewed or changed it (names of fields, no values).
 
@@ -27,12 +29,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from forms_app.storage import EVENTS, PERSONAL, SUBMISSIONS
+from forms_app.evidence import download_name
+from forms_app.storage import EVENTS, EVIDENCE, PERSONAL, SUBMISSIONS, EvidenceDamaged
 
 from .. import audit
 from .reach import letters_folder, message_entries, outbox_entries, tracking_entries
 
-TABLES = (SUBMISSIONS, PERSONAL, EVENTS)
+TABLES = (SUBMISSIONS, PERSONAL, EVENTS, EVIDENCE)
+#: The files copied into the answer: those passed by the virus check (or, outside production
+#: with no scanner, not scanned).
+COPIED_SCANS = ("clean", "not_scanned")
 
 
 def due_date(received: date, is_working_day: Callable[[date], bool] | None = None) -> date:
@@ -139,6 +145,7 @@ def subject_access(
     files: dict[str, bytes] = {}
     cases = []
     letters_count = 0
+    evidence_count = 0
     outbox = outbox_entries(data_dir, refs)
     messages = message_entries(data_dir, refs)
     tracking = tracking_entries(data_dir, refs)
@@ -153,6 +160,8 @@ def subject_access(
                     files[name_in_zip] = path.read_bytes()
                     letters.append(name_in_zip)
         letters_count += len(letters)
+        evidence = _evidence_files(parts, case_ref, files)
+        evidence_count += sum(1 for item in evidence if item["copied_as"])
         cases.append(
             {
                 "ref": case_ref,
@@ -160,6 +169,7 @@ def subject_access(
                 "personal": [r for r in rows[PERSONAL] if r["ref"] == case_ref],
                 "events": [r for r in rows[EVENTS] if r["ref"] == case_ref],
                 "letters": letters,
+                "evidence": evidence,
                 "sheet_outbox": outbox.get(case_ref),
                 "messages": messages.get(case_ref, []),
                 "tracking_page": tracking.get(case_ref),
@@ -179,6 +189,7 @@ def subject_access(
     counts = {table: len(rows[table]) for table in TABLES}
     counts.update(
         letters=letters_count,
+        evidence_files=evidence_count,
         outbox=len(outbox),
         messages=sum(len(found) for found in messages.values()),
         audit=len(trail),
@@ -203,6 +214,22 @@ def subject_access(
     return AccessResult(output, refs, counts, due)
 
 
+def _evidence_files(parts, ref: str, files: dict[str, bytes]) -> list[dict]:
+    """The case's files, each with where it is in the answer ("" when not copied)."""
+    listed = []
+    for row in parts.store.evidence.files_of(ref):
+        name_in_zip = ""
+        if row["scan"] in COPIED_SCANS:
+            name_in_zip = f"evidence/{ref.replace('/', '_')}/{row['id'][:8]}-"
+            name_in_zip += download_name(row["name"], row["kind"])
+            try:
+                files[name_in_zip] = parts.store.evidence.read(row)
+            except EvidenceDamaged:
+                name_in_zip = ""
+        listed.append({"name": row["name"], "scan": row["scan"], "copied_as": name_in_zip})
+    return listed
+
+
 def package_file(table: str) -> str:
     """The name of a table's CSV in the subject access folder (the person's copy)."""
     return f"{table}.csv"
@@ -221,6 +248,9 @@ def _cover_note(parts, refs, counts, due, now) -> str:
         f"- your contact details ({package_file(PERSONAL)}): {counts[PERSONAL]} rows",
         f"- what happened to each case ({package_file(EVENTS)}): {counts[EVENTS]} rows",
         f"- letters we produced (letters/): {counts['letters']} files",
+        f"- files added to your case ({package_file(EVIDENCE)}, evidence/): "
+        f"{counts[EVIDENCE]} rows, {counts['evidence_files']} files (a file refused for a virus "
+        "is listed but not copied)",
         f"- entries in the Google Sheet outbox: {counts['outbox']} cases",
         f"- emails and texts we sent you or are about to send: {counts['messages']}",
         f"- audit trail of staff who looked at or changed your case: {counts['audit']} entries",
