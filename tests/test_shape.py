@@ -37,6 +37,7 @@ LAYERS = {
     "letters": 4,
     "sheets": 4,
     "reports": 4,
+    "tracking": 4,
     "records": 5,
     # What every page gets, then the surfaces people and programs use.
     "web": 6,

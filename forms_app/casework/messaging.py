@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import secrets
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -183,6 +184,57 @@ class Messenger:
             )
         ]
 
+    # -- the tracking page -------------------------------------------------------------------
+
+    def tracking_code(
+        self, submission: dict, personal: dict | None, code: str, minutes: int
+    ) -> list[Message]:
+        """The one-time code of the tracking page, to the contact the person chose, else to any
+        email address or mobile number they gave (they asked for it); [] when there is none."""
+        reached = contact(personal) or reachable(personal)
+        if reached is None or not self.config.enabled:
+            return []
+        base = self._base(submission, {**(personal or {}), **_chosen(reached)})
+        channel, recipient, language, words, values = base
+        values.update(code=code, minutes=str(minutes))
+        return [
+            Message(
+                # A new id for every code: each is a new message, never one sent again.
+                id=message_id(submission["ref"], "tracking_code", secrets.token_hex(8), channel),
+                ref=submission["ref"],
+                type="tracking_code",
+                channel=channel,
+                recipient=recipient,
+                language=language,
+                wording=words,
+                values=values,
+            )
+        ]
+
+    def escalation_received(
+        self, submission: dict, personal: dict | None, row: dict, stage_name: str, due: date | None
+    ) -> list[Message]:
+        """The acknowledgement of the person's request for the next stage (``row``: the
+        ``stage_entered`` event), or [] when they are not told."""
+        base = self._base(submission, personal)
+        if base is None:
+            return []
+        channel, recipient, language, words, values = base
+        values["stage_name"] = stage_name
+        values["next_steps"] = self._next_steps(submission, language, words, due)
+        return [
+            Message(
+                id=message_id(submission["ref"], "escalation_received", row["event_id"], channel),
+                ref=submission["ref"],
+                type="escalation_received",
+                channel=channel,
+                recipient=recipient,
+                language=language,
+                wording=words,
+                values=values,
+            )
+        ]
+
     # -- queueing ---------------------------------------------------------------------------
 
     def queue(self, messages: list[Message]) -> int:
@@ -207,6 +259,25 @@ class Messenger:
             if submission is not None:
                 messages += self.update(submission, store.find_personal(row["ref"]), row)
         return self.queue(messages)
+
+
+def reachable(personal: dict | None) -> tuple[str, str] | None:
+    """(channel, address): an email address, else a mobile number, the person gave, whatever
+    way they chose to be contacted."""
+    if not personal:
+        return None
+    if (personal.get("email") or "").strip():
+        return "email", personal["email"].strip()
+    phone = re.sub(r"[\s()\-]", "", personal.get("phone") or "")
+    return ("sms", phone) if MOBILE.match(phone) else None
+
+
+def _chosen(reached: tuple[str, str]) -> dict:
+    """Personal details that choose ``reached`` as the way to be contacted."""
+    channel, address = reached
+    if channel == "email":
+        return {"preferred_contact": "email", "email": address}
+    return {"preferred_contact": "phone", "phone": address}
 
 
 def _copy(heading: str, submission: dict) -> str:

@@ -475,3 +475,74 @@ def set_status(case: Case, actor: Actor, status: str, note: str = "") -> list[di
     if status == case.status:
         return []
     return STATUS_CHANGES[status](case, actor, note)
+
+
+# -- what the person does from the tracking page ----------------------------------------------
+
+#: The actor of the changes the person makes themselves (a reply, asking for the next stage).
+PERSON = "person"
+
+
+def person_reply(case: Case, actor: Actor, text: str) -> list[dict]:
+    """The person sent a message about their case; staff see it on the timeline."""
+    text = (text or "").strip()
+    if not text:
+        raise Refused("The message is empty", "text")
+    return [actor.event(case, "person_replied", stage=stage_code(case), note=text)]
+
+
+def ask_by(case: Case, procedure: Procedure, calendar) -> tuple[object, date | None]:
+    """(the stage the person may ask for next, the last day they may ask), or (None, None)
+    when there is none to ask for now: not a complaint, no response yet at the current stage,
+    the last stage, or with the ombudsman. A stage whose profile sets no time to ask has no
+    last day (None with the stage)."""
+    current = case.current
+    if case.kind != "complaint" or case.ombudsman_referred or current is None:
+        return None, None
+    if current.responded is None:
+        return None, None
+    following = next_stage(case, procedure)
+    if following is None:
+        return None, None
+    if following.ask_within is None:
+        return following, None
+    return following, procedure.due(current.responded, following.ask_within, calendar)
+
+
+def person_escalate(
+    case: Case,
+    actor: Actor,
+    reasons: str,
+    *,
+    procedure: Procedure,
+    calendar,
+    owners: Iterable[str],
+) -> list[dict]:
+    """The person asks for the next stage with their reasons: the stage starts today, as when
+    a member of staff records the request (``enter_stage``), so its clock runs from today."""
+    reasons = (reasons or "").strip()
+    following, last_day = ask_by(case, procedure, calendar)
+    if following is None:
+        raise Refused("There is no stage to ask for now")
+    if last_day is not None and actor.today > last_day:
+        raise Refused(f"The time to ask for {following.name} ended on {last_day.isoformat()}")
+    if not reasons:
+        raise Refused("Say why you are asking", "reasons")
+    try:
+        return enter_stage(
+            case, actor, following.code, procedure=procedure, owners=owners, note=reasons
+        )
+    except Refused as refusal:
+        if refusal.about != "owner":
+            raise
+        # The stage must be handled by someone else: it starts all the same, and staff choose
+        # its owner (the request is never lost for want of one).
+        return [
+            actor.event(
+                case,
+                "stage_entered",
+                stage=following.code,
+                value=actor.today.isoformat(),
+                note=reasons,
+            )
+        ]

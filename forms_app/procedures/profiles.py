@@ -75,6 +75,9 @@ class Stage:
     handler_rule: str | None
     extension_limit: Target | None = None
     independent_of_previous_stage: bool = False
+    #: How long after the stage before it has responded the person may ask for this stage
+    #: (None: the profile does not say).
+    ask_within: Target | None = None
 
 
 def local_date(value: date | datetime) -> date:
@@ -357,7 +360,9 @@ class _Validator:
 
     def stage(self, value, where) -> Stage:
         keys = ("code", "name", "acknowledge", "respond", "extension", "handler_rule")
-        value = self.mapping(value, where, keys, optional=("independent_of_previous_stage",))
+        value = self.mapping(
+            value, where, keys, optional=("independent_of_previous_stage", "ask_within")
+        )
         code = self.text(value["code"], f"{where}.code")
         if not _CODE_RE.match(code):
             self.fail(f"{where}.code", f"{code!r} must be lower case letters, digits, - or _")
@@ -382,6 +387,7 @@ class _Validator:
                 value.get("independent_of_previous_stage", False),
                 f"{where}.independent_of_previous_stage",
             ),
+            ask_within=self.target(value.get("ask_within"), f"{where}.ask_within"),
         )
 
     def flag(self, value, where) -> bool:

@@ -461,6 +461,8 @@ def _send(journey: Journey, state: JourneyState):
                 log.warning("submission %s not flagged as a honeypot hit: the store refused", ref)
     else:
         _queue_acknowledgement(ref)
+        if created:
+            tracking_pages.make_secret(ref)
     # The answers leave the drafts now they are in the store; the key stays, so the stored
     # row says it has been sent. If the disk is full the draft stays as it was, until the
     # idle lifetime ends.
@@ -492,10 +494,15 @@ def confirmation(journey):
         file_pages.attach_to_case(state, state.submitted["ref"])
     dates = hear_back_dates(journey.kind, datetime.fromisoformat(state.submitted["received"]))
     anonymous = state.submitted.get("anonymous") == "true"
+    # Shown once: the secret leaves the session as it is shown.
+    secret = tracking_pages.take_secret(state.submitted["ref"])
+    volatile = {"reference": state.submitted["ref"]}
+    if secret:
+        volatile["tracking_secret"] = secret
     return render_kept(
         "public/confirmation.html",
-        key=(journey.slug, anonymous, tuple(dates.items())),
-        volatile={"reference": state.submitted["ref"]},
+        key=(journey.slug, anonymous, tuple(dates.items()), bool(secret)),
+        volatile=volatile,
         context=lambda: {
             "picture": "done",
             "title": _("Thank you: we have received it"),
@@ -505,6 +512,8 @@ def confirmation(journey):
             "anonymous": anonymous,
             "escalation": parts().procedure.escalation,
             "again_url": url_for("public.journey_start", journey=journey.slug),
+            "track_words": tracking_pages.page_words(),
+            "track_url": url_for("public.track"),
         },
     )
 
@@ -525,3 +534,7 @@ def _next_url(journey: Journey, state: JourneyState, step: Page) -> str:
         missing = first_unanswered(journey, state.answers)
         return _page_url(journey, missing)
     return _page_url(journey, journey.next_page(step.slug, state.answers))
+
+
+# The tracking page's routes join this blueprint; they import it, so they are loaded last.
+from . import tracking_pages  # noqa: E402, F401

@@ -77,6 +77,7 @@ EVENTS = {
     "flag_cleared": "Flag cleared",
     "review_set": "Review date set",
     "contact_logged": "Contact logged",
+    "person_replied": "Message from the person (tracking page)",
     "action_added": "Learning action added",
     "action_owner_set": "Learning action owner",
     "action_target_set": "Learning action target date",

@@ -10,6 +10,7 @@ from flask import request, url_for
 from forms_app.casework.actions import action_rows
 from forms_app.casework.listing import Filters, case_rows, needs_attention
 from forms_app.records import audit
+from forms_app.tracking.conversation import unanswered_replies
 from forms_app.web.parts import parts
 
 from . import blueprint, labels
@@ -57,12 +58,19 @@ def home():
     inbox_count = (
         sum(1 for c in _my_open_cases() if c.in_inbox) if me.has("officer", "manager") else 0
     )
+    # The person wrote on the tracking page since anyone on the staff last acted on the case.
+    replied = [
+        (c.ref, n)
+        for c in sorted(_my_open_cases(), key=lambda c: c.ref)
+        if c.owner == me.username and (n := unanswered_replies(c))
+    ]
     return render(
         "staff/home.html",
         title="Home",
         rows=rows,
         safeguarding=safeguarding,
         inbox_count=inbox_count,
+        replied=replied,
         **_common(),
     )
 

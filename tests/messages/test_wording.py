@@ -16,6 +16,8 @@ FILLED = {
     "paused": {"org_name", "reference", "reason"},
     "responded": {"org_name", "reference"},
     "closed": {"org_name", "reference"},
+    "tracking_code": {"org_name", "reference", "code", "minutes"},
+    "escalation_received": {"org_name", "reference", "stage_name", "next_steps"},
 }
 
 

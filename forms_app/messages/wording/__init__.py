@@ -28,6 +28,8 @@ MESSAGE_TYPES = (
     "paused",
     "responded",
     "closed",
+    "tracking_code",
+    "escalation_received",
 )
 CHANNELS = ("email", "sms")
 PLACEHOLDER = re.compile(r"\(\(([a-z_]+)\)\)")

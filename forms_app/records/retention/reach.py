@@ -17,6 +17,10 @@ left them would keep what it was meant to remove.
   A message already sent is beyond reach: it is in the person's inbox, and GOV.UK Notify keeps
   its copy for its own retention period (7 days by default).
 
+- the tracking page's access file: ``<data_dir>/tracking/access.sqlite3``
+  (``forms_app.tracking.access``): each case's tracking secret (its salted hash) and its
+  latest one-time code (a keyed hash). Cleared the same way.
+
 The Google Sheet itself is not reached from here: the references that were sent to it are
 queued in the outbox for the sheet sync to clear their rows at its next step, and returned so
 that a person knows which rows go (and can delete them by hand where the sync does not run).
@@ -36,6 +40,7 @@ from pathlib import Path
 from forms_app.messages.outbox import Outbox
 from forms_app.messages.outbox import outbox_path as messages_path
 from forms_app.storage.table import fsync_directory
+from forms_app.tracking.access import Access, access_path
 
 
 def letters_folder(data_dir: Path, ref: str) -> Path:
@@ -196,6 +201,23 @@ def forget_messages(data_dir: Path, refs: Iterable[str]) -> int:
         return outbox.forget(refs)
 
 
+def tracking_entries(data_dir: Path, refs: Iterable[str]) -> dict[str, dict]:
+    """What the tracking page holds for each case (never a hash; {} if nothing)."""
+    if not access_path(data_dir).exists():
+        return {}
+    with Access(data_dir, b"") as access:
+        return access.for_refs(list(refs))
+
+
+def forget_tracking(data_dir: Path, refs: Iterable[str]) -> int:
+    """Remove the cases' tracking secrets and codes; returns how many rows went."""
+    refs = list(refs)
+    if not refs or not access_path(data_dir).exists():
+        return 0
+    with Access(data_dir, b"") as access:
+        return access.forget(refs)
+
+
 def clear_beyond(data_dir: Path, tokens: Iterable[str] = ()):
     """The ``beyond`` step of ``rewrite.remove_cases``: letters, drafts and the outboxes."""
 
@@ -208,6 +230,7 @@ def clear_beyond(data_dir: Path, tokens: Iterable[str] = ()):
             "drafts": drafts,
             "outbox": forgotten,
             "messages": forget_messages(data_dir, refs),
+            "tracking": forget_tracking(data_dir, refs),
             "sheet_rows_to_delete": in_sheet,
         }
 

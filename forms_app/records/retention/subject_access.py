@@ -33,7 +33,7 @@ from forms_app.evidence import download_name
 from forms_app.storage import EVENTS, EVIDENCE, PERSONAL, SUBMISSIONS, EvidenceDamaged
 
 from .. import audit
-from .reach import letters_folder, message_entries, outbox_entries
+from .reach import letters_folder, message_entries, outbox_entries, tracking_entries
 
 TABLES = (SUBMISSIONS, PERSONAL, EVENTS, EVIDENCE)
 #: The files copied into the answer: those passed by the virus check (or, outside production
@@ -148,6 +148,7 @@ def subject_access(
     evidence_count = 0
     outbox = outbox_entries(data_dir, refs)
     messages = message_entries(data_dir, refs)
+    tracking = tracking_entries(data_dir, refs)
     trail = _audit_entries(data_dir, wanted)
     for case_ref in refs:
         letters = []
@@ -171,6 +172,7 @@ def subject_access(
                 "evidence": evidence,
                 "sheet_outbox": outbox.get(case_ref),
                 "messages": messages.get(case_ref, []),
+                "tracking_page": tracking.get(case_ref),
                 "audit_trail": [e for e in trail if e["ref"] == case_ref],
             }
         )

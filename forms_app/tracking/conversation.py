@@ -1,0 +1,147 @@
+"""What the person does from the tracking page: send a message about their case, or ask for
+its next stage. Each goes through the casework transition (``person_reply``,
+``person_escalate``) and ``events.record``, like any change staff make; the request for a
+stage is acknowledged through the message outbox, and the case's owner is told by email when
+the settings have an ``email:`` section (no personal details travel in it)."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from forms_app.casework import events
+from forms_app.casework.deadlines import stage_due
+from forms_app.casework.messaging import Messenger
+from forms_app.casework.state import Case
+from forms_app.casework.transitions import (
+    PERSON,
+    Actor,
+    Refused,
+    person_escalate,
+    person_reply,
+)
+from forms_app.messages import smtp as mail
+from forms_app.procedures.profiles import Procedure, WorkingCalendar
+from forms_app.storage.contract import Contract
+from forms_app.storage.store import Store
+
+from .case_view import stage_name
+
+log = logging.getLogger(__name__)
+#: The longest message the page takes when the settings say nothing (``tracking:
+#: reply_max_length``); never more than the events schema's ``note`` allows.
+REPLY_MAX_LENGTH = 5000
+#: Characters a message may not hold: control characters other than tab and new lines.
+_REFUSED = {chr(n) for n in range(32) if chr(n) not in "\t\n\r"} | {"\x7f"}
+
+
+def reply_limit(contract: Contract, raw_settings: dict) -> int:
+    section = raw_settings.get("tracking") or {}
+    wanted = section.get("reply_max_length") if isinstance(section, dict) else None
+    schema = contract.field("events", "note").get("constraints", {}).get("maxLength", 10000)
+    try:
+        wanted = int(wanted) if wanted is not None else REPLY_MAX_LENGTH
+    except (TypeError, ValueError):
+        wanted = REPLY_MAX_LENGTH
+    return max(1, min(wanted, schema))
+
+
+def text_problem(text: str, limit: int) -> str | None:
+    """Why a message cannot be taken ("empty", "bad", "long"), or None."""
+    if not text.strip():
+        return "empty"
+    if any(ch in _REFUSED for ch in text):
+        return "bad"
+    if len(text) > limit:
+        return "long"
+    return None
+
+
+@dataclass
+class Done:
+    rows: list[dict]
+    queued: int = 0
+
+
+def reply(store: Store, contract: Contract, case: Case, text: str, today: date) -> Done:
+    """Store the person's message as a ``person_replied`` event."""
+    rows = person_reply(case, Actor(PERSON, today), text.replace("\r\n", "\n"))
+    return Done(events.record(store, contract, rows))
+
+
+def escalate(
+    store: Store,
+    contract: Contract,
+    case: Case,
+    reasons: str,
+    *,
+    procedure: Procedure,
+    calendar: WorkingCalendar,
+    owners: Iterable[str],
+    messenger: Messenger,
+    today: date,
+) -> Done:
+    """Start the next stage at the person's request, and queue its acknowledgement. Raises
+    ``Refused`` when there is no stage to ask for, or the time to ask has ended."""
+    rows = person_escalate(
+        case,
+        Actor(PERSON, today),
+        reasons.replace("\r\n", "\n"),
+        procedure=procedure,
+        calendar=calendar,
+        owners=owners,
+    )
+    stored = events.record(store, contract, rows)
+    entered = next((r for r in stored if r["type"] == "stage_entered"), None)
+    if entered is None:
+        raise Refused("There is no stage to ask for now")
+    # A copy: the case index folds the stored rows into its own case when it next refreshes.
+    case = copy.deepcopy(case)
+    for row in stored:
+        case.apply(row)
+    queued = 0
+    submission = store.find(case.ref)
+    if submission is not None:
+        stage = procedure.stage(entered["stage"])
+        due = stage_due(procedure, calendar, case, case.current, today)
+        try:
+            queued = messenger.queue(
+                messenger.escalation_received(
+                    submission,
+                    store.find_personal(case.ref),
+                    entered,
+                    stage_name(stage.name, submission.get("language") or "en"),
+                    due.respond_promised or due.acknowledge_promised,
+                )
+            )
+        except (OSError, sqlite3.Error, ValueError, KeyError) as error:
+            log.error("tracking: acknowledgement not queued (%s)", type(error).__name__)
+    return Done(stored, queued)
+
+
+def unanswered_replies(case: Case) -> int:
+    """The person's messages since a member of staff last did anything on the case."""
+    count = 0
+    for event in reversed(case.events):
+        if event["actor"] != PERSON:
+            break
+        count += event["type"] == "person_replied"
+    return count
+
+
+def alert_owner(raw_settings: dict, to: str, ref: str, link: str, what: str, sender: str) -> bool:
+    """Email the case's owner that the person wrote (``what``: "sent a message" or "asked
+    for the next stage"). Only the reference and a link: no personal details by email."""
+    config = mail.email_settings(raw_settings)
+    if config is None or not to:
+        return False
+    body = (
+        f"The person who sent case {ref} has {what} on the tracking page.\n\n"
+        f"Open the case to read it: {link}\n\n"
+        "This email holds no personal details on purpose. Sign in to read them.\n"
+    )
+    return mail.send(config, [to], f"Case {ref}: the person has {what}", body, sender=sender)
