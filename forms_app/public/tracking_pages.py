@@ -13,6 +13,7 @@ public pages already use, naming the one case for ``SESSION_MINUTES``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 import time
@@ -48,11 +49,29 @@ RULES = {
 }
 
 
+def _asked_first(view):
+    """Posts to the pages after the first need a tracking session; without one, a form holding
+    bytes no keyboard types (NUL) is refused as on every other form, not sent back to start."""
+
+    @functools.wraps(view)
+    def guarded(*args, **kwargs):
+        if (
+            request.method == "POST"
+            and request.endpoint != "public.track"
+            and not session.get(SESSION_KEY)
+            and any("\x00" in value for value in request.form.values())
+        ):
+            abort(400)
+        return view(*args, **kwargs)
+
+    return guarded
+
+
 def _route(rule: str, endpoint: str, methods=("GET",)):
     def decorator(view):
         # Each of these views says kindly which field holds a NUL (or, for a reference or
         # code, that it is not right), keeping what was typed.
-        add_prefixed_rule(blueprint, rule, endpoint, explains_nul(view), methods)
+        add_prefixed_rule(blueprint, rule, endpoint, explains_nul(_asked_first(view)), methods)
         return view
 
     return decorator
@@ -101,7 +120,7 @@ def _reference(text: str) -> str | None:
 
 # -- the tracking secret, shown once on the confirmation page ----------------------------------
 
-SECRET_KEY = "track_secret"
+SHOWN_SECRET = "track_secret"  # the session key holding it until shown
 
 
 def make_secret(ref: str) -> None:
@@ -114,15 +133,15 @@ def make_secret(ref: str) -> None:
         log.error("tracking: secret not made (%s)", type(error).__name__)
         return
     if secret:
-        session[SECRET_KEY] = {"ref": ref, "secret": secret}
+        session[SHOWN_SECRET] = {"ref": ref, "secret": secret}
 
 
 def take_secret(ref: str) -> str:
     """The secret made for ``ref`` if it has not been shown yet, taken out of the session."""
-    held = session.get(SECRET_KEY)
+    held = session.get(SHOWN_SECRET)
     if not isinstance(held, dict) or held.get("ref") != ref:
         return ""
-    session.pop(SECRET_KEY, None)
+    session.pop(SHOWN_SECRET, None)
     return str(held.get("secret") or "")
 
 
@@ -143,6 +162,17 @@ def track():
         )
     typed = request.form.get("reference", "")
     typed = typed if isinstance(typed, str) else ""
+    ref = _reference(typed)
+    if ref is None:
+        # Checked before the limit is counted: a reference that cannot be one costs nothing
+        # and tells nothing, and the person is told what is wrong with what they typed.
+        return _page(
+            "public/track.html",
+            400,
+            title=said["title_start"],
+            typed=typed[:100],
+            problem=said["error_reference"],
+        )
     if not _limiter().hit("track_address", client_address()):
         return _page(
             "public/track.html",
@@ -151,15 +181,6 @@ def track():
             typed=typed[:100],
             notice=said["too_many"],
             problem="",
-        )
-    ref = _reference(typed)
-    if ref is None:
-        return _page(
-            "public/track.html",
-            400,
-            title=said["title_start"],
-            typed=typed[:100],
-            problem=said["error_reference"],
         )
     _send_code(ref)
     session[SESSION_KEY] = {"pending": ref}

@@ -58,8 +58,9 @@ def _token_for(world, url: str):
         "/staff/sign-in" if url.startswith("/staff/sign-in") else url, follow_redirects=True
     )
     match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    if match is None:  # a page with no form of its own (sign-out): take one from the home page
-        match = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/staff/").text)
+    if match is None:  # a route that only takes posts: a token from the page leading to it
+        home = "/staff/" if url.startswith("/staff/") else "/track"
+        match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(home).text)
     return client, match.group(1)
 
 

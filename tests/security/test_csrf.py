@@ -63,6 +63,10 @@ def _foreign_token(world, url: str) -> str:
     other = world.app.test_client()
     # Followed: a page not offered here (files, with no scanner) sends the person on.
     page = other.get("/staff/sign-in" if url.startswith("/staff/") else url, follow_redirects=True)
+    if 'name="csrf_token"' not in page.text:
+        # A public route that only takes posts (a reply from the tracking page): the token of
+        # the public page that leads to it, which any browser of the site can get.
+        page = other.get("/track")
     return csrf(page.text)
 
 
