@@ -19,11 +19,11 @@ subject access and erasure reach it by reference (``for_refs``, ``forget``).
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from forms_app.storage.sqlite_files import Transaction, open_durable
 
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
 STATES = (QUEUED, SENDING, SENT, FAILED)
@@ -96,13 +96,7 @@ def _message(row: tuple) -> Message:
 class Outbox:
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not self.path.exists():
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(_SCHEMA)
+        self.db = open_durable(self.path, _SCHEMA)
         self.db.execute(
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('created_at', ?)",
             (json.dumps(time.time()),),
@@ -118,7 +112,7 @@ class Outbox:
         self.close()
 
     def _tx(self):
-        return _Transaction(self.db)
+        return Transaction(self.db)
 
     # -- queueing -----------------------------------------------------------------------------
 
@@ -289,16 +283,3 @@ class Outbox:
             self.db.execute("VACUUM")
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return removed
-
-
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection):
-        self.db = db
-
-    def __enter__(self):
-        self.db.execute("BEGIN IMMEDIATE")
-        return self
-
-    def __exit__(self, kind, _value, _tb):
-        self.db.execute("ROLLBACK" if kind else "COMMIT")
-        return False

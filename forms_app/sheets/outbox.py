@@ -25,10 +25,10 @@ queue of references only) at its next step.
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
+
+from forms_app.storage.sqlite_files import Transaction, open_durable
 
 PENDING, MAYBE, SENT = "pending", "maybe", "sent"
 #: Not a tab: references of erased or purged cases whose rows the worker must clear.
@@ -62,13 +62,7 @@ def outbox_path(data_dir: Path) -> Path:
 class Outbox:
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not self.path.exists():
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(_SCHEMA)
+        self.db = open_durable(self.path, _SCHEMA)
         self._later: dict = {}
 
     def close(self) -> None:
@@ -76,7 +70,7 @@ class Outbox:
         self.db.close()
 
     def _tx(self):
-        return _Transaction(self.db)
+        return Transaction(self.db)
 
     # -- items ------------------------------------------------------------------------------
 
@@ -275,16 +269,3 @@ class Outbox:
                 "DELETE FROM items WHERE tab = 'Problems' AND payload LIKE ?",
                 (f'%"ref": {json.dumps(ref)}%',),
             )
-
-
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection):
-        self.db = db
-
-    def __enter__(self):
-        self.db.execute("BEGIN IMMEDIATE")
-        return self
-
-    def __exit__(self, kind, _value, _tb):
-        self.db.execute("ROLLBACK" if kind else "COMMIT")
-        return False

@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from forms_app.storage.references import ALPHABET
+from forms_app.storage.sqlite_files import open_durable
 
 CODE_MINUTES = 10
 MAX_TRIES = 5
@@ -98,13 +97,7 @@ class Access:
     def __init__(self, data_dir: Path, key: str | bytes):
         self.path = access_path(data_dir)
         self.key = key.encode() if isinstance(key, str) else bytes(key)
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not self.path.exists():
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(_SCHEMA)
+        self.db = open_durable(self.path, _SCHEMA)
 
     def close(self) -> None:
         self.db.close()
