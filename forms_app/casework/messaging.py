@@ -123,15 +123,11 @@ class Messenger:
         if channel == "email":
             values["copy"] = _copy(snippet["copy_heading"], submission)
         return [
-            Message(
-                id=message_id(submission["ref"], "acknowledgement", "submission", channel),
-                ref=submission["ref"],
-                type="acknowledgement",
-                channel=channel,
-                recipient=recipient,
-                language=language,
-                wording=words,
-                values=values,
+            _message(
+                submission,
+                "acknowledgement",
+                "submission",
+                base=(channel, recipient, language, words, values),
             )
         ]
 
@@ -172,15 +168,11 @@ class Messenger:
         elif message_type == "paused":
             values["reason"] = row.get("note") or "-"
         return [
-            Message(
-                id=message_id(submission["ref"], message_type, row["event_id"], channel),
-                ref=submission["ref"],
-                type=message_type,
-                channel=channel,
-                recipient=recipient,
-                language=language,
-                wording=words,
-                values=values,
+            _message(
+                submission,
+                message_type,
+                row["event_id"],
+                base=(channel, recipient, language, words, values),
             )
         ]
 
@@ -197,17 +189,13 @@ class Messenger:
         base = self._base(submission, {**(personal or {}), **_chosen(reached)})
         channel, recipient, language, words, values = base
         values.update(code=code, minutes=str(minutes))
+        # A new id for every code: each is a new message, never one sent again.
         return [
-            Message(
-                # A new id for every code: each is a new message, never one sent again.
-                id=message_id(submission["ref"], "tracking_code", secrets.token_hex(8), channel),
-                ref=submission["ref"],
-                type="tracking_code",
-                channel=channel,
-                recipient=recipient,
-                language=language,
-                wording=words,
-                values=values,
+            _message(
+                submission,
+                "tracking_code",
+                secrets.token_hex(8),
+                base=(channel, recipient, language, words, values),
             )
         ]
 
@@ -223,15 +211,11 @@ class Messenger:
         values["stage_name"] = stage_name
         values["next_steps"] = self._next_steps(submission, language, words, due)
         return [
-            Message(
-                id=message_id(submission["ref"], "escalation_received", row["event_id"], channel),
-                ref=submission["ref"],
-                type="escalation_received",
-                channel=channel,
-                recipient=recipient,
-                language=language,
-                wording=words,
-                values=values,
+            _message(
+                submission,
+                "escalation_received",
+                row["event_id"],
+                base=(channel, recipient, language, words, values),
             )
         ]
 
@@ -364,3 +348,19 @@ def _when(text: str) -> float:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
+
+
+def _message(submission: dict, message_type: str, cause: str, *, base: tuple) -> Message:
+    """One message about ``submission``; its id comes from what caused it (the submission, an
+    event, a code asked for), so whoever queues it again queues the same message."""
+    channel, recipient, language, words, values = base
+    return Message(
+        id=message_id(submission["ref"], message_type, cause, channel),
+        ref=submission["ref"],
+        type=message_type,
+        channel=channel,
+        recipient=recipient,
+        language=language,
+        wording=words,
+        values=values,
+    )
