@@ -154,13 +154,17 @@ def _posts_since(stack, mark: int) -> list[re.Match]:
     return [m for m in map(ACCESS.search, lines) if m and m["method"] == "POST"]
 
 
-def _submissions(data_dir) -> list[dict]:
+def _rows(data_dir, table: str) -> list[dict]:
     from forms_app.storage.contract import Contract
     from forms_app.storage.store import Store
 
     contract = Contract()
     store = Store(data_dir, {name: contract.columns(name) for name in contract.resource_names})
-    return list(store.rows("submissions"))
+    return list(store.rows(table))
+
+
+def _submissions(data_dir) -> list[dict]:
+    return _rows(data_dir, "submissions")
 
 
 def test_a_complaint_in_the_browser_over_https_reaches_its_reference(tls_stack, visit):
@@ -192,6 +196,41 @@ def test_a_complaint_in_the_browser_over_https_reaches_its_reference(tls_stack, 
     cookies = _assert_host_only_secure_cookies(page.context, tls_stack.url)
     assert set(cookies) == {"__Host-session"}
     _assert_hsts_on_every_response(visit, at_least=len(checked))
+
+
+def test_a_person_tracks_their_complaint_over_https_with_the_secret_and_replies(tls_stack, visit):
+    """The tracking page behind the real proxy: the secret shown once on the confirmation page
+    opens the case (no message service is needed), and a reply posted without a Referer is
+    taken and becomes an event staff see."""
+    page = visit.page
+    page.set_viewport_size(PHONE)
+    reference = walk_in_browser(page, "/complaint/", COMPLAINT, check=lambda page: visit.arrive())
+    secret = page.locator("[data-tracking-secret]").inner_text().strip()
+    assert re.fullmatch(r"[A-Z0-9]{5}(-[A-Z0-9]{5}){3}", secret), secret
+    page.goto("/track")
+    visit.arrive()
+    page.get_by_label("Reference number").fill(reference)
+    page.get_by_role("button", name="Continue").click()
+    visit.arrive()
+    page.get_by_label("Code or tracking secret").fill(secret)
+    page.get_by_role("button", name="Continue").click()
+    visit.arrive(shot="track-case")
+    assert urlsplit(page.url).path == "/track/case", page.url
+    assert reference in page.locator("[data-reference]").inner_text()
+    page.get_by_label("Your message").fill("Mae Mam yn dal i aros am ymweliad gyda'r nos.")
+    page.get_by_role("button", name="Send message").click()
+    visit.arrive(shot="track-replied")
+    assert "We have received your message" in page.locator("main").inner_text()
+    assert visit.errors == []
+    _assert_host_only_secure_cookies(page.context, tls_stack.url)
+    _assert_hsts_on_every_response(visit, at_least=len(visit.checked))
+
+    replies = [
+        event
+        for event in _rows(tls_stack.data_dir, "events")
+        if event["ref"] == reference and event["type"] == "person_replied"
+    ]
+    assert len(replies) == 1, replies
 
 
 def test_a_welsh_easy_read_compliment_on_a_phone_reaches_its_reference_in_welsh(tls_stack, visit):
