@@ -141,7 +141,11 @@ def demo(tmp_path):
         demo.run("migrate")
         assert "demo staff accounts" in demo.run("demo-data", "--if-empty")
         port = demo.catcher_url.rsplit(":", 1)[1]
-        demo.start("catcher", str(BIN / "python"), "-m", "forms_app.demo.catcher", "--port", port)
+        demo.start(
+            "catcher",
+            *(str(BIN / "python"), "-m", "forms_app.demo.catcher", "--port", port),
+            *("--smtp-port", str(free_port())),
+        )
         demo.start("worker", str(BIN / "feedback"), "messages", "send")
         bind = demo.url.removeprefix("http://")
         demo.start(
