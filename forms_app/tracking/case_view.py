@@ -94,8 +94,8 @@ def build(
     wording: str,
 ) -> CaseView:
     """The page's contents for ``case`` (``due``: its current stage's dates, None when it is
-        closed; ``messages``: what the outbox holds for it; ``files``: its evidence rows, each file's
-    latest)."""
+    closed; ``messages``: what the outbox holds for it; ``files``: its evidence rows, each
+    file's latest)."""
     said = words(language, wording)
 
     def on(value: date | None) -> str:
