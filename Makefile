@@ -179,6 +179,8 @@ demo: venv
 run: export FORMS_APP_ENV := demo
 # Files added as evidence are scanned by a running clamd (Debian's socket, when there is one);
 # otherwise the demo's explicit "no scanner" keeps them marked "not scanned" (never in production).
+# The app and the message worker send to the catcher on the port it was started on.
+run: export FORMS_APP_NOTIFY_URL := $(or $(FORMS_APP_NOTIFY_URL),http://127.0.0.1:$(MESSAGES_PORT))
 run: export FORMS_APP_CLAMD := $(or $(FORMS_APP_CLAMD),$(wildcard /run/clamav/clamd.ctl),none)
 run: venv fonts assets translations demo site
 	@trap 'exit 130' INT TERM; \

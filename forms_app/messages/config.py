@@ -14,6 +14,9 @@
         first_delay: 30       # seconds before the first retry; doubles each time (with jitter)
         max_delay: 3600
 
+``FORMS_APP_NOTIFY_URL``, when set, overrides ``notify.base_url``: ``make run`` points it at the
+demo's message catcher on whichever port that was started (``MESSAGES_PORT``, 8025 by default).
+
 With ``provider: smtp`` emails go through the ``email:`` section (``messages.smtp``); texts
 need Notify and are marked failed with that reason. A template id missing from ``templates``
 falls back to ``default_template_id`` (a fixed id made from its name), which only the demo
@@ -29,6 +32,8 @@ from dataclasses import dataclass, field
 
 PROVIDERS = ("notify", "smtp", "none")
 NOTIFY_URL = "https://api.notifications.service.gov.uk"
+#: The environment variable that overrides ``notify.base_url`` (the demo catcher's address).
+NOTIFY_URL_ENV = "FORMS_APP_NOTIFY_URL"
 #: The namespace of the template ids made from names (see ``default_template_id``).
 TEMPLATE_NAMESPACE = uuid.UUID("6f0c5d0e-3b7e-4d55-9b3e-2f3f8d8b7a10")
 
@@ -91,7 +96,7 @@ def messages_config(raw_settings: dict) -> MessagesConfig:
         raise MessagesSettingsError("messages.provider is smtp but the email: section has no host")
     return MessagesConfig(
         provider=provider,
-        base_url=str(notify.get("base_url") or NOTIFY_URL),
+        base_url=str(os.environ.get(NOTIFY_URL_ENV) or notify.get("base_url") or NOTIFY_URL),
         api_key_env=str(notify.get("api_key_env") or "NOTIFY_API_KEY"),
         timeout=float(notify.get("timeout") or 10),
         templates={str(k): str(v) for k, v in (notify.get("templates") or {}).items()},

@@ -45,6 +45,23 @@ def choices_for(question: Question, settings: Settings, variant: str, context) -
     return items
 
 
+def character_count_texts() -> dict:
+    """The character count component's words in the person's language: without them it shows
+    its built-in English ("You can enter up to 1200 characters") on a Welsh page."""
+    return {
+        "charactersUnderLimitText": {
+            "one": _("You have %(num)s character remaining", num="%{count}"),
+            "other": _("You have %(num)s characters remaining", num="%{count}"),
+        },
+        "charactersOverLimitText": {
+            "one": _("You have %(num)s character too many", num="%{count}"),
+            "other": _("You have %(num)s characters too many", num="%{count}"),
+        },
+        "charactersAtLimitText": _("You have 0 characters remaining"),
+        "textareaDescriptionText": _("You can enter up to %(num)s characters", num="%{count}"),
+    }
+
+
 def field_params(
     question: Question,
     value: str,
@@ -102,17 +119,7 @@ def field_params(
             "rows": question.rows,
             "autocomplete": question.autocomplete,
             "maxlength": max_length,
-            # Welsh and English counts, not the component's built-in English.
-            "charactersUnderLimitText": {
-                "one": _("You have %(num)s character remaining", num="%{count}"),
-                "other": _("You have %(num)s characters remaining", num="%{count}"),
-            },
-            "charactersOverLimitText": {
-                "one": _("You have %(num)s character too many", num="%{count}"),
-                "other": _("You have %(num)s characters too many", num="%{count}"),
-            },
-            "charactersAtLimitText": _("You have 0 characters remaining"),
-            "textareaDescriptionText": _("You can enter up to %(num)s characters", num="%{count}"),
+            **character_count_texts(),
         }
         return {"macro": "textarea", "params": params}
 

@@ -32,6 +32,7 @@ from forms_app.web.hosts import staff_url
 from forms_app.web.parts import case_index, parts
 from forms_app.web.security import explains_nul
 
+from .govuk_params import character_count_texts
 from .prefixes import add_prefixed_rule
 from .ratelimit import RateLimiter, Rule, client_address
 from .rendering import render
@@ -293,6 +294,7 @@ def _case_page(status: int = 200, *, done: str = "", problems: dict | None = Non
         calendar=calendar,
         due=due,
         messages=messages,
+        files=parts().store.evidence.files_of(ref),
         today=today,
         language=g.language,
         wording=g.variant,
@@ -313,6 +315,7 @@ def _case_page(status: int = 200, *, done: str = "", problems: dict | None = Non
         view=view,
         limit=limit,
         reply_hint=_say("reply_hint", limit=limit),
+        count_texts=character_count_texts(),
         notice=notice,
         problems=summary,
         errors=problems,

@@ -5,6 +5,7 @@ the next stage. In their language and wording."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -59,6 +60,7 @@ class CaseView:
     sent: list[tuple[str, str]]
     replies: list[tuple[str, str]]
     next_steps: str
+    files: list[tuple[str, str]] = field(default_factory=list)
     escalation: Escalation | None = None
     ombudsman: str = ""
     words: dict = field(default_factory=dict)
@@ -86,12 +88,14 @@ def build(
     calendar: WorkingCalendar,
     due: Due | None,
     messages: list[Message],
+    files: Sequence[Mapping[str, str]] = (),
     today: date,
     language: str,
     wording: str,
 ) -> CaseView:
     """The page's contents for ``case`` (``due``: its current stage's dates, None when it is
-    closed; ``messages``: what the outbox holds for it)."""
+    closed; ``messages``: what the outbox holds for it; ``files``: its evidence rows, each
+    file's latest)."""
     said = words(language, wording)
 
     def on(value: date | None) -> str:
@@ -127,6 +131,11 @@ def build(
         for e in case.events
         if e["type"] == "person_replied"
     ]
+    yours = [
+        (row["name"], long_date(day_of(row["at"]), language))
+        for row in files
+        if row.get("added_by") == "person" and row.get("scan") != "infected"
+    ]
     status = _status(case)
     if status in ("status_closed", "status_withdrawn"):
         next_steps = said["next_closed"]
@@ -144,6 +153,7 @@ def build(
         sent=sent,
         replies=replies,
         next_steps=next_steps,
+        files=yours,
         words=said,
     )
     following, last_day = ask_by(case, procedure, calendar)
