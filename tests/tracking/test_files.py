@@ -10,48 +10,21 @@ import re
 
 import pytest
 
-from forms_app import create_app
 from forms_app.casework import transitions as t
 from forms_app.evidence import Limits
-from forms_app.organisation.settings import EXAMPLE_SETTINGS
 from tests.evidence import samples
 from tests.evidence.test_public_files import BAD_FILES, WELSH, problems_on
-from tests.support.clamd import running_clamd
 from tests.support.walker import csrf_token
 
+from . import scanning
 from .conftest import staff_do, tracked
+from .scanning import add, person_files
+
+# This module's app scans with a real clamd (the fixtures of ``scanning``).
+clamd_socket = scanning.clamd_socket
+app = scanning.app
 
 REPLY = "The carer came at 9 today. Thank you, but Mam still has no evening visit."
-
-
-@pytest.fixture(scope="module")
-def clamd_socket(tmp_path_factory):
-    # A short folder name: a unix socket's path must fit in 108 bytes.
-    with running_clamd(tmp_path_factory.mktemp("clamd")) as socket_path:
-        yield socket_path
-
-
-@pytest.fixture
-def app(data_dir, clamd_socket):
-    """The app scanning with the real clamd (the shared ``client``, ``app_parts`` and
-    ``signed_in`` fixtures use this one)."""
-    app = create_app(str(EXAMPLE_SETTINGS), EVIDENCE_SCANNER=f"unix:{clamd_socket}")
-    app.config.update(TESTING=True)
-    return app
-
-
-def add(client, *files: tuple[bytes, str], prefix: str = ""):
-    """Post files with the tracking page's form, as a browser without JavaScript does."""
-    page = client.get(f"{prefix}/track/case").get_data(as_text=True)
-    data = {
-        "csrf_token": csrf_token(page),
-        "files": [(io.BytesIO(content), name) for content, name in files],
-    }
-    return client.post(f"{prefix}/track/files", data=data, content_type="multipart/form-data")
-
-
-def person_files(app_parts, ref: str) -> list[dict]:
-    return [r for r in app_parts.store.evidence.files_of(ref) if r["added_by"] == "person"]
 
 
 def test_a_photo_and_a_letter_become_events_staff_see_and_are_alerted_to(
