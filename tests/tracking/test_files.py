@@ -213,3 +213,26 @@ def test_a_file_scanned_when_the_scanner_is_away_is_checked_before_staff_open_it
     (row,) = person_files(app_parts, sent.reference)
     assert row["scan"] == "infected"  # found by the scan again, never served
     assert olive.get(f"/staff/cases/{sent.reference}/files/{row['id']}").status_code == 404
+
+
+def test_hostile_file_names_and_broken_bodies_never_give_a_server_error(client, app_parts, notify):
+    sent, _page = tracked(client, app_parts, notify)
+    names = ["../../etc/passwd.jpg", "..", "a\x00b.jpg", "<script>x</script>.png", "ŵ" * 400]
+    for name in names:
+        answer = add(client, (samples.png(), name))
+        assert answer.status_code == 303, name
+    stored = [r["name"] for r in person_files(app_parts, sent.reference)]
+    assert all("/" not in n and "\x00" not in n and "<" not in n for n in stored), stored
+    assert len(stored) == len(names)
+    notes = [r["note"] for r in app_parts.store.rows("events") if r["type"] == "person_added_file"]
+    assert notes == stored  # the event names the file as it was kept
+    token = csrf_token(client.get("/track/case").get_data(as_text=True))
+    for body in (b"--x\r\nbroken", b"", b"files=%FF"):
+        answer = client.post(
+            "/track/files",
+            data=body,
+            content_type="multipart/form-data; boundary=x",
+            headers={"X-CSRFToken": token},
+        )
+        assert answer.status_code in (400, 422), (body, answer.status_code)
+    assert len(person_files(app_parts, sent.reference)) == len(names)
