@@ -75,20 +75,28 @@ def rescan_pending(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     return out
 
 
-def files_section(ref: str) -> list[dict[str, object]]:
-    """The case's files as the case page lists them."""
+def files_section(ref: str, events: list[dict] = ()) -> list[dict[str, object]]:
+    """The case's files as the case page lists them (``events``: the case's, which say which
+    of the person's files came later, from the tracking page)."""
     rows = rescan_pending(parts().store.evidence.files_of(ref))
+    later = {e["value"] for e in events if e["type"] == "person_added_file"}
     listed = []
     for row in rows:
+        if row["added_by"] == "person":
+            added_by = (
+                "The person, from the tracking page"
+                if row["id"] in later
+                else "The person, with their feedback"
+            )
+        else:
+            added_by = row["added_by"]
         at = datetime.fromisoformat(row["at"]).astimezone(LONDON)
         listed.append(
             {
                 "name": row["name"],
                 "kind": KIND_NAMES.get(row["kind"], row["kind"]),
                 "size": size_in_words(max(int(row["size"]), 1024)),
-                "added_by": "The person, with their feedback"
-                if row["added_by"] == "person"
-                else row["added_by"],
+                "added_by": added_by,
                 "when": at.strftime("%-d %b %Y %H:%M"),
                 "scan": row["scan"],
                 "finding": row.get("finding", ""),

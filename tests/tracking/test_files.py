@@ -59,6 +59,7 @@ def test_a_photo_and_a_letter_become_events_staff_see_and_are_alerted_to(
     ]
     case_page = olive.get(f"/staff/cases/{sent.reference}").get_data(as_text=True)
     assert "File from the person (tracking page)" in case_page and "hallway.jpg" in case_page
+    assert "The person, from the tracking page" in case_page
     home = olive.get("/staff/").get_data(as_text=True)
     assert "data-new-replies" in home and "2 new files" in home
     download = olive.get(f"/staff/cases/{sent.reference}/files/{rows[0]['id']}")
