@@ -41,8 +41,11 @@ TELLS_THE_PERSON = {
     "assigned": "assigned",
     "extension_agreed": "extended",
     "paused": "paused",
+    "resumed": "resumed",
     "responded": "responded",
     "closed": "closed",
+    "withdrawn": "withdrawn",
+    "reopened": "reopened",
 }
 
 
@@ -489,6 +492,16 @@ def person_reply(case: Case, actor: Actor, text: str) -> list[dict]:
     if not text:
         raise Refused("The message is empty", "text")
     return [actor.event(case, "person_replied", stage=stage_code(case), note=text)]
+
+
+def person_add_file(case: Case, actor: Actor, file_id: str, name: str) -> list[dict]:
+    """The person added a file (its id in the evidence table, its safe name); staff see it on
+    the timeline and open it from the case's files once it has been scanned."""
+    if not file_id:
+        raise Refused("The file has no id", "file_id")
+    return [
+        actor.event(case, "person_added_file", stage=stage_code(case), value=file_id, note=name)
+    ]
 
 
 def ask_by(case: Case, procedure: Procedure, calendar) -> tuple[object, date | None]:

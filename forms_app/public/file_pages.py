@@ -1,4 +1,5 @@
-"""The page where a person adds files to their feedback, and attaching them when it is sent.
+"""The page where a person adds files to their feedback, and attaching them when it is sent;
+checking a batch of uploaded files (``examine``), which the tracking page uses too.
 
 Works without JavaScript: one form with a plain ``<input type=file multiple>`` (the GOV.UK file
 upload component), "Add files" to add more, a "Remove" button beside each added file, and
@@ -14,29 +15,29 @@ held "being checked" and scanned again before staff can open it (``staff.case_fi
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 from flask import abort, g, redirect, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from werkzeug.datastructures import FileStorage
 
-from forms_app.evidence import (
-    INFECTED,
-    PENDING,
-    Refusal,
-    ScannerUnavailable,
-    check_file,
-    safe_name,
-)
+from forms_app.evidence import INFECTED, Refusal, safe_name
 from forms_app.journeys import JOURNEYS
 from forms_app.journeys.model import Journey, Page
 from forms_app.journeys.pages import FILE_PROBLEMS
 from forms_app.journeys.wording import say
-from forms_app.storage.evidence import EvidenceDamaged, new_file_id, sha256_of
+from forms_app.storage.evidence import EvidenceDamaged
 from forms_app.storage.store import StoreWriteError
 from forms_app.web.parts import parts
-from forms_app.web.uploads import limits, scanner, size_in_words
+from forms_app.web.uploads import (
+    Received,
+    chosen_files,
+    limits,
+    now,
+    receive,
+    scanner,
+    size_in_words,
+)
 
 from . import ratelimit
 from .journey_state import JourneyState
@@ -59,7 +60,7 @@ def _page_url(journey: Journey, step: Page | None) -> str:
 CHECK = "check-your-answers"
 
 
-def _limits_context() -> dict[str, object]:
+def limits_context() -> dict[str, object]:
     chosen = limits()
     return {"max_files": chosen.files, "max_size": size_in_words(chosen.file_bytes)}
 
@@ -108,60 +109,60 @@ def _rate_notice() -> str:
 def take_files(state: JourneyState, uploads: list[FileStorage]) -> list[str]:
     """Check, scan and hold each uploaded file; return the messages for those not taken."""
     chosen = limits()
-    found = scanner()
     evidence = parts().store.evidence
-    problems: list[str] = []
-    held_bytes = sum(int(item["size"]) for item in state.files)
-    for upload in uploads:
-        if not upload.filename and not upload.content_length:
-            continue  # the empty part a browser sends when no file was chosen
-        name = safe_name(upload.filename)
-        if len(state.files) >= chosen.files:
-            problems.append(_problem("too_many", name))
-            continue
-        data = upload.stream.read(chosen.file_bytes + 1)
+    received, problems = examine(
+        uploads,
+        files_left=chosen.files - len(state.files),
+        bytes_left=chosen.total_bytes - sum(int(item["size"]) for item in state.files),
+        most_files=chosen.files,
+    )
+    for got in received:
         try:
-            kind = check_file(data, chosen)
-            if held_bytes + len(data) > chosen.total_bytes:
-                raise Refusal("total_too_large")
-        except Refusal as refusal:
-            problems.append(_problem(refusal.code, name))
-            continue
-        try:
-            verdict = found.scan(data)
-            scan, finding = verdict.state, verdict.signature
-        except ScannerUnavailable as exc:
-            log.warning("evidence: scanner unavailable, file held as pending: %s", exc)
-            scan, finding = PENDING, ""
-        file_id = new_file_id()
-        try:
-            evidence.hold(state.draft_id, file_id, data)
+            evidence.hold(state.draft_id, got.row["id"], got.data)
         except OSError as exc:
             log.error("evidence: a file could not be held: %s", exc.strerror)
-            problems.append(_problem("damaged", name))
+            problems.append(file_problem("damaged", got.name))
             continue
-        item = {
-            "id": file_id,
-            "name": name,
-            "kind": kind,
-            "size": str(len(data)),
-            "sha256": sha256_of(data),
-            "scan": scan,
-            "finding": finding,
-            "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        state.files.append(item)
-        held_bytes += len(data)
-        if scan == INFECTED:
-            # Kept apart (quarantined) and sent with the feedback so staff know; never shown
-            # to the person as added.
-            log.warning("evidence: a file with a virus was refused (%s)", finding)
-            problems.append(_problem("infected", name))
+        # A file with a virus is held too, apart (quarantined), and sent with the feedback so
+        # staff know; it is never shown to the person as added.
+        state.files.append({**got.row, "at": now()})
     return problems
 
 
-def _problem(code: str, name: str) -> str:
-    return FILE_PROBLEMS[code].get(g.variant, {**_limits_context(), "name": name})
+def examine(
+    uploads: list[FileStorage], *, files_left: int, bytes_left: int, most_files: int
+) -> tuple[list[Received], list[str]]:
+    """Check and scan each uploaded file, with room for ``files_left`` more files and
+    ``bytes_left`` more bytes (``most_files``: the limit on the number, as the person is told
+    it). Returns the files taken (a file with a virus among them, to keep in quarantine) and a
+    message for each file refused or found to have a virus, in the person's language."""
+    received: list[Received] = []
+    problems: list[str] = []
+    for upload in chosen_files(uploads):
+        name = safe_name(upload.filename)
+        if len(received) >= files_left:
+            problems.append(file_problem("too_many", name, most_files))
+            continue
+        try:
+            got = receive(upload, name, room=bytes_left)
+        except Refusal as refusal:
+            problems.append(file_problem(refusal.code, name))
+            continue
+        received.append(got)
+        bytes_left -= len(got.data)
+        if got.row["scan"] == INFECTED:
+            log.warning("evidence: a file with a virus was refused (%s)", got.row["finding"])
+            problems.append(file_problem("infected", name))
+    return received, problems
+
+
+def file_problem(code: str, name: str, max_files: int | None = None) -> str:
+    """What the person is told about a file not taken (``evidence.Refusal`` codes), in their
+    language and wording; ``max_files`` when the limit on the number is not one upload's."""
+    context = {**limits_context(), "name": name}
+    if max_files is not None:
+        context["max_files"] = max_files
+    return FILE_PROBLEMS[code].get(g.variant, context)
 
 
 def _remove(state: JourneyState, file_id: str) -> None:
@@ -177,7 +178,7 @@ def shown_files(state: JourneyState) -> list[dict[str, str]]:
 
 
 def render_files_page(journey, step, state, *, problems=(), notice=None, status=None):
-    context = _limits_context()
+    context = limits_context()
     rows = [
         {
             "key": {"text": item["name"]},
@@ -212,7 +213,7 @@ def too_large():
     if step is None:
         return None
     state = JourneyState(journey.kind)
-    message = _problem("total_too_large", "")
+    message = file_problem("total_too_large", "")
     return render_files_page(journey, step, state, problems=[message], status=413)
 
 
@@ -223,7 +224,7 @@ def check_answers_row(journey: Journey, state: JourneyState, change_url: str) ->
     if step is None or not step.is_shown(state.answers):
         return None
     names = [item["name"] for item in shown_files(state)]
-    label = step.title.get(g.variant, _limits_context())
+    label = step.title.get(g.variant, limits_context())
     return {
         "key": {"text": label},
         "value": {"html": Markup("<br>").join(names) if names else escape(_("None"))},

@@ -1,7 +1,8 @@
 """The tracking page (``/track``, ``/cy/track``, in every wording): the person gives their
 reference, then the one-time code sent to them or the tracking secret shown when they sent
-their feedback, and sees where their case stands; from there they can send a message or ask
-for the next stage.
+their feedback, and sees where their case stands; from there they can send a message, add
+files (photos, scanned letters, documents: checked and scanned as on the journey's file page)
+or ask for the next stage.
 
 Nobody learns from these pages whether a reference is a case: asking for a code answers the
 same for every well-formed reference ("if this reference is ours, we have sent a code"), and
@@ -22,6 +23,7 @@ from datetime import date
 from flask import abort, g, redirect, request, session, url_for
 
 from forms_app.casework.transitions import Refused, owners_among
+from forms_app.evidence import INFECTED
 from forms_app.messages.outbox import Outbox
 from forms_app.storage.references import normalise_reference
 from forms_app.storage.store import StoreWriteError
@@ -31,7 +33,9 @@ from forms_app.tracking.words import say, words
 from forms_app.web.hosts import staff_url
 from forms_app.web.parts import case_index, parts
 from forms_app.web.security import explains_nul
+from forms_app.web.uploads import limits, now, register_too_large_page, scanner
 
+from . import file_pages
 from .govuk_params import character_count_texts
 from .prefixes import add_prefixed_rule
 from .ratelimit import RateLimiter, Rule, client_address
@@ -48,6 +52,10 @@ RULES = {
     "track_address": Rule("track_address", 30, 900),
     "track_reference": Rule("track_reference", 3, 900),
 }
+#: The files a person may add to one case, from the journey and the tracking page together, as
+#: a number of one upload's limit: enough for a long complaint, but not without end.
+CASE_FILES_UPLOADS = 3
+FILES_FIELD = "files"
 
 
 def _asked_first(view):
@@ -269,7 +277,14 @@ def _tracked_ref() -> str | None:
     return ref
 
 
-def _case_page(status: int = 200, *, done: str = "", problems: dict | None = None, typed=None):
+def _case_page(
+    status: int = 200,
+    *,
+    done: str = "",
+    problems: dict | None = None,
+    typed=None,
+    file_problems=(),
+):
     ref = _tracked_ref()
     if ref is None:
         session.pop(SESSION_KEY, None)
@@ -306,8 +321,11 @@ def _case_page(status: int = 200, *, done: str = "", problems: dict | None = Non
         notice = said["reply_sent"]
     elif done == "escalate" and view.stage:
         notice = _say("escalate_sent", stage=view.stage)
+    elif done == "files":
+        notice = said["files_added"]
     problems = problems or {}
-    summary = [{"text": text, "href": f"#{name}"} for name, text in problems.items()]
+    summary = [{"text": text, "href": f"#{FILES_FIELD}"} for text in file_problems]
+    summary += [{"text": text, "href": f"#{name}"} for name, text in problems.items()]
     return _page(
         "public/track_case.html",
         status,
@@ -322,13 +340,27 @@ def _case_page(status: int = 200, *, done: str = "", problems: dict | None = Non
         typed=typed or {},
         contact_phone=(parts().settings.contact or {}).get("phone", ""),
         escalation_url=procedure.escalation.get("url", ""),
+        files=_files_section(ref, file_problems),
     )
+
+
+def _files_section(ref: str, problems) -> dict | None:
+    """The form for adding files on the case page: the limits in words and the first problem
+    for the field; None when files are not taken here (no scanner is configured). The files
+    already sent are listed from the case view whether or not a scanner is configured."""
+    if scanner() is None:
+        return None
+    context = file_pages.limits_context()
+    return {
+        "intro": _say("files_intro", **context),
+        "error": problems[0] if problems else None,
+    }
 
 
 @_route("/track/case", "track_case")
 def track_case():
     done = request.args.get("done", "")
-    return _case_page(done=done if done in ("reply", "escalate") else "")
+    return _case_page(done=done if done in ("reply", "escalate", "files") else "")
 
 
 @_route("/track/reply", "track_reply", methods=("POST",))
@@ -359,6 +391,56 @@ def track_reply():
         return _case_page(503, problems={"message": _say("too_many")}, typed={"message": text})
     _alert(case, "sent a message")
     return redirect(url_for("public.track_case", done="reply"), code=303)
+
+
+@_route("/track/files", "track_add_files", methods=("POST",))
+def track_add_files():
+    """The person adds files to their case: each checked and scanned as on the journey's file
+    page, stored with the case, and a case event staff see and are alerted to."""
+    ref = _tracked_ref()
+    case = case_index().get(ref) if ref else None
+    if case is None or scanner() is None:
+        return _case_page()
+    if not _limiter().hit("track_address", client_address()):
+        return _case_page(429, file_problems=[_say("too_many")])
+    chosen = limits()
+    most = chosen.files * CASE_FILES_UPLOADS
+    theirs = [r for r in parts().store.evidence.files_of(ref) if r["added_by"] == "person"]
+    left = most - len(theirs)
+    received, problems = file_pages.examine(
+        request.files.getlist(FILES_FIELD),
+        files_left=min(chosen.files, left),
+        bytes_left=chosen.total_bytes,
+        most_files=chosen.files if left >= chosen.files else most,
+    )
+    if not received and not problems:
+        problems = [_say("files_none")]
+    at = now()
+    files = [({**got.row, "added_by": "person", "at": at}, got.data) for got in received]
+    try:
+        conversation.add_files(parts().store, parts().contract, case, files, date.today())
+    except (Refused, StoreWriteError, OSError, ValueError) as error:
+        log.error("tracking: files not stored (%s)", type(error).__name__)
+        return _case_page(503, file_problems=[_say("files_not_stored")])
+    added = any(row["scan"] != INFECTED for row, _data in files)
+    if added:
+        _alert(case, "added files")
+    if problems:
+        return _case_page(400, file_problems=problems, done="files" if added else "")
+    return redirect(url_for("public.track_case", done="files") + "#add-files", code=303)
+
+
+def _files_too_large():
+    """A request to add files over the upload limit: the case page again, saying so (413)."""
+    if _tracked_ref() is None or scanner() is None:
+        return None
+    problem = file_pages.file_problem("total_too_large", "")
+    return _case_page(413, file_problems=[problem])
+
+
+@blueprint.record_once
+def _register_too_large_page(setup) -> None:
+    register_too_large_page(setup.app, "public.track_add_files", _files_too_large)
 
 
 @_route("/track/escalate", "track_escalate", methods=("POST",))

@@ -10,7 +10,7 @@ the same access rule as the case page, and audited.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -24,15 +24,21 @@ from forms_app.evidence import (
     PENDING,
     Refusal,
     ScannerUnavailable,
-    check_file,
     download_name,
     safe_name,
 )
 from forms_app.journeys.pages import FILE_PROBLEMS
 from forms_app.storage import EvidenceDamaged, StoreWriteError
-from forms_app.storage.evidence import new_file_id, sha256_of
 from forms_app.web.parts import parts
-from forms_app.web.uploads import limits, register_too_large_page, scanner, size_in_words
+from forms_app.web.uploads import (
+    chosen_files,
+    limits,
+    now,
+    receive,
+    register_too_large_page,
+    scanner,
+    size_in_words,
+)
 
 from . import blueprint
 from .context import audit_log, user, visible_case
@@ -50,12 +56,6 @@ KIND_NAMES = {
 }
 
 
-def _now() -> str:
-    # To the microsecond: a file's rows are told apart by their time (the key is id and at),
-    # and a scan again can follow its upload within the same second.
-    return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
 def rescan_pending(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     """Scan again the files still being checked; the rows as they now stand."""
     found = scanner()
@@ -67,7 +67,7 @@ def rescan_pending(rows: list[dict[str, str]]) -> list[dict[str, str]]:
         if row["scan"] == PENDING:
             try:
                 verdict = found.scan(evidence.read(row))
-                evidence.record_scan(row, verdict.state, verdict.signature, _now())
+                evidence.record_scan(row, verdict.state, verdict.signature, now())
                 row = {**row, "scan": verdict.state, "finding": verdict.signature}
             except (ScannerUnavailable, EvidenceDamaged, StoreWriteError) as exc:
                 log.warning("evidence: %s still being checked: %s", row["id"], exc)
@@ -75,20 +75,28 @@ def rescan_pending(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     return out
 
 
-def files_section(ref: str) -> list[dict[str, object]]:
-    """The case's files as the case page lists them."""
+def files_section(ref: str, events: list[dict] = ()) -> list[dict[str, object]]:
+    """The case's files as the case page lists them (``events``: the case's, which say which
+    of the person's files came later, from the tracking page)."""
     rows = rescan_pending(parts().store.evidence.files_of(ref))
+    later = {e["value"] for e in events if e["type"] == "person_added_file"}
     listed = []
     for row in rows:
+        if row["added_by"] == "person":
+            added_by = (
+                "The person, from the tracking page"
+                if row["id"] in later
+                else "The person, with their feedback"
+            )
+        else:
+            added_by = row["added_by"]
         at = datetime.fromisoformat(row["at"]).astimezone(LONDON)
         listed.append(
             {
                 "name": row["name"],
                 "kind": KIND_NAMES.get(row["kind"], row["kind"]),
                 "size": size_in_words(max(int(row["size"]), 1024)),
-                "added_by": "The person, with their feedback"
-                if row["added_by"] == "person"
-                else row["added_by"],
+                "added_by": added_by,
                 "when": at.strftime("%-d %b %Y %H:%M"),
                 "scan": row["scan"],
                 "finding": row.get("finding", ""),
@@ -139,44 +147,25 @@ def _attachment(name: str) -> str:
 def case_add_files(ref):
     case = visible_case(ref)
     back = url_for("staff.case", ref=case.ref) + "#files"
-    found = scanner()
-    if found is None:
+    if scanner() is None:
         abort(404)
     chosen = limits()
     existing = parts().store.evidence.files_of(case.ref)
     added, refused = [], []
-    for upload in request.files.getlist("files"):
-        if not upload.filename and not upload.content_length:
-            continue
+    for upload in chosen_files(request.files.getlist("files")):
         name = safe_name(upload.filename)
-        data = upload.stream.read(chosen.file_bytes + 1)
         try:
             if len(existing) + len(added) >= chosen.files * 5:
                 # Staff may add more than a person, but not without end.
                 raise Refusal("too_many")
-            kind = check_file(data, chosen)
+            got = receive(upload, name)
         except Refusal as refusal:
             refused.append(_staff_problem(refusal.code, name))
             continue
-        try:
-            verdict = found.scan(data)
-            scan, finding = verdict.state, verdict.signature
-        except ScannerUnavailable:
-            scan, finding = PENDING, ""
-        row = {
-            "id": new_file_id(),
-            "name": name,
-            "kind": kind,
-            "size": str(len(data)),
-            "sha256": sha256_of(data),
-            "scan": scan,
-            "finding": finding,
-            "added_by": user().username,
-            "at": _now(),
-        }
-        added.append((row, data))
-        if scan == INFECTED:
-            refused.append(f"{name} contains a virus ({finding}): it is kept in quarantine.")
+        row = {**got.row, "added_by": user().username, "at": now()}
+        added.append((row, got.data))
+        if row["scan"] == INFECTED:
+            refused.append(f"{name} contains a virus ({row['finding']}): it is kept in quarantine.")
     if added:
         try:
             parts().store.evidence.attach(case.ref, added, parts().contract)

@@ -181,7 +181,7 @@ def case(ref):
         next_due=next_due,
         status=status,
         timeline=timeline,
-        files=files_section(case.ref),
+        files=files_section(case.ref, case.events),
         files_offered=files_offered(),
         actions=available,
         steps=steps,

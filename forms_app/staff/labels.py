@@ -78,6 +78,7 @@ EVENTS = {
     "review_set": "Review date set",
     "contact_logged": "Contact logged",
     "person_replied": "Message from the person (tracking page)",
+    "person_added_file": "File from the person (tracking page)",
     "action_added": "Learning action added",
     "action_owner_set": "Learning action owner",
     "action_target_set": "Learning action target date",

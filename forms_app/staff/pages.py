@@ -10,7 +10,7 @@ from flask import request, url_for
 from forms_app.casework.actions import action_rows
 from forms_app.casework.listing import Filters, case_rows, needs_attention
 from forms_app.records import audit
-from forms_app.tracking.conversation import unanswered_replies
+from forms_app.tracking.conversation import unanswered_replies, unseen_files
 from forms_app.web.parts import parts
 
 from . import blueprint, labels
@@ -58,11 +58,12 @@ def home():
     inbox_count = (
         sum(1 for c in _my_open_cases() if c.in_inbox) if me.has("officer", "manager") else 0
     )
-    # The person wrote on the tracking page since anyone on the staff last acted on the case.
+    # The person wrote, or added files, on the tracking page since anyone on the staff last
+    # acted on the case.
     replied = [
-        (c.ref, n)
+        (c.ref, n, f)
         for c in sorted(_my_open_cases(), key=lambda c: c.ref)
-        if c.owner == me.username and (n := unanswered_replies(c))
+        if c.owner == me.username and ((n := unanswered_replies(c)) + (f := unseen_files(c)))
     ]
     return render(
         "staff/home.html",

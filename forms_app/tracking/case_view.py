@@ -25,8 +25,11 @@ ABOUT_THE_CASE = (
     "assigned",
     "extended",
     "paused",
+    "resumed",
     "responded",
     "closed",
+    "withdrawn",
+    "reopened",
     "escalation_received",
 )
 

@@ -1,15 +1,15 @@
-"""What the person does from the tracking page: send a message about their case, or ask for
-its next stage. Each goes through the casework transition (``person_reply``,
-``person_escalate``) and ``events.record``, like any change staff make; the request for a
-stage is acknowledged through the message outbox, and the case's owner is told by email when
-the settings have an ``email:`` section (no personal details travel in it)."""
+"""What the person does from the tracking page: send a message about their case, add files to
+it, or ask for its next stage. Each goes through the casework transition (``person_reply``,
+``person_add_file``, ``person_escalate``) and ``events.record``, like any change staff make;
+the request for a stage is acknowledged through the message outbox, and the case's owner is
+told by email when the settings have an ``email:`` section (no personal details travel in it)."""
 
 from __future__ import annotations
 
 import copy
 import logging
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,6 +21,7 @@ from forms_app.casework.transitions import (
     PERSON,
     Actor,
     Refused,
+    person_add_file,
     person_escalate,
     person_reply,
 )
@@ -70,6 +71,28 @@ class Done:
 def reply(store: Store, contract: Contract, case: Case, text: str, today: date) -> Done:
     """Store the person's message as a ``person_replied`` event."""
     rows = person_reply(case, Actor(PERSON, today), text.replace("\r\n", "\n"))
+    return Done(events.record(store, contract, rows))
+
+
+def add_files(
+    store: Store,
+    contract: Contract,
+    case: Case,
+    files: Sequence[tuple[Mapping[str, str], bytes]],
+    today: date,
+) -> Done:
+    """Store the person's files with their case (each ``(row, bytes)``: an evidence row with
+    its scan verdict, added by the person) and a ``person_added_file`` event for each, so staff
+    see them on the timeline. The files are stored first: an event never names a file that is
+    not there. Raises ``StoreWriteError``, ``OSError`` or ``ValueError`` if they could not be
+    stored."""
+    if not files:
+        return Done([])
+    actor = Actor(PERSON, today)
+    store.evidence.attach(case.ref, files, contract)
+    rows = []
+    for row, _data in files:
+        rows += person_add_file(case, actor, row["id"], row["name"])
     return Done(events.record(store, contract, rows))
 
 
@@ -125,17 +148,27 @@ def escalate(
 
 def unanswered_replies(case: Case) -> int:
     """The person's messages since a member of staff last did anything on the case."""
+    return _since_staff(case, "person_replied")
+
+
+def unseen_files(case: Case) -> int:
+    """The files the person added since a member of staff last did anything on the case."""
+    return _since_staff(case, "person_added_file")
+
+
+def _since_staff(case: Case, event_type: str) -> int:
     count = 0
     for event in reversed(case.events):
         if event["actor"] != PERSON:
             break
-        count += event["type"] == "person_replied"
+        count += event["type"] == event_type
     return count
 
 
 def alert_owner(raw_settings: dict, to: str, ref: str, link: str, what: str, sender: str) -> bool:
-    """Email the case's owner that the person wrote (``what``: "sent a message" or "asked
-    for the next stage"). Only the reference and a link: no personal details by email."""
+    """Email the case's owner that the person wrote (``what``: "sent a message", "added
+    files" or "asked for the next stage"). Only the reference and a link: no personal details
+    by email."""
     config = mail.email_settings(raw_settings)
     if config is None or not to:
         return False

@@ -1,5 +1,6 @@
 """What the file pages share: which routes take files (only they may receive a large request),
-the limits, the virus scanner the settings name, and the page shown instead of a bare 413.
+the limits, the virus scanner the settings name, reading one uploaded file (checked, then
+scanned: ``receive``), and the page shown instead of a bare 413.
 
 The scanner is named by ``EVIDENCE_SCANNER`` in the app's configuration or the
 ``FORMS_APP_CLAMD`` environment variable: ``unix:/run/clamav/clamd.ctl`` (Debian's socket), a
@@ -9,17 +10,33 @@ socket path, ``tcp:host:port``, or ``none`` (outside production only: files are 
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from flask import Flask, current_app, request
+from werkzeug.datastructures import FileStorage
 
-from forms_app.evidence import Clamd, Limits, NoScanner, scanner_from
+from forms_app.evidence import (
+    PENDING,
+    Clamd,
+    Limits,
+    NoScanner,
+    Refusal,
+    ScannerUnavailable,
+    check_file,
+    scanner_from,
+)
+from forms_app.storage.evidence import new_file_id, sha256_of
 
 from .config import is_production
 
+log = logging.getLogger(__name__)
+
 #: The endpoints that take files; every other route keeps the small request limit.
-UPLOAD_ENDPOINTS = frozenset({"public.add_files", "staff.case_add_files"})
+UPLOAD_ENDPOINTS = frozenset({"public.add_files", "public.track_add_files", "staff.case_add_files"})
 #: The largest request an upload route reads: more than the total of one upload's files, so a
 #: request over it is refused before it is read (a friendly page, see ``too_large_page``).
 UPLOAD_MAX_CONTENT_LENGTH = 48 * 1024 * 1024
@@ -65,3 +82,56 @@ def register_too_large_page(app: Flask, endpoint: str, page: Callable) -> None:
 
 def too_large_page() -> Callable | None:
     return current_app.extensions.get(_TOO_LARGE, {}).get(request.endpoint)
+
+
+@dataclass(frozen=True)
+class Received:
+    """One uploaded file that passed the checks: its evidence row (without the case, who added
+    it or when) and its bytes. ``row["scan"]`` may say it has a virus: the caller keeps it
+    in quarantine and tells the person."""
+
+    row: dict[str, str]
+    data: bytes
+
+    @property
+    def name(self) -> str:
+        return self.row["name"]
+
+
+def chosen_files(uploads: Iterable[FileStorage]) -> list[FileStorage]:
+    """The parts that hold a file (a browser sends an empty part when none was chosen)."""
+    return [upload for upload in uploads if upload.filename or upload.content_length]
+
+
+def receive(upload: FileStorage, name: str, *, room: int | None = None) -> Received:
+    """Read one uploaded file (never more than one byte over the limit), check it (its kind
+    from its bytes, the size limits: ``room`` is what the bytes together may still grow by)
+    and scan it. Raises ``Refusal`` with the reason it is not taken. A scanner that cannot be
+    reached leaves the file "being checked": it is scanned again before staff open it."""
+    chosen = limits()
+    data = upload.stream.read(chosen.file_bytes + 1)
+    kind = check_file(data, chosen)
+    if room is not None and len(data) > room:
+        raise Refusal("total_too_large")
+    try:
+        verdict = scanner().scan(data)
+        scan, finding = verdict.state, verdict.signature
+    except ScannerUnavailable as exc:
+        log.warning("evidence: scanner unavailable, file held as pending: %s", exc)
+        scan, finding = PENDING, ""
+    row = {
+        "id": new_file_id(),
+        "name": name,
+        "kind": kind,
+        "size": str(len(data)),
+        "sha256": sha256_of(data),
+        "scan": scan,
+        "finding": finding,
+    }
+    return Received(row, data)
+
+
+def now() -> str:
+    """A file row's time. To the microsecond: a file's rows are told apart by their time (the
+    key is id and at), and a scan again can follow its upload within the same second."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")

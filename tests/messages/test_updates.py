@@ -47,7 +47,7 @@ def test_each_staff_change_the_person_is_told_of_queues_its_update(client, app_p
     do(t.assign, "olive", owners={"olive"}, procedure=app_parts.procedure)
     do(t.extend, later, "We are waiting for the care agency's rota.")
     do(t.pause, "We have asked you for the name of the carer.")
-    do(t.resume)  # not one the person is told of
+    do(t.resume)
     do(t.record_outcome, "upheld", findings="The visit was missed.")
     do(t.close)
     messages = _messages(app_parts, ref)
@@ -57,6 +57,7 @@ def test_each_staff_change_the_person_is_told_of_queues_its_update(client, app_p
         "assigned",
         "extended",
         "paused",
+        "resumed",
         "responded",
         "closed",
     ]

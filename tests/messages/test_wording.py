@@ -14,8 +14,11 @@ FILLED = {
     "assigned": {"org_name", "reference"},
     "extended": {"org_name", "reference", "new_date", "reason"},
     "paused": {"org_name", "reference", "reason"},
+    "resumed": {"org_name", "reference"},
     "responded": {"org_name", "reference"},
     "closed": {"org_name", "reference"},
+    "withdrawn": {"org_name", "reference"},
+    "reopened": {"org_name", "reference"},
     "tracking_code": {"org_name", "reference", "code", "minutes"},
     "escalation_received": {"org_name", "reference", "stage_name", "next_steps"},
 }

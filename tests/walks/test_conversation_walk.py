@@ -153,7 +153,16 @@ def test_a_welsh_easy_read_complaint_is_tracked_answered_and_taken_to_stage_2(wo
         assert page.url.endswith("/cy/easy-read/track/case")
         assert reference in page.locator("[data-reference]").inner_text()
         assert said["status_waiting"] in text
-        assert photo.name in page.locator("[data-add-files]").inner_text()
+        assert photo.name in page.locator("[data-files-sent]").inner_text()
+
+        # A scanned letter found later, added from the tracking page.
+        letter = tmp_path / "llythyr-y-meddyg.pdf"
+        letter.write_bytes(samples.pdf())
+        page.set_input_files("#files", str(letter))
+        page.locator('form[action$="/track/files"] button').click()
+        text = arrive(page)
+        assert said["files_added"] in text, text[:600]
+        assert letter.name in page.locator("[data-files-sent]").inner_text()
 
         # A reply.
         reply = "Mae Mam dal heb ymweliad nos. Diolch."

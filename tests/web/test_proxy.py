@@ -81,7 +81,14 @@ def test_plain_http_to_the_tls_port_is_not_served(tls_stack):
 
 
 @pytest.mark.parametrize(
-    "path", ["/complaint/add-files", "/cy/easy-read/complaint/add-files", "/staff/cases/X/files"]
+    "path",
+    [
+        "/complaint/add-files",
+        "/cy/easy-read/complaint/add-files",
+        "/track/files",
+        "/cy/easy-read/track/files",
+        "/staff/cases/X/files",
+    ],
 )
 def test_the_upload_routes_take_a_file_of_several_megabytes_past_nginx(tls_stack, path):
     """nginx's own body limit is larger on the routes that take files (the app decides there,

@@ -26,8 +26,11 @@ MESSAGE_TYPES = (
     "assigned",
     "extended",
     "paused",
+    "resumed",
     "responded",
     "closed",
+    "withdrawn",
+    "reopened",
     "tracking_code",
     "escalation_received",
 )
