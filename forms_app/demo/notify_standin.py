@@ -281,7 +281,9 @@ class NotifyStandIn:
 
 def address_problem(lines: list) -> str:
     """Notify's words for what is wrong with a letter's address lines, or ""."""
-    lines = [str(line).strip() for line in lines if line is not None and str(line).strip()]
+    # As Notify reads them: the lines joined, then split again (a value may hold a newline).
+    joined = "\n".join(str(line) for line in lines if line is not None)
+    lines = [line.strip() for line in joined.splitlines() if line.strip()]
     if len(lines) < 3:
         return TOO_FEW_LINES
     if len(lines) > 7:

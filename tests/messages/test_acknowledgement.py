@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
-
 from forms_app.language.welsh import long_date
 from forms_app.messages.notify import NotifyProvider
 from forms_app.messages.outbox import Outbox
