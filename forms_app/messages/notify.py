@@ -24,6 +24,7 @@ from __future__ import annotations
 from notifications_python_client.errors import HTTPError
 from notifications_python_client.notifications import NotificationsAPIClient
 
+from . import wording
 from .config import MessagesConfig, MessagesSettingsError
 from .outbox import Message
 from .providers import Refused, TryLater
@@ -43,25 +44,26 @@ class NotifyProvider:
 
     def send(self, message: Message) -> str | None:
         template_id = self.config.template_id(message.template_key)
+        values = wording.completed(message.type, message.values)
         try:
             if message.channel == "email":
                 reply = self.client.send_email_notification(
                     email_address=message.recipient,
                     template_id=template_id,
-                    personalisation=message.values,
+                    personalisation=values,
                     reference=message.id,
                 )
             elif message.channel == "letter":
                 reply = self.client.send_letter_notification(
                     template_id=template_id,
-                    personalisation={**message.values, **address_lines(message.recipient)},
+                    personalisation={**values, **address_lines(message.recipient)},
                     reference=message.id,
                 )
             else:
                 reply = self.client.send_sms_notification(
                     phone_number=message.recipient,
                     template_id=template_id,
-                    personalisation=message.values,
+                    personalisation=values,
                     reference=message.id,
                 )
         except HTTPError as error:

@@ -60,8 +60,9 @@ class SmtpProvider:
             raise ToPost("to print and post: there is no letter service with SMTP")
         if message.channel != "email":
             raise Refused("text messages need GOV.UK Notify (messages.provider: notify)")
+        values = wording.completed(message.type, message.values)
         subject, body = wording.render(
-            message.type, message.language, message.wording, "email", message.values
+            message.type, message.language, message.wording, "email", values
         )
         try:
             smtp.deliver(self.email, [message.recipient], subject, body, message_id=message.id)

@@ -124,8 +124,9 @@ def letter_page(message: Message) -> str:
     settings = _parts().settings
     organisation = settings.localised("organisation", message.language)
     contact = settings.localised("contact", message.language)
+    values = wording.completed(message.type, message.values)
     subject, body = wording.render(
-        message.type, message.language, message.wording, "letter", message.values
+        message.type, message.language, message.wording, "letter", values
     )
     queued = datetime.fromtimestamp(message.queued_at, UTC).astimezone(LONDON).date()
     meta = {

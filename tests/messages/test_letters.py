@@ -502,3 +502,16 @@ def test_an_outbox_made_before_letters_takes_letters_and_keeps_its_messages(tmp_
         assert [m.id for m in outbox.to_post()] == ["letter-1"]
         assert {m.id for m in outbox.for_refs(["ABCD-1234"])} == {"old-1", "letter-1"}
         assert outbox.counts()["sent"] == 1
+
+
+def test_an_acknowledgement_queued_before_tracking_was_added_is_still_sent(tmp_path, notify):
+    values = {"org_name": "Riverside", "reference": "ABCD-1234", "next_steps": "", "advocacy": ""}
+    before = _letter_message(
+        id="old-ack", type="acknowledgement", values={**values, "copy": ""}, channel="email"
+    )
+    before.recipient = "rhian.evans@example.com"
+    with Outbox(tmp_path / "o.sqlite3") as outbox:
+        outbox.queue([before])
+        assert _notify_sender(outbox, notify.url).step().sent == 1
+    (kept,) = notify.catcher.standin.by_reference("old-ack")
+    assert "ABCD-1234" in kept["body"]

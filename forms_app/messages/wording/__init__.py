@@ -39,6 +39,9 @@ CHANNELS = ("email", "sms", "letter")
 #: Message types never sent as a letter.
 NOT_POSTED = ("tracking_code",)
 PLACEHOLDER = re.compile(r"\(\(([a-z_]+)\)\)")
+#: Placeholders added to a message type after messages of that type were first queued, with
+#: the value a message queued before then is sent with (an outbox can outlive an upgrade).
+ADDED_LATER = {"acknowledgement": {"tracking": ""}}
 
 
 class MissingValue(KeyError):
@@ -66,6 +69,11 @@ def snippets(language: str, wording: str) -> dict[str, str]:
     words = _file("snippets")
     by_language = words.get(language) or words["en"]
     return by_language.get(wording) or by_language["standard"]
+
+
+def completed(message_type: str, values: dict) -> dict:
+    """``values`` with any placeholder added since the message was queued (``ADDED_LATER``)."""
+    return {**ADDED_LATER.get(message_type, {}), **values}
 
 
 def placeholders(text: str) -> list[str]:
