@@ -22,8 +22,9 @@ from forms_app.messages.outbox import TO_POST, Message, Outbox
 from forms_app.web.parts import parts as _parts
 
 from . import blueprint
+from .access import can_see
 from .auth import need
-from .context import audit_log, render
+from .context import audit_log, confidential, index, render, user, visible_case
 
 log = logging.getLogger(__name__)
 
@@ -112,10 +113,18 @@ def failed_messages():
 
 
 def _letter(outbox: Outbox, message_id: str) -> Message:
+    """A letter of a case this member of staff may open; 404 otherwise, as if it did not
+    exist (a letter holds the person's name and address)."""
     message = outbox.one(message_id)
     if message is None or message.channel != "letter":
         abort(404)
+    visible_case(message.ref)
     return message
+
+
+def _may_open(ref: str) -> bool:
+    case = index().get(ref)
+    return case is not None and can_see(user(), case, confidential())
 
 
 def letter_page(message: Message) -> str:
@@ -169,19 +178,19 @@ def letters_to_post():
     rows = []
     if path.exists():
         with Outbox(path) as outbox:
-            rows = rows_for(outbox.to_post())
+            rows = rows_for([m for m in outbox.to_post() if _may_open(m.ref)])
     audit_log("messages.to_post_view", detail=f"{len(rows)} letters")
     return render("staff/messages_to_post.html", title="Letters to post", rows=rows)
 
 
-@blueprint.route("/messages/to-post/<message_id>.pdf")
+@blueprint.route("/messages/to-post/<letter_id>.pdf")
 @need("officer", "manager")
-def letter_to_post_pdf(message_id):
+def letter_to_post_pdf(letter_id):
     path = _parts().messenger.path
     if not path.exists():
         abort(404)
     with Outbox(path) as outbox:
-        message = _letter(outbox, message_id)
+        message = _letter(outbox, letter_id)
     if message.state != TO_POST:
         # Posted already: its tracking secret has gone, so it is not printed again.
         abort(404)
@@ -189,7 +198,7 @@ def letter_to_post_pdf(message_id):
         pdf = html_to_pdf(letter_page(message))
     except PdfError:
         abort(503)
-    audit_log("messages.letter_pdf", ref=message.ref, fields=["name", "address"], detail=message_id)
+    audit_log("messages.letter_pdf", ref=message.ref, fields=["name", "address"], detail=letter_id)
     return Response(
         pdf,
         mimetype="application/pdf",

@@ -515,3 +515,22 @@ def test_an_acknowledgement_queued_before_tracking_was_added_is_still_sent(tmp_p
         assert _notify_sender(outbox, notify.url).step().sent == 1
     (kept,) = notify.catcher.standin.by_reference("old-ack")
     assert "ABCD-1234" in kept["body"]
+
+
+def test_an_officer_sees_and_posts_only_the_letters_of_cases_they_may_open(
+    app, app_parts, signed_in
+):
+    result = _walk(app.test_client(), "/complaint/", BY_POST)  # a home-care complaint
+    _smtp_step(app_parts)
+    (waiting,) = _queued(app_parts, result.reference)
+    oscar = signed_in("oscar")  # an officer for mental health only
+    listed = oscar.get("/staff/messages/to-post").get_data(as_text=True)
+    assert result.reference not in listed and "Dafydd" not in listed
+    assert oscar.get(f"/staff/messages/to-post/{waiting.id}.pdf").status_code == 404
+    token = re.search(r'name="csrf_token" value="([^"]+)"', listed).group(1)
+    refused = oscar.post(
+        "/staff/messages/to-post", data={"csrf_token": token, "message": waiting.id}
+    )
+    assert refused.status_code == 404
+    (still,) = _queued(app_parts, result.reference)
+    assert still.state == TO_POST
