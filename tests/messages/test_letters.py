@@ -383,9 +383,11 @@ def _smtp_step(app_parts):
 def _pdf_text(pdf: bytes, tmp_path) -> str:
     path = tmp_path / "letter.pdf"
     path.write_bytes(pdf)
-    return subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
+    # Lines wrap where the page is full: compare words, not where the lines break.
+    return " ".join(text.split())
 
 
 def test_with_smtp_a_letter_waits_for_staff_to_print_and_mark_as_posted(
@@ -439,7 +441,7 @@ def test_a_welsh_letter_to_post_prints_in_welsh(app, app_parts, signed_in, tmp_p
     pdf = signed_in("olive").get(f"/staff/messages/to-post/{waiting.id}.pdf")
     text = _pdf_text(pdf.data, tmp_path)
     assert "Eich cyfeirnod yw" in text and "Yn gywir" in text
-    assert "/cy/track" in text
+    assert "/cy/track" in text.replace("/ track", "/track")
 
 
 def test_letters_to_post_are_for_staff_only(app, app_parts, client):
