@@ -1,11 +1,13 @@
 """What the person is told, and when: the acknowledgement of their feedback and the updates
 that follow staff changes, put in the message outbox (``forms_app.messages``).
 
-A message goes only to someone who gave an email address or a mobile number *and* chose that
-way to be contacted, in the language and wording they used. Each message's id is made from
-what caused it (the reference and the submission, or the event's id), so queueing it twice
-keeps one: the submission path and ``events.record`` queue at once, and ``Sweep`` (run by the
-message worker) queues anything those missed, such as after a crash between the two writes.
+A message goes only to someone who gave an email address, a mobile number or a postal address
+*and* chose that way to be contacted, in the language and wording they used; by post it is a
+letter (sent through GOV.UK Notify, or printed and posted by staff when messages go by SMTP).
+Each message's id is made from what caused it (the reference and the submission, or the
+event's id), so queueing it twice keeps one: the submission path and ``events.record`` queue
+at once, and ``Sweep`` (run by the message worker) queues anything those missed, such as after
+a crash between the two writes.
 
 The messenger of a data directory is registered once by whoever builds the app's parts
 (``install``); ``events.record`` finds it by the store's data directory, so the staff pages,
@@ -38,6 +40,10 @@ log = logging.getLogger(__name__)
 SWEEP_WINDOW = timedelta(days=2)
 #: A UK mobile number (spaces, dashes and brackets are ignored).
 MOBILE = re.compile(r"^(?:\+44|0044|0)7\d{9}$")
+#: GOV.UK Notify posts to at most 7 address lines, and at least 3.
+MOST_LINES, FEWEST_LINES = 7, 3
+#: Characters Notify's printer refuses at the start of an address line.
+NOT_FIRST = '@()=[]"\u201d\\/,<>'
 _installed: dict[Path, Messenger] = {}
 
 
@@ -48,7 +54,9 @@ def message_id(ref: str, message_type: str, cause: str, channel: str) -> str:
 
 
 def contact(personal: dict | None) -> tuple[str, str] | None:
-    """(channel, address) the person chose to be contacted by, when it is email or a mobile."""
+    """(channel, address) the person chose to be contacted by: ``email``, ``sms`` (a mobile)
+    or ``letter`` (their postal address, one line per line); None when they chose none of
+    these or did not give that address."""
     if not personal:
         return None
     chosen = personal.get("preferred_contact", "")
@@ -58,7 +66,40 @@ def contact(personal: dict | None) -> tuple[str, str] | None:
         return "email", email
     if chosen == "phone" and MOBILE.match(phone):
         return "sms", phone
+    if chosen == "post":
+        address = postal_address(personal)
+        return ("letter", address) if address else None
     return None
+
+
+def postal_address(personal: dict) -> str | None:
+    """The lines a letter is addressed to: the name, the address as typed (a line of commas
+    is split when there would be fewer than three lines) and the postcode, at most seven
+    lines (the extra middle lines joined); None without an address."""
+    typed = [line.strip() for line in (personal.get("address") or "").splitlines()]
+    typed = [line for line in typed if line]
+    if not typed:
+        return None
+    name = (personal.get("name") or "").strip()
+    postcode = _postcode(personal.get("postcode") or "")
+    if postcode and _postcode(typed[-1]) == postcode:
+        typed[-1] = postcode
+        postcode = ""
+    lines = ([name] if name else []) + typed + ([postcode] if postcode else [])
+    if len(lines) < FEWEST_LINES:
+        lines = [part.strip() for line in lines for part in line.split(",") if part.strip()]
+    while len(lines) > MOST_LINES:
+        lines[-3:-1] = [f"{lines[-3]}, {lines[-2]}"]
+    lines = [line.lstrip(NOT_FIRST).strip() or line for line in lines]
+    return "\n".join(lines)
+
+
+def _postcode(text: str) -> str:
+    """A UK postcode in its usual form (``CF10 1AA``), or the text as it was."""
+    squeezed = re.sub(r"\s+", "", text).upper()
+    if re.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}", squeezed):
+        return f"{squeezed[:-3]} {squeezed[-3:]}"
+    return text.strip()
 
 
 @dataclass
@@ -109,8 +150,19 @@ class Messenger:
             return None
         return dates.get("respond") or dates.get("acknowledge")
 
-    def acknowledgement(self, submission: dict, personal: dict | None) -> list[Message]:
-        """The acknowledgement of feedback sent online, or [] when the person is not told."""
+    def acknowledgement(
+        self, submission: dict, personal: dict | None, tracking_secret: str = ""
+    ) -> list[Message]:
+        """The acknowledgement of feedback sent online, or [] when the person is not told.
+
+        It says how to follow the case on the tracking page. By email or text the page sends
+        a one-time code to that address; a letter cannot carry a code in time, so it carries
+        the case's tracking secret instead: the *same* secret the confirmation page shows once
+        (one secret per case, so there is one thing to keep and nothing else to revoke). Only
+        its keyed hash is stored, so the plain secret exists only when the feedback is sent:
+        the submission passes it here, and the outbox empties it once the letter is sent or
+        posted. An acknowledgement queued later (the sweep, after a crash) has no secret to
+        give, and its letter asks the person to contact the organisation instead."""
         base = self._base(submission, personal)
         if base is None or submission.get("channel") != "online":
             return []
@@ -119,6 +171,7 @@ class Messenger:
         values["next_steps"] = self._next_steps(
             submission, language, words, self._hear_by(submission)
         )
+        values["tracking"] = self._tracking(channel, language, words, tracking_secret)
         values["advocacy"] = self._advocacy(submission, language, words)
         if channel == "email":
             values["copy"] = _copy(snippet["copy_heading"], submission)
@@ -130,6 +183,19 @@ class Messenger:
                 base=(channel, recipient, language, words, values),
             )
         ]
+
+    def _tracking(self, channel: str, language: str, words: str, secret: str) -> str:
+        """How to follow the case: the tracking page's address in the person's language and
+        wording, and in a letter the tracking secret (see ``acknowledgement``)."""
+        snippet = wording.snippets(language, words)
+        # The public pages' prefixes: /cy for Welsh, then the wording unless it is standard.
+        parts = ([] if language == "en" else [language]) + ([] if words == "standard" else [words])
+        url = self.settings.form_url + "".join(f"/{part}" for part in parts) + "/track"
+        if channel == "letter":
+            key = "track_letter" if secret else "track_letter_no_secret"
+        else:
+            key = f"track_{channel}"
+        return wording.fill(snippet[key], {"track_url": url, "tracking_secret": secret})
 
     def _advocacy(self, submission: dict, language: str, words: str) -> str:
         advocacy = localise(self.settings.advocacy or {}, language)
@@ -182,8 +248,11 @@ class Messenger:
         self, submission: dict, personal: dict | None, code: str, minutes: int
     ) -> list[Message]:
         """The one-time code of the tracking page, to the contact the person chose, else to any
-        email address or mobile number they gave (they asked for it); [] when there is none."""
-        reached = contact(personal) or reachable(personal)
+        email address or mobile number they gave (they asked for it); [] when there is none.
+        Never by post: a code lasts minutes."""
+        reached = contact(personal)
+        if reached is None or reached[0] == "letter":
+            reached = reachable(personal)
         if reached is None or not self.config.enabled:
             return []
         base = self._base(submission, {**(personal or {}), **_chosen(reached)})
@@ -227,12 +296,15 @@ class Messenger:
         with Outbox(self.path) as outbox:
             return outbox.queue(messages)
 
-    def queue_acknowledgement(self, store: Store, ref: str) -> int:
-        """Queue the acknowledgement of a stored submission (idempotent)."""
+    def queue_acknowledgement(self, store: Store, ref: str, tracking_secret: str = "") -> int:
+        """Queue the acknowledgement of a stored submission (idempotent: queued again, the
+        first one stays, with its secret). ``tracking_secret``: the case's plain tracking
+        secret, for a letter (see ``acknowledgement``)."""
         submission = store.find(ref)
         if submission is None:
             return 0
-        return self.queue(self.acknowledgement(submission, store.find_personal(ref)))
+        personal = store.find_personal(ref)
+        return self.queue(self.acknowledgement(submission, personal, tracking_secret))
 
     def queue_updates(self, store: Store, rows: list[dict]) -> int:
         messages: list[Message] = []

@@ -120,7 +120,7 @@ def templates_command():
     for key in wording.all_template_keys():
         words = wording.template(*key[:3])
         click.echo(f"== {wording.template_key(*key)}")
-        if key[3] == "email":
+        if key[3] in ("email", "letter"):  # a letter's subject is its heading
             click.echo(f"subject: {words['subject']}")
         click.echo(words[key[3]].strip() + "\n")
 

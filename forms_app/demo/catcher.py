@@ -3,8 +3,9 @@
 One small HTTP server (``python -m forms_app.demo.catcher``, started by ``make run`` on port
 8025) answers as GOV.UK Notify (``notify_standin``) and shows every message caught, Notify's
 and SMTP's alike: ``/`` as a page, ``/messages.json`` as a list of recipient, subject, body
-and time. With ``--smtp-port`` an SMTP server (aiosmtpd) catches emails too, for settings
-that use ``provider: smtp``. Nothing leaves the machine.
+and time. A letter's recipient is its address, the lines joined by ", ", and its subject is
+the letter's heading. With ``--smtp-port`` an SMTP server (aiosmtpd) catches emails too, for
+settings that use ``provider: smtp``. Nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class Catcher:
         with self.standin.lock:
             notify = [
                 {
-                    "recipient": n["email_address"] or n["phone_number"],
+                    "recipient": _recipient(n),
                     "subject": n["subject"] or "",
                     "body": n["body"],
                     "time": n["created_at"],
@@ -80,7 +81,8 @@ class Catcher:
         rows = "".join(
             "<article><h2>{subject}</h2><p class=meta>To {to} · {channel} · {time}</p>"
             "<pre>{body}</pre></article>".format(
-                subject=html.escape(m["subject"] or "(text message)"),
+                subject=html.escape(m["subject"] or "(text message)")
+                + (" (letter)" if m["channel"] == "letter" else ""),
                 to=html.escape(m["recipient"]),
                 channel=html.escape(m["channel"]),
                 time=html.escape(m["time"]),
@@ -95,11 +97,20 @@ class Catcher:
             "<style>body{font-family:sans-serif;max-width:50rem;margin:1rem auto;padding:0 1rem}"
             "article{border-top:1px solid #b1b4b6;padding:.5rem 0}.meta{color:#505a5f}"
             "pre{white-space:pre-wrap;font-family:inherit}</style></head><body><main>"
-            "<h1>Messages caught (demo)</h1><p>What the service would have sent by email or "
-            "text. Nothing here left this computer. <a href='/messages.json'>As JSON</a></p>"
+            "<h1>Messages caught (demo)</h1><p>What the service would have sent by email, "
+            "text or post. Nothing here left this computer. "
+            "<a href='/messages.json'>As JSON</a></p>"
             + (rows or "<p>No messages yet.</p>")
             + "</main></body></html>"
         )
+
+
+def _recipient(notification: dict) -> str:
+    """Who a notification went to: the email address, the phone number or the address."""
+    if notification["type"] == "letter":
+        lines = [notification.get(f"line_{n}") for n in range(1, 8)]
+        return ", ".join(line for line in lines if line)
+    return notification["email_address"] or notification["phone_number"]
 
 
 class Served:

@@ -18,7 +18,8 @@
 demo's message catcher on whichever port that was started (``MESSAGES_PORT``, 8025 by default).
 
 With ``provider: smtp`` emails go through the ``email:`` section (``messages.smtp``); texts
-need Notify and are marked failed with that reason. A template id missing from ``templates``
+need Notify and are marked failed with that reason; letters wait on the staff's "letters to
+post" page, to be printed and posted by hand. A template id missing from ``templates``
 falls back to ``default_template_id`` (a fixed id made from its name), which only the demo
 catcher knows: a real Notify service refuses it, and the message is marked failed, for staff
 to see.
@@ -66,8 +67,11 @@ class MessagesConfig:
 
     @property
     def channels(self) -> tuple[str, ...]:
-        """What the provider can send: Notify sends emails and texts, SMTP emails only."""
-        return {"notify": ("email", "sms"), "smtp": ("email",)}.get(self.provider, ())
+        """What the provider can send: Notify sends emails, texts and letters; SMTP emails,
+        with letters printed and posted by staff."""
+        return {"notify": ("email", "sms", "letter"), "smtp": ("email", "letter")}.get(
+            self.provider, ()
+        )
 
     def api_key(self) -> str:
         return os.environ.get(self.api_key_env, "")

@@ -5,6 +5,13 @@ wording and channel), its values as Notify's ``personalisation``, and its id as 
 ``reference``: after an unclear reply, ``find`` asks Notify for notifications with that
 reference before the worker sends again, so a message is never sent twice.
 
+A letter's recipient is its postal address, one line per line; it goes to Notify as the
+``address_line_1`` to ``address_line_7`` values of its personalisation, beside the template's
+own values (https://docs.notifications.service.gov.uk/python.html, "Send a letter": at least
+3 lines and at most 7, the last a real UK postcode or a country outside the UK). Notify
+refuses a bad address with a 400, and letters sent with a team key (403) or by a service in
+trial mode (400): those are refusals, shown to staff as the reason the letter failed.
+
 How Notify's answers are read (https://docs.notifications.service.gov.uk/python.html, "Error
 codes"): 429 is a rate or daily limit (try later, nothing was sent); 5xx and no reply at all
 (a timeout, a refused connection) may or may not have been sent (look it up first); 400 and
@@ -17,6 +24,7 @@ from __future__ import annotations
 from notifications_python_client.errors import HTTPError
 from notifications_python_client.notifications import NotificationsAPIClient
 
+from . import wording
 from .config import MessagesConfig, MessagesSettingsError
 from .outbox import Message
 from .providers import Refused, TryLater
@@ -36,19 +44,26 @@ class NotifyProvider:
 
     def send(self, message: Message) -> str | None:
         template_id = self.config.template_id(message.template_key)
+        values = wording.completed(message.type, message.values)
         try:
             if message.channel == "email":
                 reply = self.client.send_email_notification(
                     email_address=message.recipient,
                     template_id=template_id,
-                    personalisation=message.values,
+                    personalisation=values,
+                    reference=message.id,
+                )
+            elif message.channel == "letter":
+                reply = self.client.send_letter_notification(
+                    template_id=template_id,
+                    personalisation={**values, **address_lines(message.recipient)},
                     reference=message.id,
                 )
             else:
                 reply = self.client.send_sms_notification(
                     phone_number=message.recipient,
                     template_id=template_id,
-                    personalisation=message.values,
+                    personalisation=values,
                     reference=message.id,
                 )
         except HTTPError as error:
@@ -64,6 +79,12 @@ class NotifyProvider:
             raise TryLater(reading.reason, unsure=True) from error
         found = reply.get("notifications") or []
         return str(found[0].get("id")) if found else None
+
+
+def address_lines(recipient: str) -> dict[str, str]:
+    """A letter's recipient as Notify's ``address_line_1``... values (blank lines dropped)."""
+    lines = [line.strip() for line in recipient.splitlines() if line.strip()]
+    return {f"address_line_{n}": line for n, line in enumerate(lines, start=1)}
 
 
 def _reading(error: HTTPError) -> TryLater | Refused:

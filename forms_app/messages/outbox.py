@@ -2,7 +2,8 @@
 
 SQLite (WAL, ``synchronous=FULL``: a committed row survives a crash or a power cut) holds each
 message with its id, which is also the idempotency key the provider is given (GOV.UK Notify's
-``reference``). A message is in one of four states:
+``reference``). A message goes by ``email``, ``sms`` or ``letter`` (its recipient then is the
+postal address, one line per line), and is in one of five states:
 
 - ``queued``: to be sent at ``next_try``;
 - ``sending``: a send was started. This is committed *before* the request goes, so a crash or
@@ -10,7 +11,15 @@ message with its id, which is also the idempotency key the provider is given (GO
   the provider whether a message with this reference already exists;
 - ``sent``: the provider accepted it (its own id kept in ``provider_id``);
 - ``failed``: the provider refused it for good, or it ran out of tries; ``reason`` says why,
-  in words about the message, never its contents.
+  in words about the message, never its contents;
+- ``to_post``: a letter with no letter service to send it (SMTP has none): it waits on the
+  staff's "letters to post" page, to be printed and posted by hand; "mark as posted" makes it
+  ``sent``.
+
+A value named in ``KEPT_UNTIL_SENT`` (a letter's ``tracking`` paragraph, which holds the plain
+tracking secret) is emptied when the message is sent or posted: the provider or the printed
+page has it then, and the outbox keeps it no longer. A failed letter keeps it, so that it can
+be sent again.
 
 The outbox holds personal data (an address or number, and the message's values), so retention,
 subject access and erasure reach it by reference (``for_refs``, ``forget``).
@@ -25,20 +34,23 @@ from pathlib import Path
 
 from forms_app.storage.sqlite_files import Transaction, open_durable
 
-QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
-STATES = (QUEUED, SENDING, SENT, FAILED)
+QUEUED, SENDING, SENT, FAILED, TO_POST = "queued", "sending", "sent", "failed", "to_post"
+STATES = (QUEUED, SENDING, SENT, FAILED, TO_POST)
+CHANNELS = ("email", "sms", "letter")
+#: Values emptied once a message of that channel is sent or posted (see the module's words).
+KEPT_UNTIL_SENT = {"letter": ("tracking",)}
 
-_SCHEMA = """
+_TABLE = """
 CREATE TABLE IF NOT EXISTS messages (
     id TEXT PRIMARY KEY,
     ref TEXT NOT NULL,
     type TEXT NOT NULL,
-    channel TEXT NOT NULL CHECK (channel IN ('email', 'sms')),
+    channel TEXT NOT NULL CHECK (channel IN ('email', 'sms', 'letter')),
     recipient TEXT NOT NULL,
     language TEXT NOT NULL,
     wording TEXT NOT NULL,
     payload TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed')),
+    state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'to_post')),
     attempts INTEGER NOT NULL DEFAULT 0,
     next_try REAL NOT NULL,
     queued_at REAL NOT NULL,
@@ -46,10 +58,15 @@ CREATE TABLE IF NOT EXISTS messages (
     provider_id TEXT,
     reason TEXT NOT NULL DEFAULT ''
 );
+"""
+_SCHEMA = (
+    _TABLE
+    + """
 CREATE INDEX IF NOT EXISTS messages_due ON messages (state, next_try);
 CREATE INDEX IF NOT EXISTS messages_ref ON messages (ref);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+)
 
 
 def outbox_path(data_dir: Path) -> Path:
@@ -97,10 +114,33 @@ class Outbox:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.db = open_durable(self.path, _SCHEMA)
+        self._allow_letters()
+        # Deleted and overwritten cells are zeroed (a posted letter's secret must not linger).
+        self.db.execute("PRAGMA secure_delete = ON")
         self.db.execute(
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('created_at', ?)",
             (json.dumps(time.time()),),
         )
+
+    def _allow_letters(self) -> None:
+        """An outbox made before letters has checks that refuse them; SQLite cannot change a
+        check in place, so the table is copied into one with the new checks, in one
+        transaction (a crash leaves the old table as it was)."""
+        (sql,) = self.db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'messages'"
+        ).fetchone()
+        if "'letter'" in sql:
+            return
+        with self._tx():
+            self.db.execute("ALTER TABLE messages RENAME TO messages_before_letters")
+            self.db.execute(_TABLE)
+            self.db.execute(
+                f"INSERT INTO messages ({_COLUMNS}) SELECT {_COLUMNS} FROM messages_before_letters"
+            )
+            self.db.execute("DROP TABLE messages_before_letters")
+            # The old indexes went with the old table.
+            self.db.execute("CREATE INDEX IF NOT EXISTS messages_due ON messages (state, next_try)")
+            self.db.execute("CREATE INDEX IF NOT EXISTS messages_ref ON messages (ref)")
 
     def close(self) -> None:
         self.db.close()
@@ -181,12 +221,60 @@ class Outbox:
             )
 
     def mark_sent(self, message_id: str, at: float, provider_id: str | None) -> None:
+        """Sent (or posted); the values kept only until then are emptied in the same write."""
         with self._tx():
             self.db.execute(
                 "UPDATE messages SET state = 'sent', sent_at = ?, provider_id = ?, reason = '' "
                 "WHERE id = ?",
                 (at, provider_id, message_id),
             )
+            forgot = self._forget_kept_until_sent(message_id)
+        if forgot:
+            self._clear_log()
+
+    def _clear_log(self) -> None:
+        """Copy the write-ahead log into the file and empty it, so an emptied value's earlier
+        copy is not left in the log either (a reader holding it open can delay this)."""
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def _forget_kept_until_sent(self, message_id: str) -> bool:
+        row = self.db.execute(
+            "SELECT channel, payload FROM messages WHERE id = ?", (message_id,)
+        ).fetchone()
+        names = KEPT_UNTIL_SENT.get(row[0], ()) if row else ()
+        values = json.loads(row[1]) if row else {}
+        if not any(values.get(name) for name in names):
+            return False
+        values.update(dict.fromkeys(names, ""))
+        self.db.execute(
+            "UPDATE messages SET payload = ? WHERE id = ?",
+            (json.dumps(values, ensure_ascii=False, sort_keys=True), message_id),
+        )
+        return True
+
+    def mark_to_post(self, message_id: str, reason: str) -> None:
+        """A letter no provider can send: it waits for staff to print and post it."""
+        with self._tx():
+            self.db.execute(
+                "UPDATE messages SET state = 'to_post', reason = ? WHERE id = ?",
+                (reason, message_id),
+            )
+
+    def mark_posted(self, message_id: str, at: float, by: str) -> bool:
+        """A member of staff ``by`` posted a letter waiting to be posted; False if it was not
+        waiting (posted already, or no such letter), so posting twice records nothing twice."""
+        with self._tx():
+            cursor = self.db.execute(
+                "UPDATE messages SET state = 'sent', sent_at = ?, provider_id = ?, reason = '' "
+                "WHERE id = ? AND state = 'to_post' AND channel = 'letter'",
+                (at, f"posted by {by}"[:200], message_id),
+            )
+            if cursor.rowcount != 1:
+                return False
+            forgot = self._forget_kept_until_sent(message_id)
+        if forgot:
+            self._clear_log()
+        return True
 
     def later(self, message_id: str, next_try: float, reason: str, *, unsure: bool) -> None:
         """Try again at ``next_try``. ``unsure``: the last send may have landed, so it stays
@@ -244,6 +332,23 @@ class Outbox:
                 (int(limit),),
             )
         ]
+
+    def to_post(self, limit: int = 500) -> list[Message]:
+        """Letters waiting to be printed and posted by hand, oldest first."""
+        return [
+            _message(row)
+            for row in self.db.execute(
+                f"SELECT {_COLUMNS} FROM messages WHERE state = 'to_post' "
+                "ORDER BY queued_at, rowid LIMIT ?",
+                (int(limit),),
+            )
+        ]
+
+    def one(self, message_id: str) -> Message | None:
+        row = self.db.execute(
+            f"SELECT {_COLUMNS} FROM messages WHERE id = ?", (message_id,)
+        ).fetchone()
+        return _message(row) if row else None
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(STATES, 0)

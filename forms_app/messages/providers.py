@@ -2,7 +2,8 @@
 
 A provider's ``send`` returns the provider's own id for the message, or raises ``TryLater``
 (nothing is known to have been sent: a rate limit, an outage, an unclear reply) or ``Refused``
-(the provider will never send it: a bad address, a missing template). ``find`` answers
+(the provider will never send it: a bad address, a missing template) or ``ToPost`` (a letter
+the provider has no way to send: staff print and post it). ``find`` answers
 whether a message with this reference already reached the provider, after an unclear reply;
 a provider that cannot tell (SMTP) has ``can_find`` False.
 """
@@ -35,8 +36,17 @@ class Refused(Exception):
         self.reason = reason
 
 
+class ToPost(Exception):
+    """A letter this provider cannot send: it goes on the staff's list of letters to post."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 class SmtpProvider:
-    """Emails through the settings' ``email:`` section. Texts are refused (they need Notify).
+    """Emails through the settings' ``email:`` section. Texts are refused (they need Notify);
+    letters go to the staff's list of letters to print and post (SMTP has no letter service).
     SMTP cannot be asked whether a message arrived, so an unclear reply is sent again; the
     Message-ID header carries the message's id so mail programs can see a repeat."""
 
@@ -46,10 +56,13 @@ class SmtpProvider:
         self.email = config.email or {}
 
     def send(self, message: Message) -> str | None:
+        if message.channel == "letter":
+            raise ToPost("to print and post: there is no letter service with SMTP")
         if message.channel != "email":
             raise Refused("text messages need GOV.UK Notify (messages.provider: notify)")
+        values = wording.completed(message.type, message.values)
         subject, body = wording.render(
-            message.type, message.language, message.wording, "email", message.values
+            message.type, message.language, message.wording, "email", values
         )
         try:
             smtp.deliver(self.email, [message.recipient], subject, body, message_id=message.id)

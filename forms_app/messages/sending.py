@@ -8,7 +8,8 @@ its reference; found, it is marked sent without sending again. Otherwise it is m
 queued again with a delay that doubles each try up to a ceiling, with random jitter so that
 messages held up by one outage do not all come back at the same moment. A rate limit (429)
 pauses the whole worker and does not count as a try; so do several failures in a row (the
-provider is down: waiting spares it, and the messages, a burst of hopeless tries).
+provider is down: waiting spares it, and the messages, a burst of hopeless tries). A letter
+the provider cannot send (SMTP has no letter service) is set aside for staff to post.
 
 The time source is a ``Clock`` (``now``, ``sleep``) so tests can run hours of outage in
 seconds. Only the message's id, type and state are logged, never who it is for or what it says.
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from .config import Retry
 from .outbox import SENDING, Message, Outbox
-from .providers import Refused, TryLater
+from .providers import Refused, ToPost, TryLater
 
 log = logging.getLogger(__name__)
 #: Seconds between looks at the outbox when nothing is due.
@@ -59,11 +60,12 @@ class StepReport:
     found_sent: int = 0
     retrying: int = 0
     failed: int = 0
+    to_post: int = 0
     rate_limited: bool = False
 
     @property
     def handled(self) -> int:
-        return self.sent + self.found_sent + self.retrying + self.failed
+        return self.sent + self.found_sent + self.retrying + self.failed + self.to_post
 
 
 class Sender:
@@ -154,6 +156,11 @@ class Sender:
             report.retrying += 1
             log.info("message %s (%s): will try again (%s)", message.id, message.type, error)
             return self._failed_again(now, error)
+        except ToPost as error:
+            self.outbox.mark_to_post(message.id, error.reason)
+            report.to_post += 1
+            log.info("message %s (%s): to post by hand", message.id, message.type)
+            return True
         except Refused as error:
             self.failures_in_a_row = 0
             self.outbox.mark_failed(message.id, error.reason)

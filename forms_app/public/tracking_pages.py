@@ -132,17 +132,19 @@ def _reference(text: str) -> str | None:
 SHOWN_SECRET = "track_secret"  # the session key holding it until shown
 
 
-def make_secret(ref: str) -> None:
+def make_secret(ref: str) -> str:
     """Make the case's tracking secret and keep it in the session until the confirmation page
-    shows it. Never stops the submission: without a secret, the code still works."""
+    shows it; returned for the acknowledgement letter. Never stops the submission: without a
+    secret ("" returned), the code still works."""
     try:
         with _access() as access:
             secret = access.make_secret(ref)
     except (OSError, sqlite3.Error) as error:
         log.error("tracking: secret not made (%s)", type(error).__name__)
-        return
+        return ""
     if secret:
         session[SHOWN_SECRET] = {"ref": ref, "secret": secret}
+    return secret or ""
 
 
 def take_secret(ref: str) -> str:

@@ -460,9 +460,9 @@ def _send(journey: Journey, state: JourneyState):
             except (StoreWriteError, OSError):
                 log.warning("submission %s not flagged as a honeypot hit: the store refused", ref)
     else:
-        _queue_acknowledgement(ref)
-        if created:
-            tracking_pages.make_secret(ref)
+        # The secret first: a letter acknowledging it carries the same secret, in the plain.
+        secret = tracking_pages.make_secret(ref) if created else ""
+        _queue_acknowledgement(ref, secret)
     # The answers leave the drafts now they are in the store; the key stays, so the stored
     # row says it has been sent. If the disk is full the draft stays as it was, until the
     # idle lifetime ends.
@@ -473,13 +473,13 @@ def _send(journey: Journey, state: JourneyState):
     return redirect(_url("public.confirmation", journey=journey.slug), code=303)
 
 
-def _queue_acknowledgement(ref: str) -> None:
-    """Queue the acknowledgement email or text (when the person chose one) durably, after the
-    submission and before the reference is shown. Should this fail, the message worker's
-    sweep finds the submission with no acknowledgement and queues it, so the person is still
-    shown their reference (the feedback itself is safe)."""
+def _queue_acknowledgement(ref: str, tracking_secret: str) -> None:
+    """Queue the acknowledgement email, text or letter (when the person chose one) durably,
+    after the submission and before the reference is shown. Should this fail, the message
+    worker's sweep finds the submission with no acknowledgement and queues it, so the person
+    is still shown their reference (the feedback itself is safe)."""
     try:
-        parts().messenger.queue_acknowledgement(parts().store, ref)
+        parts().messenger.queue_acknowledgement(parts().store, ref, tracking_secret)
     except (OSError, sqlite3.Error, ValueError, KeyError) as error:
         log.error("acknowledgement of %s not queued (%s)", ref, type(error).__name__)
 

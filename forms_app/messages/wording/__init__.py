@@ -1,6 +1,10 @@
 """The words of every message to the public, kept as templates in this folder: one YAML file
 per message type, each holding a subject, an email body and a text message body for every
-language (English, Welsh) and wording (standard, easy read, young people's).
+language (English, Welsh) and wording (standard, easy read, young people's), and a letter body
+where a letter says it differently from the email (the acknowledgement: no copy of what was
+written, and the tracking secret). A type with no ``letter`` text is posted with its email's
+words under its subject as the letter's heading; the tracking code is never posted (it lasts
+minutes), so it has no letter.
 
 Placeholders are written as GOV.UK Notify writes them, ``((name))``, so the same text can be
 pasted into a Notify template (``feedback messages templates`` prints each one) and filled
@@ -34,8 +38,13 @@ MESSAGE_TYPES = (
     "tracking_code",
     "escalation_received",
 )
-CHANNELS = ("email", "sms")
+CHANNELS = ("email", "sms", "letter")
+#: Message types never sent as a letter.
+NOT_POSTED = ("tracking_code",)
 PLACEHOLDER = re.compile(r"\(\(([a-z_]+)\)\)")
+#: Placeholders added to a message type after messages of that type were first queued, with
+#: the value a message queued before then is sent with (an outbox can outlive an upgrade).
+ADDED_LATER = {"acknowledgement": {"tracking": ""}}
 
 
 class MissingValue(KeyError):
@@ -48,19 +57,26 @@ def _file(name: str) -> dict:
 
 
 def template(message_type: str, language: str, wording: str) -> dict[str, str]:
-    """The ``subject``, ``email`` and ``sms`` texts of one message type in one language and
-    wording (English standard stands in for a missing one)."""
+    """The ``subject``, ``email``, ``sms`` and ``letter`` texts of one message type in one
+    language and wording (English standard stands in for a missing one; the email's words
+    for a missing letter)."""
     if message_type not in MESSAGE_TYPES:
         raise ValueError(f"unknown message type {message_type!r}")
     words = _file(message_type)
     by_language = words.get(language) or words["en"]
-    return by_language.get(wording) or by_language["standard"]
+    chosen = by_language.get(wording) or by_language["standard"]
+    return {**chosen, "letter": chosen.get("letter") or chosen["email"]}
 
 
 def snippets(language: str, wording: str) -> dict[str, str]:
     words = _file("snippets")
     by_language = words.get(language) or words["en"]
     return by_language.get(wording) or by_language["standard"]
+
+
+def completed(message_type: str, values: dict) -> dict:
+    """``values`` with any placeholder added since the message was queued (``ADDED_LATER``)."""
+    return {**ADDED_LATER.get(message_type, {}), **values}
 
 
 def placeholders(text: str) -> list[str]:
@@ -87,9 +103,10 @@ def fill(text: str, values: dict[str, str]) -> str:
 def render(
     message_type: str, language: str, wording: str, channel: str, values: dict[str, str]
 ) -> tuple[str, str]:
-    """(subject, body) of a message as the person will read it (subject empty for a text)."""
+    """(subject, body) of a message as the person will read it (subject empty for a text; a
+    letter's subject is its heading)."""
     words = template(message_type, language, wording)
-    subject = fill(words["subject"], values) if channel == "email" else ""
+    subject = fill(words["subject"], values) if channel != "sms" else ""
     return subject, fill(words[channel], values)
 
 
@@ -105,4 +122,5 @@ def all_template_keys() -> list[tuple[str, str, str, str]]:
         for language in LANGUAGES
         for wording in VARIANTS
         for channel in CHANNELS
+        if not (channel == "letter" and message_type in NOT_POSTED)
     ]
