@@ -17,6 +17,7 @@ from __future__ import annotations
 from notifications_python_client.errors import HTTPError
 from notifications_python_client.notifications import NotificationsAPIClient
 
+from . import wording
 from .config import MessagesConfig, MessagesSettingsError
 from .outbox import Message
 from .providers import Refused, TryLater
@@ -41,14 +42,14 @@ class NotifyProvider:
                 reply = self.client.send_email_notification(
                     email_address=message.recipient,
                     template_id=template_id,
-                    personalisation=message.values,
+                    personalisation=wording.with_optional(message.values),
                     reference=message.id,
                 )
             else:
                 reply = self.client.send_sms_notification(
                     phone_number=message.recipient,
                     template_id=template_id,
-                    personalisation=message.values,
+                    personalisation=wording.with_optional(message.values),
                     reference=message.id,
                 )
         except HTTPError as error:

@@ -306,6 +306,8 @@ def _case_page(status: int = 200, *, done: str = "", problems: dict | None = Non
         notice = _say("escalate_sent", stage=view.stage)
     problems = problems or {}
     summary = [{"text": text, "href": f"#{name}"} for name, text in problems.items()]
+    from .survey_pages import offer  # the survey's pages join the blueprint after these
+
     return _page(
         "public/track_case.html",
         status,
@@ -319,6 +321,7 @@ def _case_page(status: int = 200, *, done: str = "", problems: dict | None = Non
         typed=typed or {},
         contact_phone=(parts().settings.contact or {}).get("phone", ""),
         escalation_url=procedure.escalation.get("url", ""),
+        survey=offer(ref) if view.survey else None,
     )
 
 

@@ -62,6 +62,8 @@ class CaseView:
     escalation: Escalation | None = None
     ombudsman: str = ""
     words: dict = field(default_factory=dict)
+    #: Whether to offer the survey about how the case was handled (once it is closed).
+    survey: bool = False
 
 
 def _status(case: Case) -> str:
@@ -145,6 +147,7 @@ def build(
         replies=replies,
         next_steps=next_steps,
         words=said,
+        survey=case.status == "closed",
     )
     following, last_day = ask_by(case, procedure, calendar)
     if following is not None:

@@ -15,7 +15,7 @@ FILLED = {
     "extended": {"org_name", "reference", "new_date", "reason"},
     "paused": {"org_name", "reference", "reason"},
     "responded": {"org_name", "reference"},
-    "closed": {"org_name", "reference"},
+    "closed": {"org_name", "reference", "survey"},
     "tracking_code": {"org_name", "reference", "code", "minutes"},
     "escalation_received": {"org_name", "reference", "stage_name", "next_steps"},
 }

@@ -33,6 +33,10 @@ MESSAGE_TYPES = (
 )
 CHANNELS = ("email", "sms")
 PLACEHOLDER = re.compile(r"\(\(([a-z_]+)\)\)")
+#: Placeholders a message may go without (filled with nothing): the questionnaire link of the
+#: "closed" message is there only when a questionnaire is offered, and a message queued before
+#: it was offered holds no value for it.
+OPTIONAL = frozenset({"survey"})
 
 
 class MissingValue(KeyError):
@@ -60,6 +64,12 @@ def snippets(language: str, wording: str) -> dict[str, str]:
     return by_language.get(wording) or by_language["standard"]
 
 
+def with_optional(values: dict[str, str]) -> dict[str, str]:
+    """``values`` with every optional placeholder it lacks given as empty (GOV.UK Notify
+    refuses a message missing any placeholder of its template)."""
+    return {**dict.fromkeys(OPTIONAL, ""), **values}
+
+
 def placeholders(text: str) -> list[str]:
     """The placeholder names in ``text``, each once, in order."""
     return list(dict.fromkeys(PLACEHOLDER.findall(text)))
@@ -72,6 +82,8 @@ def fill(text: str, values: dict[str, str]) -> str:
 
     def value(match: re.Match) -> str:
         name = match.group(1)
+        if name not in values and name in OPTIONAL:
+            return ""
         if name not in values:
             raise MissingValue(name)
         return str(values[name])
