@@ -14,13 +14,14 @@ from __future__ import annotations
 import logging
 import sqlite3
 
-from flask import current_app, g, redirect, request, url_for
+from flask import abort, current_app, g, redirect, request, url_for
 
 from forms_app.questionnaires.answers import read
 from forms_app.questionnaires.inviting import Inviter
 from forms_app.questionnaires.model import load
 from forms_app.questionnaires.store import OK, USED, Answers
 from forms_app.web.parts import EXTENSION, case_index, parts
+from forms_app.web.security import explains_nul
 
 from . import ratelimit
 from .prefixes import add_prefixed_rule, prefixes
@@ -51,9 +52,12 @@ def _offer_in_messages(setup) -> None:
     )
 
 
-def _route(rule: str, endpoint: str, methods=("GET",)):
+def _route(rule: str, endpoint: str, methods=("GET",), *, says_nul: bool = False):
     def decorator(view):
-        add_prefixed_rule(blueprint, rule, endpoint, view, methods)
+        # The survey's form says kindly which answer holds a NUL, keeping what was typed.
+        add_prefixed_rule(
+            blueprint, rule, endpoint, explains_nul(view) if says_nul else view, methods
+        )
         return view
 
     return decorator
@@ -113,9 +117,12 @@ def _form(token: str, status: int = 200, *, typed=None, problems=None, notice: s
     ), status
 
 
-@_route("/survey/<token>", "survey", methods=("GET", "POST"))
+@_route("/survey/<token>", "survey", methods=("GET", "POST"), says_nul=True)
 def survey(token: str):
     status = _status(token)
+    if status != OK and request.method == "POST" and _holds_nul():
+        # No form to show again: refused as every other form refuses bytes no keyboard types.
+        abort(400)
     if status == USED:
         return _said("used", 410)
     if status != OK:
@@ -141,6 +148,10 @@ def survey(token: str):
     if outcome != OK:
         return _said("bad", 404)
     return redirect(url_for("public.survey_thanks"), code=303)
+
+
+def _holds_nul() -> bool:
+    return any("\x00" in value for value in request.form.values())
 
 
 @_route("/survey/thank-you", "survey_thanks")

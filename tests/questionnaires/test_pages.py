@@ -147,6 +147,11 @@ def test_too_long_and_control_characters_are_refused_in_words(client, app_parts)
     assert bell.status_code == 400
     assert "a character we cannot accept" in bell.get_data(as_text=True)
     assert "ring the bell" in bell.get_data(as_text=True)
+    # A NUL is explained the same way, keeping the words and the choices around it.
+    nul = answer(client, path, {**_all("disagree"), "do_better": "Ffoniwch\x00 fi yn ôl"})
+    text = nul.get_data(as_text=True)
+    assert nul.status_code == 400 and "a character we cannot accept" in text
+    assert "Ffoniwch fi yn ôl" in text and 'value="disagree" checked' in text
 
 
 def test_the_code_page_still_works_for_a_closed_case(client, app_parts, notify):
