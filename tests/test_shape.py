@@ -34,6 +34,7 @@ LAYERS = {
     # The domain: cases, words and order, letters, the sheet, reports, records.
     "casework": 3,
     "journeys": 3,
+    "questionnaires": 3,
     "letters": 4,
     "sheets": 4,
     "reports": 4,

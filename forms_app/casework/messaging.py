@@ -21,6 +21,7 @@ import logging
 import re
 import secrets
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -109,6 +110,9 @@ class Messenger:
     procedure: Procedure
     calendar: WorkingCalendar
     config: MessagesConfig = field(init=False)
+    #: The sentence offering a questionnaire in the "closed" message, with its link, in the
+    #: person's language and wording ("" for none), given by whoever builds the app's parts.
+    survey: Callable[[dict], str] | None = None
 
     def __post_init__(self):
         self.config = messages_config(self.settings.raw)
@@ -233,6 +237,8 @@ class Messenger:
             values["reason"] = row.get("note") or "-"
         elif message_type == "paused":
             values["reason"] = row.get("note") or "-"
+        elif message_type == "closed":
+            values["survey"] = self.survey(submission) if self.survey is not None else ""
         return [
             _message(
                 submission,

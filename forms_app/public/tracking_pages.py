@@ -328,6 +328,8 @@ def _case_page(
     problems = problems or {}
     summary = [{"text": text, "href": f"#{FILES_FIELD}"} for text in file_problems]
     summary += [{"text": text, "href": f"#{name}"} for name, text in problems.items()]
+    from .survey_pages import offer  # the survey's pages join the blueprint after these
+
     return _page(
         "public/track_case.html",
         status,
@@ -343,6 +345,7 @@ def _case_page(
         contact_phone=(parts().settings.contact or {}).get("phone", ""),
         escalation_url=procedure.escalation.get("url", ""),
         files=_files_section(ref, file_problems),
+        survey=offer(ref) if view.survey else None,
     )
 
 

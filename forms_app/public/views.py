@@ -536,5 +536,6 @@ def _next_url(journey: Journey, state: JourneyState, step: Page) -> str:
     return _page_url(journey, journey.next_page(step.slug, state.answers))
 
 
-# The tracking page's routes join this blueprint; they import it, so they are loaded last.
-from . import tracking_pages  # noqa: E402, F401
+# The tracking page's and the survey's routes join this blueprint; they import it, so they are
+# loaded last.
+from . import survey_pages, tracking_pages  # noqa: E402, F401

@@ -22,6 +22,8 @@ from forms_app.procedures.profiles import (
     load_procedure,
     local_date,
 )
+from forms_app.questionnaires.model import KNOWN
+from forms_app.questionnaires.store import Answers
 from forms_app.storage.reading import TableReader, open_for_reading
 from forms_app.storage.records import row_maker
 from forms_app.storage.store import EVENTS, SUBMISSIONS
@@ -128,6 +130,8 @@ class Dataset:
     default_procedure: Procedure
     closure_days: tuple[date, ...] = ()
     on_behalf: dict[str, str] = field(default_factory=dict)  # ref -> self / someone_else
+    #: Questionnaire answers, by questionnaire: (month, answers) each, with nothing of the case.
+    questionnaires: dict[str, list[tuple[str, dict]]] = field(default_factory=dict)
     _calendars: dict[str, WorkingCalendar] = field(default_factory=dict)
 
     def procedure_for(self, case: Case) -> Procedure:
@@ -166,7 +170,17 @@ def load(data_dir: Path, settings) -> Dataset:
         default_procedure=default,
         closure_days=tuple(settings.closure_dates(years)),
         on_behalf=on_behalf,
+        questionnaires=_questionnaires(data_dir),
     )
+
+
+def _questionnaires(data_dir: Path) -> dict[str, list[tuple[str, dict]]]:
+    """Every questionnaire's answers (none when nobody has been invited yet)."""
+    answers = Answers.existing(data_dir)
+    if answers is None:
+        return {}
+    with answers:
+        return {key: answers.responses(key) for key in KNOWN}
 
 
 def _start_cases(tables: TableReader, default: Procedure, procedures: dict):

@@ -136,6 +136,7 @@ def render(
             t["examples_intro"],
             language,
         ),
+        block("satisfaction", 2),
         f"## {t['few_h']}",
         "",
         few_complaints(report, language),

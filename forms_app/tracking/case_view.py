@@ -67,6 +67,8 @@ class CaseView:
     escalation: Escalation | None = None
     ombudsman: str = ""
     words: dict = field(default_factory=dict)
+    #: Whether to offer the survey about how the case was handled (once it is closed).
+    survey: bool = False
 
 
 def _status(case: Case) -> str:
@@ -158,6 +160,7 @@ def build(
         next_steps=next_steps,
         files=yours,
         words=said,
+        survey=case.status == "closed",
     )
     following, last_day = ask_by(case, procedure, calendar)
     if following is not None:

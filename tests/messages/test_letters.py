@@ -223,7 +223,7 @@ def _token():
 
 
 def _letter_template_id() -> str:
-    return default_template_id("closed.en.standard.letter")
+    return default_template_id("withdrawn.en.standard.letter")
 
 
 def _post_letter(url, personalisation):
@@ -317,7 +317,7 @@ def test_a_team_key_or_a_service_in_trial_mode_cannot_send_letters(
         email = requests.post(
             f"{served.url}/v2/notifications/email",
             json={
-                "template_id": default_template_id("closed.en.standard.email"),
+                "template_id": default_template_id("withdrawn.en.standard.email"),
                 "email_address": "rhian.evans@example.com",
                 "personalisation": VALUES,
             },

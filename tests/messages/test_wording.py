@@ -16,7 +16,7 @@ FILLED = {
     "paused": {"org_name", "reference", "reason"},
     "resumed": {"org_name", "reference"},
     "responded": {"org_name", "reference"},
-    "closed": {"org_name", "reference"},
+    "closed": {"org_name", "reference", "survey"},
     "withdrawn": {"org_name", "reference"},
     "reopened": {"org_name", "reference"},
     "tracking_code": {"org_name", "reference", "code", "minutes"},

@@ -81,7 +81,14 @@ def _combos(world) -> list[tuple[str, str, str]]:
         for method in sorted(rule.methods & {"GET", "POST"}):
             for who in ("public", "outsider"):
                 combos.append((who, method, path))
-    for pattern in ("/{ref}/{ref}", "/complaint/?ref={ref}", "/cy/{ref}/"):
+    for pattern in (
+        "/{ref}/{ref}",
+        "/complaint/?ref={ref}",
+        "/cy/{ref}/",
+        # A reference where a survey link's token goes tells nothing either.
+        "/survey/{ref}",
+        "/cy/easy-read/survey/{ref}",
+    ):
         combos.append(("public", "GET", pattern))
     return combos
 

@@ -42,9 +42,12 @@ CHANNELS = ("email", "sms", "letter")
 #: Message types never sent as a letter.
 NOT_POSTED = ("tracking_code",)
 PLACEHOLDER = re.compile(r"\(\(([a-z_]+)\)\)")
-#: Placeholders added to a message type after messages of that type were first queued, with
-#: the value a message queued before then is sent with (an outbox can outlive an upgrade).
-ADDED_LATER = {"acknowledgement": {"tracking": ""}}
+#: Placeholders a message may go without, with the value it is then sent with: each was added
+#: to its message type after messages of that type were first queued (an outbox can outlive an
+#: upgrade), and the "closed" message's questionnaire link is there only when one is offered.
+ADDED_LATER = {"acknowledgement": {"tracking": ""}, "closed": {"survey": ""}}
+#: Every such placeholder, whatever its message type: ``fill`` leaves it empty when missing.
+OPTIONAL = frozenset(name for values in ADDED_LATER.values() for name in values)
 
 
 class MissingValue(KeyError):
@@ -75,7 +78,8 @@ def snippets(language: str, wording: str) -> dict[str, str]:
 
 
 def completed(message_type: str, values: dict) -> dict:
-    """``values`` with any placeholder added since the message was queued (``ADDED_LATER``)."""
+    """``values`` with any placeholder it may go without given its value (``ADDED_LATER``):
+    GOV.UK Notify refuses a message missing any placeholder of its template."""
     return {**ADDED_LATER.get(message_type, {}), **values}
 
 
@@ -91,6 +95,8 @@ def fill(text: str, values: dict[str, str]) -> str:
 
     def value(match: re.Match) -> str:
         name = match.group(1)
+        if name not in values and name in OPTIONAL:
+            return ""
         if name not in values:
             raise MissingValue(name)
         return str(values[name])

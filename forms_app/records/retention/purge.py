@@ -7,6 +7,9 @@ events leave in force: a case reopened, taken to a new stage or to the ombudsman
 and its clock starts again at its next closure. Open cases and cases under a legal hold are never
 purged. A purged case goes from ``submissions``, ``personal`` and ``events``, with its letters,
 drafts and outbox entries. One audit entry per purge (the count, not the references).
+
+Survey answers name no case (``forms_app.questionnaires.store``), so they go by their own age:
+answers given in a month that ended more than N years before the purge are removed too.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from forms_app.casework.flags import LEGAL_HOLD
+from forms_app.questionnaires.store import Answers
 from forms_app.storage import EVENTS, SUBMISSIONS
 
 from .. import audit
@@ -66,6 +70,15 @@ def expired_cases(parts, today: date, years: int) -> tuple[list[str], list[str]]
     return sorted(expired), sorted(held)
 
 
+def remove_old_answers(data_dir, cutoff: date) -> int:
+    """Remove the survey answers of the months before the one ``cutoff`` falls in."""
+    answers = Answers.existing(data_dir)
+    if answers is None:
+        return 0
+    with answers:
+        return answers.remove_before(cutoff.strftime("%Y-%m"))
+
+
 def purge(
     parts,
     *,
@@ -85,6 +98,8 @@ def purge(
     result = PurgeResult(cutoff_date(today, years), years, expired, held, dry_run=dry_run)
     if not dry_run and expired:
         result.removed = remove_cases(parts.store, expired, operation="purge", beyond=beyond)
+    if not dry_run:
+        result.removed["survey_answers"] = remove_old_answers(data_dir, result.cutoff)
     audit.record(
         data_dir,
         actor=actor,

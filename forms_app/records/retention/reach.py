@@ -21,6 +21,12 @@ left them would keep what it was meant to remove.
   (``forms_app.tracking.access``): each case's tracking secret (its salted hash) and its
   latest one-time code (a keyed hash). Cleared the same way.
 
+- the questionnaires' file: ``<data_dir>/questionnaires/answers.sqlite3``
+  (``forms_app.questionnaires.store``): each case's invitation to the survey (a keyed hash of
+  its link, the month, whether it was used). Cleared the same way. The answers in the same file
+  name no case and cannot be found by person: they are anonymous, and go by their age instead
+  (``purge``).
+
 The Google Sheet itself is not reached from here: the references that were sent to it are
 queued in the outbox for the sheet sync to clear their rows at its next step, and returned so
 that a person knows which rows go (and can delete them by hand where the sync does not run).
@@ -39,6 +45,7 @@ from pathlib import Path
 
 from forms_app.messages.outbox import Outbox
 from forms_app.messages.outbox import outbox_path as messages_path
+from forms_app.questionnaires.store import Answers
 from forms_app.storage.table import fsync_directory
 from forms_app.tracking.access import Access, access_path
 
@@ -218,6 +225,25 @@ def forget_tracking(data_dir: Path, refs: Iterable[str]) -> int:
         return access.forget(refs)
 
 
+def invitation_entries(data_dir: Path, refs: Iterable[str]) -> dict[str, list[dict]]:
+    """The survey invitations of each case (never a hash; {} if nothing)."""
+    answers = Answers.existing(data_dir)
+    if answers is None:
+        return {}
+    with answers:
+        return answers.for_refs(list(refs))
+
+
+def forget_invitations(data_dir: Path, refs: Iterable[str]) -> int:
+    """Remove the cases' survey invitations; returns how many rows went."""
+    refs = list(refs)
+    answers = Answers.existing(data_dir) if refs else None
+    if answers is None:
+        return 0
+    with answers:
+        return answers.forget(refs)
+
+
 def clear_beyond(data_dir: Path, tokens: Iterable[str] = ()):
     """The ``beyond`` step of ``rewrite.remove_cases``: letters, drafts and the outboxes."""
 
@@ -231,6 +257,7 @@ def clear_beyond(data_dir: Path, tokens: Iterable[str] = ()):
             "outbox": forgotten,
             "messages": forget_messages(data_dir, refs),
             "tracking": forget_tracking(data_dir, refs),
+            "invitations": forget_invitations(data_dir, refs),
             "sheet_rows_to_delete": in_sheet,
         }
 

@@ -33,7 +33,13 @@ from forms_app.evidence import download_name
 from forms_app.storage import EVENTS, EVIDENCE, PERSONAL, SUBMISSIONS, EvidenceDamaged
 
 from .. import audit
-from .reach import letters_folder, message_entries, outbox_entries, tracking_entries
+from .reach import (
+    invitation_entries,
+    letters_folder,
+    message_entries,
+    outbox_entries,
+    tracking_entries,
+)
 
 TABLES = (SUBMISSIONS, PERSONAL, EVENTS, EVIDENCE)
 #: The files copied into the answer: those passed by the virus check (or, outside production
@@ -149,6 +155,7 @@ def subject_access(
     outbox = outbox_entries(data_dir, refs)
     messages = message_entries(data_dir, refs)
     tracking = tracking_entries(data_dir, refs)
+    invited = invitation_entries(data_dir, refs)
     trail = _audit_entries(data_dir, wanted)
     for case_ref in refs:
         letters = []
@@ -173,6 +180,7 @@ def subject_access(
                 "sheet_outbox": outbox.get(case_ref),
                 "messages": messages.get(case_ref, []),
                 "tracking_page": tracking.get(case_ref),
+                "survey_invitations": invited.get(case_ref, []),
                 "audit_trail": [e for e in trail if e["ref"] == case_ref],
             }
         )
@@ -254,6 +262,11 @@ def _cover_note(parts, refs, counts, due, now) -> str:
         f"- entries in the Google Sheet outbox: {counts['outbox']} cases",
         f"- emails and texts we sent you or are about to send: {counts['messages']}",
         f"- audit trail of staff who looked at or changed your case: {counts['audit']} entries",
+        "",
+        "Survey answers: if you answered our survey about how we handled your case, your",
+        "answers are anonymous. They are kept apart from your case, with no name, reference or",
+        "date finer than the month, so we cannot find them or tell which were yours. records.json",
+        "says only whether you were invited and whether the invitation was used.",
         "",
         "records.json holds all of it in one file. The CSV files open in a spreadsheet.",
         "",

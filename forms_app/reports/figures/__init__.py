@@ -17,6 +17,7 @@ stage, by theme and quarter, by subject and outcome) go through ``disclosure.pro
 - ``themes``: what complaints were about, and by quarter;
 - ``timeliness``: acknowledgements and responses against the procedure's targets;
 - ``learning``: the learning actions;
+- ``satisfaction``: what people said in the survey about how their feedback was handled;
 - ``returns``: the returns to regulators, counted in the same way;
 - ``report``: the report itself, its tables in the page's order and its headline figures.
 """

@@ -15,6 +15,7 @@ from .counting import Counting
 from .learning import learning_actions
 from .outcomes import ombudsman, outcomes, outcomes_by_service_and_stage, outcomes_by_stage
 from .returns import annual_return, applicable, ko41a, spso_indicators
+from .satisfaction import satisfaction
 from .themes import themes
 from .timeliness import acknowledgement, responses
 from .volumes import (
@@ -94,6 +95,7 @@ def _page_tables(counting: Counting, by_service: Table) -> list[Table]:
         taken,
         ombudsman(counting),
         learning_actions(counting),
+        satisfaction(counting),
     ]
 
 
