@@ -9,7 +9,7 @@ from flask import Response, abort, flash, redirect, request, send_file, url_for
 from forms_app.casework.events import event, record
 from forms_app.casework.transitions import stage_code
 from forms_app.letters import catalogue
-from forms_app.letters.document import LetterFiles, page
+from forms_app.letters.document import LetterFiles, page, plain_text
 from forms_app.letters.fill import context as letter_context
 from forms_app.letters.fill import fill, long_date
 from forms_app.letters.pdf import PdfError, html_to_pdf
@@ -217,7 +217,11 @@ def letter_email(ref, letter_id):
     settings = parts().settings
     subject = f"{meta.get('title', 'Letter')} ({case.ref}): {settings.organisation['name']}"
     sent = mail.send(
-        config, [personal["email"]], subject, text, sender=settings.contact.get("email", "")
+        config,
+        [personal["email"]],
+        subject,
+        plain_text(text),
+        sender=settings.contact.get("email", ""),
     )
     if sent:
         record(
