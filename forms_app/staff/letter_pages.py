@@ -90,7 +90,9 @@ def letters(ref):
     language = _language(case)
     procedure = index().procedure_for(case.procedure)
     templates = catalogue.available(_directory(), procedure.code, language, case.kind)
-    produced = [e for e in reversed(case.events) if e["type"] == "letter_sent"]
+    produced = [
+        {**e, "on": _english_date(e)} for e in reversed(case.events) if e["type"] == "letter_sent"
+    ]
     audit_log("letters.view", ref=case.ref)
     names = {u.username: u.name for u in users().all()}
     return render(

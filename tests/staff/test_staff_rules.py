@@ -142,6 +142,8 @@ def test_the_english_staff_page_gives_a_welsh_letter_date_in_english(signed_in, 
     assert produced, letter[:2000]
     month = produced.group(1).split()[1]
     assert month in calendar.month_name[1:]
+    listed = client.get(f"/staff/cases/{ref}/letters").text
+    assert re.search(r"Cydnabod cwyn</a>, \d{1,2} [A-Z][a-z]+ \d{4} by Olive Officer", listed)
 
 
 def test_a_learning_action_dated_in_the_past_is_refused_with_a_clear_message(signed_in, app_parts):
