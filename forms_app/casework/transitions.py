@@ -11,19 +11,25 @@ rows (``events.record``), which checks each one against the events schema.
 
 The ``can_*`` functions say whether a change is on offer at all (the staff pages list only
 those); the change functions check everything again, with a reason for each refusal.
+
+While a case's processing is restricted (UK GDPR Article 18: kept, but not used) every change
+here is refused, whoever asks (``refuse_while_restricted``); staff may still add notes and lift
+the restriction (``annotations``). What the person does themselves from the tracking page (a
+reply, asking for the next stage) is still kept: it is their own request, not our use of it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Protocol
 
 from forms_app.procedures.profiles import Procedure
 from forms_app.storage.vocabulary import OUTCOMES
 
-from .events import event
+# Offered here too: callers make changes through this module and catch its refusals.
+from .changes import PERSON as PERSON
+from .changes import Actor, Refused, refuse_while_restricted, stage_code
 from .state import Case
 
 #: The roles whose holders may own (handle) a case.
@@ -49,30 +55,6 @@ TELLS_THE_PERSON = {
 }
 
 
-class Refused(Exception):
-    """A change the rules do not allow. ``reason`` says why, for staff; ``about`` names the
-    argument of the change function the reason is about (``"owner"``, ``"on"``...), or is
-    empty when it is about the change as a whole."""
-
-    def __init__(self, reason: str, about: str = ""):
-        super().__init__(reason)
-        self.reason = reason
-        self.about = about
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who makes a change and when: ``name`` goes in every event's actor column, ``at`` is the
-    event time (None: now), and ``today`` is the date the rules about dates use."""
-
-    name: str
-    today: date
-    at: datetime | None = None
-
-    def event(self, case: Case, type_: str, **values: str) -> dict:
-        return event(case.ref, self.name, type_, at=self.at, **values)
-
-
 class Account(Protocol):
     """What the rules need of a staff account (``forms_app.accounts.User`` has it)."""
 
@@ -90,12 +72,6 @@ def may_own(account: Account) -> bool:
 def owners_among(accounts: Iterable[Account]) -> set[str]:
     """The usernames of the accounts that may own cases."""
     return {a.username for a in accounts if may_own(a)}
-
-
-def stage_code(case: Case) -> str:
-    """The stage an event about the current stage carries: the complaint's stage, else empty
-    (other feedback has a single step)."""
-    return case.stage if case.kind == "complaint" else ""
 
 
 def _iso(value: date | None) -> str:
@@ -159,6 +135,7 @@ def assign(
     note: str = "",
 ) -> list[dict]:
     """Make ``owner`` the person handling the case (at its current stage)."""
+    refuse_while_restricted(case, actor, "changing the owner")
     _check_owner(owner, owners)
     _require_open(case, "changing the owner")
     if case.kind == "complaint":
@@ -173,6 +150,7 @@ def change_kind(case: Case, actor: Actor, kind: str, *, note: str = "") -> list[
     """Treat the feedback as another kind (an enquiry that is really a complaint...)."""
     if kind == case.kind:
         return []
+    refuse_while_restricted(case, actor, "changing the kind of feedback")
     said = f"was {case.kind}" + (f"; {note}" if note else "")
     return [actor.event(case, "kind_changed", kind=kind, note=said)]
 
@@ -191,6 +169,8 @@ def set_themes(
         )
     rows = [actor.event(case, "theme_added", value=t) for t in wanted if t not in case.themes]
     rows += [actor.event(case, "theme_removed", value=t) for t in case.themes if t not in wanted]
+    if rows:
+        refuse_while_restricted(case, actor, "changing the themes")
     return rows
 
 
@@ -209,6 +189,7 @@ def triage(
 ) -> list[dict]:
     """Sort new feedback: its kind, service, themes and owner (``note`` goes on the assignment,
     for example the owner's independence having been checked)."""
+    refuse_while_restricted(case, actor, "triaging it")
     _require_open(case, "triaging it")
     rows = change_kind(case, actor, kind)
     if service != case.service:
@@ -234,6 +215,7 @@ def can_acknowledge(case: Case) -> bool:
 
 def acknowledge(case: Case, actor: Actor, on: date | None = None) -> list[dict]:
     """Record that the person was told their feedback arrived (on ``on``; None: today)."""
+    refuse_while_restricted(case, actor, "acknowledging it")
     current = case.current
     if current is None:
         raise Refused("There is nothing to acknowledge at this point")
@@ -246,12 +228,25 @@ def acknowledge(case: Case, actor: Actor, on: date | None = None) -> list[dict]:
     return [actor.event(case, "acknowledged", stage=stage_code(case), value=_iso(on))]
 
 
+def _has_response_date(case: Case) -> bool:
+    """Compliments and comments are thanked, not answered: they have no response date to move."""
+    return case.kind in KINDS_WITH_OUTCOME
+
+
 def can_extend(case: Case) -> bool:
-    return case.is_open and case.current is not None and not case.current.outcome
+    return (
+        _has_response_date(case)
+        and case.is_open
+        and case.current is not None
+        and not case.current.outcome
+    )
 
 
 def extend(case: Case, actor: Actor, until: date, reason: str) -> list[dict]:
     """Agree a later response date with the person."""
+    refuse_while_restricted(case, actor, "agreeing an extension")
+    if not _has_response_date(case):
+        raise Refused(f"A {case.kind} has no response date to extend")
     if not can_extend(case):
         raise Refused("Only an open stage with no outcome yet can be extended")
     if until <= actor.today:
@@ -264,11 +259,19 @@ def extend(case: Case, actor: Actor, until: date, reason: str) -> list[dict]:
 
 
 def can_pause(case: Case) -> bool:
-    return case.is_open and case.current is not None and not case.current.paused
+    return (
+        _has_response_date(case)
+        and case.is_open
+        and case.current is not None
+        and not case.current.paused
+    )
 
 
 def pause(case: Case, actor: Actor, reason: str) -> list[dict]:
     """Stop the clock while waiting for the person."""
+    refuse_while_restricted(case, actor, "pausing the clock")
+    if not _has_response_date(case):
+        raise Refused(f"A {case.kind} has no response date: there is no clock to pause")
     if not can_pause(case):
         raise Refused("The clock is already paused, or the case is not open")
     return [actor.event(case, "paused", stage=stage_code(case), note=reason)]
@@ -280,6 +283,7 @@ def can_resume(case: Case) -> bool:
 
 def resume(case: Case, actor: Actor, note: str = "") -> list[dict]:
     """Start the clock again."""
+    refuse_while_restricted(case, actor, "restarting the clock")
     if not can_resume(case):
         raise Refused("The clock is not paused")
     return [actor.event(case, "resumed", stage=stage_code(case), note=note)]
@@ -304,6 +308,7 @@ def record_outcome(
 ) -> list[dict]:
     """Record the outcome of the current stage: the response sent (on ``on``, None: today) if
     not recorded yet, the outcome with what was found, and the cause and remedy when given."""
+    refuse_while_restricted(case, actor, "recording an outcome")
     if not outcome:
         raise Refused("An outcome cannot be removed", "outcome")
     if outcome not in RECORDABLE_OUTCOMES:
@@ -334,6 +339,7 @@ def can_sign_off(case: Case) -> bool:
 
 def sign_off(case: Case, actor: Actor, note: str = "") -> list[dict]:
     """The responsible person confirms the response is complete."""
+    refuse_while_restricted(case, actor, "signing off the response")
     if not can_sign_off(case):
         raise Refused("There is no outcome waiting to be signed off")
     return [actor.event(case, "signed_off", stage=stage_code(case), note=note)]
@@ -375,6 +381,7 @@ def enter_stage(
     shown = OMBUDSMAN if case.ombudsman_referred else stage_code(case)
     if to == shown:
         return []
+    refuse_while_restricted(case, actor, "moving it to another stage")
     allowed = ", ".join([*codes, OMBUDSMAN])
     if not to:
         put_back = shown or codes[0]
@@ -424,6 +431,7 @@ def can_record_ombudsman_outcome(case: Case) -> bool:
 
 def record_ombudsman_outcome(case: Case, actor: Actor, outcome: str, note: str = "") -> list[dict]:
     """Record what the ombudsman decided."""
+    refuse_while_restricted(case, actor, "recording the ombudsman's outcome")
     if not can_record_ombudsman_outcome(case):
         raise Refused("The case has not been referred to the ombudsman")
     if outcome not in RECORDABLE_OUTCOMES:
@@ -438,6 +446,7 @@ def record_ombudsman_outcome(case: Case, actor: Actor, outcome: str, note: str =
 
 def close(case: Case, actor: Actor, note: str = "") -> list[dict]:
     """Close the case. A complaint's current stage needs its outcome first."""
+    refuse_while_restricted(case, actor, "closing it")
     _require_open(case, "closing it")
     current = case.current
     if case.kind == "complaint" and current is not None and not current.outcome:
@@ -448,6 +457,7 @@ def close(case: Case, actor: Actor, note: str = "") -> list[dict]:
 def withdraw(case: Case, actor: Actor, reason: str = "") -> list[dict]:
     """The person withdrew their feedback. A complaint stage with no outcome yet gets the
     outcome "withdrawn"."""
+    refuse_while_restricted(case, actor, "recording a withdrawal")
     _require_open(case, "recording a withdrawal")
     current = case.current
     stage = stage_code(case)
@@ -462,6 +472,7 @@ def withdraw(case: Case, actor: Actor, reason: str = "") -> list[dict]:
 
 def reopen(case: Case, actor: Actor, reason: str = "") -> list[dict]:
     """Open a closed or withdrawn case again; its current stage's clock starts again."""
+    refuse_while_restricted(case, actor, "reopening it")
     if case.is_open:
         raise Refused("The case is open already")
     return [actor.event(case, "reopened", stage=stage_code(case), note=reason)]
@@ -481,9 +492,6 @@ def set_status(case: Case, actor: Actor, status: str, note: str = "") -> list[di
 
 
 # -- what the person does from the tracking page ----------------------------------------------
-
-#: The actor of the changes the person makes themselves (a reply, asking for the next stage).
-PERSON = "person"
 
 
 def person_reply(case: Case, actor: Actor, text: str) -> list[dict]:

@@ -27,6 +27,10 @@ FOR_KINDS = {
     "enquiry_reply": ("enquiry", "concern", "comment"),
 }
 
+#: Letters that acknowledge the feedback when sent: the thank-you is how a compliment is
+#: acknowledged.
+ACKNOWLEDGES = ("acknowledgement", "stage2_acknowledgement", "compliment_thanks")
+
 
 @dataclass(frozen=True)
 class Template:

@@ -55,6 +55,16 @@ def body_html(text: str) -> str:
     return markdown.markdown(escape(text, quote=False), extensions=["sane_lists"])
 
 
+#: A backslash before a character Markdown would act on (how ``fill`` keeps typed words plain).
+_ESCAPED = re.compile(r"\\([\\`*_\[\]#>+\-.)=])")
+
+
+def plain_text(text: str) -> str:
+    """The letter's Markdown for a plain-text email: the backslashes that kept typed words
+    from becoming formatting are taken out, as a reader of the printed letter sees it."""
+    return _ESCAPED.sub(r"\1", text)
+
+
 def page(text: str, meta: dict, *, stylesheet: str = "", inline_css: str = "") -> str:
     """A whole printable HTML page: letterhead, address, date, reference, then the letter."""
     language = meta.get("language", "en")

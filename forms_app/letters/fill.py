@@ -1,10 +1,14 @@
 """Filling a letter template: the case, the person and the procedure as Jinja values, in the
-person's language. Templates run in Jinja's sandbox (the organisation edits them). Nothing is
-escaped here: the whole Markdown is escaped when it becomes HTML (``document.body_html``),
+person's language. Templates run in Jinja's sandbox (the organisation edits them).
+
+Every value a template prints is made literal Markdown (``markdown_literal``): a name such as
+``[click](https://...)`` or ``**Jo**`` prints as those characters, never as a link, an image or
+bold type. HTML is escaped later, when the whole letter becomes HTML (``document.body_html``),
 which also covers what staff type when they edit a letter before producing it."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from babel.dates import format_date
@@ -33,12 +37,43 @@ WELSH_BODIES = {
 }
 
 
+#: Characters that make inline Markdown anywhere in a line: emphasis, code, links and images
+#: (an image or a link needs its square brackets, so escaping those stops both).
+_INLINE = re.compile(r"([\\`*_\[\]])")
+#: What makes a line a heading, a quotation or a list item when it starts the line.
+_BLOCK_START = re.compile(r"^([#>+-])")
+_NUMBERED = re.compile(r"^(\d+)([.)])")
+#: A line of equals signs under another line makes that line a heading.
+_UNDERLINE = re.compile(r"^=+[ =]*$")
+
+
+def markdown_literal(value):
+    """``value`` as Markdown that prints exactly its characters, when it is text (other values
+    are returned as they are). Each line loses its leading and trailing spaces (four spaces
+    would start a code block, two at the end a line break) and gains a backslash before each
+    character Markdown would act on."""
+    if not isinstance(value, str):
+        return value
+    return "\n".join(_literal_line(line.strip()) for line in value.split("\n"))
+
+
+def _literal_line(line: str) -> str:
+    line = _INLINE.sub(r"\\\1", line)
+    if _UNDERLINE.match(line):
+        # "=" has no Markdown escape: a leading backslash stops the heading (and shows).
+        return "\\" + line
+    line = _BLOCK_START.sub(r"\\\1", line)
+    return _NUMBERED.sub(r"\1\\\2", line)
+
+
 def environment() -> SandboxedEnvironment:
     return SandboxedEnvironment(
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Every printed value, whatever a template does with it first (``|lower``, ``or``).
+        finalize=markdown_literal,
     )
 
 

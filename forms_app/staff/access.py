@@ -14,6 +14,7 @@ A case flagged confidential opens only for its owner and the roles named in the 
 from __future__ import annotations
 
 from forms_app.accounts import User
+from forms_app.casework.flags import is_restricted
 from forms_app.casework.state import Case
 
 CASE_ROLES = ("officer", "manager", "safeguarding_lead")
@@ -44,10 +45,12 @@ def visible(user: User, cases, confidential: tuple[str, ...]) -> list[Case]:
 
 
 def can_publish(user: User, case: Case) -> bool:
-    """Publishers (and managers) approve closed, non-confidential cases for publication."""
+    """Publishers (and managers) approve closed, non-confidential cases for publication; never
+    a case whose processing is restricted (UK GDPR Article 18)."""
     return (
         user.has("publisher", "manager")
         and case.status == "closed"
         and "confidential" not in case.flags
         and "safeguarding" not in case.flags
+        and not is_restricted(case)
     )

@@ -15,6 +15,7 @@ from datetime import date
 
 from forms_app.accounts import User
 from forms_app.casework import transitions
+from forms_app.casework.flags import is_restricted
 from forms_app.casework.state import Case
 from forms_app.casework.transitions import RECORDABLE_OUTCOMES, Actor
 from forms_app.procedures.profiles import Procedure
@@ -53,9 +54,16 @@ class StaffAction:
     title = ""
     button = ""
     intro = ""
+    #: Offered while the case's processing is restricted (UK GDPR Article 18): only adding a
+    #: note and lifting the restriction are.
+    while_restricted = False
 
     def allowed(self, u: User, case: Case) -> bool:
         return u.has(*CASE_ROLES)
+
+    def offered(self, u: User, case: Case) -> bool:
+        """Whether this person may use this action on this case now."""
+        return self.allowed(u, case) and (self.while_restricted or not is_restricted(case))
 
     def fields(self, case: Case) -> list[Field]:
         return []

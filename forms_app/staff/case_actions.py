@@ -13,7 +13,7 @@ from flask import abort, flash, redirect, request, url_for
 
 from forms_app.casework.events import InvalidEvent, record
 from forms_app.casework.state import Case
-from forms_app.casework.transitions import Actor, Refused
+from forms_app.casework.transitions import Actor, Refused, refuse_while_restricted
 from forms_app.web.parts import parts
 
 from . import action_forms as moves
@@ -118,6 +118,13 @@ def case_action(ref, name):
     act = ACTIONS.get(name)
     if act is None or not act.allowed(user(), case):
         abort(404)
+    if not act.offered(user(), case):
+        # Allowed but for the restriction: say so rather than pretend the action is missing.
+        try:
+            refuse_while_restricted(case, Actor(user().username, today()), act.title.lower())
+        except Refused as refusal:
+            flash(refusal.reason, "refused")
+        return redirect(url_for("staff.case", ref=case.ref))
     audit_log("case.action_form", ref=case.ref, detail=name)
     case_url = url_for("staff.case", ref=case.ref)
     return run_action(case, act, case_url, case_url)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 
+from forms_app.casework.transitions import Actor, Refused, refuse_while_restricted
 from forms_app.evidence import (
     CLEAN,
     INFECTED,
@@ -41,7 +42,7 @@ from forms_app.web.uploads import (
 )
 
 from . import blueprint
-from .context import audit_log, user, visible_case
+from .context import audit_log, today, user, visible_case
 
 log = logging.getLogger(__name__)
 LONDON = ZoneInfo("Europe/London")
@@ -147,6 +148,11 @@ def _attachment(name: str) -> str:
 def case_add_files(ref):
     case = visible_case(ref)
     back = url_for("staff.case", ref=case.ref) + "#files"
+    try:
+        refuse_while_restricted(case, Actor(user().username, today()), "adding files")
+    except Refused as refusal:
+        flash(refusal.reason, "refused")
+        return redirect(back, code=303)
     if scanner() is None:
         abort(404)
     chosen = limits()

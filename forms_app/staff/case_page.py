@@ -8,6 +8,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from forms_app.casework.checklist import Step, checklist
+from forms_app.casework.flags import RESTRICT_REASONS, is_restricted
 from forms_app.casework.state import Case, parse_at
 from forms_app.web.parts import parts
 
@@ -60,9 +61,9 @@ def describe(event: dict, case: Case, names: dict) -> str:
     elif type_ == "letter_sent":
         bits.append(value.replace("_", " "))
     elif type_ == "extension_agreed":
-        bits.append(f"new date {value}")
+        bits.append(f"new date {_day(value)}")
     elif type_ == "review_set":
-        bits.append(f"review by {value}")
+        bits.append(f"review by {_day(value)}")
     elif value and type_ not in (
         "action_added",
         "action_owner_set",
@@ -70,8 +71,24 @@ def describe(event: dict, case: Case, names: dict) -> str:
         "action_updated",
         "action_completed",
     ):
-        bits.append(value)
+        bits.append(_day(value))
     return ", ".join(bits)
+
+
+def _day(value: str) -> str:
+    """A date kept as 2026-03-27 as staff read it (27 March 2026); anything else as it is."""
+    try:
+        return date.fromisoformat(value).strftime("%-d %B %Y") if len(value) == 10 else value
+    except ValueError:
+        return value
+
+
+def _note(event: dict) -> str:
+    """An event's note; the reason code of a restriction in words."""
+    note = event.get("note") or ""
+    if event["type"] == "flag_set" and event.get("value") == "restricted":
+        return RESTRICT_REASONS.get(note, note)
+    return note
 
 
 def _plain(codes: dict, value: str) -> str:
@@ -153,13 +170,13 @@ def case(ref):
                 "iso": event["at"],
                 "what": labels.EVENTS.get(event["type"], event["type"]),
                 "detail": describe(event, case, names),
-                "note": event.get("note") or "",
+                "note": _note(event),
                 "who": names.get(event["actor"], event["actor"]),
                 "letter": event["event_id"] if event["type"] == "letter_sent" else "",
             }
         )
     me = user()
-    available = [a for a in ACTIONS.values() if a.allowed(me, case)]
+    available = [a for a in ACTIONS.values() if a.offered(me, case)]
     needs = [
         labels.NEEDS.get(n, n) for n in (personal.get("communication_needs") or "").split(";") if n
     ]
@@ -182,7 +199,7 @@ def case(ref):
         status=status,
         timeline=timeline,
         files=files_section(case.ref, case.events),
-        files_offered=files_offered(),
+        files_offered=files_offered() and not is_restricted(case),
         actions=available,
         steps=steps,
         told=told_us(submission, personal),
@@ -197,6 +214,7 @@ def case(ref):
         case_status=labels.CASE_STATUS,
         outcome_labels=labels.OUTCOMES,
         flag_labels=labels.FLAGS,
+        restrict_reasons=RESTRICT_REASONS,
         channels=labels.CHANNELS,
         languages=labels.LANGUAGES,
         action_status=labels.ACTION_STATUS,

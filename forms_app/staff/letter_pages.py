@@ -1,15 +1,27 @@
 """Letters from the case page: choose a template, check and edit the filled letter, produce it
 (kept with the case, and a ``letter_sent`` event on the timeline), then print it or download
-the PDF to post."""
+the PDF to post, and mark it as posted or email it. Sending a letter that acknowledges the
+feedback records the acknowledgement (``casework.annotations.send_letter``). No letter is
+produced or sent while the case's processing is restricted."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Response, abort, flash, redirect, request, send_file, url_for
 
+from forms_app.casework.annotations import send_letter
 from forms_app.casework.events import event, record
-from forms_app.casework.transitions import stage_code
+from forms_app.casework.flags import is_restricted
+from forms_app.casework.transitions import (
+    Actor,
+    Refused,
+    can_acknowledge,
+    refuse_while_restricted,
+    stage_code,
+)
 from forms_app.letters import catalogue
-from forms_app.letters.document import LetterFiles, page
+from forms_app.letters.document import LetterFiles, page, plain_text
 from forms_app.letters.fill import context as letter_context
 from forms_app.letters.fill import fill, long_date
 from forms_app.letters.pdf import PdfError, html_to_pdf
@@ -32,6 +44,34 @@ def _css_path():
     return _directory() / "letter.css"
 
 
+def _actor() -> Actor:
+    return Actor(user().username, today())
+
+
+def _refused_here(case, doing: str):
+    """The case page with the reason, when the case's processing is restricted; else None."""
+    try:
+        refuse_while_restricted(case, _actor(), doing)
+    except Refused as refusal:
+        flash(refusal.reason, "refused")
+        return redirect(url_for("staff.case", ref=case.ref))
+    return None
+
+
+def _english_date(record: dict) -> str:
+    """The day of ``record["at"]`` in English, for the staff pages (the letter's own date is
+    in the letter's language)."""
+    try:
+        return long_date(datetime.fromisoformat(record.get("at", "")).date(), "en")
+    except (TypeError, ValueError):
+        return ""
+
+
+def _name_of(username: str) -> str:
+    found = users().get(username) if username else None
+    return found.name if found is not None else username
+
+
 def _language(case) -> str:
     chosen = request.values.get("language", "")
     return chosen if chosen in catalogue.LANGUAGES else case.language
@@ -45,10 +85,14 @@ def letter_css():
 @blueprint.route("/cases/<ref>/letters")
 def letters(ref):
     case = visible_case(ref)
+    if refused := _refused_here(case, "producing a letter"):
+        return refused
     language = _language(case)
     procedure = index().procedure_for(case.procedure)
     templates = catalogue.available(_directory(), procedure.code, language, case.kind)
-    produced = [e for e in reversed(case.events) if e["type"] == "letter_sent"]
+    produced = [
+        {**e, "on": _english_date(e)} for e in reversed(case.events) if e["type"] == "letter_sent"
+    ]
     audit_log("letters.view", ref=case.ref)
     names = {u.username: u.name for u in users().all()}
     return render(
@@ -67,6 +111,8 @@ def letters(ref):
 @blueprint.route("/cases/<ref>/letters/new/<name>", methods=["GET", "POST"])
 def new_letter(ref, name):
     case = visible_case(ref)
+    if refused := _refused_here(case, "producing a letter"):
+        return refused
     language = _language(case)
     procedure = index().procedure_for(case.procedure)
     template = catalogue.find(_directory(), procedure.code, language, name)
@@ -166,11 +212,19 @@ def letter(ref, letter_id):
     can_email = mail.email_settings(parts().settings.raw) is not None and bool(
         personal.get("email")
     )
+    acknowledges = meta.get("template") in catalogue.ACKNOWLEDGES and can_acknowledge(case)
     return render(
         "staff/letter.html",
         title=meta.get("title", "Letter"),
         case=case,
         meta=meta,
+        produced_on=_english_date(meta),
+        sent=[
+            {**sent, "on": _english_date(sent), "by": _name_of(sent.get("by", ""))}
+            for sent in meta.get("sent", [])
+        ],
+        acknowledges=acknowledges,
+        restricted=is_restricted(case),
         letter_id=letter_id,
         email_to=personal.get("email", "") if can_email else "",
         body=body_html(text),
@@ -204,38 +258,62 @@ def letter_pdf(ref, letter_id):
     )
 
 
+def _record_sending(case, letter_id: str, text: str, meta: dict, channel: str) -> str:
+    """Record that the letter went out (a contact, and the acknowledgement when the letter
+    gives it) and keep when and how beside the letter; the words to show staff."""
+    acknowledges = meta.get("template") in catalogue.ACKNOWLEDGES
+    rows = send_letter(
+        case, _actor(), channel=channel, title=meta.get("title", ""), acknowledges=acknowledges
+    )
+    record(parts().store, parts().contract, rows)
+    sent = [*meta.get("sent", []), {"how": channel, "at": rows[0]["at"], "by": user().username}]
+    _files().save(case.ref, letter_id, text, {**meta, "sent": sent})
+    if any(row["type"] == "acknowledged" for row in rows):
+        return "The acknowledgement is recorded as sent today."
+    return ""
+
+
+@blueprint.route("/cases/<ref>/letters/<letter_id>/posted", methods=["POST"])
+def letter_posted(ref, letter_id):
+    """The member of staff posted the printed letter."""
+    case = visible_case(ref)
+    text, meta = _letter(case, letter_id)
+    try:
+        said = _record_sending(case, letter_id, text, meta, "letter")
+    except Refused as refusal:
+        flash(refusal.reason, "refused")
+    else:
+        audit_log("letter.posted", ref=case.ref, fields=["address"], detail=meta["template"])
+        flash(f"The letter is marked as posted. {said}".strip())
+    return redirect(url_for("staff.letter", ref=case.ref, letter_id=letter_id))
+
+
 @blueprint.route("/cases/<ref>/letters/<letter_id>/email", methods=["POST"])
 def letter_email(ref, letter_id):
     """Send the letter as a plain-text email to the person, when email is configured; the
-    sending is a contact on the timeline."""
+    sending is a contact on the timeline (and the acknowledgement, for a letter that gives
+    it)."""
     case = visible_case(ref)
     text, meta = _letter(case, letter_id)
     config = mail.email_settings(parts().settings.raw)
     personal = index().personal(case.ref) or {}
     if config is None or not personal.get("email"):
         abort(404)
+    if refused := _refused_here(case, "sending a letter"):
+        return refused
     settings = parts().settings
     subject = f"{meta.get('title', 'Letter')} ({case.ref}): {settings.organisation['name']}"
     sent = mail.send(
-        config, [personal["email"]], subject, text, sender=settings.contact.get("email", "")
+        config,
+        [personal["email"]],
+        subject,
+        plain_text(text),
+        sender=settings.contact.get("email", ""),
     )
     if sent:
-        record(
-            parts().store,
-            parts().contract,
-            [
-                event(
-                    case.ref,
-                    user().username,
-                    "contact_logged",
-                    stage=stage_code(case),
-                    value="email",
-                    note=f"Emailed the letter: {meta.get('title', '')}",
-                ),
-            ],
-        )
+        said = _record_sending(case, letter_id, text, meta, "email")
         audit_log("letter.email", ref=case.ref, fields=["email"], detail=meta["template"])
-        flash("The letter was emailed.")
+        flash(f"The letter was emailed. {said}".strip())
     else:
         flash("The email could not be sent. Print the letter and post it instead.")
     return redirect(url_for("staff.letter", ref=case.ref, letter_id=letter_id))

@@ -111,7 +111,8 @@ def case_list():
     shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     audit_log(
         "cases.view",
-        detail=f"filters service={filters.service} stage={filters.stage} status={filters.status}"
+        detail=f"filters service={_code(filters.service)} stage={_code(filters.stage)}"
+        f" status={filters.status}"
         f" scope={scope} sort={filters.sort} page={page}",
     )
     query = {
@@ -137,6 +138,14 @@ def case_list():
         sort_url=lambda sort: url_for("staff.case_list", **{**query, "sort": sort}),
         **_common(),
     )
+
+
+def _code(value: str) -> str:
+    """A filter value as the audit log may keep it: a known service or stage code, else
+    "other" (a typed value could be a name or a number that is personal data)."""
+    p = parts()
+    known = {s.code for s in p.settings.services} | {s.code for s in p.procedure.stages}
+    return value if not value or value in known else "other"
 
 
 def _kept(name: str, filters: Filters, scope: str, raw: str) -> str:

@@ -5,6 +5,7 @@ use it, and which casework change (``forms_app.casework.annotations``) it calls.
 from __future__ import annotations
 
 from forms_app.casework import annotations
+from forms_app.casework.flags import RESTRICTED, is_restricted
 from forms_app.casework.state import CHANNELS, FLAGS
 
 from . import labels
@@ -33,6 +34,7 @@ class LogContact(StaffAction):
 
 class AddNote(StaffAction):
     name, title, button = "note", "Add a note", "Add note"
+    while_restricted = True
 
     def fields(self, case):
         return [Field("note", "Note", "textarea", max_length=10_000, rows=6)]
@@ -76,17 +78,20 @@ class SetFlag(StaffAction):
 
 class ClearFlag(StaffAction):
     name, title, button = "unflag", "Clear a flag", "Clear flag"
+    while_restricted = True
 
     def allowed(self, u, case):
         return u.has(*CASE_ROLES) and bool(case.flags)
 
     def fields(self, case):
+        # While restricted, lifting the restriction is the only flag that may change.
+        flags = [RESTRICTED] if is_restricted(case) else case.flags
         return [
             Field(
                 "flag",
                 "Flag to clear",
                 "radios",
-                tuple((f, labels.FLAGS.get(f, f)) for f in case.flags),
+                tuple((f, labels.FLAGS.get(f, f)) for f in flags),
             ),
             Field("reason", "Reason", "textarea", max_length=10_000),
         ]

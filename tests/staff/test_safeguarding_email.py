@@ -108,3 +108,35 @@ def test_a_letter_is_emailed_to_the_person(mailed):
     assert recipients == ["alys@example.com"]
     assert "Dear Gwenllian Example," in content and ref in content
     assert "Emailed the letter" in client.get(f"/staff/cases/{ref}").text
+
+
+def test_emailing_the_acknowledgement_letter_records_the_acknowledgement(mailed):
+    app, inbox, secrets_by_user, ref = mailed
+    client = app.test_client()
+    sign_in(client, "olive", secrets_by_user["olive"])
+    draft = client.get(f"/staff/cases/{ref}/letters/new/acknowledgement")
+    text = re.search(r"<textarea[^>]*>(.*?)</textarea>", draft.text, re.S).group(1)
+    import html
+
+    produced = client.post(
+        f"/staff/cases/{ref}/letters/new/acknowledgement",
+        data={
+            "text": html.unescape(text) + "\nSee you_soon *Gwen*\n",
+            "csrf_token": csrf(draft.text),
+        },
+    )
+    letter = client.get(produced.headers["Location"])
+    assert "Sending it records the acknowledgement" in letter.text
+    sent = client.post(
+        f"{produced.headers['Location']}/email", data={"csrf_token": csrf(letter.text)}
+    )
+    shown = client.get(sent.headers["Location"]).text
+    assert "The letter was emailed. The acknowledgement is recorded as sent today." in shown
+    assert re.search(r"Emailed \d{1,2} [A-Z][a-z]+ \d{4} by Olive Officer", shown)
+    with app.app_context():
+        from forms_app.web.parts import parts
+
+        types = [e["type"] for e in parts().store.rows("events") if e["ref"] == ref]
+    assert types[-2:] == ["contact_logged", "acknowledged"]
+    _recipients, content = inbox.messages[-1]
+    assert "See you_soon *Gwen*" in content
