@@ -67,8 +67,8 @@ def home_figures() -> dict | None:
 
 def _link(figure: str, *, mine: bool = False, service: str | None = None) -> str:
     """The list behind one number."""
-    if figure == "new" and not mine and service is None:
-        return url_for("staff.inbox")
+    if figure == "new" and not mine and service is None and user().has("officer", "manager"):
+        return url_for("staff.inbox")  # the same cases, where they are triaged
     args = {"figure": SLUGS[figure]}
     if mine:
         args["mine"] = "1"

@@ -192,3 +192,13 @@ def test_crafted_list_addresses_give_a_clear_page_never_a_server_error(signed_in
     response = signed_in("olive").get(f"/staff/work?{query}")
     assert response.status_code in (200, 404)
     assert "Page not found" in response.text or "cases" in response.text
+
+
+def test_a_safeguarding_lead_sees_figures_whose_links_all_open(signed_in, world, frozen):
+    """The inbox is for officers and managers: the lead's "new" opens the list page instead."""
+    sam = signed_in("sam")
+    html = sam.get("/staff/").text
+    links = re.findall(r'data-all><a class="govuk-link" href="([^"]+)"', html)
+    assert len(links) == 4
+    for link in links:
+        assert sam.get(link.replace("&amp;", "&")).status_code == 200, link
