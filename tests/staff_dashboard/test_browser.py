@@ -1,7 +1,7 @@
 """In a real browser at desktop size: an officer-manager signs in, reads the figures on the home
 page, opens the week view, ticks three compliments in the inbox and closes them, with one
 complaint ticked too and refused; axe finds no serious or critical problem on the home page,
-the week view, the inbox with its checkboxes, or the result page.
+the week view, the inbox with its checkboxes, the bulk form shown again, or the result page.
 
 Set STAFF_SCREENSHOTS=/some/dir to keep screenshots of each page.
 """
@@ -67,6 +67,16 @@ def test_figures_week_view_and_a_bulk_close_in_the_browser(app, app_parts):
 
         page.goto("/staff/inbox")
         _check(page, "dashboard-inbox-bulk")
+        # Assign with nobody chosen: the choice is shown again with the case still ticked.
+        page.get_by_label(f"Select {compliments[0]}").check()
+        page.get_by_label("Assign to a member of staff").check()
+        page.get_by_role("button", name="Apply to selected cases").click()
+        page.wait_for_url("**/staff/bulk")
+        _check(page, "dashboard-bulk-again")
+        assert page.get_by_label(f"Select {compliments[0]}").is_checked()
+        assert page.get_by_text("Choose the person to assign the cases to").first.is_visible()
+
+        page.goto("/staff/inbox")
         for ref in [*compliments, complaint]:
             page.get_by_label(f"Select {ref}").check()
         page.get_by_label("Close compliments and comments").check()
