@@ -68,7 +68,8 @@ def _too_large_page(state):
 
 
 def too_large():
-    """The page for a bulk post over the request limits (thousands of references)."""
+    """The page for a bulk post over the request limits (thousands of references). The limit
+    is met before sign-in is checked, so the page shows nothing but the limit."""
     return _refused_whole(
         f"That was too many cases for one go. Choose at most {MOST} cases at a time.", 413
     )
@@ -87,7 +88,7 @@ def bulk():
         return _refused_whole(
             f"You selected {len(raw_refs):,} cases. Choose at most {MOST} cases at a time.", 400
         )
-    refs = list(dict.fromkeys(_shown(ref) for ref in raw_refs if ref.strip()))
+    refs = list(dict.fromkeys(shown for ref in raw_refs if (shown := _shown(ref))))
     values = {
         "action": form.get("action", ""),
         "owner": form.get("owner", ""),
@@ -239,7 +240,6 @@ def _refused_whole(message: str, status: int):
         whole=message,
         back=_back_safely(),
         back_to="",
-        **common_context(),
     ), status
 
 

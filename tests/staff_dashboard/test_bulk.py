@@ -199,3 +199,19 @@ def test_people_who_handle_no_cases_cannot_use_bulk(signed_in, app_parts):
     response = pat.post("/staff/bulk", data={"csrf_token": token, "action": "close", "refs": [ref]})
     assert response.status_code == 403
     assert "closed" not in _types(app_parts, ref)
+
+
+def test_thousands_of_references_from_someone_signed_out_change_nothing(app, app_parts):
+    mine = submit(app_parts, kind="compliment")
+    data = {"action": "close", "refs": [mine] * 10_000}
+    response = app.test_client().post("/staff/bulk", data=data, content_type="multipart/form-data")
+    assert response.status_code in (302, 400, 413)
+    assert mine not in response.text
+    assert "Signed in as" not in response.text
+    assert "closed" not in _types(app_parts, mine)
+
+
+def test_references_of_invisible_characters_alone_count_as_none(olive, app_parts):
+    response = _post(olive, {"action": "acknowledge", "refs": ["\u200b", "\u2066"]})
+    assert response.status_code == 400
+    assert "Select at least one case" in response.text
