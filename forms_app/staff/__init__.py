@@ -1,6 +1,6 @@
-"""Staff pages at ``/staff/``: sign-in with a second factor, the inbox, the case list, case pages
-with every action, letters, learning actions, the manager's weekly view, and account
-management for admins."""
+"""Staff pages at ``/staff/``: sign-in with a second factor, the inbox, the case list, the
+officer's figures and bulk actions, case pages with every action, letters, learning actions,
+the manager's weekly view and figures per service, and account management for admins."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ from . import (  # noqa: E402,F401
     admin_accounts,
     admin_changes,
     auth,
+    bulk,
     case_actions,
     case_files,
     case_page,
+    dashboard,
     letter_pages,
     log_feedback,
     message_pages,

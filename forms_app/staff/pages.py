@@ -39,7 +39,10 @@ def _common():
 
 
 def _my_open_cases():
-    return visible(user(), index().open_cases(), confidential())
+    me = user()
+    # Remembered until any case changes: the home page and the inbox ask for it on every view.
+    key = ("open cases seen by", me.username, tuple(me.roles), tuple(me.services))
+    return index().memo(key, lambda: visible(me, index().open_cases(), confidential()))
 
 
 @blueprint.route("/")
@@ -55,9 +58,6 @@ def home():
                 index(), [c for c in cases if "safeguarding" in c.flags], today(), Filters()
             )
     audit_log("home.view", detail=f"{len(rows)} own cases")
-    inbox_count = (
-        sum(1 for c in _my_open_cases() if c.in_inbox) if me.has("officer", "manager") else 0
-    )
     # The person wrote, or added files, on the tracking page since anyone on the staff last
     # acted on the case.
     replied = [
@@ -70,7 +70,6 @@ def home():
         title="Home",
         rows=rows,
         safeguarding=safeguarding,
-        inbox_count=inbox_count,
         replied=replied,
         **_common(),
     )

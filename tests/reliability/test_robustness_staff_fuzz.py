@@ -68,3 +68,25 @@ def test_accepted_note_is_stored_as_nfc(world):
     assert client.post(url, data={"csrf_token": csrf(page.text), field: typed}).status_code == 302
     notes = [row["note"] for row in world.parts.store.rows("events") if "Galwodd" in row["note"]]
     assert notes[-1] == unicodedata.normalize("NFC", typed)
+
+
+def test_bulk_references_never_error(world):
+    """The bulk form's references are typed by nobody, but a crafted post may carry anything:
+    each answer is a result page or a clear refusal, never a server error."""
+    client = world.signed_in("mair")
+    statuses: dict[int, int] = {}
+
+    @FUZZ
+    @given(
+        refs=st.lists(TEXT, min_size=0, max_size=5),
+        action=st.sampled_from(["acknowledge", "close", "assign", "", "x"]),
+    )
+    def check(refs, action):
+        token = csrf(client.get("/staff/inbox").text)
+        data = {"csrf_token": token, "refs": refs, "action": action, "owner": "mair"}
+        response = client.post("/staff/bulk", data=data)
+        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+        assert response.status_code < 500, (response.status_code, [r[:40] for r in refs])
+
+    check()
+    print(f"F1-staff bulk: {statuses}")

@@ -41,8 +41,9 @@ def world(tmp_path_factory):
         yield built
 
 
-def _form_for(url: str) -> dict:
-    """Plausible answers for whatever the URL's form asks (staff or public)."""
+def _form_for(url: str, ref: str = "") -> dict:
+    """Plausible answers for whatever the URL's form asks (staff or public); ``ref`` is a
+    case the bulk actions would change."""
     return {
         "note": "Galwodd Ffion am 3pm",
         "text": "Annwyl Ffion,\nDiolch am ysgrifennu.\n",
@@ -55,6 +56,9 @@ def _form_for(url: str) -> dict:
         "happening_now": "no",
         "tried_already": "no",
         "service": "home-care",
+        # The bulk actions: a real case and an action that would change it.
+        "refs": ref,
+        "action": "acknowledge",
     }
 
 
@@ -99,7 +103,7 @@ def test_every_write_route_refuses_missing_and_foreign_tokens(world):
             for method in sorted(rule.methods & WRITE_METHODS):
                 for token in (None, _foreign_token(world, url)):
                     before = state_snapshot(data_dir)
-                    data = _form_for(url)
+                    data = _form_for(url, world.ref)
                     if token:
                         data["csrf_token"] = token
                     response = client.open(url, method=method, data=data)

@@ -123,3 +123,26 @@ def test_random_references_disclose_nothing(world):
         f"S5: {COUNT} random references signed out, {SIGNED_IN_COUNT} signed in, "
         f"{len(real)} real ones, over {len(combos)} route/method/client combinations"
     )
+
+
+def test_bulk_posts_answer_real_and_made_up_references_alike(world):
+    """The bulk actions take references in the body, not the address: signed in as an officer
+    who may see no case, a real reference gets the answer a made-up one gets, and nothing of
+    the case shows."""
+    from tests.support.staff import csrf
+
+    real, tokens = _case_tokens(world)
+    outsider = world.clients["nia"]
+    shapes = set()
+    disclosed = []
+    for ref in real[:10] + _random_refs(10):
+        token = csrf(outsider.get("/staff/inbox").text)
+        response = outsider.post(
+            "/staff/bulk", data={"csrf_token": token, "action": "acknowledge", "refs": ref}
+        )
+        assert response.status_code == 200, response.status_code
+        text = response.get_data(as_text=True)
+        disclosed.extend(token for token in tokens if token in text)
+        shapes.add(_shape(response, ref))
+    assert disclosed == []
+    assert len(shapes) == 1

@@ -81,6 +81,8 @@ def _routes(w):
         ("/staff/inbox", {"olive", "oscar", "mina"}, 403),
         ("/staff/cases", {"olive", "oscar", "mina", "sam"}, 403),
         ("/staff/weekly", {"mina"}, 403),
+        ("/staff/week", {"mina"}, 403),
+        ("/staff/work?figure=overdue", {"olive", "oscar", "mina", "sam"}, 403),
         ("/staff/actions", {"olive", "oscar", "mina"}, 403),
         ("/staff/log", {"olive", "oscar", "mina"}, 403),
         ("/staff/publication", {"pat", "mina"}, 403),
