@@ -73,7 +73,7 @@ WEEKDAYS = _word_list("Monday Tuesday Wednesday Thursday Friday Saturday Sunday"
 _NEVER_NAMES = {w.lower() for w in MONTHS + WEEKDAYS}
 _MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|"
-    r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+    r"December|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)(?:\.(?=\s\d))?)"
 )
 _ORDINAL = r"\d{1,2}(?:st|nd|rd|th)?"
 _WEEKDAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)days?"
@@ -123,6 +123,9 @@ DECADE_AGES = [
         re.IGNORECASE,
     ),
 ]
+_WORD = re.compile(r"[^\W_]+")
+# What may stand between the words of a name as written: "J. Pritchard", "Quarrington-Ŵyn".
+_GAP = re.compile(r"[\s.'’-]{1,3}")
 _PHONE = re.compile(r"(?<![\w])(?:\+44\s?\(?0?\)?\s?|\(?0)\d(?:[\d\s().-]{7,14})\d(?![\w])")
 _EMAIL = re.compile(r"[\w.%+'-]+@[\w-]+(?:\.[\w-]+)+")
 _POSTCODE = re.compile(POSTCODE.pattern, re.IGNORECASE)
@@ -132,7 +135,7 @@ _TITLE_NAME = re.compile(
     r"\b(?:(Mr|Mrs|Ms|Miss|Mx|Sir|Dame|Lady|Lord)|(Dr|Doctor|Nurse|Prof|Professor|Sister))"
     r"\.?\s+([A-Z][\w'’-]*[\w])"
 )
-_LONE_TITLE = re.compile(r"\b(?:Mrs|Mr|Ms|Miss|Sir|Madam|Dame)\b\.?")
+_LONE_TITLE = re.compile(r"\b(?:Mrs|Mr|Ms|Miss|Sir|Madam|Dame)\b")
 
 #: English gendered nouns and the neutral word each becomes (plural forms included).
 NEUTRAL = {
@@ -163,7 +166,7 @@ _FAMILY_AFTER_OWNER = re.compile(
 _NEUTRAL_WORD = re.compile(r"\b(" + "|".join(sorted(NEUTRAL, key=len, reverse=True)) + r")\b", re.I)
 _WARD_SISTER = re.compile(r"\bward\s+sister\b", re.IGNORECASE)
 
-_SUBJECT = re.compile(r"\b(she|he)(['’](?:s|d|ll))?(?:(\s+)([A-Za-z]+(?:n['’]t)?))?\b", re.I)
+_SUBJECT = re.compile(r"\b(she|he)(['’](?:s|d|ll))?(?:(\s+)([A-Za-z]+(?:['’]t)?))?\b", re.I)
 _SUBJECT_VERBS = {
     "was": "were", "is": "are", "has": "have", "does": "do", "doesn't": "don't",
     "wasn't": "weren't", "isn't": "aren't", "hasn't": "haven't",
@@ -211,7 +214,7 @@ _NEUTRAL_CY = re.compile(
 _WELSH_WORDS = frozenset(
     _word_list(
         "y yr yn mae roedd a'r o'r i'r gyda ond ei eu fy ni nhw ac hefyd iawn diolch wedi ddim "
-        "oedd ar gan bod ein chi ydy mai"
+        "oedd ar gan bod ein chi ydy mai hi aeth daeth dydd ddydd"
     )
 )
 _ENGLISH_WORDS = frozenset(
@@ -242,6 +245,42 @@ class Knowledge:
     contacts: set[str] = field(default_factory=set)
     places: set[str] = field(default_factory=set)
     _patterns: dict = field(default_factory=dict, repr=False, compare=False)
+    _index: dict | None = field(default=None, repr=False, compare=False)
+    _indexed: tuple = field(default=(), repr=False, compare=False)
+    _longest: int = field(default=0, repr=False, compare=False)
+
+    def find_names(self, text: str) -> list[tuple[int, int]]:
+        """Where the known names are in ``text``: word by word, so that thousands of names
+        cost no more than a few (a name part that is an everyday word only with a capital
+        letter, not starting a sentence)."""
+        if self._index is None or self._indexed != (len(self.names), len(self.careful)):
+            self._index = {tuple(_WORD.findall(n.casefold())): True for n in self.names}
+            self._index.update(
+                {(w.casefold(),): False for w in self.careful if (w.casefold(),) not in self._index}
+            )
+            self._longest = max((len(k) for k in self._index), default=0)
+            self._indexed = (len(self.names), len(self.careful))
+        words = list(_WORD.finditer(text))
+        found, k = [], 0
+        while k < len(words):
+            for size in range(min(self._longest, len(words) - k), 0, -1):
+                run = words[k : k + size]
+                if any(
+                    _GAP.fullmatch(text[a.end() : b.start()]) is None
+                    for a, b in zip(run, run[1:], strict=False)
+                ):
+                    continue
+                always = self._index.get(tuple(w.group().casefold() for w in run))
+                if always is None:
+                    continue
+                start = run[0].start()
+                if not always and (not text[start].isupper() or _starts_sentence(text, start)):
+                    continue
+                found.append((start, run[-1].end()))
+                k += size - 1
+                break
+            k += 1
+        return found
 
     def pattern(self, which: str) -> re.Pattern:
         """The pattern finding any of ``names``, ``careful``, ``contacts`` or ``places``."""
@@ -257,9 +296,13 @@ class Knowledge:
         person: dict | None = None,
         staff: Iterable[tuple[str, str, str]] = (),
         places: Iterable[str] = (),
+        people: Iterable[str] = (),
     ) -> Knowledge:
-        """From a personal-details row, the staff (username, name, email) and place names."""
+        """From the case's personal-details row, the staff (username, name, email), place
+        names, and the names of everyone else in the data (``people``)."""
         known = cls()
+        for name in people:
+            known.add_name(name or "", min_part=3)
         if person:
             for key in ("name", "subject_name"):
                 known.add_name(person.get(key) or "", min_part=2)
@@ -275,7 +318,7 @@ class Knowledge:
                 known.contacts.add(email.strip())
             username = (username or "").strip()
             if len(username) >= 3:
-                if re.search(r"[\W\d_]", username):
+                if re.search(r"[\W\d_]", username) and " " not in username:
                     known.names.add(username)  # an identifier ("olive.officer")
                 else:
                     known.add_name(username, min_part=3)
@@ -286,10 +329,10 @@ class Knowledge:
         name = " ".join(name.split())
         if not name:
             return
+        if len(name.split()) >= 2:
+            self.names.add(name)
         parts = [p.strip(".,") for p in name.split()]
         parts = [p for p in parts if len(p) >= min_part and p.lower() not in TITLE_WORDS]
-        if len(parts) >= 2:
-            self.names.add(name)
         for part in parts:
             folded = part.lower()
             if folded in _NEVER_NAMES:
@@ -324,11 +367,8 @@ def deidentify(text: str, known: Knowledge | None = None, language: str = "") ->
             add(m.start(), m.end(), 0, "contact", NAME_MARK)
     for m in known.pattern("contacts").finditer(text):
         add(m.start(), m.end(), 0, "contact", NAME_MARK)
-    for m in known.pattern("names").finditer(text):
-        add(m.start(), m.end(), 1, "name", NAME_MARK)
-    for m in known.pattern("careful").finditer(text):
-        if m.group()[:1].isupper() and not _starts_sentence(text, m.start()):
-            add(m.start(), m.end(), 1, "name", NAME_MARK)
+    for start, end in known.find_names(text):
+        add(start, end, 1, "name", NAME_MARK)
     for m in _TITLE_NAME.finditer(text):
         following = m.group(3).lower()
         if following in _NEVER_NAMES or following in _WELSH_WORDS or following in _NOT_NAMES:
@@ -413,8 +453,10 @@ def _gender_spans(text: str, add) -> None:
         add(m.start(), m.end(), 4, "gender", _cased(m.group(), "ward nurse"))
     for m in _NEUTRAL_WORD.finditer(text):
         word = m.group()
-        if word == "Sister" and not _starts_sentence(text, m.start()):
-            continue  # a nurse's title before a name, handled with the name
+        if word == "Sister" and (
+            not _starts_sentence(text, m.start()) or re.match(r"\s+[A-Z]", text[m.end() :])
+        ):
+            continue  # a nurse's title: "Sister Blodwen", "the Sister on duty"
         add(m.start(), m.end(), 5, "gender", _cased(word, NEUTRAL[word.lower()]))
     for m in _FAMILY_AFTER_OWNER.finditer(text):
         add(m.start(1), m.end(1), 5, "gender", _cased(m.group(1), "parent"))

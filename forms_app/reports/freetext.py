@@ -123,6 +123,7 @@ def approved_items(
     }
     staff = staff_of(users, {e["actor"] for c, _, _ in found for e in c.events})
     places = places_from_settings(settings.raw)
+    everyone = people_names(data_dir)
     items = []
     for case, text, outcome in found:
         items.append(
@@ -130,7 +131,7 @@ def approved_items(
                 case.ref,
                 case.kind,
                 names.service(case.service),
-                scrub(text, people.get(case.ref), staff, places),
+                scrub(text, people.get(case.ref), staff, places, everyone),
                 outcome,
             )
         )
@@ -146,6 +147,21 @@ def staff_of(users: dict, actors=()) -> list[tuple[str, str, str]]:
     return staff
 
 
-def scrub(text: str, person: dict | None, staff: list[tuple[str, str, str]], places=()) -> str:
+def people_names(data_dir: Path) -> list[str]:
+    """The names of everyone in the personal-details table (the people and their subjects),
+    as the PII gate knows them: a summary may name someone from another case."""
+    found = set()
+    for name, subject in open_for_reading(data_dir).scan(PERSONAL, ("name", "subject_name")):
+        found.update(n for n in (name, subject) if n)
+    return sorted(found)
+
+
+def scrub(
+    text: str,
+    person: dict | None,
+    staff: list[tuple[str, str, str]],
+    places=(),
+    everyone=(),
+) -> str:
     """``text`` as published: de-identified, names and contact details as a smiling face."""
-    return deidentified(text, Knowledge.gather(person, staff, places))
+    return deidentified(text, Knowledge.gather(person, staff, places, everyone))
