@@ -31,6 +31,12 @@ and "ei" ("fy ngŵr" becomes "fy mhartner", "ei ferch" "eu plentyn"). Not covere
 brother and sister, the pronouns "hi", "e", "fe", "o" except straight after "mae", "roedd",
 "bydd" and "wnaeth", and words whose mutation shows the gender ("ei chath").
 
+Not found, in either language, so left for the approver to see and rewrite: a name nobody in
+the data or the staff directory has and no title goes before ("Sarah on the ward"); a name
+part that is an everyday word at the start of a sentence ("Will rang"); ages and dates in
+words ("eighty-four", "the third of March"), month names without a capital letter; places
+not in the settings; "Mum" and "Dad" on their own, which say only that someone has a parent.
+
 The same de-identified text is shown to the approver beside what they wrote and is what the
 report publishes. Running it again changes nothing: no marker or neutral word is itself
 matched.
@@ -244,6 +250,8 @@ class Knowledge:
     careful: set[str] = field(default_factory=set)  # replaced only with a capital, mid-sentence
     contacts: set[str] = field(default_factory=set)
     places: set[str] = field(default_factory=set)
+    #: What every case shares (staff, places, everyone in the data), gathered once.
+    shared: Knowledge | None = field(default=None, repr=False, compare=False)
     _patterns: dict = field(default_factory=dict, repr=False, compare=False)
     _index: dict | None = field(default=None, repr=False, compare=False)
     _indexed: tuple = field(default=(), repr=False, compare=False)
@@ -301,17 +309,11 @@ class Knowledge:
         """From the case's personal-details row, the staff (username, name, email), place
         names, and the names of everyone else in the data (``people``)."""
         known = cls()
+        known.add_person(person)
         for name in people:
-            known.add_name(name or "", min_part=3)
-        if person:
-            for key in ("name", "subject_name"):
-                known.add_name(person.get(key) or "", min_part=2)
-            for key in ("email", "phone", "postcode"):
-                if (person.get(key) or "").strip():
-                    known.contacts.add(person[key].strip())
-            for line in re.split(r"[\n,]+", person.get("address") or ""):
-                if len(line.strip()) >= 4:
-                    known.contacts.add(line.strip())
+            # Thousands of people: a part of their names on its own is looked for only with
+            # a capital letter and not starting a sentence ("Day", "Field" are words too).
+            known.add_name(name or "", min_part=3, parts_careful=True)
         for username, name, email in staff:
             known.add_name(name or "", min_part=3)
             if email and "@" in email:
@@ -325,7 +327,27 @@ class Knowledge:
         known.places.update(p.strip() for p in places if p and len(p.strip()) >= 3)
         return known
 
-    def add_name(self, name: str, min_part: int) -> None:
+    def for_person(self, person: dict | None) -> Knowledge:
+        """This knowledge (shared by every case) with one case's person added."""
+        known = Knowledge(shared=self)
+        known.add_person(person)
+        return known
+
+    def add_person(self, person: dict | None) -> None:
+        """A personal-details row: names (each part of two letters or more), contact details
+        and address lines."""
+        if not person:
+            return
+        for key in ("name", "subject_name"):
+            self.add_name(person.get(key) or "", min_part=2)
+        for key in ("email", "phone", "postcode"):
+            if (person.get(key) or "").strip():
+                self.contacts.add(person[key].strip())
+        for line in re.split(r"[\n,]+", person.get("address") or ""):
+            if len(line.strip()) >= 4:
+                self.contacts.add(line.strip())
+
+    def add_name(self, name: str, min_part: int, parts_careful: bool = False) -> None:
         name = " ".join(name.split())
         if not name:
             return
@@ -337,7 +359,7 @@ class Knowledge:
             folded = part.lower()
             if folded in _NEVER_NAMES:
                 continue
-            if folded in ORDINARY_WORDS or folded in COMMON_WORDS:
+            if parts_careful or folded in ORDINARY_WORDS or folded in COMMON_WORDS:
                 self.careful.add(part)
             else:
                 self.names.add(part)
@@ -365,10 +387,12 @@ def deidentify(text: str, known: Knowledge | None = None, language: str = "") ->
     for pattern in (_EMAIL, _PHONE, NHS, _POSTCODE):
         for m in pattern.finditer(text):
             add(m.start(), m.end(), 0, "contact", NAME_MARK)
-    for m in known.pattern("contacts").finditer(text):
-        add(m.start(), m.end(), 0, "contact", NAME_MARK)
-    for start, end in known.find_names(text):
-        add(start, end, 1, "name", NAME_MARK)
+    layers = [known] + ([known.shared] if known.shared else [])
+    for layer in layers:
+        for m in layer.pattern("contacts").finditer(text):
+            add(m.start(), m.end(), 0, "contact", NAME_MARK)
+        for start, end in layer.find_names(text):
+            add(start, end, 1, "name", NAME_MARK)
     for m in _TITLE_NAME.finditer(text):
         following = m.group(3).lower()
         if following in _NEVER_NAMES or following in _WELSH_WORDS or following in _NOT_NAMES:
@@ -377,9 +401,10 @@ def deidentify(text: str, known: Knowledge | None = None, language: str = "") ->
             add(m.start(), m.end(), 1, "name", NAME_MARK)
         else:
             add(m.start(3), m.end(3), 1, "name", NAME_MARK)
-    for m in known.pattern("places").finditer(text):
-        if m.group()[:1].isupper():
-            add(m.start(), m.end(), 2, "place", marks["place"])
+    for layer in layers:
+        for m in layer.pattern("places").finditer(text):
+            if m.group()[:1].isupper():
+                add(m.start(), m.end(), 2, "place", marks["place"])
     for pattern in DATES:
         for m in pattern.finditer(text):
             add(m.start(), m.end(), 3, "date", marks["date"])

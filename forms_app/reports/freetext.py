@@ -123,7 +123,7 @@ def approved_items(
     }
     staff = staff_of(users, {e["actor"] for c, _, _ in found for e in c.events})
     places = places_from_settings(settings.raw)
-    everyone = people_names(data_dir)
+    shared = Knowledge.gather(None, staff, places, people_names(data_dir))
     items = []
     for case, text, outcome in found:
         items.append(
@@ -131,7 +131,7 @@ def approved_items(
                 case.ref,
                 case.kind,
                 names.service(case.service),
-                scrub(text, people.get(case.ref), staff, places, everyone),
+                deidentified(text, shared.for_person(people.get(case.ref))),
                 outcome,
             )
         )
@@ -156,12 +156,6 @@ def people_names(data_dir: Path) -> list[str]:
     return sorted(found)
 
 
-def scrub(
-    text: str,
-    person: dict | None,
-    staff: list[tuple[str, str, str]],
-    places=(),
-    everyone=(),
-) -> str:
+def scrub(text: str, person: dict | None, staff: list[tuple[str, str, str]], places=()) -> str:
     """``text`` as published: de-identified, names and contact details as a smiling face."""
-    return deidentified(text, Knowledge.gather(person, staff, places, everyone))
+    return deidentified(text, Knowledge.gather(person, staff, places))

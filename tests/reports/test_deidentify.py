@@ -6,7 +6,9 @@ carrying what was replaced."""
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -59,6 +61,16 @@ def test_the_person_their_subject_and_staff_are_replaced_with_a_smiling_face():
         assert gone not in published, gone
     assert published.count(NAME_MARK) == 8
     assert published.startswith(f"{NAME_MARK} said {NAME_MARK} was cared for by")
+
+
+def test_someone_from_another_case_is_replaced_without_their_surname_eating_words():
+    shared = Knowledge.gather(None, STAFF, PLACES, people=["Zebedee Day", "Bronwen Tudur"])
+    known = shared.for_person(PERSON)
+    text = "Zebedee Day and May Quillfeather met Bronwen. We phone every day."
+    assert (
+        deidentified(text, known)
+        == f"{NAME_MARK} and {NAME_MARK} met {NAME_MARK}. We phone every day."
+    )
 
 
 def test_a_name_after_a_title_is_replaced_even_when_nobody_knows_it():
@@ -239,6 +251,14 @@ def report(tmp_path_factory):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return tmp
+
+
+def test_published_free_text_reads_back_as_written_apostrophes_and_markers_included():
+    for text in (f'{NAME_MARK}\'s partner, [age], & "them" <b>', "It's #1 (of 2) | *so* _kind_"):
+        escaped = escape_text(text)
+        assert html.unescape(escaped) == text
+        outside_entities = re.sub(r"&#\d+;", "", escaped)
+        assert not set(outside_entities) & set("[]()<>*_#|'\"&"), outside_entities
 
 
 @pytest.mark.slow
