@@ -247,6 +247,7 @@ class Knowledge:
     """The names, contact details and places to look for in one case's summary."""
 
     names: set[str] = field(default_factory=set)  # replaced however they are written
+    capital: set[str] = field(default_factory=set)  # replaced only with a capital letter
     careful: set[str] = field(default_factory=set)  # replaced only with a capital, mid-sentence
     contacts: set[str] = field(default_factory=set)
     places: set[str] = field(default_factory=set)
@@ -259,15 +260,15 @@ class Knowledge:
 
     def find_names(self, text: str) -> list[tuple[int, int]]:
         """Where the known names are in ``text``: word by word, so that thousands of names
-        cost no more than a few (a name part that is an everyday word only with a capital
-        letter, not starting a sentence)."""
-        if self._index is None or self._indexed != (len(self.names), len(self.careful)):
-            self._index = {tuple(_WORD.findall(n.casefold())): True for n in self.names}
-            self._index.update(
-                {(w.casefold(),): False for w in self.careful if (w.casefold(),) not in self._index}
-            )
+        cost no more than a few (``capital`` ones only with a capital letter, ``careful`` ones
+        only with a capital letter and not starting a sentence)."""
+        sizes = (len(self.names), len(self.capital), len(self.careful))
+        if self._index is None or self._indexed != sizes:
+            self._index = {}
+            for rule, values in ((2, self.careful), (1, self.capital), (0, self.names)):
+                self._index.update({tuple(_WORD.findall(v.casefold())): rule for v in values})
             self._longest = max((len(k) for k in self._index), default=0)
-            self._indexed = (len(self.names), len(self.careful))
+            self._indexed = sizes
         words = list(_WORD.finditer(text))
         found, k = [], 0
         while k < len(words):
@@ -278,11 +279,13 @@ class Knowledge:
                     for a, b in zip(run, run[1:], strict=False)
                 ):
                     continue
-                always = self._index.get(tuple(w.group().casefold() for w in run))
-                if always is None:
+                rule = self._index.get(tuple(w.group().casefold() for w in run))
+                if rule is None:
                     continue
                 start = run[0].start()
-                if not always and (not text[start].isupper() or _starts_sentence(text, start)):
+                if rule and not text[start].isupper():
+                    continue
+                if rule == 2 and _starts_sentence(text, start):
                     continue
                 found.append((start, run[-1].end()))
                 k += size - 1
@@ -312,8 +315,9 @@ class Knowledge:
         known.add_person(person)
         for name in people:
             # Thousands of people: a part of their names on its own is looked for only with
-            # a capital letter and not starting a sentence ("Day", "Field" are words too).
-            known.add_name(name or "", min_part=3, parts_careful=True)
+            # a capital letter ("Day", "Moody" are words too), and a short one only where it
+            # does not start a sentence.
+            known.add_name(name or "", min_part=3, others=True)
         for username, name, email in staff:
             known.add_name(name or "", min_part=3)
             if email and "@" in email:
@@ -347,7 +351,7 @@ class Knowledge:
             if len(line.strip()) >= 4:
                 self.contacts.add(line.strip())
 
-    def add_name(self, name: str, min_part: int, parts_careful: bool = False) -> None:
+    def add_name(self, name: str, min_part: int, others: bool = False) -> None:
         name = " ".join(name.split())
         if not name:
             return
@@ -359,8 +363,10 @@ class Knowledge:
             folded = part.lower()
             if folded in _NEVER_NAMES:
                 continue
-            if parts_careful or folded in ORDINARY_WORDS or folded in COMMON_WORDS:
+            if folded in ORDINARY_WORDS or folded in COMMON_WORDS or (others and len(part) < 5):
                 self.careful.add(part)
+            elif others:
+                self.capital.add(part)
             else:
                 self.names.add(part)
 
