@@ -4,7 +4,9 @@ recognise them is replaced, and each replacement is marked.
 
 What is replaced, and with what:
 
-- names (😊): the person's and their subject's names, whole and each part; staff names,
+- names (😊): the person's and their subject's names, whole and each part; everyone else's
+  in the personal-details table, as the PII gate knows them (whole; a rare part written with
+  a capital letter; a short part only with a capital letter mid-sentence); staff names,
   account names and email addresses (the staff directory and whoever acted on the case); a
   capitalised word after a title ("Mrs Okafor" becomes 😊, "Dr Okafor" becomes "Dr 😊"). A
   name part that is also an everyday word ("Mark", "Rose", "Will") is replaced only where it
@@ -448,7 +450,9 @@ def counts(pieces: list[Piece]) -> dict[str, int]:
 
 def places_from_settings(raw: dict) -> list[str]:
     """The local place names (``places:``) and the services' sites (``sites:`` under each)."""
-    places = [str(p) for p in raw.get("places") or [] if isinstance(p, str | int)]
+    listed = raw.get("places") or []
+    listed = [listed] if isinstance(listed, str) else listed
+    places = [str(p) for p in listed if isinstance(p, str | int)]
     for service in raw.get("services") or []:
         if isinstance(service, dict):
             places += [str(s) for s in service.get("sites") or [] if isinstance(s, str)]
