@@ -5,7 +5,8 @@
 - ``figures``: the counts and the returns to regulators, one module per family of tables;
 - ``words``: the labels and phrases in English and Welsh, and how each table is counted;
 - ``disclosure``: small-number suppression with secondary suppression (or NHS rounding);
-- ``freetext``: approved public summaries, personal details replaced with 😊;
+- ``freetext``: approved public summaries, de-identified by ``deidentify`` (names and
+  contact details as 😊, dates, ages and places marked, gendered words made neutral);
 - ``pii_gate``: nothing personal is published, checked before writing and over the built site;
 - ``charts``, ``pages``, ``datapackage``: SVG charts, English and Welsh Markdown, CSV + JSON
   (a page is put together from ``page_sections`` and ``page_words``; the list of reports on the

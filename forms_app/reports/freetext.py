@@ -11,15 +11,17 @@ A case's public summary is published only when:
 - the case is not restricted (UK GDPR Art 18, ``feedback records restrict``): publishing its
   words is processing beyond storage, which restriction stops, approved or not.
 
-Every known personal detail in the summary is then replaced with a smiling face: the person's
-and their subject's names (whole and each part), email, phone, postcode and address; staff
-names, usernames and emails; and anything shaped like an email, UK phone number, NHS number or
-postcode. The PII gate still checks the result, with the rest of the report.
+The summary is then de-identified (``deidentify``): names and contact details become a
+smiling face (the person's and their subject's names, whole and each part, email, phone,
+postcode and address; staff names, usernames and emails; anything shaped like an email, UK
+phone number, NHS number or postcode), dates, ages, titles and the organisation's local places
+become a marker ("[date]", "[age]", "[title]", "[place]"), and gendered words neutral ones.
+The approver saw the same result beside their words before approving. The PII gate still
+checks it, with the rest of the report.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,13 +29,12 @@ from forms_app.casework.flags import is_restricted
 from forms_app.storage.reading import open_for_reading
 from forms_app.storage.store import PERSONAL
 
+from .deidentify import NAME_MARK, Knowledge, deidentified, places_from_settings
 from .loading import Dataset
 from .periods import Period
-from .pii_patterns import EMAIL, NHS, POSTCODE
 from .words import Names
 
-SMILE = "😊"
-_PHONE = re.compile(r"(?<![\w])(?:\+44\s?\(?0?\)?\s?|\(?0)\d(?:[\d\s().-]{7,14})\d(?![\w])")
+SMILE = NAME_MARK
 
 
 @dataclass
@@ -120,8 +121,9 @@ def approved_items(
         for row in open_for_reading(data_dir).scan(PERSONAL)
         if row.get("ref") in refs
     }
-    staff = [(name, u.get("name") or "", u.get("email") or "") for name, u in users.items()]
-    staff += [(actor, "", "") for actor in {e["actor"] for c, _, _ in found for e in c.events}]
+    staff = staff_of(users, {e["actor"] for c, _, _ in found for e in c.events})
+    places = places_from_settings(settings.raw)
+    shared = Knowledge.gather(None, staff, places, people_names(data_dir))
     items = []
     for case, text, outcome in found:
         items.append(
@@ -129,7 +131,7 @@ def approved_items(
                 case.ref,
                 case.kind,
                 names.service(case.service),
-                scrub(text, people.get(case.ref), staff),
+                deidentified(text, shared.for_person(people.get(case.ref))),
                 outcome,
             )
         )
@@ -137,33 +139,23 @@ def approved_items(
     return items
 
 
-def scrub(text: str, person: dict | None, staff: list[tuple[str, str, str]]) -> str:
-    """``text`` with every known personal detail replaced by a smiling face."""
-    exact: set[str] = set()
-    parts: set[str] = set()
-    if person:
-        for key in ("name", "subject_name"):
-            name = (person.get(key) or "").strip()
-            if name:
-                exact.add(name)
-                parts.update(p for p in re.split(r"[\s,]+", name) if len(p) >= 2)
-        for key in ("email", "phone", "postcode"):
-            if person.get(key):
-                exact.add(person[key].strip())
-        for line in re.split(r"[\n,]+", person.get("address") or ""):
-            if len(line.strip()) >= 4:
-                exact.add(line.strip())
-    for username, name, email in staff:
-        for value in (username, name, email):
-            if value and len(value) >= 3:
-                exact.add(value.strip())
-        parts.update(p for p in (name or "").split() if len(p) >= 3)
-    for value in sorted(exact | parts, key=len, reverse=True):
-        pattern = re.escape(value).replace(r"\ ", r"\s+")
-        text = re.sub(rf"(?<![\w]){pattern}(?![\w])", SMILE, text, flags=re.IGNORECASE)
-    text = EMAIL.sub(SMILE, text) if "@" in text else text
-    text = re.sub(r"[\w.%+'-]+@[\w-]+(?:\.[\w-]+)+", SMILE, text)
-    text = _PHONE.sub(SMILE, text)
-    text = NHS.sub(SMILE, text)
-    text = re.sub(POSTCODE.pattern, SMILE, text, flags=re.IGNORECASE)
-    return text
+def staff_of(users: dict, actors=()) -> list[tuple[str, str, str]]:
+    """Every member of staff as (username, name, email): the staff directory (``users.json``)
+    and whoever else acted on the cases (an imported case's handlers)."""
+    staff = [(name, u.get("name") or "", u.get("email") or "") for name, u in users.items()]
+    staff += [(actor, "", "") for actor in sorted(set(actors) - set(users)) if actor]
+    return staff
+
+
+def people_names(data_dir: Path) -> list[str]:
+    """The names of everyone in the personal-details table (the people and their subjects),
+    as the PII gate knows them: a summary may name someone from another case."""
+    found = set()
+    for name, subject in open_for_reading(data_dir).scan(PERSONAL, ("name", "subject_name")):
+        found.update(n for n in (name, subject) if n)
+    return sorted(found)
+
+
+def scrub(text: str, person: dict | None, staff: list[tuple[str, str, str]], places=()) -> str:
+    """``text`` as published: de-identified, names and contact details as a smiling face."""
+    return deidentified(text, Knowledge.gather(person, staff, places))

@@ -24,9 +24,11 @@ _MARKERS = {lang: {PHRASES[lang]["not_shown"], PHRASES[lang]["not_known"]} for l
 
 
 def escape_text(text: str) -> str:
-    """Plain words for Markdown: HTML, Markdown syntax and ``{{`` made inert."""
-    text = html.escape(text, quote=True)
-    return re.sub(r"[\\`*_{}\[\]()#+!|~>-]", lambda m: f"&#{ord(m.group())};", text)
+    """Plain words for Markdown: HTML, Markdown syntax and ``{{`` made inert.
+
+    One pass over the characters: escaping HTML first and Markdown after would escape the
+    ``#`` of the HTML's own entities (an apostrophe would show as ``&#x27;``)."""
+    return re.sub(r"[\\`*_{}\[\]()#+!|~>&<\"'-]", lambda m: f"&#{ord(m.group())};", text)
 
 
 def cell_text(text: str) -> str:

@@ -61,13 +61,15 @@ PAGE_WORDS = {
         "examples_intro": (
             "Some of the complaints and other feedback we dealt with, and what we did about "
             "them. Each was written for publication and approved by a member of staff who "
-            "publishes our reports. Names and other details that could identify anyone have "
-            "been replaced with 😊."
+            "publishes our reports. Names and contact details have been replaced with 😊, "
+            "dates, ages and local places with a marker such as [date], and words that say "
+            "whether someone is a man or a woman with neutral ones."
         ),
         "compliment_quotes_h": "What people said",
         "compliment_quotes_intro": (
             "Some of the compliments people sent us, approved for publication. Names have "
-            "been replaced with 😊."
+            "been replaced with 😊, and dates, ages and local places with a marker such as "
+            "[date]."
         ),
         "few_h": "Services with few or no complaints",
         "few_intro": (
@@ -161,14 +163,16 @@ PAGE_WORDS = {
         "examples_intro": (
             "Rhai o'r cwynion a'r adborth arall y gwnaethom ddelio â nhw, a beth a wnaethom am "
             "y peth. Cafodd pob un ei ysgrifennu i'w gyhoeddi a'i gymeradwyo gan aelod o staff "
-            "sy'n cyhoeddi ein hadroddiadau. Mae enwau a manylion eraill a allai adnabod "
-            "unrhyw un wedi'u newid am 😊. Maent yn yr iaith y cawsant eu hysgrifennu ynddi."
+            "sy'n cyhoeddi ein hadroddiadau. Mae enwau a manylion cyswllt wedi'u newid am 😊, "
+            "dyddiadau, oedrannau a lleoedd lleol am nod fel [dyddiad], a geiriau sy'n dweud "
+            "ai dyn neu fenyw yw rhywun am eiriau niwtral. Maent yn yr iaith y cawsant eu "
+            "hysgrifennu ynddi."
         ),
         "compliment_quotes_h": "Beth ddywedodd pobl",
         "compliment_quotes_intro": (
             "Rhywfaint o'r ganmoliaeth a anfonodd pobl atom, wedi'i chymeradwyo i'w chyhoeddi. "
-            "Mae enwau wedi'u newid am 😊. Mae'n ymddangos yn yr iaith y cafodd ei hysgrifennu "
-            "ynddi."
+            "Mae enwau wedi'u newid am 😊, a dyddiadau, oedrannau a lleoedd lleol am nod fel "
+            "[dyddiad]. Mae'n ymddangos yn yr iaith y cafodd ei hysgrifennu ynddi."
         ),
         "few_h": "Gwasanaethau heb fawr ddim cwynion, neu ddim o gwbl",
         "few_intro": (

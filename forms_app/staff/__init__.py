@@ -23,6 +23,7 @@ from . import (  # noqa: E402,F401
     log_feedback,
     message_pages,
     pages,
+    publication_approval,
     search_pages,
     single_sign_on,
 )

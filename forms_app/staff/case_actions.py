@@ -1,6 +1,7 @@
-"""The pages of the staff actions on a case (``/staff/cases/<ref>/do/<action>``) and of the
-publication approval: show the action's form, read it, make the casework change, store its
-events, and go back to the case; or show the form again with the reason a change was refused.
+"""The pages of the staff actions on a case (``/staff/cases/<ref>/do/<action>``), also used by
+the publication approval (``publication_approval``): show the action's form, read it, make the
+casework change, store its events, and go back to the case; or show the form again with the
+reason a change was refused.
 
 What each action asks for is in ``action_forms`` (the changes that move a case along) and
 ``record_forms`` (the ones that add to its record); what each change does and when it is
@@ -17,9 +18,8 @@ from forms_app.casework.transitions import Actor, Refused, refuse_while_restrict
 from forms_app.web.parts import parts
 
 from . import action_forms as moves
-from . import blueprint, labels
+from . import blueprint
 from . import record_forms as records
-from .access import can_publish
 from .action_forms import StaffAction
 from .context import audit_log, index, render, today, user, visible_case
 from .fields import anchor, macro_name, macro_params, read
@@ -57,15 +57,20 @@ def run_action(
     back_url: str,
     done_url: str,
     template="staff/action.html",
+    *,
+    show_only: bool = False,
     **context,
 ):
-    """Show an action's form, or apply it: check the fields, append the events, go back."""
+    """Show an action's form, or apply it: check the fields, append the events, go back.
+
+    With ``show_only`` a posted form is checked and shown again, never applied (the
+    publication page shows what will be published before it can be approved)."""
     fields = act.fields(case)
     values: dict = {f.name: f.default for f in fields}
     errors: dict[str, str] = {}
     if request.method == "POST":
         values, errors = read(fields, request.form)
-        if not errors:
+        if not errors and not show_only:
             try:
                 rows = act.perform(case, values, Actor(user().username, today()))
                 if rows:
@@ -128,23 +133,3 @@ def case_action(ref, name):
     audit_log("case.action_form", ref=case.ref, detail=name)
     case_url = url_for("staff.case", ref=case.ref)
     return run_action(case, act, case_url, case_url)
-
-
-@blueprint.route("/publication/<ref>", methods=["GET", "POST"])
-def publish(ref):
-    u = user()
-    case = index().get(ref)
-    if case is None or not can_publish(u, case):
-        abort(404)
-    audit_log("publication.view_case", ref=case.ref, fields=["kind", "service", "outcome"])
-    stage = case.current
-    return run_action(
-        case,
-        records.ApprovePublication(),
-        url_for("staff.publication"),
-        url_for("staff.publication"),
-        template="staff/publish.html",
-        outcome=labels.OUTCOMES.get(stage.outcome, "") if stage else "",
-        findings=stage.findings if stage else "",
-        remedy=stage.remedy if stage else "",
-    )
