@@ -439,6 +439,7 @@ def test_a_welsh_letter_to_post_prints_in_welsh(app, app_parts, signed_in, tmp_p
     _smtp_step(app_parts)
     (waiting,) = _queued(app_parts, result.reference)
     pdf = signed_in("olive").get(f"/staff/messages/to-post/{waiting.id}.pdf")
+    assert (pdf.status_code, pdf.mimetype) == (200, "application/pdf"), pdf.data[:400]
     text = _pdf_text(pdf.data, tmp_path)
     assert "Eich cyfeirnod yw" in text and "Yn gywir" in text
     assert "/cy/track" in text.replace("/ track", "/track")

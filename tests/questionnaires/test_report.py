@@ -64,7 +64,15 @@ def test_answers_are_counted_by_statement_for_the_period(report):
     table = report.tables["satisfaction"]
     respect = _row(table, "respect")
     assert respect[_column(table, "agree")] == 14
-    assert respect[_column(table, "strongly_disagree")] == 0  # the 4 from before the year
+    assert respect[_column(table, "disagree")] == 0  # the 4 from before the year
+    # "Strongly" answers are counted with the plain answer on their side.
+    assert [column.key for column in table.columns] == [
+        "agree",
+        "neither",
+        "disagree",
+        "prefer_not_to_say",
+        "answered",
+    ]
     assert respect[_column(table, "answered")] == 14
     assert table.breakdown and not table.withheld
 

@@ -29,16 +29,20 @@ _HOW = {
     "en": (
         "Answers to the short, anonymous survey we offer once a case is closed, given in the "
         "period (by month). It asks about how we handled the case, not what we decided. Each "
-        "person answers each statement once; the last column is how many answered."
+        'person answers each statement once; "agree" includes "strongly agree" and '
+        '"disagree" includes "strongly disagree"; the last column is how many answered.'
     ),
     "cy": (
         "Atebion i'r arolwg byr, dienw a gynigiwn pan fydd achos wedi'i gau, a roddwyd yn y "
         "cyfnod (fesul mis). Mae'n gofyn am y ffordd y gwnaethom ddelio â'r achos, nid yr hyn a "
-        "benderfynwyd gennym. Mae pob person yn ateb pob datganiad unwaith; y golofn olaf yw "
-        "faint a atebodd."
+        'benderfynwyd gennym. Mae pob person yn ateb pob datganiad unwaith; mae "cytuno" yn '
+        'cynnwys "cytuno\'n gryf" ac mae "anghytuno" yn cynnwys "anghytuno\'n gryf"; y '
+        "golofn olaf yw faint a atebodd."
     ),
 }
 _STATEMENT = {"en": "Statement", "cy": "Datganiad"}
+#: The strong answers, each counted with the plain answer on its side of the scale.
+_FOLDED = {"strongly_agree": "agree", "strongly_disagree": "disagree"}
 _ANSWERED = {"en": "Answered", "cy": "Wedi ateb"}
 _WROTE = {
     "en": "{count} of {answered} people also told us what we could do better.",
@@ -58,14 +62,18 @@ def satisfaction(counting: Counting) -> Table:
     """The survey's answers in the report's period, by statement and answer."""
     questionnaire = load(KEY)
     questions = questionnaire.scale_questions
-    choices = list(questions[0].choices)
+    # Five points and "prefer not to say" are published as four columns: the strong and the
+    # plain answer of each side together, so the table fits a page in both languages and
+    # fewer cells are small enough to hide.
+    choices = [choice for choice in questions[0].choices if choice not in _FOLDED]
     period = counting.period
     given = [
         answers
         for month, answers in counting.dataset.questionnaires.get(KEY, [])
         if _in_period(month, period.start, period.end)
     ]
-    counts = [[sum(1 for a in given if a.get(q.key) == c) for c in choices] for q in questions]
+    folded = [{key: _FOLDED.get(value, value) for key, value in a.items()} for a in given]
+    counts = [[sum(1 for a in folded if a.get(q.key) == c) for c in choices] for q in questions]
     protected = protect(
         counts,
         counting.policy,
