@@ -154,7 +154,7 @@ class Layout:
         requests = []
         help_text = {
             "stage": "The next stage of the procedure, or ombudsman.",
-            "status": "open, closed (after the outcome) or withdrawn (merged: merged on the staff pages).",
+            "status": "open, closed (after the outcome) or withdrawn (merged: on the staff pages).",
             "owner": "The username of the officer or manager handling it.",
             "outcome": "The outcome of the current stage.",
             "themes": "Theme codes separated by commas: " + ", ".join(self.themes),

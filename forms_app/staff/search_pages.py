@@ -57,10 +57,13 @@ def visible_hits(query, me, confidential_roles) -> tuple[list, bool]:
         listed.add(case.ref)
         # A merged case's reference leads to the case it was merged into, listed next.
         survivor = survivor_of(case.ref, cases.get)
-        if survivor is not case and survivor.ref not in listed:
-            if can_see(me, survivor, confidential_roles):
-                kept.append((Hit(survivor.ref, "merged"), survivor))
-                listed.add(survivor.ref)
+        if (
+            survivor is not case
+            and survivor.ref not in listed
+            and can_see(me, survivor, confidential_roles)
+        ):
+            kept.append((Hit(survivor.ref, "merged"), survivor))
+            listed.add(survivor.ref)
         if len(kept) > MOST:
             return kept[:MOST], True
     return kept, False
