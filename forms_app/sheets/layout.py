@@ -25,9 +25,6 @@ TABS = (INTAKE, TRIAGE, PROBLEMS)
 PROTECTION = "feedback-service:"  # description prefix of the protected ranges we own
 
 STATUSES = ("open", "closed", "withdrawn")
-#: What the Status column may show: a case merged into another is "merged" (merging is done on
-#: the staff pages, so the sheet refuses it as an edit like any unknown status).
-SHOWN_STATUSES = (*STATUSES, "merged")
 OUTCOMES = RECORDABLE_OUTCOMES  # those a staff member records (withdrawing is its own action)
 DEADLINE_COLOURS = {
     "overdue": {"red": 0.96, "green": 0.78, "blue": 0.76},
@@ -139,7 +136,7 @@ class Layout:
         """Triage column key -> the values its dropdown offers."""
         return {
             "stage": self.stages,
-            "status": SHOWN_STATUSES,
+            "status": STATUSES,
             "owner": self.owners,
             "outcome": OUTCOMES,
         }
@@ -154,7 +151,7 @@ class Layout:
         requests = []
         help_text = {
             "stage": "The next stage of the procedure, or ombudsman.",
-            "status": "open, closed (after the outcome) or withdrawn (merged: on the staff pages).",
+            "status": "open, closed (after the outcome) or withdrawn.",
             "owner": "The username of the officer or manager handling it.",
             "outcome": "The outcome of the current stage.",
             "themes": "Theme codes separated by commas: " + ", ".join(self.themes),

@@ -251,14 +251,29 @@ def test_the_tracking_page_says_a_merged_case_was_joined_with_another(app_parts)
     assert "joined it with the other case" in words("en", "easy-read")["next_merged"]
 
 
-def test_a_merged_case_shows_as_merged_in_the_shared_sheet(app_parts):
-    from forms_app.sheets.layout import SHOWN_STATUSES, STATUSES
+def test_a_merged_case_shows_as_merged_in_the_shared_sheet_and_is_not_reopened_there(app_parts):
+    from forms_app.sheets.pull import Rules, interpret
+    from forms_app.sheets.rows import triage_values
 
     survivor = submit(app_parts, email="w1@example.com")
     duplicate = submit(app_parts, email="w2@example.com")
     add_events(app_parts, duplicate, "mina", ("merged_into", {"value": survivor}))
-    status = _case(app_parts, duplicate).status
-    assert status in SHOWN_STATUSES and status not in STATUSES
+    case = _case(app_parts, duplicate)
+    assert triage_values(case, (None, "", None, ""), "", "")["status"] == "merged"
+    rules = Rules(
+        contract=app_parts.contract,
+        procedure_for=lambda code: app_parts.procedure,
+        themes={},
+        owners={"olive"},
+        today=datetime.now(UTC).date(),
+        now=datetime.now(UTC),
+    )
+    events, problems = interpret(case, {"status": "open"}, rules)
+    assert events == []
+    assert [p.message for p in problems] == [
+        f"This case was merged into {survivor}, so reopening it is not allowed here. "
+        "Make the change on that case"
+    ]
 
 
 # -- in a real browser --------------------------------------------------------------------------
