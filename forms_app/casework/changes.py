@@ -1,7 +1,8 @@
 """What every change to a case shares: who makes it (``Actor``), the refusal with its reason
-(``Refused``), the stage an event carries, and the rule that a case whose processing is
-restricted (UK GDPR Article 18) is not changed. ``transitions`` and ``annotations`` use these
-(and ``transitions`` offers them to its callers under its own name)."""
+(``Refused``), the stage an event carries, and the rules that a case whose processing is
+restricted (UK GDPR Article 18), or that was merged into another, is not changed.
+``transitions``, ``annotations`` and ``linking`` use these (and ``transitions`` offers them to
+its callers under its own name)."""
 
 from __future__ import annotations
 
@@ -49,7 +50,13 @@ PERSON = "person"
 
 def refuse_while_restricted(case: Case, actor: Actor, doing: str) -> None:
     """Refuse ``doing`` (for example "closing it") while the case's processing is restricted,
-    unless the person themselves asks from the tracking page."""
+    unless the person themselves asks from the tracking page. A case merged into another is
+    refused the same way: its work goes on in the case it was merged into."""
+    if case.status == "merged" and actor.name != PERSON:
+        raise Refused(
+            f"This case was merged into {case.merged_into}, so {doing} is not allowed here. "
+            "Make the change on that case"
+        )
     if is_restricted(case) and actor.name != PERSON:
         raise Refused(
             f"Processing of this case is restricted (UK GDPR Article 18), so {doing} is not "

@@ -119,7 +119,7 @@ class Case:
     procedure: str
     variant: str
     anonymous: bool
-    status: str = "open"  # open, closed, withdrawn
+    status: str = "open"  # open, closed, withdrawn, merged
     owner: str = ""
     stage: str = ""  # current stage code of a complaint ("" for other kinds)
     stages: dict[str, StageState] = field(default_factory=dict)
@@ -139,6 +139,9 @@ class Case:
     events: list[dict] = field(default_factory=list)
     version: int = 0  # bumped by every event: cached deadlines key on it
     first_stage: str = ""  # the procedure's first stage, where a complaint starts
+    links: list[str] = field(default_factory=list)  # references of related cases
+    merged_into: str = ""  # the case this duplicate was merged into
+    merged_from: list[str] = field(default_factory=list)  # duplicates merged into this one
 
     @classmethod
     def from_submission(cls, row: dict, first_stage: str = "") -> Case:
@@ -356,6 +359,23 @@ class Case:
                 self.stages[stage.code] = restarted
             else:
                 self.step = restarted
+
+    def _on_case_linked(self, event):
+        if event["value"] not in self.links:
+            self.links.append(event["value"])
+
+    def _on_case_unlinked(self, event):
+        if event["value"] in self.links:
+            self.links.remove(event["value"])
+
+    def _on_merged_into(self, event):
+        self.status = "merged"
+        self.merged_into = event["value"]
+        self.closed_on = day_of(event["at"])
+
+    def _on_merged_from(self, event):
+        if event["value"] not in self.merged_from:
+            self.merged_from.append(event["value"])
 
     def _on_action_added(self, event):
         ident = event["value"]

@@ -20,6 +20,7 @@ from . import (  # noqa: E402,F401
     case_page,
     dashboard,
     letter_pages,
+    linking_pages,
     log_feedback,
     message_pages,
     pages,

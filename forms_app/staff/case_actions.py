@@ -23,6 +23,7 @@ from . import record_forms as records
 from .action_forms import StaffAction
 from .context import audit_log, index, render, today, user, visible_case
 from .fields import anchor, macro_name, macro_params, read
+from .linking_pages import triage_context
 from .notify import safeguarding_alert
 
 #: The actions on the case page, in the order it lists them, by the name in their address.
@@ -132,4 +133,8 @@ def case_action(ref, name):
         return redirect(url_for("staff.case", ref=case.ref))
     audit_log("case.action_form", ref=case.ref, detail=name)
     case_url = url_for("staff.case", ref=case.ref)
+    if name == "triage":
+        # Triage is where a second case from the same person is noticed: list the candidates.
+        personal = index().personal(case.ref)
+        return run_action(case, act, case_url, case_url, **triage_context(case, personal))
     return run_action(case, act, case_url, case_url)

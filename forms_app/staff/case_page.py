@@ -16,6 +16,7 @@ from . import blueprint, labels
 from .case_actions import ACTIONS
 from .case_files import files_offered, files_section
 from .context import audit_log, index, render, today, user, users, visible_case
+from .linking_pages import LINK_EVENTS, describe_link, linking_context
 from .message_pages import case_messages
 
 LONDON = ZoneInfo("Europe/London")
@@ -62,6 +63,8 @@ def describe(event: dict, case: Case, names: dict) -> str:
         bits.append(value.replace("_", " "))
     elif type_ == "extension_agreed":
         bits.append(f"new date {_day(value)}")
+    elif type_ in LINK_EVENTS:
+        bits.append(describe_link(event))
     elif type_ == "review_set":
         bits.append(f"review by {_day(value)}")
     elif value and type_ not in (
@@ -176,7 +179,12 @@ def case(ref):
             }
         )
     me = user()
-    available = [a for a in ACTIONS.values() if a.offered(me, case)]
+    # A merged case's work goes on in the case it was merged into: only notes are offered here.
+    available = [
+        a
+        for a in ACTIONS.values()
+        if a.offered(me, case) and (a.while_restricted or case.status != "merged")
+    ]
     needs = [
         labels.NEEDS.get(n, n) for n in (personal.get("communication_needs") or "").split(";") if n
     ]
@@ -225,4 +233,5 @@ def case(ref):
         ],
         messages=case_messages(case.ref),
         today=today(),
+        **linking_context(case, personal),
     )

@@ -16,7 +16,7 @@ STATUS = {
     "paused": ("Paused", "govuk-tag--grey"),
     "": ("No date due", "govuk-tag--grey"),
 }
-CASE_STATUS = {"open": "Open", "closed": "Closed", "withdrawn": "Withdrawn"}
+CASE_STATUS = {"open": "Open", "closed": "Closed", "withdrawn": "Withdrawn", "merged": "Merged"}
 OUTCOMES = {
     "upheld": "Upheld",
     "partially_upheld": "Partially upheld",
@@ -91,6 +91,10 @@ EVENTS = {
     "closed": "Closed",
     "reopened": "Reopened",
     "withdrawn": "Withdrawn",
+    "case_linked": "Linked to a related case",
+    "case_unlinked": "Link to a related case removed",
+    "merged_into": "Merged into another case",
+    "merged_from": "A duplicate was merged into this case",
 }
 #: How a search result matched the query.
 MATCHED = {
@@ -100,6 +104,7 @@ MATCHED = {
     "postcode": "Postcode",
     "name": "Name",
     "text": "Words in what they wrote",
+    "merged": "The case the match was merged into",
 }
 #: What the person told us on the form, in plain words (the codes are in datapackage/schemas).
 VARIANTS = {

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from flask import current_app, request, url_for
 
-from forms_app.casework.search import SearchIndex, snippet, understand
+from forms_app.casework.linking import survivor_of
+from forms_app.casework.search import Hit, SearchIndex, snippet, understand
 from forms_app.web.parts import parts
 
 from . import blueprint, labels
@@ -47,12 +48,22 @@ def visible_hits(query, me, confidential_roles) -> tuple[list, bool]:
     # One look at the case index for the whole search (its ``get`` reads the tables' tails
     # each time), remembered until any case changes.
     cases = index().memo(("cases by reference",), lambda: {c.ref: c for c in index().all_cases()})
-    kept = []
+    kept, listed = [], set()
     for hit in search_index().search(query):
         case = cases.get(hit.ref)
-        if case is None or not can_see(me, case, confidential_roles):
+        if case is None or case.ref in listed or not can_see(me, case, confidential_roles):
             continue
         kept.append((hit, case))
+        listed.add(case.ref)
+        # A merged case's reference leads to the case it was merged into, listed next.
+        survivor = survivor_of(case.ref, cases.get)
+        if (
+            survivor is not case
+            and survivor.ref not in listed
+            and can_see(me, survivor, confidential_roles)
+        ):
+            kept.append((Hit(survivor.ref, "merged"), survivor))
+            listed.add(survivor.ref)
         if len(kept) > MOST:
             return kept[:MOST], True
     return kept, False

@@ -72,7 +72,7 @@ class CaseView:
 
 
 def _status(case: Case) -> str:
-    if case.status in ("closed", "withdrawn"):
+    if case.status in ("closed", "withdrawn", "merged"):
         return f"status_{case.status}"
     current = case.current
     if current is not None and (current.responded or current.outcome):
@@ -142,7 +142,10 @@ def build(
         if row.get("added_by") == "person" and row.get("scan") != "infected"
     ]
     status = _status(case)
-    if status in ("status_closed", "status_withdrawn"):
+    if status == "status_merged":
+        # Joined with another case from the same person: that case's details are not shown here.
+        next_steps = said["next_merged"]
+    elif status in ("status_closed", "status_withdrawn"):
         next_steps = said["next_closed"]
     elif status == "status_responded":
         next_steps = said["next_responded"]

@@ -38,10 +38,12 @@ def _endpoints(world):
         "note": (f"/staff/cases/{world.ref}/do/note", "note"),
         "letter": (f"/staff/cases/{world.ref}/letters/new/acknowledgement", "text"),
         "publication": (f"/staff/publication/{world.other_ref}", "summary"),
+        "link": (f"/staff/cases/{world.ref}/link", "other"),
+        "merge": (f"/staff/cases/{world.ref}/merge", "other"),
     }
 
 
-@pytest.mark.parametrize("endpoint", ["note", "letter", "publication"])
+@pytest.mark.parametrize("endpoint", ["note", "letter", "publication", "link", "merge"])
 def test_staff_free_text_never_errors(world, endpoint):
     url, field = _endpoints(world)[endpoint]
     client = world.signed_in("mair")

@@ -41,9 +41,10 @@ def world(tmp_path_factory):
         yield built
 
 
-def _form_for(url: str, ref: str = "") -> dict:
+def _form_for(url: str, ref: str = "", other: str = "") -> dict:
     """Plausible answers for whatever the URL's form asks (staff or public); ``ref`` is a
-    case the bulk actions would change."""
+    case the bulk actions would change, ``other`` a case the linking pages would link or merge
+    it with."""
     return {
         "note": "Galwodd Ffion am 3pm",
         "text": "Annwyl Ffion,\nDiolch am ysgrifennu.\n",
@@ -59,6 +60,9 @@ def _form_for(url: str, ref: str = "") -> dict:
         # The bulk actions: a real case and an action that would change it.
         "refs": ref,
         "action": "acknowledge",
+        # Linking and merging: another real case, confirmed, so a missing check would change it.
+        "other": other,
+        "confirmed": "yes",
     }
 
 
@@ -103,7 +107,7 @@ def test_every_write_route_refuses_missing_and_foreign_tokens(world):
             for method in sorted(rule.methods & WRITE_METHODS):
                 for token in (None, _foreign_token(world, url)):
                     before = state_snapshot(data_dir)
-                    data = _form_for(url, world.ref)
+                    data = _form_for(url, world.ref, world.other_ref)
                     if token:
                         data["csrf_token"] = token
                     response = client.open(url, method=method, data=data)
