@@ -163,6 +163,9 @@ def load(data_dir: Path, settings) -> Dataset:
     procedures = {default.code: default}
     cases, by_ref, on_behalf = _start_cases(tables, default, procedures)
     _fold_events(tables, by_ref)
+    # A duplicate merged into another case is the same feedback: it is counted once, as the
+    # case it was merged into.
+    cases = [case for case in cases if case.status != "merged"]
     years = range(2000, date.today().year + 3)
     return Dataset(
         cases=cases,
