@@ -24,7 +24,7 @@ from flask import abort, current_app, render_template, request
 from forms_app.accounts import UserBook
 from forms_app.casework.changes import Actor, Refused
 from forms_app.casework.request_answers import answered_alert, record_answer
-from forms_app.casework.request_links import Links
+from forms_app.casework.request_links import Links, links_path
 from forms_app.casework.requests import shared_view
 from forms_app.evidence import CLEAN, INFECTED, NOT_SCANNED, Refusal, safe_name
 from forms_app.messages import smtp as mail
@@ -84,6 +84,8 @@ def _gone(status: int = 404):
 
 def _found(secret: str):
     """(case, request) a working link opens, or None."""
+    if not links_path(parts().settings.data_dir).exists():
+        return None  # no link was ever made: nothing to open (and no file made by looking)
     with _links() as links:
         link = links.find(secret)
     case = case_index().get(link.ref) if link is not None else None
