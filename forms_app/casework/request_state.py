@@ -77,6 +77,14 @@ class InvestigatorRequest:
         }
 
 
+def question_of(note: str) -> str:
+    """The question of a ``request_sent`` event's note (its JSON), or "" if damaged."""
+    try:
+        return str(json.loads(note or "{}").get("question") or "")
+    except (ValueError, AttributeError):
+        return ""
+
+
 def _day(at: str) -> date:
     return date.fromisoformat(at[:10])
 

@@ -94,6 +94,8 @@ def test_the_manager_answers_through_the_link_and_the_officer_is_told(world):
 
     olive_page = olive.get(f"/staff/cases/{world.ref}")
     assert "emergency at the visit before" in olive_page.text
+    assert "Request to an investigator" in olive_page.text  # on the timeline, in words
+    assert '"to_email"' not in olive_page.text and "&#34;to_email" not in olive_page.text
 
     actions = audit_actions(world)
     assert "request.link_open" in actions and "request.link_answer" in actions
