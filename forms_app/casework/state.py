@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from .request_state import HANDLERS as REQUEST_HANDLERS
+from .request_state import InvestigatorRequest
+
 FLAGS = (
     "safeguarding",
     "unacceptable_conduct",
@@ -136,6 +139,7 @@ class Case:
     letters: int = 0
     contacts: int = 0
     actions: dict[str, LearningAction] = field(default_factory=dict)
+    requests: dict[str, InvestigatorRequest] = field(default_factory=dict)
     events: list[dict] = field(default_factory=list)
     version: int = 0  # bumped by every event: cached deadlines key on it
     first_stage: str = ""  # the procedure's first stage, where a complaint starts
@@ -416,6 +420,7 @@ _HANDLERS = {
     for name, function in vars(Case).items()
     if name.startswith("_on_") and callable(function)
 }
+_HANDLERS.update(REQUEST_HANDLERS)
 
 
 def fold(submission: dict, events, first_stage: str = "") -> Case:

@@ -538,4 +538,4 @@ def _next_url(journey: Journey, state: JourneyState, step: Page) -> str:
 
 # The tracking page's and the survey's routes join this blueprint; they import it, so they are
 # loaded last.
-from . import survey_pages, tracking_pages  # noqa: E402, F401
+from . import respond_pages, survey_pages, tracking_pages  # noqa: E402, F401

@@ -25,6 +25,7 @@ from . import (  # noqa: E402,F401
     message_pages,
     pages,
     publication_approval,
+    request_pages,
     search_pages,
     single_sign_on,
 )

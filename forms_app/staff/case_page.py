@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from forms_app.casework.checklist import Step, checklist
 from forms_app.casework.flags import RESTRICT_REASONS, is_restricted
+from forms_app.casework.request_state import question_of
 from forms_app.casework.state import Case, parse_at
 from forms_app.web.parts import parts
 
@@ -91,6 +92,8 @@ def _note(event: dict) -> str:
     note = event.get("note") or ""
     if event["type"] == "flag_set" and event.get("value") == "restricted":
         return RESTRICT_REASONS.get(note, note)
+    if event["type"] == "request_sent":  # the request as JSON: its question is what to read
+        return question_of(note)
     return note
 
 

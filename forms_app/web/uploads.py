@@ -36,7 +36,15 @@ from .config import is_production
 log = logging.getLogger(__name__)
 
 #: The endpoints that take files; every other route keeps the small request limit.
-UPLOAD_ENDPOINTS = frozenset({"public.add_files", "public.track_add_files", "staff.case_add_files"})
+UPLOAD_ENDPOINTS = frozenset(
+    {
+        "public.add_files",
+        "public.track_add_files",
+        "public.respond",
+        "staff.case_add_files",
+        "staff.request_answer",
+    }
+)
 #: The largest request an upload route reads: more than the total of one upload's files, so a
 #: request over it is refused before it is read (a friendly page, see ``too_large_page``).
 UPLOAD_MAX_CONTENT_LENGTH = 48 * 1024 * 1024

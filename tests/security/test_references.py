@@ -75,6 +75,8 @@ def _combos(world) -> list[tuple[str, str, str]]:
             "name": "note",
             "letter_id": "AAAAAAAAAAAAAAAA",
             "file_id": "NoSuchFile0123456789ab",
+            "ident": "R-NoSuchOne",
+            "change": "revoke",
         }
         _domain, path = rule.build({k: args[k] for k in rule.arguments}, append_unknown=False)
         path = path.replace("%7Bref%7D", "{ref}")

@@ -131,6 +131,11 @@ def concrete_urls(world: World, rule) -> list[str]:
         "username": ["olive"],
         # A survey link's token of the right shape that no invitation has: the page says so.
         "token": ["NoSuchInvitation0123456789abcdef"],
+        # A request link's secret of the right shape that no request has; a request that is
+        # not on the case; the officer's change to a request.
+        "secret": ["NoSuchRequestLink0123456789abcdefghijklmnop"],
+        "ident": ["R-NoSuchOne"],
+        "change": ["revoke"],
     }
     if rule.endpoint == "staff.publish":
         values["ref"] = [world.other_ref]

@@ -1,0 +1,233 @@
+"""The page an investigating manager without a staff account opens from the link emailed to
+them (``/respond/<secret>``): what the officer shared with them for one request of one case,
+and a form for their answer and files. The answer becomes a case event and the officer is told.
+
+Rules:
+- the page shows only what was shared (``casework.requests.shared_view``): never the person's
+  name or contact details;
+- a link that is unknown, answered already, revoked, withdrawn or past its end gives the same
+  page (``respond_gone.html``), so nobody learns whether a case or a request exists;
+- every open and every answer is in the audit log; each network may try ``RULES`` links;
+- files are checked and scanned as on the public file page, and kept with the case.
+
+The audience is staff of the organisation and its contractors, as on the staff pages: the
+page is in English.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from flask import abort, current_app, render_template, request
+
+from forms_app.accounts import UserBook
+from forms_app.casework.changes import Actor, Refused
+from forms_app.casework.request_answers import answered_alert, record_answer
+from forms_app.casework.request_links import Links, links_path
+from forms_app.casework.requests import shared_view
+from forms_app.evidence import CLEAN, INFECTED, NOT_SCANNED, Refusal, safe_name
+from forms_app.messages import smtp as mail
+from forms_app.records import audit
+from forms_app.storage import EvidenceDamaged, StoreWriteError
+from forms_app.web.downloads import file_response
+from forms_app.web.hosts import staff_url
+from forms_app.web.parts import case_index, parts
+from forms_app.web.uploads import chosen_files, limits, now, receive, scanner
+
+from .ratelimit import RateLimiter, Rule, client_address
+from .views import blueprint
+
+log = logging.getLogger(__name__)
+#: Per network: pages of links opened or answered. Generous (one office shares an address),
+#: but a guesser gets nowhere: a secret has 256 bits.
+RULES = {"respond_address": Rule("respond_address", 60, 900)}
+#: The actor of an answer sent through a link (the events' ``actor`` column).
+LINK_ACTOR = "investigator (by link)"
+#: The same, in the audit log's spelling (letters, digits and ``_.:-`` only).
+AUDIT_ACTOR = "investigator-by-link"
+OPENABLE = (CLEAN, NOT_SCANNED)
+SERVICE_NAME = "Answer a request"
+
+
+def _limiter() -> RateLimiter:
+    limiter = current_app.extensions.get("respond_ratelimit")
+    if limiter is None:
+        limiter = RateLimiter(parts().settings.data_dir, current_app.config["SECRET_KEY"], RULES)
+        current_app.extensions["respond_ratelimit"] = limiter
+    return limiter
+
+
+def _links() -> Links:
+    return Links(parts().settings.data_dir, current_app.config["SECRET_KEY"])
+
+
+def _audit(action: str, ref: str | None = None, detail: str = "", fields=()) -> None:
+    audit.record(
+        parts().settings.data_dir,
+        actor=AUDIT_ACTOR,
+        action=action,
+        ref=ref,
+        fields=tuple(fields),
+        detail=detail,
+    )
+
+
+def _page(template: str, status: int = 200, **context):
+    return render_template(template, service_name=SERVICE_NAME, **context), status
+
+
+def _gone(status: int = 404):
+    """The one page for every link that does not work, whatever the reason."""
+    return _page("public/respond_gone.html", status, title="This link does not work")
+
+
+def _found(secret: str):
+    """(case, request) a working link opens, or None."""
+    if not links_path(parts().settings.data_dir).exists():
+        return None  # no link was ever made: nothing to open (and no file made by looking)
+    with _links() as links:
+        link = links.find(secret)
+    case = case_index().get(link.ref) if link is not None else None
+    found = case.requests.get(link.request) if case is not None else None
+    if found is None or not found.outstanding or not found.by_link or not case.is_open:
+        return None
+    return case, found
+
+
+def _view(case, found) -> dict:
+    submission = parts().store.find(case.ref) or {}
+    service = parts().settings.service(case.service)
+    view = shared_view(case, found, submission, service.name if service else "")
+    rows = {r["id"]: r for r in parts().store.evidence.files_of(case.ref)}
+    view["files"] = [
+        {"id": i, "name": rows[i]["name"], "kind": rows[i]["kind"].upper()}
+        for i in view["files"]
+        if i in rows and rows[i]["scan"] in OPENABLE
+    ]
+    return view
+
+
+@blueprint.route("/respond/<secret>", methods=("GET", "POST"), endpoint="respond")
+def respond(secret):
+    if not _limiter().hit("respond_address", client_address()):
+        return _page("public/respond_gone.html", 429, title="Too many tries", too_many=True)
+    found = _found(secret)
+    if found is None:
+        _audit("request.link_refused")
+        return _gone()
+    case, asked = found
+    page = {
+        "title": "Answer a request",
+        "view": _view(case, asked),
+        "files_offered": scanner() is not None,
+        "file_url": lambda i: f"{request.path}/files/{i}",
+        "action": request.path,
+    }
+    if request.method == "GET":
+        _audit("request.link_open", case.ref, asked.ident)
+        return _page("public/respond.html", errors={}, text="", **page)
+    text = request.form.get("answer", "")
+    files, problems = _receive()
+    if problems and not files:
+        return _page(
+            "public/respond.html", 400, errors={"files": " ".join(problems)}, text=text, **page
+        )
+    try:
+        record_answer(
+            parts().store,
+            parts().contract,
+            case,
+            Actor(LINK_ACTOR, date.today()),
+            asked.ident,
+            text,
+            files,
+        )
+    except Refused as refusal:
+        return _page(
+            "public/respond.html",
+            400,
+            errors={refusal.about or "answer": refusal.reason},
+            text=text,
+            **page,
+        )
+    except (StoreWriteError, EvidenceDamaged, OSError, ValueError) as error:
+        log.error("respond: answer not stored (%s)", type(error).__name__)
+        return _page(
+            "public/respond.html",
+            503,
+            errors={"answer": "Your answer could not be stored: try again."},
+            text=text,
+            **page,
+        )
+    with _links() as links:
+        links.spend(asked.ident)
+    _audit("request.link_answer", case.ref, asked.ident)
+    _alert(case, asked)
+    return _page(
+        "public/respond_done.html",
+        title="Your answer has been sent",
+        ref=case.ref,
+        problems=problems,
+    )
+
+
+def _receive():
+    """The files chosen, checked and scanned: ([(row, bytes)], [problems in words])."""
+    files, problems = [], []
+    if scanner() is None:
+        return files, problems
+    uploads = chosen_files(request.files.getlist("files"))
+    if len(uploads) > limits().files:
+        return [], [f"Add at most {limits().files} files at a time."]
+    for upload in uploads:
+        name = safe_name(upload.filename)
+        try:
+            got = receive(upload, name)
+        except Refusal as refusal:
+            problems.append(f"{name} was not taken ({refusal.code.replace('_', ' ')}).")
+            continue
+        files.append(({**got.row, "added_by": LINK_ACTOR, "at": now()}, got.data))
+        if got.row["scan"] == INFECTED:
+            problems.append(f"{name} contains a virus: it has not been passed on.")
+    return files, problems
+
+
+def _alert(case, asked) -> None:
+    """Email whoever asked, and the case's owner, that the answer came."""
+    settings = parts().settings
+    book = UserBook(settings.data_dir)
+    accounts = [book.get(asked.asked_by), book.get(case.owner)]
+    to = [a.email for a in accounts if a is not None and a.email]
+    subject, body = answered_alert(
+        case.ref, asked, asked.to_name, f"{staff_url(settings)}/staff/cases/{case.ref}#requests"
+    )
+    mail.send(
+        mail.email_settings(settings.raw),
+        to,
+        subject,
+        body,
+        sender=settings.contact.get("email", ""),
+    )
+
+
+@blueprint.route("/respond/<secret>/files/<file_id>", endpoint="respond_file")
+def respond_file(secret, file_id):
+    """A file the officer shared with this request, once it has passed the virus check."""
+    if not _limiter().hit("respond_address", client_address()):
+        return _page("public/respond_gone.html", 429, title="Too many tries", too_many=True)
+    found = _found(secret)
+    if found is None:
+        return _gone()
+    case, asked = found
+    if asked.shares != "account_and_files" or file_id not in asked.files:
+        abort(404)
+    row = next((r for r in parts().store.evidence.files_of(case.ref) if r["id"] == file_id), None)
+    if row is None or row["scan"] not in OPENABLE:
+        abort(404)
+    try:
+        data = parts().store.evidence.read(row)
+    except EvidenceDamaged:
+        abort(404)
+    _audit("request.link_file", case.ref, file_id, fields=("evidence",))
+    return file_response(row, data)
