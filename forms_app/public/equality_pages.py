@@ -157,6 +157,10 @@ def _form(token: str, status: int = 200, *, typed=None, problems=None, notice: s
 @_route("/equality/<token>", "equality", methods=("GET", "POST"), says_nul=True)
 def equality(token: str):
     if not _is_open(token):
+        if request.method == "POST" and any("\x00" in v for v in request.form.values()):
+            # No form to show again: refused as every other form refuses bytes no keyboard
+            # types.
+            abort(400)
         return _said("bad", 404)
     if request.method == "GET":
         return _form(token)

@@ -48,11 +48,17 @@ def _day(moment: float) -> str:
 
 class Offers(Answers):
     """The answers file with its table of offers that name nobody. ``key`` is the app's secret
-    key (the tokens' hashes are keyed with it)."""
+    key (the tokens' hashes are keyed with it). The table is made with the first offer, so
+    checking a link never changes the file."""
 
     def __init__(self, data_dir: Path, key: str | bytes):
         super().__init__(data_dir, key)
-        self.db.executescript(_SCHEMA)
+
+    def _has_offers(self) -> bool:
+        found = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'offers'"
+        ).fetchone()
+        return found is not None
 
     def make(self, questionnaire: str, now: float | None = None) -> str:
         """A new link's token for ``questionnaire``; offers that ran out are removed."""
@@ -60,6 +66,7 @@ class Offers(Answers):
         token = secrets.token_urlsafe(24)
         today = _day(now)
         last = (datetime.fromisoformat(today).date() + timedelta(days=OFFER_DAYS)).isoformat()
+        self.db.executescript(_SCHEMA)
         with Transaction(self.db):
             self.db.execute("DELETE FROM offers WHERE last_day < ?", (today,))
             self.db.execute(
@@ -70,7 +77,7 @@ class Offers(Answers):
 
     def is_open(self, token: str, questionnaire: str, now: float | None = None) -> bool:
         """Whether ``token`` is a working offer of ``questionnaire``."""
-        if not isinstance(token, str) or not TOKEN.match(token):
+        if not isinstance(token, str) or not TOKEN.match(token) or not self._has_offers():
             return False
         now = time.time() if now is None else now
         row = self.db.execute(
@@ -90,7 +97,7 @@ class Offers(Answers):
         """Use the offer: keep ``answers`` (None: skipped, nothing kept) and remove the offer,
         in one transaction. OK, or UNKNOWN when the link was used, ran out or never was."""
         now = time.time() if now is None else now
-        if not isinstance(token, str) or not TOKEN.match(token):
+        if not isinstance(token, str) or not TOKEN.match(token) or not self._has_offers():
             return UNKNOWN
         self.db.execute("PRAGMA secure_delete = ON")
         with Transaction(self.db):
