@@ -514,6 +514,7 @@ def confirmation(journey):
             "again_url": url_for("public.journey_start", journey=journey.slug),
             "track_words": tracking_pages.page_words(),
             "track_url": url_for("public.track"),
+            "equality": equality_pages.offer(journey.slug),
         },
     )
 
@@ -536,6 +537,6 @@ def _next_url(journey: Journey, state: JourneyState, step: Page) -> str:
     return _page_url(journey, journey.next_page(step.slug, state.answers))
 
 
-# The tracking page's and the survey's routes join this blueprint; they import it, so they are
-# loaded last.
-from . import respond_pages, survey_pages, tracking_pages  # noqa: E402, F401
+# The tracking page's, the survey's, equality monitoring's and the investigators' answer pages'
+# routes join this blueprint; they import it, so they are loaded last.
+from . import equality_pages, respond_pages, survey_pages, tracking_pages  # noqa: E402, F401

@@ -13,17 +13,20 @@ import yaml
 
 FOLDER = Path(__file__).resolve().parent
 #: The questionnaires this service offers, by key (each a ``<key>.yaml`` here).
-KNOWN = ("satisfaction",)
+KNOWN = ("satisfaction", "equality")
 
 
 @dataclass(frozen=True)
 class Question:
-    """One question. ``choices`` for a scale question; ``limit`` (characters) for free text."""
+    """One question. ``choices`` for a scale question; ``limit`` (characters) for free text.
+    ``groups``: for a long list of choices shown under headings, each heading's key and its
+    choices (``choices`` then holds them all, in order, and any shown after the groups)."""
 
     key: str
     choices: tuple[str, ...] = ()
     limit: int = 0
     optional: bool = False
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def is_text(self) -> bool:
@@ -64,6 +67,11 @@ def load(key: str) -> Questionnaire:
     for item in raw["questions"]:
         if "scale" in item:
             questions.append(Question(item["key"], choices=scales[item["scale"]]))
+        elif "groups" in item:
+            groups = tuple((name, tuple(keys)) for name, keys in item["groups"].items())
+            after = tuple(item.get("after") or ())
+            every = tuple(key for _name, keys in groups for key in keys) + after
+            questions.append(Question(item["key"], choices=every, groups=groups))
         else:
             questions.append(
                 Question(item["key"], limit=int(item["text"]), optional=bool(item.get("optional")))

@@ -92,7 +92,8 @@ class Answers:
     def __exit__(self, *_exc) -> None:
         self.close()
 
-    def _hash(self, token: str) -> str:
+    def hashed(self, token: str) -> str:
+        """The keyed hash of ``token`` that is kept in its place."""
         if not self.key:
             raise ValueError("tokens need the app's secret key")
         return hmac.new(self.key, token.encode(), hashlib.sha256).hexdigest()
@@ -107,7 +108,7 @@ class Answers:
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO invitations "
             "(questionnaire, ref, token_hash, made_month, expires, used) VALUES (?, ?, ?, ?, ?, 0)",
-            (questionnaire, ref, self._hash(token), month_of(now), now + INVITATION_DAYS * 86400),
+            (questionnaire, ref, self.hashed(token), month_of(now), now + INVITATION_DAYS * 86400),
         )
         return token if cursor.rowcount == 1 else None
 
@@ -130,7 +131,7 @@ class Answers:
                 (
                     questionnaire,
                     ref,
-                    self._hash(token),
+                    self.hashed(token),
                     month_of(now),
                     now + INVITATION_DAYS * 86400,
                 ),
@@ -151,7 +152,7 @@ class Answers:
         now = time.time() if now is None else now
         row = self.db.execute(
             "SELECT questionnaire, expires, used FROM invitations WHERE token_hash = ?",
-            (self._hash(token),),
+            (self.hashed(token),),
         ).fetchone()
         if row is None:
             return UNKNOWN, ""
@@ -175,7 +176,7 @@ class Answers:
         now = time.time() if now is None else now
         if not isinstance(token, str) or not TOKEN.match(token):
             return UNKNOWN
-        hashed = self._hash(token)
+        hashed = self.hashed(token)
         with Transaction(self.db):
             row = self.db.execute(
                 "SELECT expires, used FROM invitations WHERE token_hash = ? AND questionnaire = ?",
@@ -188,18 +189,22 @@ class Answers:
             if now > row[0]:
                 return EXPIRED
             self.db.execute("UPDATE invitations SET used = 1 WHERE token_hash = ?", (hashed,))
-            self.db.execute(
-                "INSERT INTO responses (id, questionnaire, version, month, answers) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (
-                    secrets.token_hex(16),
-                    questionnaire,
-                    version,
-                    month_of(now),
-                    json.dumps(answers, ensure_ascii=False, sort_keys=True),
-                ),
-            )
+            self.keep(questionnaire, version, answers, now)
         return OK
+
+    def keep(self, questionnaire: str, version: int, answers: dict[str, str], now: float) -> None:
+        """Write one response (inside the caller's transaction): a random id, the month only."""
+        self.db.execute(
+            "INSERT INTO responses (id, questionnaire, version, month, answers) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (
+                secrets.token_hex(16),
+                questionnaire,
+                version,
+                month_of(now),
+                json.dumps(answers, ensure_ascii=False, sort_keys=True),
+            ),
+        )
 
     def responses(self, questionnaire: str) -> list[tuple[str, dict[str, str]]]:
         """(month, answers) of every response to ``questionnaire``, in no meaningful order."""

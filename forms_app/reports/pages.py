@@ -137,6 +137,7 @@ def render(
             language,
         ),
         block("satisfaction", 2),
+        block("equality", 2),
         f"## {t['few_h']}",
         "",
         few_complaints(report, language),

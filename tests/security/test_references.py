@@ -90,6 +90,9 @@ def _combos(world) -> list[tuple[str, str, str]]:
         # A reference where a survey link's token goes tells nothing either.
         "/survey/{ref}",
         "/cy/easy-read/survey/{ref}",
+        # Nor where an equality questions link's token goes.
+        "/equality/{ref}",
+        "/cy/young-people/equality/{ref}",
     ):
         combos.append(("public", "GET", pattern))
     return combos

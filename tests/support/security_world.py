@@ -129,7 +129,8 @@ def concrete_urls(world: World, rule) -> list[str]:
         "file_id": ["NoSuchFile0123456789ab"],
         "journey": sorted(JOURNEYS),
         "username": ["olive"],
-        # A survey link's token of the right shape that no invitation has: the page says so.
+        # A survey or equality link's token of the right shape that no invitation or offer
+        # has: the page says so.
         "token": ["NoSuchInvitation0123456789abcdef"],
         # A request link's secret of the right shape that no request has; a request that is
         # not on the case; the officer's change to a request.

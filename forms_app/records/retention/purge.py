@@ -8,7 +8,8 @@ and its clock starts again at its next closure. Open cases and cases under a leg
 purged. A purged case goes from ``submissions``, ``personal`` and ``events``, with its letters,
 drafts and outbox entries. One audit entry per purge (the count, not the references).
 
-Survey answers name no case (``forms_app.questionnaires.store``), so they go by their own age:
+Questionnaire answers (the survey, equality monitoring) name no case
+(``forms_app.questionnaires.store``), so they go by their own age:
 answers given in a month that ended more than N years before the purge are removed too.
 """
 

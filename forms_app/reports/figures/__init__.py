@@ -18,6 +18,7 @@ stage, by theme and quarter, by subject and outcome) go through ``disclosure.pro
 - ``timeliness``: acknowledgements and responses against the procedure's targets;
 - ``learning``: the learning actions;
 - ``satisfaction``: what people said in the survey about how their feedback was handled;
+- ``equality``: who gave feedback, from the optional equality questions;
 - ``returns``: the returns to regulators, counted in the same way;
 - ``report``: the report itself, its tables in the page's order and its headline figures.
 """

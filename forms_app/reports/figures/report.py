@@ -12,6 +12,7 @@ from ..periods import Period
 from ..tables import Table
 from ..words import Names
 from .counting import Counting
+from .equality import equality
 from .learning import learning_actions
 from .outcomes import ombudsman, outcomes, outcomes_by_service_and_stage, outcomes_by_stage
 from .returns import annual_return, applicable, ko41a, spso_indicators
@@ -96,6 +97,7 @@ def _page_tables(counting: Counting, by_service: Table) -> list[Table]:
         ombudsman(counting),
         learning_actions(counting),
         satisfaction(counting),
+        equality(counting),
     ]
 
 
