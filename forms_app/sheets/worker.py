@@ -57,6 +57,7 @@ from .outbox import CLEARING, Outbox, outbox_path
 from .push import Pusher
 from .quota import RateLimiter
 from .retry import Retrier, SyncFailure
+from .rows import withheld
 
 log = logging.getLogger("forms_app.sheets")
 _LONDON = ZoneInfo("Europe/London")
@@ -123,6 +124,7 @@ class SyncWorker:
         rng=None,
         send=mail.send,
         index: CaseIndex | None = None,
+        audit=None,
     ):
         self.parts = parts
         self.settings = parts.settings
@@ -159,6 +161,9 @@ class SyncWorker:
             send=send,
         )
         self.editor = service_account_email(config)
+        # The audit log's writer (``forms_app.records.audit.record``, a layer above this one:
+        # the command that starts the worker hands it in); without one, refusals are logged.
+        self._audit = audit
         # The sheet once opened (None: open it, and check its layout, at the next step).
         self.spreadsheet = None
         self.worksheets: dict = {}
@@ -170,6 +175,8 @@ class SyncWorker:
         #: Per reference, the summary of what the person wrote, and the Triage cells.
         self.summaries: dict[str, str] = {}
         self.triage_cache: dict[str, tuple] = {}
+        #: (reference, column) -> the value of an edit waiting to be attributed.
+        self.held: dict[tuple[str, str], str] = {}
         self._lock_fd: int | None = None
 
     # -- lifetime -------------------------------------------------------------------------
@@ -232,11 +239,13 @@ class SyncWorker:
         self.outbox.note(last_attempt_at=now)
         self.index.refresh()
         cases = {case.ref: case for case in self.index.all_cases()}
-        # UK GDPR Art 18: a restricted case is not sent (queued once it is lifted), and one
-        # already in Intake has its row cleared (below).
-        restricted = {ref for ref, case in cases.items() if is_restricted(case)}
-        self._enqueue(cases, restricted)
-        restricted &= self.known[INTAKE]
+        # A withheld case (confidential, safeguarding, or restricted under UK GDPR Art 18) is
+        # not sent to Intake (queued once the flag goes), and one already there has its row
+        # cleared (below); a restricted one is not sent to Triage either.
+        hidden = {ref for ref, case in cases.items() if withheld(case)}
+        restricted = {ref for ref in hidden if is_restricted(cases[ref])}
+        self._enqueue(cases, {INTAKE: hidden, TRIAGE: restricted})
+        restricted = hidden & self.known[INTAKE]
         gone = {ref for ref, _payload in self.outbox.pending(CLEARING)}
         try:
             spreadsheet.open_once(self)
@@ -279,18 +288,25 @@ class SyncWorker:
             fn, idempotent=idempotent, limiter=self.writes if write else self.reads
         )
 
-    def _enqueue(self, cases: dict, restricted: set[str]) -> None:
-        """Queue the cases not yet known to each tab, except the restricted ones."""
+    def _enqueue(self, cases: dict, kept: dict[str, set[str]]) -> None:
+        """Queue the cases not yet known to each tab, except those ``kept`` out of it."""
         created = float(self.outbox.get("created_at") or 0)
         for tab in (INTAKE, TRIAGE):
             known = self.known[tab]
-            new = [ref for ref in cases if ref not in known and ref not in restricted]
+            new = [ref for ref in cases if ref not in known and ref not in kept[tab]]
             if not new:
                 continue
             items = [(ref, max(cases[ref].received.timestamp(), created), None) for ref in new]
             items.sort(key=lambda item: item[1])  # stable: file order breaks ties
             self.outbox.enqueue(tab, items)
             self.known[tab].update(new)
+
+    def audit(self, **entry) -> None:
+        """Record a change or refusal from the sheet in the audit log."""
+        if self._audit is None:
+            log.info("sheets: %s", entry)
+            return
+        self._audit(self.settings.data_dir, **entry)
 
     def today(self) -> date:
         return datetime.fromtimestamp(self.clock.time(), _LONDON).date()
