@@ -150,6 +150,7 @@ def update(worker, rows: dict, cases: dict, report) -> None:
         row = as_row(wanted)
         if row != cells:
             changed.append((number, row))
+            worker.positions.wrote(ref, row)
         editable = {k: computed[k] for k in EDITABLE}
         if worker.seen.get(ref) != editable:
             seen[ref] = editable

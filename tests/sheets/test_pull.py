@@ -195,6 +195,7 @@ def test_a_sorted_filtered_and_gappy_triage_tab_reconciles_by_reference(staffed,
     row = fake.values(TRIAGE)[fake.find_row(TRIAGE, refs[0]) - 1]
     with fake.lock:
         fake.sheet(TRIAGE).rows.append(list(row))
+        fake._revision(OWNER)  # Drive's history records a person's change
     _step(worker, clock)
     assert fake.keys(TRIAGE).count(refs[0]) == 1
     assert OWNER
@@ -234,6 +235,7 @@ def test_a_changed_triage_header_parks_the_worker_and_alerts(staffed, fake, cloc
     _step(worker, clock)
     with fake.lock:
         fake.sheet(TRIAGE).rows[0][TRIAGE_KEYS.index("owner")] = "Handler"
+        fake._revision(OWNER)  # Drive's history records a person's change
     clock.advance(20)
     report = worker.step()
     assert not report.ok and report.parked and "header" in report.error
