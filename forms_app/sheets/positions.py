@@ -6,8 +6,7 @@ The Sheets API cannot say which cells changed. What can move or change a row is 
 revision in the file's Drive history under their name; the service's own appends say where
 their rows went (``updatedRange``). So the whole tab is read (``needs_full_read``):
 
-- when the positions are not known (the first step, an append whose reply was lost, an
-  append that went between rows instead of after them);
+- when the positions are not known (the first step, an append whose reply was lost);
 - when anyone but the service changed the file since the last whole read (the revision
   history, or the history could not be read);
 - once a new day starts (the deadline columns change with the day), and at least every
@@ -56,16 +55,24 @@ class Positions:
         self.known = False
 
     def placed(self, keys: list[str], values: list[list[str]], reply) -> None:
-        """An append's reply: its rows start at ``updatedRange``'s first row. Rows that went
-        between others (an empty row in the tab) moved those below: read again."""
+        """An append's reply: its rows start at ``updatedRange``'s first row. Rows inserted
+        between others (Google appends after the first block of filled rows, so into the first
+        empty row of the tab) moved every row from there down by as many."""
         match = _FIRST_ROW.search(str(((reply or {}).get("updates") or {}).get("updatedRange")))
-        if match is None or int(match.group(1)) <= self.last:
+        if match is None:
             self.known = False
             return
         first = int(match.group(1))
+        if first <= self.last:
+            shift = len(keys)
+            self.rows = {
+                ref: (number + shift if number >= first else number, cells)
+                for ref, (number, cells) in self.rows.items()
+            }
+            self.last += shift
         for offset, (key, row) in enumerate(zip(keys, values, strict=True)):
             self.rows[key] = (first + offset, list(row))
-        self.last = first + len(keys) - 1
+        self.last = max(self.last, first + len(keys) - 1)
 
     def wrote(self, ref: str, row: list[str]) -> None:
         if ref in self.rows:
