@@ -72,6 +72,7 @@ def measure(scratch: Path) -> dict:
             name=name,
             password="correct horse battery staple",
             roles=["officer"],
+            services=["home-care"],  # so their edits in the sheet are theirs to make
             email=f"{name}@staff.example.org",
         )
     clock = FakeClock()

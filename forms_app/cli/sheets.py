@@ -86,6 +86,7 @@ def setup_command():
 @with_appcontext
 def sync_command(once: bool):
     """Keep the sheet in step with the data package (runs until stopped)."""
+    from forms_app.records import audit
     from forms_app.sheets.worker import SyncWorker, WorkerBusy
     from forms_app.web.parts import parts
 
@@ -93,7 +94,7 @@ def sync_command(once: bool):
     if not config.usable:
         raise click.ClickException("the sheet is turned off or has no credentials_file")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    worker = SyncWorker(parts(), config)
+    worker = SyncWorker(parts(), config, audit=audit.record)
     try:
         worker.lock()
     except WorkerBusy as error:

@@ -59,7 +59,13 @@ def push_triage(worker, cases: dict) -> int:
         worker.seen.update(editable)
         worker.outbox.set_editable(editable)
 
-    return worker.pusher.append(worker.worksheets[TRIAGE], TRIAGE, items, before_send=remember)
+    return worker.pusher.append(
+        worker.worksheets[TRIAGE],
+        TRIAGE,
+        items,
+        before_send=remember,
+        placed=worker.positions.placed,
+    )
 
 
 def push_problems(worker) -> None:

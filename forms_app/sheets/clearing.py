@@ -1,9 +1,12 @@
 """Taking rows out of the sheet for a person's rights over their data.
 
-- Restriction (UK GDPR Art 18): a restricted case is not sent. The Intake row of a case
-  restricted after it was sent is cleared (what the person wrote, and their details if the
-  sheet holds them) and the case leaves the outbox, so lifting the restriction sends it again.
-  Its Triage row stays, with the summary blanked (``triage.values``).
+- Withheld cases (``rows.withheld``: confidential, safeguarding, or restricted under UK GDPR
+  Art 18) are not sent to Intake. The Intake row of a case withheld after it was sent is
+  cleared (what the person wrote, and their details if the sheet holds them) and the case
+  leaves the Intake outbox, so clearing the flag or lifting the restriction sends it again.
+  Its Triage row stays, showing only the reference and status (``rows.triage_values``). A
+  restricted case not yet in Triage is not sent there either, until the restriction is
+  lifted.
 - Erasure and purging (UK GDPR Art 17, and retention): ``forms_app.records.retention.reach``
   queues the reference (``CLEARING``); the next step clears the case's Intake, Triage and
   Problems rows and then forgets the reference.
@@ -20,14 +23,15 @@ from forms_app.casework.flags import is_restricted
 
 from .layout import INTAKE, PROBLEM_HEADER, PROBLEMS, TRIAGE, TRIAGE_COLUMNS
 from .outbox import CLEARING
+from .rows import withheld
 
 log = logging.getLogger("forms_app.sheets")
 WIDTH = len(TRIAGE_COLUMNS)
 
 
 def clear_restricted(worker, read: dict, restricted: set[str]) -> int:
-    """Clear the Intake rows of restricted cases (``read`` holds Intake's key column, read
-    after the restriction) and take them out of the outbox, so that lifting the restriction
+    """Clear the Intake rows of withheld cases (``read`` holds Intake's key column, read
+    after the flag or restriction) and take them out of the outbox, so that clearing it
     sends them again. Returns how many rows were cleared."""
     if not restricted:
         return 0
@@ -36,7 +40,7 @@ def clear_restricted(worker, read: dict, restricted: set[str]) -> int:
         worker.outbox.drop(INTAKE, ref)
     worker.known[INTAKE] -= restricted
     if cleared:
-        log.info("sheets: cleared %d Intake rows of restricted cases", cleared)
+        log.info("sheets: cleared %d Intake rows of withheld cases", cleared)
     return cleared
 
 
@@ -57,9 +61,10 @@ def clear_gone(worker, read: dict, gone: set[str]) -> int:
 
 def restricted_since_queued(worker, tab: str, ref: str) -> bool:
     """True (and the case taken out of the queue, to be queued again when the restriction
-    is lifted) if the case was restricted after it was queued."""
+    or flag is lifted) if the case was restricted (or, for Intake, withheld) after it was
+    queued."""
     case = worker.index.get(ref)
-    if case is None or not is_restricted(case):
+    if case is None or not (withheld(case) if tab == INTAKE else is_restricted(case)):
         return False
     worker.outbox.drop_pending(tab, ref)
     worker.known[tab].discard(ref)

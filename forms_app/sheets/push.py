@@ -55,11 +55,17 @@ class Pusher:
         self.largest_body = 0
 
     def append(
-        self, worksheet, tab: str, items: list[tuple[str, list[str]]], before_send=None
+        self,
+        worksheet,
+        tab: str,
+        items: list[tuple[str, list[str]]],
+        before_send=None,
+        placed=None,
     ) -> int:
         """Append (key, row) items to ``worksheet`` (its tab is ``tab``), exactly once.
         ``before_send(keys)`` runs after the keys are marked maybe (to record what staff will
-        see). Raises SyncFailure at the first append that fails; what was sent stays sent."""
+        see); ``placed(keys, rows, reply)`` after each reply (to learn where the rows went).
+        Raises SyncFailure at the first append that fails; what was sent stays sent."""
         sent = 0
         for batch in chunks(items, self.max_rows):
             keys = [key for key, _row in batch]
@@ -70,7 +76,7 @@ class Pusher:
                 before_send(keys)
             body = size_of({"values": values})
             self.largest_body = max(self.largest_body, body)
-            self.retrier.call(
+            reply = self.retrier.call(
                 lambda values=values: worksheet.append_rows(
                     values,
                     value_input_option=RAW,
@@ -82,6 +88,8 @@ class Pusher:
             )
             self.append_calls += 1
             self.outbox.mark_sent(tab, batch_id, self.clock.time())
+            if placed is not None:
+                placed(keys, values, reply)
             sent += len(batch)
             self.appended += len(batch)
         return sent

@@ -1,5 +1,9 @@
 """What one submission (Intake) or one case (Triage) looks like as a row of text.
 
+A confidential, safeguarding or restricted case (``withheld``) shows only its reference and
+status: whoever can open the sheet may not be allowed to open the case, so nothing else of it
+(what the person wrote, who is involved, the service) goes there.
+
 Every cell is a string written with value input RAW, so what the public typed
 (``=HYPERLINK(...)``, ``+44...``, ``@SUM(...)``) stays text. No cell is longer than Google's
 50,000 characters: a longer one is cut, saying so.
@@ -10,10 +14,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from forms_app.casework.flags import is_restricted
 from forms_app.casework.state import Case
 
 from .layout import TRIAGE_KEYS, Layout
 
+#: Flags that keep a case's details out of the sheet (besides restriction).
+WITHHELD_FLAGS = ("confidential", "safeguarding")
+#: The Triage cells a withheld case still shows.
+WITHHELD_SHOWN = ("ref", "status")
 CELL_LIMIT = 50_000
 _LONDON = ZoneInfo("Europe/London")
 _CUT = "… [cut: {n} characters in all; the full text is on the case page]"
@@ -36,6 +45,11 @@ def local_time(text: str) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(_LONDON)
     return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def withheld(case: Case) -> bool:
+    """True if the sheet shows only the case's reference and status."""
+    return is_restricted(case) or any(flag in case.flags for flag in WITHHELD_FLAGS)
 
 
 def _iso(value: date | None) -> str:
@@ -86,6 +100,8 @@ def triage_values(case: Case, deadline: tuple, summary: str, service_name: str) 
         "next_due": f"{what} by {when.isoformat()}" if what and when else "",
         "deadline": status or "",
     }
+    if withheld(case):
+        return {key: cell(values[key]) if key in WITHHELD_SHOWN else "" for key in values}
     return {key: cell(value) for key, value in values.items()}
 
 

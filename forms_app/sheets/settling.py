@@ -39,6 +39,8 @@ def settle(worker, read: dict, report) -> None:
                 log.warning("sheets: %d Intake rows were missing: sending them again", len(lost))
             worker.outbox.note(intake_checked_at=now, intake_duplicates=duplicates)
             report.duplicates[INTAKE] = duplicates
+    if TRIAGE not in read:
+        return  # not read this step: nobody but the service changed it (``positions``)
     rows = read[TRIAGE]
     present = {row[0].strip() for row in rows[1:] if row and row[0].strip()}
     confirmed, requeued = worker.outbox.resolve(TRIAGE, present, now)

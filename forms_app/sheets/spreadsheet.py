@@ -2,8 +2,9 @@
 header rows are not as they should be), read once a step, its dropdowns refreshed when the
 owners or stages change.
 
-The one read (``values.batchGet``) is always the whole Triage tab; the key column of Intake
-and the first columns of Problems only when they are needed, so a quiet step costs one read.
+The one read (``values.batchGet``) is the whole Triage tab when ``positions`` says it must be
+read; the key column of Intake and the first columns of Problems only when they are needed,
+so a quiet step costs at most one read.
 """
 
 from __future__ import annotations
@@ -66,10 +67,13 @@ def open_once(worker) -> None:
     worker.outbox.note(intake_checked_at=0)  # check Intake once per start
 
 
-def read(worker, intake: bool = False, problems: bool = False) -> dict[str, list[list[str]]]:
-    """One read: Triage, and the key column of Intake (when ``intake`` asks for it, an
-    append is unclear or the hourly check is due) and the first three columns of Problems
-    (key, when, reference: when ``problems`` asks for them or an append is unclear)."""
+def read(
+    worker, intake: bool = False, problems: bool = False, triage: bool = True
+) -> dict[str, list[list[str]]]:
+    """One read: Triage (when ``triage`` asks for it), and the key column of Intake (when
+    ``intake`` asks for it, an append is unclear or the hourly check is due) and the first
+    three columns of Problems (key, when, reference: when ``problems`` asks for them or an
+    append is unclear). No request at all when none of them is wanted."""
     now = worker.clock.time()
     outbox = worker.outbox
     wanted = [TRIAGE]
@@ -81,10 +85,20 @@ def read(worker, intake: bool = False, problems: bool = False) -> dict[str, list
         wanted.append(INTAKE)
     if problems or outbox.maybe(PROBLEMS):
         wanted.append(PROBLEMS)
-    ranges = [a1(TRIAGE, f"A1:{col_letter(WIDTH - 1)}")]
-    ranges += [a1(tab, "A:A" if tab == INTAKE else "A:C") for tab in wanted[1:]]
+    if not triage:
+        wanted.remove(TRIAGE)
+        if not wanted:
+            return {}
+    ranges = [
+        a1(
+            tab,
+            f"A1:{col_letter(WIDTH - 1)}" if tab == TRIAGE else "A:A" if tab == INTAKE else "A:C",
+        )
+        for tab in wanted
+    ]
     reply = worker.call(lambda: worker.spreadsheet.values_batch_get(ranges), write=False)
-    outbox.note(previous_read_at=outbox.get("last_read_at"), last_read_at=now)
+    if triage:  # the edits of a step are those since the last time Triage was read
+        outbox.note(previous_read_at=outbox.get("last_read_at"), last_read_at=now)
     values = [r.get("values", []) for r in reply["valueRanges"]]
     return dict(zip(wanted, values, strict=True))
 

@@ -2,23 +2,27 @@
 
 One step (``SyncWorker.step``), in this order, each request under the quota and retry rules:
 
-1. new cases (read incrementally from the data package) are queued in the outbox, except
-   restricted ones;
-2. open the sheet if it is not open, then one read (``values.batchGet``): the whole Triage
-   tab, plus the key column of Intake and Problems when an unclear append must be settled,
-   Intake is due its hourly check or rows must be cleared (``spreadsheet``);
+1. the cases added or changed since the last step (the store's ``changes_since``, never a
+   pass over every case but at the first step): new ones are queued in the outbox, except
+   withheld ones (confidential, safeguarding, restricted: not in Intake; restricted: not in
+   Triage either);
+2. open the sheet if it is not open, then at most one read (``values.batchGet``): the whole
+   Triage tab when ``positions`` says it must be read (someone else changed the sheet, a new
+   day, every ten minutes at least...), plus the key column of Intake and Problems when an
+   unclear append must be settled, Intake is due its hourly check or rows must be cleared
+   (``spreadsheet``);
 3. settle (``settling``): keys found are sent, the rest pending again; rows deleted by hand
    are queued again;
-4. clear (``clearing``): the Intake rows of cases restricted since they were sent, and every
+4. clear (``clearing``): the Intake rows of cases withheld since they were sent, and every
    row of erased or purged cases;
 5. append new submissions to Intake (``appending``);
-6. find the Triage rows by reference, clearing exact duplicates (``settling``);
-7. pull staff edits from Triage: valid ones become events, invalid ones get a note and a
-   Problems row (``triage.pull``);
-8. rewrite Triage rows whose values changed: stage, owner, due dates, deadline status...
-   (``triage.update``);
-9. append new cases to Triage and new problems to Problems (``appending``);
-10. refresh the dropdowns when the owners or stages changed (``spreadsheet``).
+6. after a whole read: find the Triage rows by reference, clearing exact duplicates
+   (``settling``), and pull staff edits: those their editors may make and the casework rules
+   allow become events, the others get a note and a Problems row (``triage.pull``);
+7. rewrite Triage rows whose values changed: stage, owner, due dates, deadline status...
+   (``triage.update``): every row after a whole read, else the rows of the changed cases;
+8. append new cases to Triage and new problems to Problems (``appending``);
+9. refresh the dropdowns when the owners or stages changed (``spreadsheet``).
 
 A failed step is retried after the back-off delay, and the next step settles anything
 unclear; a step that keeps failing parks the worker and alerts a person (``parking``). What
@@ -47,16 +51,19 @@ from forms_app.casework.transitions import owners_among
 from forms_app.messages import smtp as mail
 from forms_app.organisation.settings import Settings, SettingsError
 from forms_app.procedures.profiles import closure_years
+from forms_app.storage.store import EVENTS, SUBMISSIONS
 
-from . import appending, clearing, parking, settling, spreadsheet, triage
+from . import appending, clearing, parking, positions, settling, spreadsheet, triage
 from .alerts import Alerts
 from .client import build_client, service_account_email
 from .config import SheetsConfig, sheets_config
 from .layout import INTAKE, TRIAGE, Layout, LayoutError
 from .outbox import CLEARING, Outbox, outbox_path
+from .positions import Positions
 from .push import Pusher
 from .quota import RateLimiter
 from .retry import Retrier, SyncFailure
+from .rows import withheld
 
 log = logging.getLogger("forms_app.sheets")
 _LONDON = ZoneInfo("Europe/London")
@@ -103,6 +110,33 @@ class StepReport:
     duplicates: dict = field(default_factory=dict)
 
 
+class _Cases:
+    """The cases by reference, looked up in the case index one by one (a step that rewrites
+    a few rows never builds a map of every case), or all at once for a whole pass."""
+
+    def __init__(self, index: CaseIndex):
+        self.index = index
+        self.all: dict | None = None
+
+    def load_all(self) -> None:
+        self.all = {c.ref: c for c in self.index.all_cases()}
+
+    def get(self, ref: str, default=None):
+        if self.all is not None:
+            return self.all.get(ref, default)
+        case = self.index.get(ref)
+        return default if case is None else case
+
+    def __contains__(self, ref: str) -> bool:
+        return self.get(ref) is not None
+
+    def __getitem__(self, ref: str):
+        case = self.get(ref)
+        if case is None:
+            raise KeyError(ref)
+        return case
+
+
 class WorkerBusy(Exception):
     """Another sync worker holds the lock for this data directory."""
 
@@ -123,6 +157,7 @@ class SyncWorker:
         rng=None,
         send=mail.send,
         index: CaseIndex | None = None,
+        audit=None,
     ):
         self.parts = parts
         self.settings = parts.settings
@@ -159,6 +194,9 @@ class SyncWorker:
             send=send,
         )
         self.editor = service_account_email(config)
+        # The audit log's writer (``forms_app.records.audit.record``, a layer above this one:
+        # the command that starts the worker hands it in); without one, refusals are logged.
+        self._audit = audit
         # The sheet once opened (None: open it, and check its layout, at the next step).
         self.spreadsheet = None
         self.worksheets: dict = {}
@@ -170,6 +208,17 @@ class SyncWorker:
         #: Per reference, the summary of what the person wrote, and the Triage cells.
         self.summaries: dict[str, str] = {}
         self.triage_cache: dict[str, tuple] = {}
+        #: (reference, column) -> the value of an edit waiting to be attributed.
+        self.held: dict[tuple[str, str], str] = {}
+        #: Where the Triage rows are, between reads of the whole tab.
+        self.positions = Positions()
+        #: Where the step has read the store up to (None: every case, at the first step),
+        #: the cases kept out of Intake (withheld) and out of Triage (restricted), and the
+        #: procedures of every case (for the Stage dropdown).
+        self._cursor: object = None
+        self.hidden: set[str] = set()
+        self.restricted: set[str] = set()
+        self.procedures: set[str] = set()
         self._lock_fd: int | None = None
 
     # -- lifetime -------------------------------------------------------------------------
@@ -230,23 +279,33 @@ class SyncWorker:
             parking.check_behind(self)
             return report
         self.outbox.note(last_attempt_at=now)
-        self.index.refresh()
-        cases = {case.ref: case for case in self.index.all_cases()}
-        # UK GDPR Art 18: a restricted case is not sent (queued once it is lifted), and one
-        # already in Intake has its row cleared (below).
-        restricted = {ref for ref, case in cases.items() if is_restricted(case)}
-        self._enqueue(cases, restricted)
-        restricted &= self.known[INTAKE]
+        touched = self._changed()
+        # A withheld case (confidential, safeguarding, or restricted under UK GDPR Art 18) is
+        # not sent to Intake (queued once the flag goes), and one already there has its row
+        # cleared (below); a restricted one is not sent to Triage either.
+        self._enqueue(touched)
+        touched = list(touched)
+        restricted = {ref for ref in self.hidden if ref in self.known[INTAKE]}
         gone = {ref for ref, _payload in self.outbox.pending(CLEARING)}
+        cases = _Cases(self.index)
         try:
             spreadsheet.open_once(self)
-            read = spreadsheet.read(self, intake=bool(restricted or gone), problems=bool(gone))
+            whole = positions.needs_full_read(self, gone)
+            read = spreadsheet.read(
+                self, intake=bool(restricted or gone), problems=bool(gone), triage=whole
+            )
             settling.settle(self, read, report)
             report.intake_cleared = clearing.clear_restricted(self, read, restricted)
             report.rows_cleared = clearing.clear_gone(self, read, gone)
             report.intake_appended = appending.push_intake(self)
-            triage_rows = settling.triage_rows(self, read, report)
-            triage.pull(self, triage_rows, cases, report)
+            if whole:
+                cases.load_all()
+                triage_rows = settling.triage_rows(self, read, report)
+                self.positions.learn(triage_rows, len(read[TRIAGE]), self.today(), self._read_at())
+                triage.pull(self, triage_rows, cases, report)
+            else:
+                # Nobody else changed the sheet: only the rows of cases that changed.
+                triage_rows = self.positions.of(touched)
             triage.update(self, triage_rows, cases, report)
             report.triage_appended = appending.push_triage(self, cases)
             appending.push_problems(self)
@@ -279,18 +338,55 @@ class SyncWorker:
             fn, idempotent=idempotent, limiter=self.writes if write else self.reads
         )
 
-    def _enqueue(self, cases: dict, restricted: set[str]) -> None:
-        """Queue the cases not yet known to each tab, except the restricted ones."""
+    def _changed(self) -> dict:
+        """The cases added or changed since the last step, by reference (every case the
+        first time, or after the tables were rewritten), read through the store's
+        ``changes_since`` so a step never goes through every case. What the step keeps about
+        cases (withheld ones, procedures) is brought up to date for them."""
+        self.index.refresh()
+        changes = self.parts.store.changes_since(self._cursor, (SUBMISSIONS, EVENTS))
+        everything = self._cursor is None or changes.restart
+        self._cursor = changes.cursor
+        if everything:
+            self.hidden.clear()
+            self.restricted.clear()
+            found = {case.ref: case for case in self.index.all_cases()}
+        else:
+            rows = [*changes.rows.get(SUBMISSIONS, ()), *changes.rows.get(EVENTS, ())]
+            found = {ref: self.index.get(ref) for ref in dict.fromkeys(r["ref"] for r in rows)}
+        for ref, case in found.items():
+            if case is None:
+                self.hidden.discard(ref)
+                self.restricted.discard(ref)
+                continue
+            self.procedures.add(case.procedure)
+            (self.hidden.add if withheld(case) else self.hidden.discard)(ref)
+            (self.restricted.add if is_restricted(case) else self.restricted.discard)(ref)
+        return {ref: case for ref, case in found.items() if case is not None}
+
+    def _read_at(self) -> float:
+        return float(self.outbox.get("last_read_at") or self.clock.time())
+
+    def _enqueue(self, cases: dict) -> None:
+        """Queue the ``cases`` not yet known to each tab, except those kept out of it."""
         created = float(self.outbox.get("created_at") or 0)
+        kept = {INTAKE: self.hidden, TRIAGE: self.restricted}
         for tab in (INTAKE, TRIAGE):
             known = self.known[tab]
-            new = [ref for ref in cases if ref not in known and ref not in restricted]
+            new = [ref for ref in cases if ref not in known and ref not in kept[tab]]
             if not new:
                 continue
             items = [(ref, max(cases[ref].received.timestamp(), created), None) for ref in new]
             items.sort(key=lambda item: item[1])  # stable: file order breaks ties
             self.outbox.enqueue(tab, items)
             self.known[tab].update(new)
+
+    def audit(self, **entry) -> None:
+        """Record a change or refusal from the sheet in the audit log."""
+        if self._audit is None:
+            log.info("sheets: %s", entry)
+            return
+        self._audit(self.settings.data_dir, **entry)
 
     def today(self) -> date:
         return datetime.fromtimestamp(self.clock.time(), _LONDON).date()
@@ -299,9 +395,9 @@ class SyncWorker:
         """The tabs' columns and dropdowns for the procedures of every case, and the owners
         and themes in force."""
         procedures = {self.parts.procedure.code: self.parts.procedure}
-        for case in self.index.all_cases():
-            if case.procedure and case.procedure not in procedures:
-                procedures[case.procedure] = self.index.procedure_for(case.procedure)
+        for code in sorted(c for c in self.procedures if c):
+            if code not in procedures:
+                procedures[code] = self.index.procedure_for(code)
         stages = [s.code for p in procedures.values() for s in p.stages]
         return Layout.build(
             self.parts.contract,

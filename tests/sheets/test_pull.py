@@ -162,6 +162,9 @@ def test_a_sorted_filtered_and_gappy_triage_tab_reconciles_by_reference(staffed,
     fake.staff_insert_row(TRIAGE, 4)
     fake.staff_filter(TRIAGE, _col("Status"), "open")
     assert fake.values(TRIAGE)[3] == []
+    # (A step reads it: the owner of the file has no staff account, so an edit made while
+    # they were changing the sheet could be theirs, and would be refused.)
+    _step(worker, clock)
     # Staff edit two rows; meanwhile the app assigns a third case (the staff pages).
     fake.staff_edit(TRIAGE, refs[2], "Owner", "oscar", editor=OSCAR)
     fake.staff_edit(TRIAGE, refs[6], "Themes", "safety", editor=OSCAR)
@@ -192,6 +195,7 @@ def test_a_sorted_filtered_and_gappy_triage_tab_reconciles_by_reference(staffed,
     row = fake.values(TRIAGE)[fake.find_row(TRIAGE, refs[0]) - 1]
     with fake.lock:
         fake.sheet(TRIAGE).rows.append(list(row))
+        fake._revision(OWNER)  # Drive's history records a person's change
     _step(worker, clock)
     assert fake.keys(TRIAGE).count(refs[0]) == 1
     assert OWNER
@@ -215,9 +219,13 @@ def test_edits_still_arrive_when_drive_revisions_fail(staffed, fake, clock):
 
     fake.handle = failing_drive
     _step(worker, clock)
+    # Nobody can be named for the edit: it waits in its cell, neither applied nor refused.
+    assert events_of(staffed, ref) == [] and fake.records(PROBLEMS) == []
+    assert triage(fake, ref)["Owner"] == "mina"
     fake.handle = real
+    _step(worker, clock)
     (made,) = events_of(staffed, ref)
-    assert made["type"] == "assigned" and made["value"] == "mina" and made["actor"] == "sheet"
+    assert made["type"] == "assigned" and made["value"] == "mina" and made["actor"] == "sheet:olive"
 
 
 def test_a_changed_triage_header_parks_the_worker_and_alerts(staffed, fake, clock):
@@ -227,6 +235,7 @@ def test_a_changed_triage_header_parks_the_worker_and_alerts(staffed, fake, cloc
     _step(worker, clock)
     with fake.lock:
         fake.sheet(TRIAGE).rows[0][TRIAGE_KEYS.index("owner")] = "Handler"
+        fake._revision(OWNER)  # Drive's history records a person's change
     clock.advance(20)
     report = worker.step()
     assert not report.ok and report.parked and "header" in report.error

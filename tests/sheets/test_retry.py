@@ -11,7 +11,7 @@ from forms_app.sheets.layout import INTAKE, TRIAGE
 from forms_app.sheets.quota import RateLimiter
 from forms_app.sheets.retry import Failure, Retrier, backoff_delay
 from forms_app.sheets.status import status_lines
-from tests.support.fake_sheets import FakeClock, Faults
+from tests.support.fake_sheets import OWNER, FakeClock, Faults
 from tests.support.sheets import config_for, submit, worker_for
 
 HOUR = 3600.0
@@ -45,11 +45,13 @@ def test_a_429_is_retried_in_place_after_retry_after(staffed, fake, clock):
     assert worker.step().ok  # set up
     submit(staffed, clock)
     clock.advance(20)
-    fake.set_faults(Faults(forced=[0, 429], retry_after="17"))  # the read is fine; append 429
+    fake._revision(OWNER)  # someone changed the sheet, so the step reads the Triage tab
+    # The look at Drive's revisions and the read are fine; the append gets a 429.
+    fake.set_faults(Faults(forced=[0, 0, 429], retry_after="17"))
     before = len(fake.log)
     report = worker.step()
     assert report.ok, report.error
-    log = fake.log[before:]
+    log = [x for x in fake.log[before:] if x.api != "drive.revisions.list"]
     assert [x.api for x in log[:3]] == ["values.batchGet", "values.append", "values.append"]
     assert log[1].status == 429 and log[2].status == 200
     assert log[2].at - log[1].at >= 17

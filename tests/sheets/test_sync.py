@@ -319,6 +319,7 @@ def test_an_appended_row_deleted_by_the_owner_comes_back(staffed, fake, clock):
     row = fake.find_row(TRIAGE, refs[1])
     with fake.lock:
         del sheet.rows[row - 1]
+        fake._revision(OWNER)  # Drive's history records a person's change
     clock.advance(20)
     assert worker.step().ok
     clock.advance(20)

@@ -14,13 +14,14 @@ import yaml
 
 from forms_app.accounts import UserBook
 from forms_app.organisation.settings import EXAMPLE_SETTINGS
+from forms_app.records import audit
 from forms_app.sheets.client import BaseURLSession
 from forms_app.sheets.config import SheetsConfig
 from forms_app.sheets.worker import SyncWorker
 from tests.support.fake_sheets import SERVICE_ACCOUNT, FakeSheets
 
 STAFF = {
-    # username: (roles, email)
+    # username: (roles, email); the officers cover the service ``submit`` uses
     "olive": (["officer"], "olive@staff.example.org"),
     "oscar": (["officer"], "oscar@staff.example.org"),
     "mina": (["manager"], "mina@staff.example.org"),
@@ -48,6 +49,7 @@ def make_staff(data_dir) -> None:
             password="correct horse battery staple",
             roles=roles,
             email=email,
+            services=["home-care"] if "officer" in roles else [],
         )
     _ACCOUNTS["users.json"] = target.read_bytes()
 
@@ -114,6 +116,7 @@ def worker_for(parts, fake: FakeSheets, clock, *, sent=None, seed=7, **overrides
         session=BaseURLSession(fake.base_url),
         rng=random.Random(seed),
         send=send,
+        audit=audit.record,
     )
 
 
