@@ -68,7 +68,12 @@ class Known:
             # The surname: the last part of the name as written ("Quarrington-Ŵyn" is one),
             # looked for after a title ("Mr Quarrington") and, if rare, on its own.
             parts = name.split()
-            surname = words(fold(parts[-1])) if len(parts) >= 2 else found[-1:]
+            if len(parts) < 2:
+                surname = found[-1:]
+            else:
+                # A part has no white space, so folding plain ASCII only lowers its case.
+                last = parts[-1]
+                surname = words(last.lower() if last.isascii() else fold(last))
             self.surnames.setdefault(" ".join(surname), kind)
             self.surnames.setdefault(surname[0], kind)
             for part in surname:
@@ -212,14 +217,31 @@ def known_people(data_dir: Path, vocabulary: Iterable[str] = ()) -> Known:
     data_dir = Path(data_dir)
     known = Known(vocabulary=set(vocabulary))
     people = open_for_reading(data_dir).scan(PERSONAL, PERSON_COLUMNS)
+    # Adding a detail twice changes nothing, and many people share a postcode, a phone
+    # number or a name: each value is worked out once.
+    names: set[str] = set()
+    emails: set[str] = set()
+    phones: set[str] = set()
+    postcodes: set[str] = set()
+    addresses: set[str] = set()
     for name, subject_name, email, phone, postcode, address in people:
-        known.add_name(name)
-        if subject_name:
+        if name not in names:
+            names.add(name)
+            known.add_name(name)
+        if subject_name and subject_name not in names:
+            names.add(subject_name)
             known.add_name(subject_name)
-        known.add_email(email)
-        known.add_phone(phone)
-        known.add_postcode(postcode)
-        if address:
+        if email not in emails:
+            emails.add(email)
+            known.add_email(email)
+        if phone not in phones:
+            phones.add(phone)
+            known.add_phone(phone)
+        if postcode not in postcodes:
+            postcodes.add(postcode)
+            known.add_postcode(postcode)
+        if address and address not in addresses:
+            addresses.add(address)
             known.add_address(address)
     users = data_dir / "users.json"
     if users.exists():
