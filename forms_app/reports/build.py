@@ -39,7 +39,7 @@ from .loading import load
 from .parallel import in_background
 from .periods import Period
 from .pii_gate import Finding, Gate, GateFailed
-from .pii_sources import CaseWriting, known_people
+from .pii_sources import Allowed, CaseWriting, known_people
 from .words import LANGUAGES, Names
 
 SITE_DIR = PROJECT_DIR / "site"
@@ -191,7 +191,10 @@ def _stage(settings, period, site_dir: Path, data_out: Path, as_at, staging_pare
     counting = in_background(count, settings, period, as_at, [])
     try:
         vocabulary = site_vocabulary(site_dir)
-        known = known_people(settings.data_dir, vocabulary)
+        # Made ready for scanning now, while the counting runs: afterwards only the staff who
+        # acted on cases are added (finishing again looks only at what was added).
+        known = known_people(settings.data_dir, vocabulary).finish()
+        allowed = Allowed.from_settings(settings)
         gate_reading = time.perf_counter() - started
         report, items, timings, writing = counting.result()
     finally:
@@ -216,6 +219,7 @@ def _stage(settings, period, site_dir: Path, data_out: Path, as_at, staging_pare
             approved=[i.text for i in items],
             known=known,
             writing=writing,
+            allowed=allowed,
         )
         paths = [staged.staged_outcomes / n for n in staged.page_files]
         paths += sorted(staged.staged_data.iterdir())

@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from forms_app.procedures.profiles import available_procedures, load_procedure
@@ -149,8 +150,20 @@ class Known:
                 self.postcodes.add(match.group(1) + match.group(2))
 
     def finish(self) -> Known:
-        self._first = {p.split(" ", 1)[0] for p in self.phrases}
-        self._longest = max((p.count(" ") + 1 for p in [*self.phrases, *self.surnames]), default=1)
+        """Ready for scanning: the first word of every phrase, and the most words in one.
+        Details are only ever added, so a second call looks only at those added since the
+        first (a report finishes the people before the staff who acted on cases are known)."""
+        phrases, surnames = self.phrases, self.surnames
+        done = getattr(self, "_finished", None)
+        if done is None or done[0] is not phrases or done[2] is not surnames:
+            done = (phrases, 0, surnames, 0)
+            self._first, self._longest = set(), 1
+        new_phrases = list(islice(phrases, done[1], None))
+        new_surnames = list(islice(surnames, done[3], None))
+        self._first.update(p.split(" ", 1)[0] for p in new_phrases)
+        counts = [p.count(" ") + 1 for p in [*new_phrases, *new_surnames]]
+        self._longest = max(self._longest, max(counts)) if counts else self._longest
+        self._finished = (phrases, len(phrases), surnames, len(surnames))
         return self
 
 
