@@ -1,9 +1,9 @@
 """``feedback report``: count, protect, write, check, and only then put in place.
 
-1. Fold every case (``loading``), count the figures (``figures``) with disclosure control on
-   the breakdowns, and collect the approved free text (``freetext``): in a second process,
-   while this one reads what the PII gate must know (the people, the staff, who acted on cases
-   and what was written).
+1. Fold every case (``loading``, which also collects who acted on cases and what was written,
+   for the PII gate), count the figures (``figures``) with disclosure control on the
+   breakdowns, and collect the approved free text (``freetext``): in a second process, while
+   this one reads the rest of what the PII gate must know (the people and the staff).
 2. Write the pages (English and Welsh), the charts and the data package into a staging folder,
    and validate the data package with frictionless.
 3. Run the PII gate over everything staged. If it finds anything, stop: nothing is written
@@ -39,7 +39,7 @@ from .loading import load
 from .parallel import in_background
 from .periods import Period
 from .pii_gate import Finding, Gate, GateFailed
-from .pii_sources import CaseWriting, case_writing, known_people
+from .pii_sources import Allowed, CaseWriting, known_people
 from .words import LANGUAGES, Names
 
 SITE_DIR = PROJECT_DIR / "site"
@@ -165,7 +165,8 @@ def stage_report(
 
 def count(settings: Settings, period: Period, as_at: date | None, keep: list):
     """Step 1: fold every case, count the figures, collect the approved free text. Returns
-    (the report, the approved items, how long loading and counting took). The folded cases
+    (the report, the approved items, how long loading and counting took, who acted on cases
+    and what was written on them, for the PII gate). The folded cases
     are put in ``keep``: freeing a million small objects one by one takes longer than a
     process takes to end, so the caller chooses when (a forked child never does)."""
     timings: dict[str, float] = {}
@@ -178,21 +179,24 @@ def count(settings: Settings, period: Period, as_at: date | None, keep: list):
     names = Names(settings, [dataset.default_procedure])
     items = approved_items(dataset, period, names, settings, settings.data_dir)
     timings["figures"] = time.perf_counter() - mark
-    return report, items, timings
+    return report, items, timings, dataset.writing
 
 
 def _stage(settings, period, site_dir: Path, data_out: Path, as_at, staging_parent) -> Staged:
-    # The counting runs in a second process while this one reads what the PII gate must know
-    # (the people with personal details and the staff, who acted on cases and what was
-    # written): neither needs anything from the other, and a small server has two cores.
+    # The counting runs in a second process while this one reads what else the PII gate must
+    # know (the people with personal details and the staff): neither needs anything from the
+    # other, and a small server has two cores. Who acted on cases and what was written comes
+    # from the counting, which reads the events and submissions anyway.
     started = time.perf_counter()
     counting = in_background(count, settings, period, as_at, [])
     try:
         vocabulary = site_vocabulary(site_dir)
-        known = known_people(settings.data_dir, vocabulary)
-        writing = case_writing(settings.data_dir)
+        # Made ready for scanning now, while the counting runs: afterwards only the staff who
+        # acted on cases are added (finishing again looks only at what was added).
+        known = known_people(settings.data_dir, vocabulary).finish()
+        allowed = Allowed.from_settings(settings)
         gate_reading = time.perf_counter() - started
-        report, items, timings = counting.result()
+        report, items, timings, writing = counting.result()
     finally:
         counting.close()
     timings["gate_reading"] = gate_reading  # alongside load and figures, not after them
@@ -215,6 +219,7 @@ def _stage(settings, period, site_dir: Path, data_out: Path, as_at, staging_pare
             approved=[i.text for i in items],
             known=known,
             writing=writing,
+            allowed=allowed,
         )
         paths = [staged.staged_outcomes / n for n in staged.page_files]
         paths += sorted(staged.staged_data.iterdir())

@@ -1,6 +1,9 @@
 """Reading the data package for a report: every case folded from its submission and events
 with ``casework.state.fold`` (the one definition of a case's state), and nothing from the
 personal-details resource (the PII gate reads that, to know what must never be published).
+The same pass over the events and submissions also collects what the PII gate must know was
+written on cases (``Dataset.writing``, exactly what ``pii_sources.case_writing`` reads), so
+the report reads each table once.
 
 The tables are read through the storage layer's reader (``forms_app.storage.reading``): quick,
 without the store's checksum checks, leaving out an incomplete last record.
@@ -27,6 +30,8 @@ from forms_app.questionnaires.store import Answers
 from forms_app.storage.reading import TableReader, open_for_reading
 from forms_app.storage.records import row_maker
 from forms_app.storage.store import EVENTS, SUBMISSIONS
+
+from .pii_sources import CaseWriting
 
 __all__ = ["DataError", "Dataset", "FastCalendar", "load"]
 
@@ -133,6 +138,8 @@ class Dataset:
     #: Questionnaire answers, by questionnaire: (month, answers) each, with nothing of the case.
     questionnaires: dict[str, list[tuple[str, dict]]] = field(default_factory=dict)
     _calendars: dict[str, WorkingCalendar] = field(default_factory=dict)
+    #: Who acted on cases and what was written on them (``pii_sources.case_writing``).
+    writing: CaseWriting | None = None
 
     def procedure_for(self, case: Case) -> Procedure:
         return self.procedures.get(case.procedure) or self.default_procedure
@@ -161,10 +168,13 @@ def load(data_dir: Path, settings) -> Dataset:
     except ProcedureError as error:
         raise DataError(f"the procedure named in the settings: {error}") from error
     procedures = {default.code: default}
-    cases, by_ref, on_behalf = _start_cases(tables, default, procedures)
-    _fold_events(tables, by_ref)
+    writing = CaseWriting(set(), set())
+    cases, by_ref, on_behalf = _start_cases(tables, default, procedures, writing.narratives)
+    _fold_events(tables, by_ref, writing)
+    writing.actors.discard("")
+    writing.narratives.discard("")
     # A duplicate merged into another case is the same feedback: it is counted once, as the
-    # case it was merged into.
+    # case it was merged into. (What it says is still read by the PII gate, above.)
     cases = [case for case in cases if case.status != "merged"]
     years = range(2000, date.today().year + 3)
     return Dataset(
@@ -174,6 +184,7 @@ def load(data_dir: Path, settings) -> Dataset:
         closure_days=tuple(settings.closure_dates(years)),
         on_behalf=on_behalf,
         questionnaires=_questionnaires(data_dir),
+        writing=writing,
     )
 
 
@@ -186,9 +197,10 @@ def _questionnaires(data_dir: Path) -> dict[str, list[tuple[str, dict]]]:
         return {key: answers.responses(key) for key in KNOWN}
 
 
-def _start_cases(tables: TableReader, default: Procedure, procedures: dict):
+def _start_cases(tables: TableReader, default: Procedure, procedures: dict, narratives: set):
     """Each submission as a new case (``Case.from_submission``), in the order written: (the
-    cases, ``{ref: [case, ...]}``, ``{ref: on_behalf}``)."""
+    cases, ``{ref: [case, ...]}``, ``{ref: on_behalf}``). What people wrote (``details``,
+    ``outcome_wanted``) goes into ``narratives``."""
     cases: list[Case] = []
     by_ref: dict[str, list[Case]] = {}
     on_behalf: dict[str, str] = {}
@@ -196,10 +208,16 @@ def _start_cases(tables: TableReader, default: Procedure, procedures: dict):
     at, _make, width, rows = tables.cells(SUBMISSIONS) or ({}, None, 0, ())
     row_of = row_maker(tuple((name, at[name]) for name in FOLDED if name in at))
     i_behalf = at.get("on_behalf")
+    # A column the table lacks is read as "" (the cell added at the end of each row).
+    i_details, i_wanted = at.get("details", width), at.get("outcome_wanted", width)
+    add_narrative = narratives.add
     start = Case.from_submission
     for cells in rows:
         if len(cells) != width:
             continue
+        cells.append("")
+        add_narrative(cells[i_details])
+        add_narrative(cells[i_wanted])
         row = row_of(cells)
         code = row.get("procedure") or ""
         if code not in first_stage:
@@ -221,18 +239,28 @@ def _start_cases(tables: TableReader, default: Procedure, procedures: dict):
     return cases, by_ref, on_behalf
 
 
-def _fold_events(tables: TableReader, by_ref: dict[str, list[Case]]) -> None:
+def _fold_events(tables: TableReader, by_ref: dict[str, list[Case]], writing: CaseWriting):
     """Apply each counted event to its case as it is read (``Case.apply``, so the same fold
-    as the staff pages, in the order written), without first grouping them by case."""
+    as the staff pages, in the order written), without first grouping them by case. Every
+    event's actor (and whoever a case is assigned to) and note go into ``writing``."""
     events = tables.cells(EVENTS)
     if events is None:
         return
     at, make, width, rows = events
     i_ref, i_type = at["ref"], at["type"]
+    i_actor, i_value, i_note = at["actor"], at["value"], at["note"]
+    add_actor, add_narrative = writing.actors.add, writing.narratives.add
     skip = NOT_COUNTED
     get = by_ref.get
     for cells in rows:
-        if len(cells) != width or cells[i_type] in skip:
+        if len(cells) != width:
+            continue
+        add_actor(cells[i_actor])
+        add_narrative(cells[i_note])
+        kind = cells[i_type]
+        if kind in skip:
+            if kind == "assigned":
+                add_actor(cells[i_value])
             continue
         found = get(cells[i_ref])
         if found is not None:

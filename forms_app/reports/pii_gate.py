@@ -120,12 +120,14 @@ class Gate:
         vocabulary: Iterable[str] = (),
         known: Known | None = None,
         writing: CaseWriting | None = None,
+        allowed: Allowed | None = None,
     ) -> Gate:
         """A gate knowing every personal detail in ``data_dir``: the personal-details table and
         the staff directory ``users.json`` (``known``, read here if not given), who acted on and
         owns cases and the narratives of the submissions and events (``writing``, read here if
         not given). ``approved``: the public summaries approved for publication (their
-        words may appear; their details may not)."""
+        words may appear; their details may not). ``allowed``: the organisation's own
+        published details (``Allowed.from_settings``, worked out here if not given)."""
         data_dir = Path(data_dir)
         if known is None:
             known = known_people(data_dir, vocabulary)
@@ -134,7 +136,9 @@ class Gate:
         for actor in writing.actors:
             known.add_username(actor)
         # Approved summaries are published on purpose: their words are not a narrative leak.
-        return cls(known, Allowed.from_settings(settings), writing.narratives, approved)
+        if allowed is None:
+            allowed = Allowed.from_settings(settings)
+        return cls(known, allowed, writing.narratives, approved)
 
     # -- scanning ----------------------------------------------------------------------------
 

@@ -74,6 +74,7 @@ ZERO_WIDTH = dict.fromkeys(map(ord, invisible_characters.CHARACTERS), None)
 WORD = re.compile(r"[^\W_]+")
 TOKEN = re.compile(r"[^\W_](?:[\w.@+-]*[^\W_])?")
 SPACE = re.compile(r"\s+")
+NOT_DIGIT = re.compile(r"\D")
 TAG = re.compile(r"<[^>]*>")
 ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})")
 ATTRIBUTE = re.compile(r"""\b(?:alt|title|aria-label|content|value|label)\s*=\s*["']([^"']*)""")
@@ -118,7 +119,7 @@ def words(text: str) -> list[str]:
 
 def phone_digits(text: str) -> str:
     """A phone number as its digits, +44 written as 0."""
-    digits = re.sub(r"\D", "", text)
+    digits = NOT_DIGIT.sub("", text)
     if text.lstrip().startswith("+44") or (digits.startswith("44") and len(digits) == 12):
         digits = "0" + digits[2:]
     return digits

@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from forms_app.procedures.profiles import available_procedures, load_procedure
@@ -68,7 +69,12 @@ class Known:
             # The surname: the last part of the name as written ("Quarrington-Ŵyn" is one),
             # looked for after a title ("Mr Quarrington") and, if rare, on its own.
             parts = name.split()
-            surname = words(fold(parts[-1])) if len(parts) >= 2 else found[-1:]
+            if len(parts) < 2:
+                surname = found[-1:]
+            else:
+                # A part has no white space, so folding plain ASCII only lowers its case.
+                last = parts[-1]
+                surname = words(last.lower() if last.isascii() else fold(last))
             self.surnames.setdefault(" ".join(surname), kind)
             self.surnames.setdefault(surname[0], kind)
             for part in surname:
@@ -144,8 +150,20 @@ class Known:
                 self.postcodes.add(match.group(1) + match.group(2))
 
     def finish(self) -> Known:
-        self._first = {p.split(" ", 1)[0] for p in self.phrases}
-        self._longest = max((p.count(" ") + 1 for p in [*self.phrases, *self.surnames]), default=1)
+        """Ready for scanning: the first word of every phrase, and the most words in one.
+        Details are only ever added, so a second call looks only at those added since the
+        first (a report finishes the people before the staff who acted on cases are known)."""
+        phrases, surnames = self.phrases, self.surnames
+        done = getattr(self, "_finished", None)
+        if done is None or done[0] is not phrases or done[2] is not surnames:
+            done = (phrases, 0, surnames, 0)
+            self._first, self._longest = set(), 1
+        new_phrases = list(islice(phrases, done[1], None))
+        new_surnames = list(islice(surnames, done[3], None))
+        self._first.update(p.split(" ", 1)[0] for p in new_phrases)
+        counts = [p.count(" ") + 1 for p in [*new_phrases, *new_surnames]]
+        self._longest = max(self._longest, max(counts)) if counts else self._longest
+        self._finished = (phrases, len(phrases), surnames, len(surnames))
         return self
 
 
@@ -212,14 +230,31 @@ def known_people(data_dir: Path, vocabulary: Iterable[str] = ()) -> Known:
     data_dir = Path(data_dir)
     known = Known(vocabulary=set(vocabulary))
     people = open_for_reading(data_dir).scan(PERSONAL, PERSON_COLUMNS)
+    # Adding a detail twice changes nothing, and many people share a postcode, a phone
+    # number or a name: each value is worked out once.
+    names: set[str] = set()
+    emails: set[str] = set()
+    phones: set[str] = set()
+    postcodes: set[str] = set()
+    addresses: set[str] = set()
     for name, subject_name, email, phone, postcode, address in people:
-        known.add_name(name)
-        if subject_name:
+        if name not in names:
+            names.add(name)
+            known.add_name(name)
+        if subject_name and subject_name not in names:
+            names.add(subject_name)
             known.add_name(subject_name)
-        known.add_email(email)
-        known.add_phone(phone)
-        known.add_postcode(postcode)
-        if address:
+        if email not in emails:
+            emails.add(email)
+            known.add_email(email)
+        if phone not in phones:
+            phones.add(phone)
+            known.add_phone(phone)
+        if postcode not in postcodes:
+            postcodes.add(postcode)
+            known.add_postcode(postcode)
+        if address and address not in addresses:
+            addresses.add(address)
             known.add_address(address)
     users = data_dir / "users.json"
     if users.exists():

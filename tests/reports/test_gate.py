@@ -173,3 +173,26 @@ def test_every_known_detail_in_free_text_becomes_a_smiling_face():
         assert gone not in out, gone
     assert out.count(SMILE) >= 10
     assert "thanks" in out and "we live at" in out
+
+
+def test_finishing_again_after_more_details_is_the_same_as_finishing_once():
+    """The report finishes the people while the counting runs, then adds the staff who acted
+    on cases and finishes again, looking only at what was added: the gate must end up as if
+    it had finished once with everything."""
+    from forms_app.reports.pii_sources import Known
+
+    def people(known: Known) -> Known:
+        known.add_name("Zebedee Quarrington-Ŵyn")
+        known.add_address("12 Heol y Felin\nTrefenghraifft")
+        return known
+
+    def staff(known: Known) -> Known:
+        known.add_username("olive.officer")
+        known.add_name("Dr Marged Ap Iorwerth Llewellyn", "staff name")
+        return known
+
+    twice = staff(people(Known()).finish()).finish()
+    once = staff(people(Known())).finish()
+    assert twice._first == once._first
+    assert twice._longest == once._longest == 5
+    assert {"dr", "llewellyn"} <= twice._first  # added after the first finish

@@ -163,3 +163,17 @@ def test_a_report_on_a_folder_without_data_says_so_from_the_second_process(tmp_p
         later.result()
     with pytest.raises(DataError):
         load(tmp_path / "empty", settings_)
+
+
+def test_the_fold_collects_what_was_written_on_cases_as_the_gate_reads_it(tmp_path):
+    """The report reads the events once: the fold collects who acted on cases and what was
+    written, which must be exactly what ``pii_sources.case_writing`` reads for the gate."""
+    from forms_app.reports.pii_sources import case_writing
+
+    data_dir = write_data(tmp_path / "data")
+    settings_ = load_settings(write_settings(tmp_path, data_dir))
+    folded = load(data_dir, settings_).writing
+    read = case_writing(data_dir)
+    assert folded.actors == read.actors
+    assert folded.narratives == read.narratives
+    assert folded.actors and folded.narratives
