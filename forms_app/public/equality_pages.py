@@ -24,7 +24,7 @@ import hashlib
 import logging
 import sqlite3
 
-from flask import abort, current_app, g, redirect, request, session, url_for
+from flask import abort, g, redirect, request, session, url_for
 
 from forms_app.journeys import JOURNEYS
 from forms_app.questionnaires.answers import read
@@ -32,13 +32,11 @@ from forms_app.questionnaires.model import load
 from forms_app.questionnaires.offers import Offers
 from forms_app.questionnaires.store import OK
 from forms_app.web.parts import parts
-from forms_app.web.security import explains_nul
 
 from . import ratelimit
 from .journey_state import JourneyState
-from .prefixes import add_prefixed_rule
+from .questionnaire_pages import question_page, route, secret_key, words_of
 from .rendering import render
-from .views import blueprint
 
 log = logging.getLogger(__name__)
 
@@ -48,23 +46,8 @@ QUESTIONNAIRE = "equality"
 SESSION_KEY = "equality"
 
 
-def _route(rule: str, endpoint: str, methods=("GET",), *, says_nul: bool = False):
-    def decorator(view):
-        # The form says kindly which answer was not one of its choices, keeping the others.
-        add_prefixed_rule(
-            blueprint, rule, endpoint, explains_nul(view) if says_nul else view, methods
-        )
-        return view
-
-    return decorator
-
-
 def _words() -> dict[str, str]:
-    return load(QUESTIONNAIRE).words(g.language, g.variant)
-
-
-def _key() -> str:
-    return current_app.config["SECRET_KEY"]
+    return words_of(QUESTIONNAIRE)
 
 
 def offer(journey_slug: str) -> dict[str, str]:
@@ -94,7 +77,7 @@ def _sent_marker(state: JourneyState) -> str:
     return hashlib.sha256(state.key.encode()).hexdigest()[:16]
 
 
-@_route("/<journey>/equality", "equality_start")
+@route("/<journey>/equality", "equality_start")
 def equality_start(journey):
     """From the confirmation page: the offer made for this sending (one per sending, kept in
     the person's own session cookie, so coming back finds the same link)."""
@@ -112,7 +95,7 @@ def equality_start(journey):
     if not ratelimit.allowed("post"):
         return _said("bad", 429, body=_words()["too_many"])
     try:
-        with Offers(parts().settings.data_dir, _key()) as offers:
+        with Offers(parts().settings.data_dir, secret_key()) as offers:
             token = offers.make(QUESTIONNAIRE)
     except (OSError, sqlite3.Error) as error:
         log.error("equality: no offer made (%s)", type(error).__name__)
@@ -125,7 +108,7 @@ def equality_start(journey):
 def _is_open(token: str) -> bool:
     """Whether the link works, without making the answers file when there is none."""
     try:
-        offers = Offers.existing(parts().settings.data_dir, _key())
+        offers = Offers.existing(parts().settings.data_dir, secret_key())
         if offers is None:
             return False
         with offers:
@@ -135,26 +118,13 @@ def _is_open(token: str) -> bool:
         return False
 
 
-def _form(token: str, status: int = 200, *, typed=None, problems=None, notice: str = ""):
-    questionnaire = load(QUESTIONNAIRE)
-    words = _words()
-    problems = problems or {}
-    # A question's first radio has the question's key as its id.
-    summary = [{"text": text, "href": f"#{name}"} for name, text in problems.items()]
-    return render(
-        "public/equality.html",
-        title=words["title"],
-        words=words,
-        questions=questionnaire.questions,
-        typed=typed or {},
-        errors=problems,
-        problems=summary,
-        notice=notice,
-        action=url_for("public.equality", token=token),
-    ), status
+def _form(token: str, status: int = 200, **shown):
+    return question_page(
+        QUESTIONNAIRE, "public/equality.html", "public.equality", token, status, **shown
+    )
 
 
-@_route("/equality/<token>", "equality", methods=("GET", "POST"), says_nul=True)
+@route("/equality/<token>", "equality", methods=("GET", "POST"), says_nul=True)
 def equality(token: str):
     if not _is_open(token):
         if request.method == "POST" and any("\x00" in v for v in request.form.values()):
@@ -172,7 +142,7 @@ def equality(token: str):
     if reading.problems and not skipping:
         return _form(token, 400, typed=reading.typed, problems=reading.problems)
     try:
-        with Offers(parts().settings.data_dir, _key()) as offers:
+        with Offers(parts().settings.data_dir, secret_key()) as offers:
             outcome = offers.answer_offer(
                 token,
                 questionnaire.key,
@@ -188,11 +158,11 @@ def equality(token: str):
     return redirect(url_for(done), code=303)
 
 
-@_route("/equality/thank-you", "equality_thanks")
+@route("/equality/thank-you", "equality_thanks")
 def equality_thanks():
     return _said("thanks", 200)
 
 
-@_route("/equality/skipped", "equality_skipped")
+@route("/equality/skipped", "equality_skipped")
 def equality_skipped():
     return _said("skipped", 200)

@@ -14,17 +14,17 @@ from __future__ import annotations
 import logging
 import sqlite3
 
-from flask import abort, current_app, g, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
 
 from forms_app.questionnaires.answers import read
 from forms_app.questionnaires.inviting import Inviter
 from forms_app.questionnaires.model import load
 from forms_app.questionnaires.store import OK, USED, Answers
 from forms_app.web.parts import EXTENSION, case_index, parts
-from forms_app.web.security import explains_nul
 
 from . import ratelimit
-from .prefixes import add_prefixed_rule, prefixes
+from .prefixes import prefixes
+from .questionnaire_pages import question_page, route, secret_key, words_of
 from .rendering import render
 from .tracking_pages import _tracked_ref
 from .views import blueprint
@@ -52,23 +52,8 @@ def _offer_in_messages(setup) -> None:
     )
 
 
-def _route(rule: str, endpoint: str, methods=("GET",), *, says_nul: bool = False):
-    def decorator(view):
-        # The survey's form says kindly which answer holds a NUL, keeping what was typed.
-        add_prefixed_rule(
-            blueprint, rule, endpoint, explains_nul(view) if says_nul else view, methods
-        )
-        return view
-
-    return decorator
-
-
 def _words() -> dict[str, str]:
-    return load(QUESTIONNAIRE).words(g.language, g.variant)
-
-
-def _key() -> str:
-    return current_app.config["SECRET_KEY"]
+    return words_of(QUESTIONNAIRE)
 
 
 def _said(said: str, status: int, *, panel: bool = False, body: str = ""):
@@ -88,7 +73,7 @@ def _said(said: str, status: int, *, panel: bool = False, body: str = ""):
 def _status(token: str) -> str:
     """OK, USED, UNKNOWN or EXPIRED, without making the store's file when there is none."""
     try:
-        answers = Answers.existing(parts().settings.data_dir, _key())
+        answers = Answers.existing(parts().settings.data_dir, secret_key())
         if answers is None:
             return "unknown"
         with answers:
@@ -98,26 +83,13 @@ def _status(token: str) -> str:
         return "unknown"
 
 
-def _form(token: str, status: int = 200, *, typed=None, problems=None, notice: str = ""):
-    questionnaire = load(QUESTIONNAIRE)
-    words = _words()
-    problems = problems or {}
-    # A question's first radio, or its text box, has the question's key as its id.
-    summary = [{"text": text, "href": f"#{name}"} for name, text in problems.items()]
-    return render(
-        "public/survey.html",
-        title=words["title"],
-        words=words,
-        questions=questionnaire.questions,
-        typed=typed or {},
-        errors=problems,
-        problems=summary,
-        notice=notice,
-        action=url_for("public.survey", token=token),
-    ), status
+def _form(token: str, status: int = 200, **shown):
+    return question_page(
+        QUESTIONNAIRE, "public/survey.html", "public.survey", token, status, **shown
+    )
 
 
-@_route("/survey/<token>", "survey", methods=("GET", "POST"), says_nul=True)
+@route("/survey/<token>", "survey", methods=("GET", "POST"), says_nul=True)
 def survey(token: str):
     status = _status(token)
     if status != OK and request.method == "POST" and _holds_nul():
@@ -136,7 +108,7 @@ def survey(token: str):
     if reading.problems:
         return _form(token, 400, typed=reading.typed, problems=reading.problems)
     try:
-        with Answers(parts().settings.data_dir, _key()) as answers:
+        with Answers(parts().settings.data_dir, secret_key()) as answers:
             outcome = answers.answer(
                 token, questionnaire.key, questionnaire.version, reading.answers
             )
@@ -154,7 +126,7 @@ def _holds_nul() -> bool:
     return any("\x00" in value for value in request.form.values())
 
 
-@_route("/survey/thank-you", "survey_thanks")
+@route("/survey/thank-you", "survey_thanks")
 def survey_thanks():
     return _said("thanks", 200, panel=True)
 
@@ -178,7 +150,7 @@ def offer(ref: str) -> dict:
     }
 
 
-@_route("/track/survey", "track_survey", methods=("POST",))
+@route("/track/survey", "track_survey", methods=("POST",))
 def track_survey():
     """From the tracking page of a closed case: a new link (the one in the message, if any,
     stops working), or the page saying the case has answered already."""
@@ -191,7 +163,7 @@ def track_survey():
     if not ratelimit.allowed("post"):
         return _said("bad", 429, body=_words()["too_many"])
     try:
-        with Answers(parts().settings.data_dir, _key()) as answers:
+        with Answers(parts().settings.data_dir, secret_key()) as answers:
             token = answers.reissue(QUESTIONNAIRE, ref)
     except (OSError, sqlite3.Error) as error:
         log.error("survey: no link made (%s)", type(error).__name__)
