@@ -7,13 +7,11 @@ Set REQUESTS_SCREENSHOTS=/some/dir to keep screenshots of the pages."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-import pyotp
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.support.browser import launch_chromium, live_server, serious_violations
+from tests.support.browser import arrive_and_check, launch_chromium, live_server, staff_sign_in
 from tests.support.staff import PASSWORD
 
 from .conftest import DETAILS, PERSON_EMAIL, PERSON_NAME, link_in
@@ -24,12 +22,7 @@ MANAGER = "idris.manager@trust.example.org"
 
 
 def _arrive(page, shot: str) -> None:
-    page.wait_for_load_state("load")
-    violations = serious_violations(page)
-    assert violations == [], f"{page.url}: {violations}"
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{shot}.png"), full_page=True)
+    arrive_and_check(page, shot, SHOTS)
 
 
 def test_asking_through_a_link_and_answering_in_a_browser(world, tmp_path):
@@ -43,12 +36,7 @@ def test_asking_through_a_link_and_answering_in_a_browser(world, tmp_path):
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
 
-        page.goto("/staff/sign-in")
-        page.get_by_label("Username").fill("mina")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Continue").click()
-        page.get_by_label("Enter your security code").fill(pyotp.TOTP(world.secrets["mina"]).now())
-        page.get_by_role("button", name="Sign in").click()
+        staff_sign_in(page, "mina", world.secrets["mina"], PASSWORD)
 
         page.goto(f"/staff/cases/{world.ref}")
         _arrive(page, "case-before")

@@ -16,9 +16,7 @@ import os
 import re
 from datetime import UTC, datetime, timedelta
 from html import unescape
-from pathlib import Path
 
-import pyotp
 import pytest
 
 from forms_app.accounts import UserBook
@@ -280,20 +278,16 @@ def test_a_merged_case_shows_as_merged_in_the_shared_sheet_and_is_not_reopened_t
 
 
 def _check(page, shot: str) -> None:
-    from tests.support.browser import serious_violations
+    from tests.support.browser import arrive_and_check
 
-    page.wait_for_load_state("load")
-    assert serious_violations(page) == [], page.url
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{shot}.png"), full_page=True)
+    arrive_and_check(page, shot, SHOTS)
 
 
 @pytest.mark.browser
 def test_in_a_browser_the_duplicates_panel_and_merge_confirmation_pass_axe(app, app_parts):
     from playwright.sync_api import sync_playwright
 
-    from tests.support.browser import launch_chromium, live_server
+    from tests.support.browser import launch_chromium, live_server, staff_sign_in
 
     mina = UserBook(app_parts.settings.data_dir).add(
         "mina", name="Mina Manager", password=PASSWORD, roles=["manager"]
@@ -306,13 +300,7 @@ def test_in_a_browser_the_duplicates_panel_and_merge_confirmation_pass_axe(app, 
         context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.set_default_timeout(15_000)
-        page.goto("/staff/sign-in")
-        page.get_by_label("Username", exact=True).fill("mina")
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Continue").click()
-        page.get_by_label("Enter your security code").fill(pyotp.TOTP(mina.totp_secret).now())
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/staff/")
+        staff_sign_in(page, "mina", mina.totp_secret, PASSWORD)
 
         page.goto(f"/staff/cases/{ref}")
         _check(page, "case-duplicates")

@@ -8,14 +8,12 @@ Set STAFF_SCREENSHOTS=/some/dir to keep screenshots of both pages.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-import pyotp
 import pytest
 from playwright.sync_api import sync_playwright
 
 from forms_app.accounts import UserBook
-from tests.support.browser import launch_chromium, live_server, serious_violations
+from tests.support.browser import arrive_and_check, launch_chromium, live_server, staff_sign_in
 from tests.support.staff import PASSWORD, add_events, submit
 
 pytestmark = pytest.mark.browser
@@ -23,11 +21,7 @@ SHOTS = os.environ.get("STAFF_SCREENSHOTS")
 
 
 def _check(page, shot: str) -> None:
-    page.wait_for_load_state("load")
-    assert serious_violations(page) == [], page.url
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{shot}.png"), full_page=True)
+    arrive_and_check(page, shot, SHOTS)
 
 
 def test_search_then_the_case_with_consent_and_advocacy(app, app_parts):
@@ -55,13 +49,7 @@ def test_search_then_the_case_with_consent_and_advocacy(app, app_parts):
         page = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
         page = page.new_page()
         page.set_default_timeout(15_000)
-        page.goto("/staff/sign-in")
-        page.get_by_label("Username", exact=True).fill("mina")
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Continue").click()
-        page.get_by_label("Enter your security code").fill(pyotp.TOTP(mina.totp_secret).now())
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/staff/")
+        staff_sign_in(page, "mina", mina.totp_secret, PASSWORD)
 
         page.get_by_label("Find a case").fill("prydderch")
         page.get_by_role("button", name="Search").click()

@@ -8,15 +8,13 @@ Set STAFF_SCREENSHOTS=/some/dir to keep screenshots of the pages.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-import pyotp
 import pytest
 from playwright.sync_api import sync_playwright
 
 from forms_app.accounts import UserBook
 from forms_app.records.retention.erasure import restrict
-from tests.support.browser import launch_chromium, live_server, serious_violations
+from tests.support.browser import arrive_and_check, launch_chromium, live_server, staff_sign_in
 from tests.support.staff import PASSWORD, submit
 
 pytestmark = pytest.mark.browser
@@ -24,11 +22,7 @@ SHOTS = os.environ.get("STAFF_SCREENSHOTS")
 
 
 def _check(page, shot: str) -> None:
-    page.wait_for_load_state("load")
-    assert serious_violations(page) == [], page.url
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{shot}.png"), full_page=True)
+    arrive_and_check(page, shot, SHOTS)
 
 
 def test_post_the_acknowledgement_then_meet_a_restricted_case(app, app_parts):
@@ -44,13 +38,7 @@ def test_post_the_acknowledgement_then_meet_a_restricted_case(app, app_parts):
         page = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
         page = page.new_page()
         page.set_default_timeout(15_000)
-        page.goto("/staff/sign-in")
-        page.get_by_label("Username", exact=True).fill("olive")
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Continue").click()
-        page.get_by_label("Enter your security code").fill(pyotp.TOTP(olive.totp_secret).now())
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/staff/")
+        staff_sign_in(page, "olive", olive.totp_secret, PASSWORD)
 
         page.goto(f"/staff/cases/{ref}/letters")
         page.get_by_role("link", name="Acknowledgement of a complaint").click()

@@ -44,6 +44,32 @@ def serious_violations(page) -> list[str]:
     ]
 
 
+def arrive_and_check(page, shot: str, folder: str | None = None) -> None:
+    """Wait for the page, fail on any serious or critical axe violation, and keep a full-page
+    screenshot named ``shot`` in ``folder`` when one is given (tests name theirs by an
+    environment variable such as STAFF_SCREENSHOTS, so a run keeps none by default)."""
+    page.wait_for_load_state("load")
+    violations = serious_violations(page)
+    assert violations == [], f"{page.url}: {violations}"
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{shot}.png"), full_page=True)
+
+
+def staff_sign_in(page, username: str, totp_secret: str, password: str) -> None:
+    """Sign a member of staff in on the browser's page, as they would: username and password,
+    then the code from their authenticator, ending on the staff home page."""
+    import pyotp
+
+    page.goto("/staff/sign-in")
+    page.get_by_label("Username", exact=True).fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Enter your security code").fill(pyotp.TOTP(totp_secret).now())
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/staff/")
+
+
 def walk_in_browser(
     page, start_path: str | None, answers: dict, check=None, max_steps: int = 30
 ) -> str:
