@@ -9,6 +9,7 @@ from flask import current_app, g, url_for
 from forms_app.questionnaires.model import load
 from forms_app.web.security import explains_nul
 
+from .govuk_params import character_count_texts
 from .prefixes import add_prefixed_rule
 from .rendering import render
 from .views import blueprint
@@ -63,4 +64,5 @@ def question_page(
         problems=summary,
         notice=notice,
         action=url_for(endpoint, token=token),
+        count_texts=character_count_texts(),
     ), status

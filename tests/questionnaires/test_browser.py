@@ -41,6 +41,9 @@ def test_a_person_answers_the_welsh_easy_read_survey_on_a_phone(app, app_parts, 
         page.goto(path)
         arrive(page, "1-questions")
         assert page.locator("h1").inner_text() == "Dywedwch wrthym sut y gwnaethom"
+        # The free-text box counts its characters in Welsh too (GOV.UK's own words are English).
+        shown = page.locator("main").inner_text()
+        assert "characters" not in shown and "nod" in shown, shown[-400:]
         page.get_by_role("button", name="Anfon").click()
         arrive(page, "2-errors")
         summary = page.locator(".govuk-error-summary")
