@@ -98,7 +98,8 @@ def failed_messages():
         with Outbox(path) as outbox:
             if not outbox.send_again(message_id, datetime.now(UTC).timestamp()):
                 abort(404)
-        audit_log("messages.send_again", detail=message_id)
+        # The message id is not recorded: a random id can look like a phone number to the log.
+        audit_log("messages.send_again", detail="one message")
         flash("The message will be sent again.")
         return redirect(url_for("staff.failed_messages"))
     rows = []
@@ -170,7 +171,7 @@ def letters_to_post():
                 message_id, datetime.now(UTC).timestamp(), g.staff_user.username
             )
         if posted:
-            audit_log("messages.posted", ref=message.ref, detail=message_id)
+            audit_log("messages.posted", ref=message.ref, detail=message.type)
             flash(f"The letter for {message.ref} is marked as posted.")
         else:
             flash(f"The letter for {message.ref} had already been marked as posted.")
@@ -198,7 +199,9 @@ def letter_to_post_pdf(letter_id):
         pdf = html_to_pdf(letter_page(message))
     except PdfError:
         abort(503)
-    audit_log("messages.letter_pdf", ref=message.ref, fields=["name", "address"], detail=letter_id)
+    audit_log(
+        "messages.letter_pdf", ref=message.ref, fields=["name", "address"], detail=message.type
+    )
     return Response(
         pdf,
         mimetype="application/pdf",

@@ -28,7 +28,7 @@ from forms_app.records.audit import AuditError
 from forms_app.storage.store import StoreWriteError
 
 from .parts import parts
-from .uploads import too_large_page
+from .uploads import drain_refused_upload, too_large_page
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +117,7 @@ def register_error_pages(
 
     @app.errorhandler(413)
     def too_large(_error):
+        drain_refused_upload()
         # A page that takes files says which were too big and keeps everything else.
         page = too_large_page()
         response = page() if page is not None else None

@@ -64,6 +64,29 @@ def allow_uploads(app: Flask) -> None:
             request.max_content_length = current_app.config["UPLOAD_MAX_CONTENT_LENGTH"]
 
 
+def drain_refused_upload() -> None:
+    """Read and drop the rest of a refused request's body on an upload route, up to the
+    largest an upload route takes. The proxy in front lets these routes send that much and
+    passes it all on; an app that answered without reading it would close the connection
+    while the proxy was still writing, and the person would get the proxy's "502 Bad
+    Gateway" instead of our page. Other routes are held to a small size by the proxy itself."""
+    if request.endpoint not in UPLOAD_ENDPOINTS:
+        return
+    length = request.content_length or 0
+    if length > current_app.config.get("UPLOAD_MAX_CONTENT_LENGTH", UPLOAD_MAX_CONTENT_LENGTH):
+        return
+    stream = request.environ.get("wsgi.input")
+    left = length
+    try:
+        while stream is not None and left > 0:
+            chunk = stream.read(min(left, 64 * 1024))
+            if not chunk:
+                break
+            left -= len(chunk)
+    except OSError:
+        pass  # the client went away: nothing left to drain
+
+
 def scanner() -> Clamd | NoScanner | None:
     """The scanner the settings name, or None: then files are not offered."""
     app = current_app
