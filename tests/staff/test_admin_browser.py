@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pyotp
 import pytest
@@ -63,7 +64,7 @@ def test_an_admin_adds_disables_enables_and_changes_roles_in_the_browser(app, ap
         page.get_by_role("button", name="Continue").click()
         page.get_by_label("Enter your security code").fill(pyotp.TOTP(ada.totp_secret).now())
         page.get_by_role("button", name="Sign in").click()
-        assert page.url.endswith("/staff/admin/accounts")
+        page.wait_for_url(lambda url: urlsplit(url).path == "/staff/admin/accounts")
         arrive("admin-accounts")
 
         button("Add an account", "admin-new")  # a link drawn as a button
@@ -106,8 +107,11 @@ def test_an_admin_adds_disables_enables_and_changes_roles_in_the_browser(app, ap
         own.get_by_role("button", name="Continue").click()
         own.get_by_label("Enter your security code").fill(pyotp.TOTP(secret).now())
         own.get_by_role("button", name="Sign in").click()
-        assert own.url.endswith("/staff/")
-        assert "Ceri Jones" in own.content()
+        # The click returns once the next page starts to arrive; wait for all of it before
+        # reading it, or the heading may not be there yet (this failed once in CI).
+        own.wait_for_url(lambda url: urlsplit(url).path == "/staff/")
+        own.wait_for_load_state("load")
+        assert own.get_by_role("heading", name="Hello, Ceri Jones").is_visible()
         browser.close()
 
     assert errors == []
