@@ -4,10 +4,18 @@ costs the same with 1,000 cases or 100,000.
 
 If a table was rewritten (erasure, retention purge) the store says so and the index is rebuilt
 from the start.
+
+A process starting with many cases does not fold them all before its first page: the rows an
+earlier process saved beside the data (``index_snapshot``, used only if the tables still begin
+with exactly the bytes they were read from) are kept as they are, and a case is folded from
+them the first time it is wanted (``get``, or every case for a list). Only the rows appended
+since are read from the tables. Whoever reads every row from the start saves them for the next
+process, and saves again once many rows were appended since.
 """
 
 from __future__ import annotations
 
+import marshal
 import threading
 from datetime import date
 
@@ -21,7 +29,11 @@ from forms_app.storage.gc_pause import paused_collection
 from forms_app.storage.store import EVENTS, SUBMISSIONS, Store
 
 from .deadlines import Due, soon_limit, stage_due, status_of
+from .index_snapshot import SavedIndex
 from .state import Case
+
+#: Rows read from the start that make saving them worth it (fewer fold in a moment anyway).
+SAVE_AT = 5000
 
 
 class CaseIndex:
@@ -42,15 +54,31 @@ class CaseIndex:
         self._due: dict[str, tuple] = {}
         self.generation = 0  # bumped whenever anything is applied: memoised lists key on it
         self._memo: dict[object, tuple[int, object]] = {}
+        # Cases loaded from a saved index and not folded yet: ``marshal`` blobs of their
+        # submission's cells and their events' cells in the order written (``_columns`` order).
+        # Such a case is in ``_cases`` as None, so every case keeps its place in storing order.
+        self._cold: dict[str, bytes] = {}
+        self._columns: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+        self.saved = SavedIndex(store, "cases", (SUBMISSIONS, EVENTS), ("index",))
+        self.save_at = SAVE_AT
+        self._looked_for_saved = False
+        self._unsaved = 0  # rows read since the index was last saved (or loaded)
+        self.rows_read = 0  # rows read from the tables by this index (tests prove a load)
 
     # -- keeping up to date -----------------------------------------------------------------
 
     def refresh(self) -> None:
         """Apply what was appended since the last call (from any process)."""
         with self._lock, paused_collection():
+            if self._cursors is None and not self._looked_for_saved:
+                self._looked_for_saved = True
+                self._load_saved()
+            from_start = self._cursors is None
             changes = self.store.changes_since(self._cursors, (SUBMISSIONS, EVENTS))
             if changes.restart:
                 self._reset()
+                self.saved.discard()  # it holds rows the rewrite removed
+                from_start = True
             self._cursors = changes.cursor
             submissions = changes.rows.get(SUBMISSIONS, ())
             for row in submissions:
@@ -60,6 +88,82 @@ class CaseIndex:
             for row in events:
                 self._apply(row)
             self.generation += bool(events)
+            read = len(submissions) + len(events)
+            self.rows_read += read
+            self._unsaved = read if from_start else self._unsaved + read
+            if from_start and read >= self.save_at:
+                self._save(changes.cursor, submissions, events)
+            elif self._unsaved >= max(self.save_at, len(self._cases) // 10):
+                self._save_all()
+
+    # -- the index saved beside the data ----------------------------------------------------
+
+    def _load_saved(self) -> None:
+        loaded = self.saved.load()
+        if loaded is None:
+            return
+        cursor, payload = loaded
+        try:
+            columns, refs, blobs, waiting = payload
+            self._columns = (tuple(columns[0]), tuple(columns[1]))
+            cold = dict(zip(refs, blobs, strict=True))
+            for ref, events in waiting.items():
+                self._waiting[ref] = [self._event(values) for values in events]
+        except (TypeError, ValueError, AttributeError):
+            self._columns = ((), ())
+            self._waiting.clear()
+            return
+        self._cold = cold
+        self._cases = dict.fromkeys(cold)
+        self._cursors = cursor
+        self.generation += 1
+
+    def _save(self, cursor, submissions: list[dict], events: list[dict]) -> None:
+        """Save every row of the tables up to ``cursor`` (just read from the start): for each
+        case, its submission's cells and its events' cells as one ``marshal`` blob, unpacked
+        only when the case is first wanted."""
+        refs = [row["ref"] for row in submissions]
+        if not refs or len(set(refs)) != len(refs):
+            return  # a reference stored twice (an edited file): read such tables in order
+        by_ref: dict[str, list[tuple]] = {}
+        for row in events:
+            by_ref.setdefault(row["ref"], []).append(tuple(row.values()))
+        blobs = [
+            marshal.dumps((tuple(row.values()), by_ref.pop(row["ref"], []))) for row in submissions
+        ]
+        columns = (tuple(submissions[0]), tuple(events[0]) if events else ())
+        if self.saved.save(cursor, (columns, refs, blobs, by_ref)):
+            self._unsaved = 0
+
+    def _save_all(self) -> None:
+        """Read the tables from the start again and save them (many rows came since)."""
+        changes = self.store.changes_since(None, (SUBMISSIONS, EVENTS))
+        self._save(changes.cursor, changes.rows.get(SUBMISSIONS, []), changes.rows.get(EVENTS, []))
+        self._unsaved = 0  # not again at the next page, even if it could not be saved
+
+    def _event(self, values: tuple) -> dict:
+        return dict(zip(self._columns[1], values, strict=True))
+
+    def _thaw(self, ref: str) -> Case | None:
+        """Fold a case loaded from the saved index (None if it is not one)."""
+        blob = self._cold.pop(ref, None)
+        if blob is None:
+            return None
+        submission, events = marshal.loads(blob)
+        self._add_case(dict(zip(self._columns[0], submission, strict=True)))
+        case = self._cases[ref]
+        for values in events:
+            case.apply(self._event(values))
+        self._track(case)
+        return case
+
+    def _thaw_all(self) -> None:
+        if not self._cold:
+            return
+        for ref in list(self._cold):
+            self._thaw(ref)
+        # In storing order, as if every case had been read from the tables.
+        self._open = {ref: case for ref, case in self._cases.items() if case.is_open}
 
     def memo(self, key, compute):
         """``compute()``, remembered until any case changes (a list page asked for again with
@@ -80,11 +184,14 @@ class CaseIndex:
         self._memo.clear()
         self._cursors = None
         self._cases.clear()
+        self._cold.clear()
         self._open.clear()
         self._waiting.clear()
         self._due.clear()
 
     def _add_case(self, row: dict) -> None:
+        # A later submission row for a reference replaces the case, as if read in order.
+        self._cold.pop(row["ref"], None)
         procedure = self.procedure_for(row.get("procedure") or "")
         case = Case.from_submission(row, procedure.first_stage.code)
         self._cases[case.ref] = case
@@ -93,7 +200,7 @@ class CaseIndex:
         self._track(case)
 
     def _apply(self, event: dict) -> None:
-        case = self._cases.get(event["ref"])
+        case = self._cases.get(event["ref"]) or self._thaw(event["ref"])
         if case is None:
             self._waiting.setdefault(event["ref"], []).append(event)
             return
@@ -110,7 +217,14 @@ class CaseIndex:
 
     def get(self, ref: str) -> Case | None:
         self.refresh()
-        return self._cases.get(ref)
+        with self._lock:
+            return self._cases.get(ref) or self._thaw(ref)
+
+    def peek(self, ref: str) -> Case | None:
+        """``get`` without looking at the tables first: for many look-ups in one page, after
+        one ``refresh``."""
+        with self._lock:
+            return self._cases.get(ref) or self._thaw(ref)
 
     def personal(self, ref: str) -> dict[str, str] | None:
         """The personal details row of a case (or None)."""
@@ -118,12 +232,14 @@ class CaseIndex:
 
     def open_cases(self) -> list[Case]:
         self.refresh()
-        with self._lock:
+        with self._lock, paused_collection():
+            self._thaw_all()
             return list(self._open.values())
 
     def all_cases(self) -> list[Case]:
         self.refresh()
-        with self._lock:
+        with self._lock, paused_collection():
+            self._thaw_all()
             return list(self._cases.values())
 
     def __len__(self) -> int:

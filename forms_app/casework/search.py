@@ -10,12 +10,18 @@ postcode a list of those numbers (an ``array`` of 4-byte numbers rather than a s
 references: a hundred thousand cases with a few dozen words each would otherwise take hundreds
 of megabytes). Lists grow in storing order, so "newest first" is reading one backwards.
 
+A process starting with many cases loads what an earlier one saved beside the data
+(``index_snapshot``: used only if the tables still begin with exactly the bytes it was built
+from), keeping each list as bytes until a search first needs it, and reads only the rows
+appended since.
+
 Who may see a result is not decided here (that rule belongs to the staff pages): ``search``
 yields candidates best first, and the caller keeps the ones the person may open.
 """
 
 from __future__ import annotations
 
+import marshal
 import re
 import threading
 import unicodedata
@@ -26,12 +32,16 @@ from dataclasses import dataclass, field
 from forms_app.storage.references import normalise_reference
 from forms_app.storage.store import PERSONAL, SUBMISSIONS, Store
 
+from .index_snapshot import SavedIndex
+
 #: What a query was taken to be, for the audit log (never the query itself).
 KINDS = ("reference", "email", "phone", "postcode", "name", "text", "empty")
 #: Where a case's words come from: everything the person wrote in their own words.
 TEXT_FIELDS = ("details", "outcome_wanted", "thank_who", "service_detail", "consent_detail")
 MAX_QUERY = 200  # characters kept of a query: longer ones are cut, never refused
 MAX_WORDS = 8
+#: Cases read from the start that make saving the index worth it.
+SAVE_AT = 5000
 
 _WORD = re.compile(r"\w+")
 _PHONE_QUERY = re.compile(r"[\d\s()+\-.]+")
@@ -111,20 +121,35 @@ class Hit:
 
 
 class _Postings:
-    """Key -> the numbers of the cases that have it, in storing order."""
+    """Key -> the numbers of the cases that have it, in storing order. Lists loaded from a saved
+    index stay bytes (``frozen``) until first used: most keys are never looked up."""
 
-    def __init__(self):
+    def __init__(self, frozen: dict[str, bytes] | None = None):
         self.lists: dict[str, array] = {}
+        self.frozen: dict[str, bytes] = frozen if frozen is not None else {}
+
+    def _thawed(self, key: str) -> array | None:
+        found = self.lists.get(key)
+        if found is None and self.frozen:
+            raw = self.frozen.pop(key, None)
+            if raw is not None:
+                found = self.lists[key] = array("I")
+                found.frombytes(raw)
+        return found
 
     def add(self, key: str, number: int) -> None:
-        found = self.lists.get(key)
+        found = self._thawed(key)
         if found is None:
             self.lists[key] = array("I", (number,))
         elif found[-1] != number:
             found.append(number)
 
     def get(self, key: str) -> array:
-        return self.lists.get(key, _EMPTY)
+        found = self._thawed(key)
+        return _EMPTY if found is None else found
+
+    def saved(self) -> dict[str, bytes]:
+        return {**self.frozen, **{key: found.tobytes() for key, found in self.lists.items()}}
 
     def all_of(self, keys) -> list[int]:
         """The numbers found under every key, newest first."""
@@ -161,6 +186,11 @@ class SearchIndex:
     def __init__(self, store: Store):
         self.store = store
         self._lock = threading.RLock()
+        self.saved = SavedIndex(store, "search", (SUBMISSIONS, PERSONAL), ("search",))
+        self.save_at = SAVE_AT
+        self._looked_for_saved = False
+        self._unsaved = 0
+        self.rows_read = 0  # rows read from the tables by this index (tests prove a load)
         self._reset()
 
     def _reset(self) -> None:
@@ -168,6 +198,9 @@ class SearchIndex:
         self._refs: list[str] = []
         self._number: dict[str, int] = {}
         self._contacts: dict[int, _Contact] = {}
+        # Contacts loaded from a saved index, by case number: a ``marshal`` blob of (names,
+        # email, phone, postcode), or None. One in ``_contacts`` is newer and wins.
+        self._frozen_contacts: list[bytes | None] = []
         self._waiting: dict[str, dict] = {}  # personal rows read before their submission
         self._names = _Postings()
         self._emails = _Postings()
@@ -183,14 +216,74 @@ class SearchIndex:
     def refresh(self) -> None:
         """Take in what was appended since the last call (from any process)."""
         with self._lock:
+            if self._cursor is None and not self._looked_for_saved:
+                self._looked_for_saved = True
+                self._load_saved()
+            from_start = self._cursor is None
             changes = self.store.changes_since(self._cursor, (SUBMISSIONS, PERSONAL))
             if changes.restart:
                 self._reset()
+                self.saved.discard()  # it holds rows the rewrite removed
+                from_start = True
             self._cursor = changes.cursor
-            for row in changes.rows.get(SUBMISSIONS, ()):
+            submissions = changes.rows.get(SUBMISSIONS, ())
+            for row in submissions:
                 self._add_submission(row)
             for row in changes.rows.get(PERSONAL, ()):
                 self._add_personal(row)
+            self.rows_read += len(submissions)
+            self._unsaved = len(submissions) + (0 if from_start else self._unsaved)
+            if self._unsaved >= max(self.save_at, len(self._refs) // 10):
+                self._save()
+
+    # -- the index saved beside the data ----------------------------------------------------
+
+    def _save(self) -> None:
+        """Save the index as it is now (the caller holds the lock)."""
+        contacts = self._frozen_contacts + [None] * (len(self._refs) - len(self._frozen_contacts))
+        for number, c in self._contacts.items():
+            contacts[number] = marshal.dumps((tuple(c.names), c.email, c.phone, c.postcode))
+        payload = {
+            "refs": self._refs,
+            "contacts": contacts,
+            "waiting": self._waiting,
+            "names": self._names.saved(),
+            "emails": self._emails.saved(),
+            "phones": self._phones.saved(),
+            "postcodes": self._postcodes.saved(),
+            "text": self._text.saved(),
+        }
+        self.saved.save(self._cursor, payload)
+        self._unsaved = 0  # not again at the next search, even if it could not be saved
+
+    def _load_saved(self) -> None:
+        loaded = self.saved.load()
+        if loaded is None:
+            return
+        cursor, payload = loaded
+        try:
+            refs = list(payload["refs"])
+            number = {ref: at for at, ref in enumerate(refs)}
+            postings = [_Postings(dict(payload[key])) for key in _SAVED_POSTINGS]
+            contacts, waiting = list(payload["contacts"]), dict(payload["waiting"])
+        except (TypeError, ValueError, KeyError):
+            return
+        if len(number) != len(refs) or len(contacts) != len(refs):
+            return
+        self._refs, self._number = refs, number
+        self._names, self._emails, self._phones, self._postcodes, self._text = postings
+        self._frozen_contacts, self._waiting = contacts, waiting
+        self._cursor = cursor
+
+    def _contact(self, number: int) -> _Contact:
+        found = self._contacts.get(number)
+        if found is None:
+            frozen = self._frozen_contacts[number] if number < len(self._frozen_contacts) else None
+            if frozen is None:
+                return _NO_CONTACT
+            names, email, phone, postcode = marshal.loads(frozen)
+            found = self._contacts[number] = _Contact(frozenset(names), email, phone, postcode)
+        return found
 
     def _add_submission(self, row: dict) -> None:
         ref = row.get("ref") or ""
@@ -269,19 +362,19 @@ class SearchIndex:
             numbers = [
                 n
                 for n in reversed(postings.get(query.key))
-                if getattr(self._contacts.get(n, _Contact()), attribute) == query.key
+                if getattr(self._contact(n), attribute) == query.key
             ]
             groups.append((query.kind, numbers))
         if query.terms:
             terms = set(query.terms)
-            names = [
-                n
-                for n in self._names.all_of(query.terms)
-                if terms <= self._contacts.get(n, _Contact()).names
-            ]
+            names = [n for n in self._names.all_of(query.terms) if terms <= self._contact(n).names]
             groups.append(("name", names))
             groups.append(("text", self._text.all_of(query.terms)))
         return groups
+
+
+_NO_CONTACT = _Contact()
+_SAVED_POSTINGS = ("names", "emails", "phones", "postcodes", "text")
 
 
 def snippet(text: str, terms, width: int = 160) -> str:

@@ -45,18 +45,19 @@ def search_index() -> SearchIndex:
 def visible_hits(query, me, confidential_roles) -> tuple[list, bool]:
     """The hits this person may open, best first, at most ``MOST`` (and whether there were
     more)."""
-    # One look at the case index for the whole search (its ``get`` reads the tables' tails
-    # each time), remembered until any case changes.
-    cases = index().memo(("cases by reference",), lambda: {c.ref: c for c in index().all_cases()})
+    # One look at the tables for the whole search (``get`` reads the tables' tails each time);
+    # only the cases found are folded (a process just started may not have folded the rest).
+    index().refresh()
+    get = index().peek
     kept, listed = [], set()
     for hit in search_index().search(query):
-        case = cases.get(hit.ref)
+        case = get(hit.ref)
         if case is None or case.ref in listed or not can_see(me, case, confidential_roles):
             continue
         kept.append((hit, case))
         listed.add(case.ref)
         # A merged case's reference leads to the case it was merged into, listed next.
-        survivor = survivor_of(case.ref, cases.get)
+        survivor = survivor_of(case.ref, get)
         if (
             survivor is not case
             and survivor.ref not in listed

@@ -29,6 +29,7 @@ from pathlib import Path
 from .evidence import EVIDENCE, EvidenceFiles, remove_case_folders
 from .filesystem import UnsafeStorageError, check_local_filesystem
 from .lock import StoreLock
+from .prefixes import discard_derived, marks_of, resume
 from .reading import TableReader, open_for_reading, table_path
 from .records import leading_cells
 from .references import new_reference, normalise_reference
@@ -316,6 +317,7 @@ class Store:
         if table not in self.tables:
             return 0
         with self.lock():
+            discard_derived(self.data_dir)  # indexes saved beside the data hold the old rows
             return rewrite_table(self.tables[table], keep)
 
     def remove_cases(self, refs: Iterable[str]) -> dict[str, int]:
@@ -328,6 +330,7 @@ class Store:
         try:
             with self.lock():
                 remove_stale_temporaries(self.data_dir)
+                discard_derived(self.data_dir)  # indexes saved beside the data hold the old rows
                 for name in COMMIT_ORDER:
                     if name in self.tables:
                         table = self.tables[name]
@@ -369,6 +372,20 @@ class Store:
         return read_changes(
             {name: self.tables[name] for name in tables if name in self.tables}, cursor
         )
+
+    def cursor_marks(
+        self, cursor: object, tables: Sequence[str] = (SUBMISSIONS, EVENTS)
+    ) -> dict[str, list] | None:
+        """A ``changes_since`` cursor written down (each table's offset and a SHA-256 of the
+        bytes before it), for an index saved to disk; None if it cannot be (``prefixes``)."""
+        return marks_of({name: self.tables[name] for name in tables if name in self.tables}, cursor)
+
+    def resume_cursor(
+        self, marks: object, tables: Sequence[str] = (SUBMISSIONS, EVENTS)
+    ) -> object | None:
+        """The ``changes_since`` cursor the marks were made from, if every table still begins
+        with exactly the bytes they were made from; otherwise None (read from the start)."""
+        return resume({name: self.tables[name] for name in tables if name in self.tables}, marks)
 
     def find_personal(self, ref: str) -> dict[str, str] | None:
         """The personal details row of a case (None if it has none), found without reading the

@@ -1,0 +1,109 @@
+"""Where a reader had read the tables up to, written down so that another process can carry on
+from there: each table's offset with a SHA-256 of every byte before it (the header included).
+
+A reader that saved what it built from the tables (an index kept on disk beside the data) saves
+these marks with it. A later process resumes only if every table still begins with exactly
+those bytes; a table rewritten since (erasure, retention purge, an upgrade changing the
+columns), cut back, or replaced by a different file gives no cursor, and the reader starts
+again from the first row. The whole prefix is hashed, not a sample of it: a rewrite that kept
+the length and the last bytes would otherwise pass.
+
+The derived files live in ``run/index/`` in the data directory: what a running server keeps for
+itself, left out of backups. A rewrite of the tables removes them (``discard_derived``), so
+that what an erasure removed does not stay behind in a copy made before it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+
+from .table import Cursor, Table
+from .tailing import ChangeCursor
+
+#: The folder of indexes saved beside the data (under ``run/``, which backups leave out).
+DERIVED_DIR = Path("run") / "index"
+_CHUNK = 1 << 20
+_SUFFIX = 16  # as ``Table``: the bytes before a position a cursor keeps
+
+
+def prefix_digest(path: Path, offset: int) -> str | None:
+    """SHA-256 (hex) of the first ``offset`` bytes of a file; None if it is shorter or gone."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    try:
+        return _digest(fd, offset)
+    finally:
+        os.close(fd)
+
+
+def _digest(fd: int, offset: int) -> str | None:
+    digest = hashlib.sha256()
+    buffer = bytearray(_CHUNK)
+    view = memoryview(buffer)
+    done = 0
+    while done < offset:
+        got = os.preadv(fd, [view[: min(_CHUNK, offset - done)]], done)
+        if got <= 0:
+            return None
+        digest.update(view[:got])
+        done += got
+    return digest.hexdigest()
+
+
+def marks_of(tables: Mapping[str, Table], cursor: object) -> dict[str, list] | None:
+    """``{table: [offset, digest]}`` for a cursor from ``read_changes`` over ``tables`` (None if
+    it is not one, or a table no longer holds the bytes it was read from)."""
+    if not isinstance(cursor, ChangeCursor) or cursor.names != tuple(tables):
+        return None
+    marks: dict[str, list] = {}
+    for name, position in zip(cursor.names, cursor.positions, strict=True):
+        if position is None:
+            return None
+        digest = prefix_digest(tables[name].path, position.offset)
+        if digest is None:
+            return None
+        marks[name] = [position.offset, digest]
+    return marks
+
+
+def resume(tables: Mapping[str, Table], marks: object) -> ChangeCursor | None:
+    """A cursor at the marks if every table still begins with the bytes they were made from;
+    None otherwise (then read from the start)."""
+    if not isinstance(marks, Mapping) or set(marks) != set(tables):
+        return None
+    positions: list[Cursor] = []
+    for name, table in tables.items():
+        mark = marks[name]
+        if not (isinstance(mark, (list, tuple)) and len(mark) == 2):
+            return None
+        offset, digest = mark
+        if not isinstance(offset, int) or not isinstance(digest, str) or offset <= 0:
+            return None
+        try:
+            fd = os.open(table.path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return None
+        try:
+            st = os.fstat(fd)
+            if st.st_size < offset or _digest(fd, offset) != digest:
+                return None
+            begin = max(0, offset - _SUFFIX)
+            positions.append(
+                Cursor((st.st_dev, st.st_ino), offset, os.pread(fd, offset - begin, begin))
+            )
+        finally:
+            os.close(fd)
+    return ChangeCursor(tuple(tables), tuple(positions))
+
+
+def discard_derived(data_dir: Path) -> None:
+    """Remove every index saved beside the data (after a rewrite of the tables)."""
+    with contextlib.suppress(OSError):
+        shutil.rmtree(Path(data_dir) / DERIVED_DIR)
