@@ -25,6 +25,7 @@ GOALS = {
     "report_duckdb_ratio": ("<=", 3),
     "staff_list_growth_ratio": ("<=", 2),
     "search_ms_100k": ("<=", 100),
+    "staff_first_request_s_100k": ("<=", 0.5),
     "sheets_requests_per_1000": ("<=", 25),
     "sheets_step_growth_ratio": ("<=", 1.5),
     "form_page_kb": ("<=", 150),
@@ -47,6 +48,10 @@ WHAT = {
     ),
     "staff_list_growth_ratio": "staff case list with 100,000 cases, over 1,000",
     "search_ms_100k": "median ms of 50 mixed staff searches over 100,000 cases, in-process",
+    "staff_first_request_s_100k": (
+        "seconds of the first staff request (a search) in a fresh process with 100,000 cases "
+        "and the indexes an earlier process saved"
+    ),
     "sheets_requests_per_1000": "Sheets API requests per 1,000 submissions at 10 a second",
     "sheets_step_growth_ratio": (
         "one usual sheet sync step (worker CPU) with 100,000 cases, over 1,000"
@@ -83,6 +88,7 @@ def run() -> dict:
     for name in (
         "staff_list",
         "search",
+        "staff_first",
         "report",
         "report_engine",
         "sheets",

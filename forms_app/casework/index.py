@@ -34,6 +34,19 @@ from .state import Case
 
 #: Rows read from the start that make saving them worth it (fewer fold in a moment anyway).
 SAVE_AT = 5000
+#: The submission cells a case is made from (``Case.from_submission``): all that is saved of
+#: a submission row. ``state`` is among the modules whose source a saved index must match.
+CASE_COLUMNS = (
+    "ref",
+    "received",
+    "kind",
+    "service",
+    "language",
+    "channel",
+    "procedure",
+    "variant",
+    "anonymous",
+)
 
 
 class CaseIndex:
@@ -59,7 +72,7 @@ class CaseIndex:
         # Such a case is in ``_cases`` as None, so every case keeps its place in storing order.
         self._cold: dict[str, bytes] = {}
         self._columns: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
-        self.saved = SavedIndex(store, "cases", (SUBMISSIONS, EVENTS), ("index",))
+        self.saved = SavedIndex(store, "cases", (SUBMISSIONS, EVENTS), ("index", "state"))
         self.save_at = SAVE_AT
         self._looked_for_saved = False
         self._unsaved = 0  # rows read since the index was last saved (or loaded)
@@ -120,8 +133,8 @@ class CaseIndex:
 
     def _save(self, cursor, submissions: list[dict], events: list[dict]) -> None:
         """Save every row of the tables up to ``cursor`` (just read from the start): for each
-        case, its submission's cells and its events' cells as one ``marshal`` blob, unpacked
-        only when the case is first wanted."""
+        case, its submission's ``CASE_COLUMNS`` and its events' cells as one ``marshal`` blob,
+        unpacked only when the case is first wanted."""
         refs = [row["ref"] for row in submissions]
         if not refs or len(set(refs)) != len(refs):
             return  # a reference stored twice (an edited file): read such tables in order
@@ -129,9 +142,12 @@ class CaseIndex:
         for row in events:
             by_ref.setdefault(row["ref"], []).append(tuple(row.values()))
         blobs = [
-            marshal.dumps((tuple(row.values()), by_ref.pop(row["ref"], []))) for row in submissions
+            marshal.dumps(
+                (tuple([row.get(name, "") for name in CASE_COLUMNS]), by_ref.pop(row["ref"], []))
+            )
+            for row in submissions
         ]
-        columns = (tuple(submissions[0]), tuple(events[0]) if events else ())
+        columns = (CASE_COLUMNS, tuple(events[0]) if events else ())
         if self.saved.save(cursor, (columns, refs, blobs, by_ref)):
             self._unsaved = 0
 

@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from forms_app.casework.index import CaseIndex
+from forms_app.casework.index import CASE_COLUMNS, CaseIndex
 from forms_app.casework.index_snapshot import SavedIndex
 from forms_app.casework.search import SearchIndex, understand
+from forms_app.casework.state import Case
 from forms_app.storage.contract import Contract
 from forms_app.storage.store import EVENTS, SUBMISSIONS, Store
 from tests.support.staff import add_events, submit
@@ -107,6 +108,24 @@ def test_only_the_cases_asked_for_are_folded_after_a_load(app_parts):
     case = loaded.get(refs[1])
     assert case.flags == {"safeguarding": "Risk"}
     assert [ref for ref, found in loaded._cases.items() if found is not None] == [refs[1]]
+
+
+def test_a_case_is_made_from_only_the_submission_cells_that_are_saved(app_parts):
+    """The saved index keeps ``CASE_COLUMNS`` of a submission: every cell a case is made of."""
+    read: set[str] = set()
+
+    class Watched(dict):
+        def __getitem__(self, key):
+            read.add(key)
+            return super().__getitem__(key)
+
+        def get(self, key, default=None):
+            read.add(key)
+            return super().get(key, default)
+
+    ref = submit(app_parts)
+    Case.from_submission(Watched(app_parts.store.find(ref)), "stage-1")
+    assert read and read <= set(CASE_COLUMNS)
 
 
 def test_rows_appended_after_the_save_are_read_and_folded(app_parts):
