@@ -105,9 +105,12 @@ class CaseIndex:
             self.rows_read += read
             self._unsaved = read if from_start else self._unsaved + read
             if from_start and read >= self.save_at:
-                self._save(changes.cursor, submissions, events)
+                self._unsaved = 0
+                cursor = changes.cursor
+                self.saved.save_later(lambda: self._save(cursor, submissions, events))
             elif self._unsaved >= max(self.save_at, len(self._cases) // 10):
-                self._save_all()
+                self._unsaved = 0
+                self.saved.save_later(self._save_all)
 
     # -- the index saved beside the data ----------------------------------------------------
 
@@ -148,14 +151,12 @@ class CaseIndex:
             for row in submissions
         ]
         columns = (CASE_COLUMNS, tuple(events[0]) if events else ())
-        if self.saved.save(cursor, (columns, refs, blobs, by_ref)):
-            self._unsaved = 0
+        self.saved.save(cursor, (columns, refs, blobs, by_ref))
 
     def _save_all(self) -> None:
         """Read the tables from the start again and save them (many rows came since)."""
         changes = self.store.changes_since(None, (SUBMISSIONS, EVENTS))
         self._save(changes.cursor, changes.rows.get(SUBMISSIONS, []), changes.rows.get(EVENTS, []))
-        self._unsaved = 0  # not again at the next page, even if it could not be saved
 
     def _event(self, values: tuple) -> dict:
         return dict(zip(self._columns[1], values, strict=True))

@@ -28,29 +28,34 @@ The data directory is trusted (mode 0700, the service's own account); the traili
 against damage (CRC-32, several times quicker than SHA-256 over tens of megabytes), not an
 attacker, who could as well change the tables themselves.
 
-Written atomically: a temporary file of its own in the same folder, fsynced, renamed over the
-old one, then the folder fsynced; two processes saving at once each rename a whole file, and the
-last one wins.
+Saved in a thread of its own (``save_later``: a save reads or copies every case, which no page
+should wait for), one at a time per index and process. Written atomically: a temporary file of
+its own in the same folder, fsynced, renamed over the old one, then the folder fsynced; two
+processes saving at once each rename a whole file, and the last one wins.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import marshal
 import os
 import struct
 import sys
 import tempfile
+import threading
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 
 from forms_app.storage.gc_pause import paused_collection
 from forms_app.storage.prefixes import DERIVED_DIR
 from forms_app.storage.store import Store
+
+log = logging.getLogger(__name__)
 
 MAGIC = b"FBINDEX1"
 _LENGTH = struct.Struct(">Q")
@@ -88,6 +93,8 @@ class SavedIndex:
         self.tables = tuple(tables)
         self.modules = tuple(modules)
         self.path = Path(store.data_dir) / DERIVED_DIR / f"{name}.index"
+        self._thread: threading.Thread | None = None
+        self._starting = threading.Lock()
 
     def _meta(self) -> dict:
         return {
@@ -150,6 +157,30 @@ class SavedIndex:
         except OSError:
             return False
         return True
+
+    def save_later(self, work: Callable[[], None]) -> None:
+        """Run ``work`` (which calls ``save``) in a thread of its own, unless the last one is
+        still running (it will be asked again once more rows have come)."""
+        with self._starting:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._thread = threading.Thread(
+                target=self._run, args=(work,), name=f"save the {self.name} index", daemon=True
+            )
+            self._thread.start()
+
+    def _run(self, work: Callable[[], None]) -> None:
+        try:
+            work()
+        except Exception:
+            # Nothing is lost: the next process reads the tables, as it would with no file.
+            log.exception("the %s index could not be saved", self.name)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for a save in progress (tests, and a command about to exit)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
 
     def discard(self) -> None:
         """Remove the saved index (it describes tables that were rewritten)."""

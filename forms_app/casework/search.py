@@ -234,27 +234,31 @@ class SearchIndex:
             self.rows_read += len(submissions)
             self._unsaved = len(submissions) + (0 if from_start else self._unsaved)
             if self._unsaved >= max(self.save_at, len(self._refs) // 10):
-                self._save()
+                self._unsaved = 0
+                self.saved.save_later(self._save)
 
     # -- the index saved beside the data ----------------------------------------------------
 
     def _save(self) -> None:
-        """Save the index as it is now (the caller holds the lock)."""
-        contacts = self._frozen_contacts + [None] * (len(self._refs) - len(self._frozen_contacts))
-        for number, c in self._contacts.items():
-            contacts[number] = marshal.dumps((tuple(c.names), c.email, c.phone, c.postcode))
-        payload = {
-            "refs": self._refs,
-            "contacts": contacts,
-            "waiting": self._waiting,
-            "names": self._names.saved(),
-            "emails": self._emails.saved(),
-            "phones": self._phones.saved(),
-            "postcodes": self._postcodes.saved(),
-            "text": self._text.saved(),
-        }
-        self.saved.save(self._cursor, payload)
-        self._unsaved = 0  # not again at the next search, even if it could not be saved
+        """Save a copy of the index as it is now (copied under the lock, written outside)."""
+        with self._lock:
+            contacts = self._frozen_contacts + [None] * (
+                len(self._refs) - len(self._frozen_contacts)
+            )
+            for number, c in self._contacts.items():
+                contacts[number] = marshal.dumps((tuple(c.names), c.email, c.phone, c.postcode))
+            cursor = self._cursor
+            payload = {
+                "refs": list(self._refs),
+                "contacts": contacts,
+                "waiting": dict(self._waiting),
+                "names": self._names.saved(),
+                "emails": self._emails.saved(),
+                "phones": self._phones.saved(),
+                "postcodes": self._postcodes.saved(),
+                "text": self._text.saved(),
+            }
+        self.saved.save(cursor, payload)
 
     def _load_saved(self) -> None:
         loaded = self.saved.load()

@@ -80,6 +80,8 @@ def _save_both(parts) -> tuple[CaseIndex, SearchIndex]:
     cases, search = _case_index(parts), _search_index(parts)
     cases.refresh()
     search.refresh()
+    cases.saved.wait()
+    search.saved.wait()
     assert cases.saved.path.exists() and search.saved.path.exists()
     return cases, search
 
@@ -143,6 +145,22 @@ def test_rows_appended_after_the_save_are_read_and_folded(app_parts):
     fresh = CaseIndex(app_parts.store, app_parts.procedure)
     fresh.saved.path = fresh.saved.path.with_name("nowhere.index")
     assert _states(loaded) == _states(fresh)
+
+
+def test_the_indexes_are_saved_again_once_rows_were_appended(app_parts):
+    _cases(app_parts)
+    _save_both(app_parts)
+    late = submit(app_parts, name="Iolo Latecomer", email="iolo@example.com")
+    loaded, loaded_search = _case_index(app_parts), _search_index(app_parts)
+    loaded.refresh()
+    loaded_search.refresh()
+    assert (loaded.rows_read, loaded_search.rows_read) == (1, 1)
+    loaded.saved.wait()
+    loaded_search.saved.wait()
+
+    again, again_search = _case_index(app_parts), _search_index(app_parts)
+    assert again.get(late) is not None and _found(again_search, "Latecomer") == [late]
+    assert (again.rows_read, again_search.rows_read) == (0, 0)
 
 
 def test_a_rewritten_table_makes_the_saved_index_ignored(app_parts, tmp_path):
