@@ -58,19 +58,36 @@ def _digest(fd: int, offset: int) -> str | None:
 
 
 def marks_of(tables: Mapping[str, Table], cursor: object) -> dict[str, list] | None:
-    """``{table: [offset, digest]}`` for a cursor from ``read_changes`` over ``tables`` (None if
-    it is not one, or a table no longer holds the bytes it was read from)."""
+    """``{table: [offset, digest]}`` for a cursor from ``read_changes`` over ``tables``; None if
+    it is not one, or a table is no longer the file it was read from (replaced by a rewrite, or
+    cut back): what was built from it must not be saved as if built from what is there now."""
     if not isinstance(cursor, ChangeCursor) or cursor.names != tuple(tables):
         return None
     marks: dict[str, list] = {}
     for name, position in zip(cursor.names, cursor.positions, strict=True):
         if position is None:
             return None
-        digest = prefix_digest(tables[name].path, position.offset)
-        if digest is None:
+        try:
+            fd = os.open(tables[name].path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
             return None
+        try:
+            digest = _digest(fd, position.offset) if _same(fd, position) else None
+            if digest is None or not _same(fd, position):
+                return None
+        finally:
+            os.close(fd)
         marks[name] = [position.offset, digest]
     return marks
+
+
+def _same(fd: int, position: Cursor) -> bool:
+    """The open file is the one the position was read from, still holding its last bytes."""
+    st = os.fstat(fd)
+    if (st.st_dev, st.st_ino) != position.ident or st.st_size < position.offset:
+        return False
+    begin = position.offset - len(position.suffix)
+    return os.pread(fd, len(position.suffix), begin) == position.suffix
 
 
 def resume(tables: Mapping[str, Table], marks: object) -> ChangeCursor | None:

@@ -184,6 +184,18 @@ def test_a_rewritten_table_makes_the_saved_index_ignored(app_parts, tmp_path):
     assert _found(loaded_search, "Gwen") == list(reversed(refs[:4]))
 
 
+def test_what_was_read_before_a_rewrite_is_never_saved_as_if_read_after(app_parts):
+    """A save that was under way while cases were removed (and more appended) is refused."""
+    refs = _cases(app_parts)
+    saved = SavedIndex(app_parts.store, "cases", (SUBMISSIONS, EVENTS), ("index",))
+    before = app_parts.store.changes_since(None, (SUBMISSIONS, EVENTS)).cursor
+    app_parts.store.remove_cases([refs[4]])
+    for n in range(4):
+        submit(app_parts, name=f"Nia Newer{n}", email=f"nia{n}@example.com")
+    assert not saved.save(before, {"rows": "read before the removal"})
+    assert saved.load() is None
+
+
 def test_removing_cases_removes_the_saved_indexes_holding_them(app_parts):
     refs = _cases(app_parts)
     cases, search = _save_both(app_parts)
