@@ -164,8 +164,10 @@ class SavedIndex:
         with self._starting:
             if self._thread is not None and self._thread.is_alive():
                 return
+            # Not a daemon: a process asked to stop (a restart) finishes the save first, so the
+            # process that replaces it finds it.
             self._thread = threading.Thread(
-                target=self._run, args=(work,), name=f"save the {self.name} index", daemon=True
+                target=self._run, args=(work,), name=f"save the {self.name} index", daemon=False
             )
             self._thread.start()
 

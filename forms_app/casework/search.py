@@ -29,6 +29,7 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from forms_app.storage.gc_pause import paused_collection
 from forms_app.storage.references import normalise_reference
 from forms_app.storage.store import PERSONAL, SUBMISSIONS, Store
 
@@ -121,14 +122,21 @@ class Hit:
 
 
 class _Postings:
-    """Key -> the numbers of the cases that have it, in storing order. Lists loaded from a saved
-    index stay bytes (``frozen``) until first used: most keys are never looked up."""
+    """Key -> the numbers of the cases that have it, in storing order. Loaded from a saved
+    index, the keys stay one ``marshal`` blob until one is first looked up (a search by name
+    never unpacks the hundred thousand emails), and each list stays bytes (``frozen``) until
+    it is used."""
 
-    def __init__(self, frozen: dict[str, bytes] | None = None):
+    def __init__(self, blob: bytes = b""):
         self.lists: dict[str, array] = {}
-        self.frozen: dict[str, bytes] = frozen if frozen is not None else {}
+        self.frozen: dict[str, bytes] = {}
+        self._blob = blob
 
     def _thawed(self, key: str) -> array | None:
+        if self._blob:
+            with paused_collection():
+                self.frozen = dict(marshal.loads(self._blob))
+            self._blob = b""
         found = self.lists.get(key)
         if found is None and self.frozen:
             raw = self.frozen.pop(key, None)
@@ -148,8 +156,11 @@ class _Postings:
         found = self._thawed(key)
         return _EMPTY if found is None else found
 
-    def saved(self) -> dict[str, bytes]:
-        return {**self.frozen, **{key: found.tobytes() for key, found in self.lists.items()}}
+    def saved(self) -> bytes:
+        if self._blob:
+            return self._blob
+        lists = {key: found.tobytes() for key, found in self.lists.items()}
+        return marshal.dumps({**self.frozen, **lists})
 
     def all_of(self, keys) -> list[int]:
         """The numbers found under every key, newest first."""
@@ -268,7 +279,7 @@ class SearchIndex:
         try:
             refs = list(payload["refs"])
             number = {ref: at for at, ref in enumerate(refs)}
-            postings = [_Postings(dict(payload[key])) for key in _SAVED_POSTINGS]
+            postings = [_Postings(bytes(payload[key])) for key in _SAVED_POSTINGS]
             contacts, waiting = list(payload["contacts"]), dict(payload["waiting"])
         except (TypeError, ValueError, KeyError):
             return

@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import os
 import shutil
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -109,15 +110,38 @@ def resume(tables: Mapping[str, Table], marks: object) -> ChangeCursor | None:
             return None
         try:
             st = os.fstat(fd)
-            if st.st_size < offset or _digest(fd, offset) != digest:
+            if st.st_size < offset:
                 return None
             begin = max(0, offset - _SUFFIX)
-            positions.append(
-                Cursor((st.st_dev, st.st_ino), offset, os.pread(fd, offset - begin, begin))
-            )
+            position = Cursor((st.st_dev, st.st_ino), offset, os.pread(fd, offset - begin, begin))
+            if _checked_digest(fd, st, position) != digest:
+                return None
+            positions.append(position)
         finally:
             os.close(fd)
     return ChangeCursor(tuple(tables), tuple(positions))
+
+
+#: Digests ``resume`` made in the last few seconds, so that two indexes loaded one after the
+#: other at start-up hash a table they share once: (position, size, modification time,
+#: monotonic time) -> digest. Reused only for the same file, the same size, the same
+#: modification time and the same bytes before the offset, within ``_REUSE_S``.
+_RECENT: dict[tuple, tuple[float, str]] = {}
+_REUSE_S = 5.0
+
+
+def _checked_digest(fd: int, st: os.stat_result, position: Cursor) -> str | None:
+    key = (position, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    now = time.monotonic()
+    found = _RECENT.get(key)
+    if found is not None and now - found[0] <= _REUSE_S:
+        return found[1]
+    digest = _digest(fd, position.offset)
+    for old in [k for k, (made, _) in _RECENT.items() if now - made > _REUSE_S]:
+        del _RECENT[old]
+    if digest is not None:
+        _RECENT[key] = (now, digest)
+    return digest
 
 
 def discard_derived(data_dir: Path) -> None:
