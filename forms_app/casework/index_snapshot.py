@@ -139,7 +139,8 @@ class SavedIndex:
             check = zlib.crc32(part, check)
         try:
             folder = self.path.parent
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            for level in (folder.parent, folder):  # each 0700 whatever the umask of the process
+                level.mkdir(mode=0o700, exist_ok=True)
             _remove_stale_temporaries(folder, self.name)
             fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{self.name}.", suffix=".tmp")
             try:

@@ -82,7 +82,11 @@ def _save_both(parts) -> tuple[CaseIndex, SearchIndex]:
     search.refresh()
     cases.saved.wait()
     search.saved.wait()
-    assert cases.saved.path.exists() and search.saved.path.exists()
+    for path in (cases.saved.path, search.saved.path):
+        # Personal data, kept as the tables are: only the service's own account may read it.
+        assert path.stat().st_mode & 0o777 == 0o600
+        assert path.parent.stat().st_mode & 0o777 == path.parent.parent.stat().st_mode & 0o777
+        assert path.parent.stat().st_mode & 0o077 == 0
     return cases, search
 
 
