@@ -25,8 +25,8 @@ Format: ``marshal`` (the standard library's serializer for plain values: it buil
 strings, numbers, bytes, tuples, lists, dicts and sets, never objects of a class or code that
 runs, unlike ``pickle``), chosen because it loads these large lists of plain values quickest.
 The data directory is trusted (mode 0700, the service's own account); the trailing checksum is
-against damage (CRC-32, several times quicker than SHA-256 over tens of megabytes), not an
-attacker, who could as well change the tables themselves.
+against damage (a CRC-32: it notices a changed or cut file, and costs less than a SHA-256 of
+the whole file), not against an attacker, who could as well change the tables themselves.
 
 Saved in a thread of its own (``save_later``: a save reads or copies every case, which no page
 should wait for), one at a time per index and process. Written atomically: a temporary file of
