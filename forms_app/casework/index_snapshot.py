@@ -10,6 +10,10 @@ backups, removed by any rewrite of the tables: see ``storage.prefixes``):
   code that saved them);
 - ``search``: the search index's keys and lists of case numbers.
 
+Only a store that can write down where a read stopped (``Store.cursor_marks`` and
+``Store.resume_cursor``: the data package) has indexes saved; with another engine behind the
+store's methods nothing is saved, and every process reads the tables as before.
+
 A saved index is used only if all of these hold, and otherwise ignored (and replaced by the
 next save), so it can make a start faster but never make an index wrong:
 
@@ -93,6 +97,11 @@ class SavedIndex:
         self.tables = tuple(tables)
         self.modules = tuple(modules)
         self.path = Path(store.data_dir) / DERIVED_DIR / f"{name}.index"
+        # False for an engine that cannot say where a read stopped in a way another process
+        # can check: nothing is saved or loaded then.
+        self.enabled = callable(getattr(store, "cursor_marks", None)) and callable(
+            getattr(store, "resume_cursor", None)
+        )
         self._thread: threading.Thread | None = None
         self._starting = threading.Lock()
 
@@ -107,6 +116,8 @@ class SavedIndex:
     def load(self) -> tuple[object, object] | None:
         """``(cursor, payload)`` if the saved index is whole, made by this code and still
         describes the tables (the cursor is where to read on from); None otherwise."""
+        if not self.enabled:
+            return None
         try:
             data = self.path.read_bytes()
         except OSError:
@@ -129,6 +140,8 @@ class SavedIndex:
     def save(self, cursor: object, payload: object) -> bool:
         """Save ``payload``, built from the tables up to ``cursor``; False if it cannot be
         (the tables changed under it, the folder cannot be written: then nothing is saved)."""
+        if not self.enabled:
+            return False
         marks = self.store.cursor_marks(cursor, self.tables)
         if marks is None:
             return False
@@ -162,6 +175,8 @@ class SavedIndex:
     def save_later(self, work: Callable[[], None]) -> None:
         """Run ``work`` (which calls ``save``) in a thread of its own, unless the last one is
         still running (it will be asked again once more rows have come)."""
+        if not self.enabled:
+            return
         with self._starting:
             if self._thread is not None and self._thread.is_alive():
                 return

@@ -284,6 +284,38 @@ def test_loaded_cases_keep_their_access_rules(app, app_parts, signed_in):
     assert app.extensions["search"].rows_read == 0
 
 
+class _OtherEngine:
+    """A store with the same methods but no way to write down where a read stopped."""
+
+    def __init__(self, store):
+        self._store = store
+
+    def __getattr__(self, name):
+        if name in ("cursor_marks", "resume_cursor"):
+            raise AttributeError(name)
+        return getattr(self._store, name)
+
+
+def test_with_another_engine_nothing_is_saved_or_loaded_and_the_index_still_works(app_parts):
+    refs = _cases(app_parts)
+    index = CaseIndex(_OtherEngine(app_parts.store), app_parts.procedure)
+    index.save_at = 1
+    assert index.get(refs[2]).status == "closed"
+    search = SearchIndex(_OtherEngine(app_parts.store))
+    search.save_at = 1
+    assert _found(search, "Probert") == [refs[3]]
+    index.saved.wait()
+    search.saved.wait()
+    assert not index.saved.path.exists() and not search.saved.path.exists()
+
+    # Files saved by a data package engine in the same directory are not read either.
+    built, built_search = _save_both(app_parts)
+    index = CaseIndex(_OtherEngine(app_parts.store), app_parts.procedure)
+    assert _states(index) == _states(built) and index.rows_read == built.rows_read
+    search = SearchIndex(_OtherEngine(app_parts.store))
+    assert _found(search, "Probert") == [refs[3]] and search.rows_read == built_search.rows_read
+
+
 def _save_many(data_dir, label: str, rounds: int) -> None:
     contract = Contract()
     store = Store(data_dir, {name: contract.columns(name) for name in contract.resource_names})
