@@ -30,6 +30,10 @@ def _(english: str) -> dict[str, str]:
 # The section on the page -------------------------------------------------------------------------
 
 RETURNS_HEADING = _("Returns to regulators")
+RETURNS_INTRO = _(
+    "The figures we send to regulators, counted in the same way as the tables above. Each "
+    "table is also a CSV file in the data package."
+)
 KO41A_HEADING = _("NHS England: written complaints (KO41a)")
 KO41A_INTRO = _(
     "Every NHS organisation in England sends NHS England a count of the written complaints it "
