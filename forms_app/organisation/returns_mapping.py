@@ -28,70 +28,77 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+
+def _(english: str) -> str:
+    """Marks a category's name for the Welsh catalogue: the name stays English here (the return
+    file carries the form's own words); a report's Welsh page looks up its Welsh."""
+    return english
+
+
 #: Section 3: the patient's age.
 AGE_BANDS = {
-    "0-17": "Age 0 to 17",
-    "18-64": "Age 18 to 64",
-    "65-plus": "Age 65 and over",
-    "unknown": "Age unknown",
+    "0-17": _("Age 0 to 17"),
+    "18-64": _("Age 18 to 64"),
+    "65-plus": _("Age 65 and over"),
+    "unknown": _("Age unknown"),
 }
 
 #: Section 4: who complained.
 COMPLAINANT_STATUS = {
-    "patient": "Patient",
-    "representative": "Someone on behalf of the patient (relative, carer or other)",
-    "unknown": "Status unknown",
+    "patient": _("Patient"),
+    "representative": _("Someone on behalf of the patient (relative, carer or other)"),
+    "unknown": _("Status unknown"),
 }
 
 #: Section 5: the service area complained about.
 SERVICE_AREAS = {
-    "inpatients": "Inpatients",
-    "outpatients": "Outpatients",
-    "a-and-e": "A&E (including minor injury units and walk-in centres)",
-    "maternity": "Maternity",
-    "mental-health": "Mental health",
-    "learning-disabilities": "Learning disabilities",
-    "ambulance": "Ambulance (including patient transport)",
-    "community-hospitals": "Community hospitals",
-    "community-services": "Community services",
-    "other": "Other",
+    "inpatients": _("Inpatients"),
+    "outpatients": _("Outpatients"),
+    "a-and-e": _("A&E (including minor injury units and walk-in centres)"),
+    "maternity": _("Maternity"),
+    "mental-health": _("Mental health"),
+    "learning-disabilities": _("Learning disabilities"),
+    "ambulance": _("Ambulance (including patient transport)"),
+    "community-hospitals": _("Community hospitals"),
+    "community-services": _("Community services"),
+    "other": _("Other"),
 }
 
 #: Section 7: the subject area of the complaint.
 SUBJECTS = {
-    "access-to-treatment": "Access to treatment or drugs",
-    "admissions-discharge": "Admissions, discharge and transfers",
-    "appointments": "Appointments, including delays and cancellations",
-    "clinical-treatment": "Clinical treatment",
-    "commissioning": "Commissioning",
-    "communications": "Communications",
-    "consent": "Consent",
-    "end-of-life-care": "End of life care",
-    "facilities": "Facilities",
-    "integrated-care": "Integrated care, including delayed discharge for want of a care package",
-    "mortuary": "Mortuary",
-    "patient-care": "Patient care, including nutrition and hydration",
-    "prescribing": "Prescribing",
-    "privacy-dignity": "Privacy, dignity and wellbeing",
-    "restraint": "Restraint",
-    "staff-numbers": "Staff numbers",
-    "transport": "Transport (ambulances)",
-    "trust-administration": "Trust administration",
-    "values-behaviours": "Values and behaviours (staff)",
-    "waiting-times": "Waiting times",
-    "other": "Other",
+    "access-to-treatment": _("Access to treatment or drugs"),
+    "admissions-discharge": _("Admissions, discharge and transfers"),
+    "appointments": _("Appointments, including delays and cancellations"),
+    "clinical-treatment": _("Clinical treatment"),
+    "commissioning": _("Commissioning"),
+    "communications": _("Communications"),
+    "consent": _("Consent"),
+    "end-of-life-care": _("End of life care"),
+    "facilities": _("Facilities"),
+    "integrated-care": _("Integrated care, including delayed discharge for want of a care package"),
+    "mortuary": _("Mortuary"),
+    "patient-care": _("Patient care, including nutrition and hydration"),
+    "prescribing": _("Prescribing"),
+    "privacy-dignity": _("Privacy, dignity and wellbeing"),
+    "restraint": _("Restraint"),
+    "staff-numbers": _("Staff numbers"),
+    "transport": _("Transport (ambulances)"),
+    "trust-administration": _("Trust administration"),
+    "values-behaviours": _("Values and behaviours (staff)"),
+    "waiting-times": _("Waiting times"),
+    "other": _("Other"),
 }
 
 #: Section 8: the profession (staff group) complained about.
 STAFF_GROUPS = {
-    "medical": "Medical (including surgical)",
-    "nursing": "Nursing, midwifery and health visiting",
-    "allied-health": "Allied health professionals",
-    "scientific": "Scientific, therapeutic and technical",
-    "ambulance": "Ambulance staff",
-    "admin": "Administrative and management staff",
-    "support": "Support services (estates, hotel and domestic)",
-    "other": "Other",
+    "medical": _("Medical (including surgical)"),
+    "nursing": _("Nursing, midwifery and health visiting"),
+    "allied-health": _("Allied health professionals"),
+    "scientific": _("Scientific, therapeutic and technical"),
+    "ambulance": _("Ambulance staff"),
+    "admin": _("Administrative and management staff"),
+    "support": _("Support services (estates, hotel and domestic)"),
+    "other": _("Other"),
 }
 
 #: Service codes common enough to map without being told: (service area, staff groups).

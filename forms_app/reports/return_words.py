@@ -22,9 +22,13 @@ def _welsh() -> NullTranslations:
     return Translations.load(str(TRANSLATIONS), ["cy"], "messages")
 
 
-def _(english: str) -> dict[str, str]:
-    """A phrase in both languages: the English, and its Welsh from the catalogue."""
+def in_both(english: str) -> dict[str, str]:
+    """A phrase in both languages: the English, and its Welsh from the catalogue (also for
+    words marked for it elsewhere, such as the KO41a categories' names)."""
     return {"en": english, "cy": _welsh().gettext(english)}
+
+
+_ = in_both  # the name the catalogue's extraction looks for
 
 
 # The section on the page -------------------------------------------------------------------------

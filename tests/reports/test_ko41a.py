@@ -214,6 +214,8 @@ def test_the_welsh_page_names_the_return_and_what_is_missing_in_welsh(nhs):
         plan=None,
     )
     assert "GIG Lloegr: cwynion ysgrifenedig (KO41a)" in page
+    # The form's categories by their Welsh names on the Welsh page.
+    assert "Gwerthoedd ac ymddygiad (staff)" in page and "Values and behaviours" not in page
     assert "rhoi maes gwasanaeth KO41a i&#39;r gwasanaeth Gofal cartref" in page or (
         "rhoi maes gwasanaeth KO41a i'r gwasanaeth Gofal cartref" in page
     )

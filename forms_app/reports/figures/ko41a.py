@@ -331,7 +331,7 @@ def public_tables(counting: Counting) -> list[Table]:
         ("8", [], False),
     ):
         items = [
-            (code, _english_only(name), ret.value(section, code))
+            (code, w.in_both(name), ret.value(section, code))
             for code, name in CATEGORIES[section].items()
         ] + extra
         protected = protect(
@@ -361,11 +361,6 @@ def public_tables(counting: Counting) -> list[Table]:
         breakdown=True,
     )
     return [table, _resolved_by_theme(counting)]
-
-
-def _english_only(name: str) -> dict[str, str]:
-    """A KO41a category in both languages: NHS England's form names it in English only."""
-    return {lang: name for lang in LANGUAGES}
 
 
 def _resolved_by_theme(counting: Counting) -> Table:
