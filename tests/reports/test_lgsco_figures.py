@@ -95,3 +95,27 @@ def test_only_an_english_councils_procedure_under_the_code_gets_them(council, tm
         settings_for(tmp_path, data, "charity-help-and-care"), financial_year(2025)
     )
     assert "lgsco-annual" not in charity.returns
+
+
+def test_the_page_has_a_section_for_them_in_english_and_welsh(council):
+    from forms_app.reports.pages import render
+
+    pages = {
+        language: render(
+            council,
+            language=language,
+            organisation="Exampleton Council",
+            nation_text="in England",
+            data_base="/outcomes/data/2025-26",
+            data_files=["lgsco-annual.csv"],
+            items=[],
+            plan=None,
+        )
+        for language in ("en", "cy")
+    }
+    assert (
+        "### Local Government and Social Care Ombudsman: annual complaints figures" in (pages["en"])
+    )
+    assert "Annual complaints figures (LGSCO complaint handling code)](" in pages["en"]
+    assert "### Ombwdsmon Llywodraeth Leol a Gofal Cymdeithasol: ffigurau cwynion" in pages["cy"]
+    assert "Penderfyniad yr ombwdsmon: Ni chadarnhawyd" in pages["cy"]
