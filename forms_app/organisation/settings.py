@@ -19,6 +19,8 @@ from pathlib import Path
 
 import yaml
 
+from .returns_mapping import Ko41aMapping, MappingError, read_ko41a
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 EXAMPLE_SETTINGS = PROJECT_DIR / "config" / "settings.example.yaml"
 INSTANCE_SETTINGS = PROJECT_DIR / "instance" / "settings.yaml"
@@ -78,6 +80,8 @@ class Settings:
     form_url: str
     site_url: str
     raw: dict = field(repr=False, default_factory=dict)
+    #: Where services and themes go on NHS England's KO41a return (``returns_mapping``).
+    ko41a: Ko41aMapping = field(default_factory=Ko41aMapping)
 
     @property
     def brand_colour(self) -> str:
@@ -185,6 +189,11 @@ def load_settings(path: Path | str | None = None) -> Settings:
         if not re.match(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$", day):
             raise SettingsError(f"{path}: closure day {day!r} must be MM-DD, like 12-24")
 
+    try:
+        ko41a = read_ko41a(raw.get("ko41a"), {s.code for s in services}, {t.code for t in themes})
+    except MappingError as error:
+        raise SettingsError(f"{path}: {error}") from error
+
     data_dir = Path(os.environ.get("FORMS_APP_DATA_DIR") or raw.get("data_dir") or "instance/data")
     if not data_dir.is_absolute():
         data_dir = PROJECT_DIR / data_dir
@@ -204,6 +213,7 @@ def load_settings(path: Path | str | None = None) -> Settings:
         form_url=str(raw.get("form_url") or "http://127.0.0.1:5000").rstrip("/"),
         site_url=str(raw.get("site_url") or "http://127.0.0.1:8000").rstrip("/"),
         raw=raw,
+        ko41a=ko41a,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .figures import Report
 from .freetext import Item
+from .page_returns import returns_section
 from .page_sections import (
     cell_text,
     chart_name,
@@ -152,7 +153,7 @@ def render(
         "",
         data_links(report, language, data_base, data_files),
         "",
-        *([t["returns"], ""] if report.returns else []),
+        *returns_section(report, language),
         f"## {t['about_h']}",
         "",
         t["about_dates"].format(nation=nation_text),

@@ -13,10 +13,13 @@ from ..tables import Table
 from ..words import Names
 from .counting import Counting
 from .equality import equality
+from .ko41a import Ko41aReturn, ko41a_return, public_tables
 from .learning import learning_actions
+from .lgsco import lgsco_figures
 from .outcomes import ombudsman, outcomes, outcomes_by_service_and_stage, outcomes_by_stage
-from .returns import annual_return, applicable, ko41a, spso_indicators
+from .returns import annual_return, applicable
 from .satisfaction import satisfaction
+from .spso import spso_indicators
 from .themes import themes
 from .timeliness import acknowledgement, responses
 from .volumes import (
@@ -42,6 +45,8 @@ class Report:
     few: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     ombudsman_name: dict[str, str] = field(default_factory=dict)
     untranslated: list[str] = field(default_factory=list)
+    #: NHS England's KO41a return with its actual numbers, for the return file (never the page)
+    ko41a: Ko41aReturn | None = None
 
 
 def compute(
@@ -68,8 +73,11 @@ def compute(
     returns = [
         *([spso_indicators(counting)] if "spso" in wanted else []),
         *([annual_return(counting, report.tables)] if "annual" in wanted else []),
-        *(ko41a(counting) if "ko41a" in wanted else []),
+        *([lgsco_figures(counting)] if "lgsco" in wanted else []),
+        *(public_tables(counting) if "ko41a" in wanted else []),
     ]
+    if "ko41a" in wanted:
+        report.ko41a = ko41a_return(counting)
     report.returns = {table.key: table for table in returns}
     report.headline = headline(report.tables, periods)
     report.behind = behind_headline(report.tables, counting)
