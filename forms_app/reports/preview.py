@@ -4,7 +4,8 @@ control hid and why, and what the PII gate found.
 
 The pages are the staged Markdown pages themselves turned into HTML by the same Markdown
 extensions the site uses, without the site's theme: the figures, tables and words are exactly
-those that would be published. Charts are left out (each one draws the table above it).
+those that would be published. Charts are left out (each one draws the table above it), and
+links are shown as their words (what they point to is not published yet).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ EXTENSIONS = ["admonition", "attr_list", "def_list", "md_in_html", "tables"]
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
 _STYLE = re.compile(r"<style>.*?</style>", re.S)
 _IMAGE = re.compile(r"^!\[[^\]]*\]\([^)]*\)\s*$", re.M)
+_LINK = re.compile(r"<a\b[^>]*>(.*?)</a>", re.S)
 #: GOV.UK Frontend's classes for what the Markdown makes, so the preview reads like a page.
 _CLASSES = [
     ("<p>", '<p class="govuk-body">'),
@@ -47,7 +49,7 @@ def page_html(text: str) -> str:
     converter = markdown.Markdown(
         extensions=EXTENSIONS, extension_configs={"tables": {"use_align_attribute": True}}
     )
-    html = converter.convert(text)
+    html = _LINK.sub(r"\1", converter.convert(text))
     for plain, styled in _CLASSES:
         html = html.replace(plain, styled)
     # Headings one level down: the staff page has its own level-one heading.

@@ -51,6 +51,7 @@ def exports():
         choices=period_choices(today()),
         form=form,
         errors=errors,
+        problems=errors,
         busy=busy,
         latest=latest if latest and latest["actor"] == user().username else None,
     ), (400 if errors else 409 if busy else 200)

@@ -140,6 +140,7 @@ def reports():
         choices=period_choices(today()),
         form=form,
         errors=errors,
+        problems=errors,
         busy=busy,
         latest=latest,
     ), (400 if errors else 409 if busy else 200)
@@ -161,6 +162,7 @@ def report_job(job_id: str):
         period=period,
         action=action,
         again_url=url_for("staff.reports"),
+        site_page=f"{parts().settings.site_url.rstrip('/')}/outcomes/{period.slug}/",
     )
 
 

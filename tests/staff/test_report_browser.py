@@ -95,3 +95,49 @@ def test_a_manager_makes_previews_and_publishes_the_quarterly_report_then_export
     actions = [json.loads(line) for line in (data / "audit.jsonl").read_text("utf-8").splitlines()]
     assert (username, "export.download") in [(a["actor"], a["action"]) for a in actions]
     assert (username, "report.published") in [(a["actor"], a["action"]) for a in actions]
+
+
+def test_the_gate_findings_a_failure_and_a_wrong_period_read_well_in_a_browser(
+    tmp_path, monkeypatch
+):
+    app, data = report_app(
+        tmp_path, monkeypatch, plan="# Plan\n\nThank you to Bronwen Tudur-Hall for her ideas.\n"
+    )
+    secrets = make_people(data, PUBLISHER)
+    (username,) = PUBLISHER
+
+    with live_server(app) as base_url, sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
+        page = page.new_page()
+        page.set_default_timeout(20_000)
+        staff_sign_in(page, username, secrets[username], PASSWORD)
+
+        page.goto("/staff/reports")
+        page.get_by_label("Another quarter or year").check()
+        page.get_by_label("If another, which quarter or year").fill("2025Q7")
+        page.get_by_role("button", name="Make the report").click()
+        _check(page, "reports_error")
+        assert page.get_by_role("link", name="Type a quarter, like 2025Q3").is_visible()
+
+        page.get_by_label("If another, which quarter or year").fill(QUARTER)
+        page.get_by_role("button", name="Make the report").click()
+        page.wait_for_url("**/preview", timeout=240_000)
+        _check(page, "reports_gate_failed")
+        assert page.locator("#gate-failed").is_visible()
+        assert page.get_by_role("button", name="Publish").count() == 0
+
+        job_url = page.url.removesuffix("/preview")
+        job_dir = next((data / "jobs" / "report").iterdir())
+        state = json.loads((job_dir / "job.json").read_text("utf-8"))
+        state.update(state="failed", words="The site could not be built, so nothing was published.")
+        (job_dir / "job.json").write_text(json.dumps(state), "utf-8")
+        page.goto(job_url)
+        _check(page, "reports_failed")
+        assert page.locator("#failure").get_by_text("The site could not be built").is_visible()
+
+        page.goto("/staff/exports")
+        page.get_by_role("button", name="Make the export").click()
+        _check(page, "exports_error")
+        assert page.get_by_role("link", name="Choose CSV or XLSX").is_visible()
+        browser.close()
