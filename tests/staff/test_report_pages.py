@@ -253,6 +253,30 @@ def test_an_export_downloads_as_an_uncached_attachment_for_its_manager_only_and_
     assert "feedback-cases-2025-26-q1.xlsx" in downloads[0]["detail"]
 
 
+def test_an_export_leaves_out_confidential_cases_a_manager_may_not_open(tmp_path, monkeypatch):
+    confidential = {"ref": "C2", "at": "2025-05-02T12:00:00+00:00", "type": "flag_set"}
+    app, data = report_app(
+        tmp_path,
+        monkeypatch,
+        extra_events=[{**confidential, "value": "confidential"}],
+        confidential_roles=["safeguarding_lead"],
+    )
+    secrets = make_people(data, {"mina": PEOPLE["mina"]})
+    mina = app.test_client()
+    sign_in(mina, "mina", secrets["mina"])
+    page = mina.get("/staff/exports")
+    response = mina.post(
+        "/staff/exports",
+        data={"period": "other", "other": QUARTER, "format": "csv", "csrf_token": csrf(page.text)},
+    )
+    job = wait_for(data, "export", job_id_of(response.headers["Location"]))
+    assert job["state"] == "done", job["words"]
+    text = mina.get(f"/staff/exports/jobs/{job['id']}/download").data.decode("utf-8-sig")
+    refs = {line.split(",")[0].strip('"') for line in text.splitlines()[1:]}
+    assert "C1" in refs and "C7" in refs
+    assert "C2" not in refs  # confidential, and managers are not among who may open it
+
+
 def test_an_export_without_a_format_says_so_and_starts_nothing(world):
     _app, data, client = world
     mina = client("mina")

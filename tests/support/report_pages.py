@@ -10,6 +10,8 @@ import shutil
 import time
 from pathlib import Path
 
+import yaml
+
 from forms_app import create_app
 from forms_app.organisation.settings import PROJECT_DIR
 from forms_app.web.background import Jobs
@@ -22,15 +24,28 @@ QUARTER = "2025Q1"
 PUBLISHER = {"hafwen.pj": ("Hafwen Price-Jenkins", ["manager"], [])}
 
 
-def report_app(tmp: Path, monkeypatch, *, plan: str | None = None):
-    """The app over the data set; ``plan``: an improvement plan to publish with the report."""
-    data = write_data(tmp / "data")
+def report_app(
+    tmp: Path,
+    monkeypatch,
+    *,
+    plan: str | None = None,
+    extra_events: list[dict] = (),
+    confidential_roles: list[str] | None = None,
+):
+    """The app over the data set; ``plan``: an improvement plan to publish with the report;
+    ``extra_events``: more events on its cases; ``confidential_roles``: who may open a
+    confidential case (the settings' ``staff: confidential_roles``)."""
+    data = write_data(tmp / "data", extra_events)
     reports = {}
     if plan is not None:
         path = tmp / "plan.md"
         path.write_text(plan, "utf-8")
         reports["improvement_plan"] = str(path)
     settings = write_settings(tmp, data, **reports)
+    if confidential_roles is not None:
+        raw = yaml.safe_load(settings.read_text("utf-8"))
+        raw["staff"] = {**(raw.get("staff") or {}), "confidential_roles": confidential_roles}
+        settings.write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")
     monkeypatch.setenv("FORMS_APP_DATA_DIR", str(data))
     monkeypatch.delenv("FORMS_APP_SETTINGS", raising=False)
     shutil.copytree(PROJECT_DIR / "site", tmp / "site")
