@@ -92,6 +92,7 @@ def make(progress: Progress) -> dict:
 
 def publish(progress: Progress) -> dict:
     from forms_app.records import audit
+    from forms_app.reports.build import OUTCOMES
     from forms_app.reports.datapackage import DataPackageError
     from forms_app.reports.loading import DataError
     from forms_app.reports.pii_gate import GateFailed
@@ -125,6 +126,11 @@ def publish(progress: Progress) -> dict:
         ) from error
     except (DataError, DataPackageError) as error:
         raise _data_failure(error) from error
+    # The server's processes make every file private (umask 077, for the data directory), but
+    # the published site is read by the web server, which runs as another user, as it is
+    # when an administrator runs ``feedback publish`` with the usual umask.
+    for folder in (Path(params["site_out"]), Path(params["site_dir"]) / OUTCOMES):
+        readable_by_all(folder)
     progress.step(2)
     audit.record(
         settings.data_dir,
@@ -160,6 +166,16 @@ def export(progress: Progress) -> dict:
         keep=lambda case: can_see(me, case, confidential),
     )
     return {"file": name, "cases": result.cases, "label": period.label()}
+
+
+def readable_by_all(folder: Path) -> None:
+    """Folders 0755 and files 0644 (never more), from ``folder`` down."""
+    if not folder.is_dir():
+        return
+    for path in [folder, *folder.rglob("*")]:
+        if path.is_symlink():
+            continue
+        path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 WORK = {"make": make, "publish": publish, "export": export}

@@ -28,8 +28,16 @@ def _check(page, shot: str) -> None:
     arrive_and_check(page, shot, SHOTS)
 
 
+@pytest.fixture
+def private_umask():
+    """As in production, where the server makes every file private: the jobs inherit it."""
+    before = os.umask(0o077)
+    yield
+    os.umask(before)
+
+
 def test_a_manager_makes_previews_and_publishes_the_quarterly_report_then_exports_it(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, private_umask
 ):
     app, data = report_app(tmp_path, monkeypatch)
     secrets = make_people(data, PUBLISHER)
@@ -70,7 +78,11 @@ def test_a_manager_makes_previews_and_publishes_the_quarterly_report_then_export
         failure = page.locator("#failure")
         assert failure.count() == 0, failure.inner_text()
         _check(page, "reports_published")
-        assert list((tmp_path / "built" / "outcomes").rglob("2025-26-q1*"))
+        built = list((tmp_path / "built" / "outcomes").rglob("2025-26-q1*"))
+        assert built
+        # The web server, another user, can read what was published.
+        for path in [*built, *(tmp_path / "site" / "outcomes").glob("2025-26-q1*")]:
+            assert path.stat().st_mode & 0o005 == (0o005 if path.is_dir() else 0o004), path
 
         page.get_by_role("link", name="Exports", exact=True).click()
         page.wait_for_url("**/staff/exports")
