@@ -16,7 +16,15 @@ from . import blueprint
 from .auth import need
 from .context import audit_log, render, today, user
 from .report_jobs import EXPORT_STEPS, period_of
-from .report_pages import job_or_404, jobs, period_choices, progress_page, read_period, start
+from .report_pages import (
+    job_or_404,
+    jobs,
+    labelled,
+    period_choices,
+    progress_page,
+    read_period,
+    start,
+)
 
 EXPORT = "export"
 MEDIA_TYPES = {
@@ -44,7 +52,7 @@ def exports():
                 audit_log("export.busy", detail=f"period={code} format={fmt}")
             else:
                 return redirect(url_for("staff.export_job", job_id=job["id"]))
-    latest = jobs().latest(EXPORT)
+    latest = labelled(jobs().latest(EXPORT))
     return render(
         "staff/exports.html",
         title="Export cases",

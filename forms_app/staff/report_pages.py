@@ -84,6 +84,13 @@ def read_period(form, day: date) -> tuple[str | None, dict[str, str]]:
     return code.replace("-", ""), {}
 
 
+def labelled(job: dict | None) -> dict | None:
+    """The job with its period in words (``2025-26 Q1``), for the pages."""
+    if job is not None:
+        job["label"] = period_of(job["params"]["period"]).label()
+    return job
+
+
 def job_or_404(kind: str, job_id: str) -> dict:
     job = jobs().get(kind, job_id)
     if job is None:
@@ -121,7 +128,7 @@ def start(kind: str, params: dict, steps: list[str]) -> dict:
 @blueprint.route("/reports", methods=["GET", "POST"])
 @need(*REPORT_ROLES)
 def reports():
-    latest = jobs().latest(REPORT)
+    latest = labelled(jobs().latest(REPORT))
     form, errors, busy = request.form, {}, None
     if request.method == "POST":
         code, errors = read_period(form, today())
@@ -247,6 +254,6 @@ def report_publish(job_id: str):
             form={},
             errors={},
             busy=busy.job,
-            latest=jobs().latest(REPORT),
+            latest=labelled(jobs().latest(REPORT)),
         ), 409
     return redirect(url_for("staff.report_job", job_id=started["id"]))

@@ -351,3 +351,16 @@ def test_old_finished_jobs_and_their_files_are_removed(tmp_path):
     assert job_dir.exists()  # an hour is not up
     jobs.clean("export", now=time.time() + background.KEEP_SECONDS + 60)
     assert not job_dir.exists()
+
+
+def test_the_periods_offered_are_the_latest_quarters_and_years_that_have_started():
+    from datetime import date
+
+    from forms_app.staff.report_pages import period_choices
+
+    december = [code for code, _words in period_choices(date(2026, 12, 7))]
+    assert december == ["2026Q3", "2026Q2", "2026Q1", "2025Q4", "2025Q3", "2026", "2025"]
+    january = dict(period_choices(date(2026, 1, 15)))
+    assert list(january)[0] == "2025Q4"
+    assert january["2025Q4"].endswith("(so far)") and not january["2025Q3"].endswith("(so far)")
+    assert january["2025"] == "Financial year 2025-26: 1 April 2025 to 31 March 2026 (so far)"
