@@ -17,7 +17,7 @@ from datetime import date
 from flask import abort, current_app, make_response, redirect, request, url_for
 
 from forms_app.reports.build import SITE_DIR
-from forms_app.reports.periods import PeriodError, financial_year, fy_quarter
+from forms_app.reports.periods import PeriodError, financial_year, fy_quarter, long_date
 from forms_app.reports.publish import SITE_OUT
 from forms_app.web.background import DONE, FAILED, Busy, Jobs
 from forms_app.web.parts import parts
@@ -221,6 +221,7 @@ def report_preview(job_id: str):
         job=job,
         period=period,
         shown=shown,
+        as_at=long_date(date.fromisoformat(job["params"]["as_at"])),
         language=language,
         can_publish=shown["gate_passed"] and user().has(*REPORT_ROLES),
     )
