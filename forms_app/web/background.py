@@ -15,8 +15,8 @@ far it has got, and the result or the failure in plain words), the files it made
   decided under a lock file so two server processes cannot both start one.
 - A job whose process has gone without finishing (the server was stopped, say) is shown as
   stopped, in words; so is one whose process never started.
-- Old jobs and their files are removed when a new one of the kind starts, and when the kind's
-  jobs are read, once they are older than ``KEEP_SECONDS``.
+- Finished jobs and their files are removed once they are older than ``KEEP_SECONDS``, when a
+  new job of the kind starts or the kind's latest job is asked for (as the pages do).
 """
 
 from __future__ import annotations
@@ -93,7 +93,8 @@ class Jobs:
         return out
 
     def latest(self, kind: str) -> dict | None:
-        """The kind's newest job, or None."""
+        """The kind's newest job, or None (old finished ones are removed first)."""
+        self.clean(kind)
         jobs = self.all(kind)
         return jobs[0] if jobs else None
 
