@@ -19,8 +19,7 @@ from tests.support.reports import write_data, write_settings
 
 #: A quarter of the data set with cases in it (April to June 2025).
 QUARTER = "2025Q1"
-#: A manager who publishes. Not ``mina``: the PII gate looks for every staff username in the
-#: built site, and "mina" is a word in the search engine's Finnish and Swedish word lists.
+#: A manager who publishes.
 PUBLISHER = {"hafwen.pj": ("Hafwen Price-Jenkins", ["manager"], [])}
 
 
