@@ -125,7 +125,57 @@ def export_package_command(target: Path, from_url: str | None):
     click.echo(f"exported to {target}: {written}")
 
 
+@click.command("store-roles")
+@click.argument("url")
+@click.option(
+    "--app-role",
+    default="feedback_app",
+    show_default=True,
+    help="The app servers' login: the case tables, and a member of the personal role.",
+)
+@click.option(
+    "--personal-role",
+    default="feedback_personal",
+    show_default=True,
+    help="The only role granted the personal details table (no login).",
+)
+@click.option(
+    "--reader-role",
+    default="",
+    help="A login for reports and analysts: every case "
+    "table except the personal details (none is made when not given).",
+)
+def store_roles_command(url: str, app_role: str, personal_role: str, reader_role: str):
+    """Make the case tables in the database at URL and grant the roles what each needs.
+
+    Run it as the database's owner (URL names that user). Roles that do not exist are made
+    (give each login role a password afterwards, with ALTER ROLE ... PASSWORD); the app then
+    connects as the app role (store_url), which needs no right to create tables.
+    """
+    from forms_app.organisation.settings import load_settings
+    from forms_app.storage.postgres import grant_roles
+
+    try:
+        store = _database(url, load_settings().data_dir)
+        grant_roles(
+            store.connections.get(),
+            store.shapes,
+            app_role=app_role,
+            personal_role=personal_role,
+            reader_role=reader_role or None,
+        )
+    except Exception as error:  # psycopg's errors: no connection, no right to make roles
+        if type(error).__module__.startswith("psycopg"):
+            raise click.ClickException(f"roles not granted: {error}") from error
+        raise
+    readers = f"; {reader_role} reads all but personal" if reader_role else ""
+    click.echo(
+        f"granted: {app_role} the case tables, {personal_role} the personal details{readers}"
+    )
+
+
 def register(group: click.Group) -> None:
     """Add this module's commands to ``group``."""
     group.add_command(migrate_store_command)
     group.add_command(export_package_command)
+    group.add_command(store_roles_command)

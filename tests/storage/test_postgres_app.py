@@ -4,14 +4,22 @@ cases there, and the staff pages and the case list work on them as on the data p
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
+import psycopg
 import pytest
+from click.testing import CliRunner
 
 from forms_app import create_app
+from forms_app.cli import main
 from forms_app.organisation.settings import EXAMPLE_SETTINGS
+from forms_app.storage.contract import Contract
 from forms_app.storage.postgres import PostgresStore
 from forms_app.web.parts import EXTENSION
 from tests.support.staff import add_events, submit
+
+CONTRACT = Contract()
+TABLES = {name: CONTRACT.columns(name) for name in CONTRACT.resource_names}
 
 
 @pytest.fixture
@@ -48,3 +56,27 @@ def test_staff_on_postgres_log_feedback_once_and_see_the_case_list_follow(signed
     assert _refs(mina.get("/staff/cases?status=closed").text) == {closed}
     case = mina.get(f"/staff/cases/{opened}")
     assert case.status_code == 200 and "Alys Example" in case.text
+
+
+def test_store_roles_on_postgres_lets_the_app_read_personal_details_and_the_reader_not(
+    postgres_server, postgres_url, tmp_path
+):
+    granted = CliRunner().invoke(
+        main,
+        ["store-roles", postgres_url, "--reader-role", "feedback_reports"],
+        env={"FORMS_APP_DATA_DIR": str(tmp_path), "FORMS_APP_SETTINGS": str(EXAMPLE_SETTINGS)},
+        catch_exceptions=False,
+    )
+    assert granted.exit_code == 0, granted.output
+    database = postgres_url.rsplit("/", 1)[1]
+    as_app = PostgresStore(postgres_server.url(database, "feedback_app"), tmp_path, TABLES)
+    as_app.recover()
+    parts = SimpleNamespace(
+        store=as_app, contract=CONTRACT, procedure=SimpleNamespace(code="nhs-england")
+    )
+    ref = submit(parts)
+    assert as_app.find_personal(ref)["name"] == "Alys Example"
+    with psycopg.connect(postgres_server.url(database, "feedback_reports")) as reports:
+        assert reports.execute("SELECT count(*) FROM submissions").fetchone() == (1,)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            reports.execute("SELECT email FROM personal")
