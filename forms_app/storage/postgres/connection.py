@@ -8,8 +8,9 @@ Why this shape:
 - every connection has ``synchronous_commit`` on, whatever the database or server default says,
   so COMMIT returns only once the commit is on disk: the reference a person is shown is never
   lost in a crash of the database server;
-- a connection that broke (the server restarted, the network dropped) is replaced on the next
-  call, so one failure is one refused write, not a dead worker.
+- a connection that broke (the server restarted, the network dropped) is replaced: reads and
+  submissions run once more on a new one (``PostgresStore``), other writes are refused once
+  (``StoreWriteError``), and a worker never stays stuck on a dead connection.
 """
 
 from __future__ import annotations

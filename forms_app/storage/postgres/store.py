@@ -24,6 +24,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import psycopg
 from psycopg import sql
@@ -41,6 +42,7 @@ from .schema import GENERATIONS, POSITION, TableShape, create_tables, shapes
 log = logging.getLogger(__name__)
 
 _REFERENCE_ATTEMPTS = 100
+_T = TypeVar("_T")
 
 
 class RowRefused(StoreWriteError, ValueError):
@@ -144,30 +146,44 @@ class PostgresStore:
         _cells(submissions, row)
         if personal is not None:
             _cells(self.shapes[PERSONAL], {**personal, "ref": "-"})
-        try:
-            with self._writing() as connection:
-                existing = self._ref_for_key(connection, idempotency_key)
-                if existing is not None:
-                    return existing, False
-                ref = self._unused_reference(connection, make_reference)
-                if personal is not None:
-                    _insert(connection, self.shapes[PERSONAL], [{**personal, "ref": ref}])
-                stored = connection.execute(
-                    _insert_sql(submissions, on_conflict="idempotency_key"),
-                    _cells(submissions, {**row, "ref": ref}),
-                ).fetchone()
-                if stored is None:
-                    raise _Seen(self._ref_for_key(connection, idempotency_key) or "")
-            return ref, True
-        except _Seen as seen:
-            return seen.ref, False
-        except (psycopg.IntegrityError, psycopg.DataError) as exc:
-            message = exc.diag.message_primary
-            raise RowRefused(f"the submission does not fit the tables: {message}") from exc
-        except psycopg.Error as exc:
-            self.connections.forget()
-            log.error("storage: submission not stored: %s", type(exc).__name__)
-            raise StoreWriteError("the submission could not be stored") from exc
+        for attempt in (1, 2):
+            try:
+                return self._commit_once(idempotency_key, row, personal, make_reference)
+            except _Seen as seen:
+                return seen.ref, False
+            except (psycopg.IntegrityError, psycopg.DataError) as exc:
+                message = exc.diag.message_primary
+                raise RowRefused(f"the submission does not fit the tables: {message}") from exc
+            except psycopg.OperationalError as exc:
+                # The connection was lost (a server restart, a dropped session). Sending again
+                # is safe: if the first attempt did commit, its key finds its reference.
+                self.connections.forget()
+                if attempt == 1:
+                    continue
+                log.error("storage: submission not stored: %s", type(exc).__name__)
+                raise StoreWriteError("the submission could not be stored") from exc
+            except psycopg.Error as exc:
+                self.connections.forget()
+                log.error("storage: submission not stored: %s", type(exc).__name__)
+                raise StoreWriteError("the submission could not be stored") from exc
+        raise AssertionError("unreachable")
+
+    def _commit_once(self, idempotency_key, row, personal, make_reference) -> tuple[str, bool]:
+        submissions = self.shapes[SUBMISSIONS]
+        with self._writing() as connection:
+            existing = self._ref_for_key(connection, idempotency_key)
+            if existing is not None:
+                return existing, False
+            ref = self._unused_reference(connection, make_reference)
+            if personal is not None:
+                _insert(connection, self.shapes[PERSONAL], [{**personal, "ref": ref}])
+            stored = connection.execute(
+                _insert_sql(submissions, on_conflict="idempotency_key"),
+                _cells(submissions, {**row, "ref": ref}),
+            ).fetchone()
+            if stored is None:
+                raise _Seen(self._ref_for_key(connection, idempotency_key) or "")
+        return ref, True
 
     def append_events(self, events: Sequence[Mapping[str, str]]) -> None:
         """Append events in one transaction; StoreWriteError if not stored."""
@@ -263,7 +279,7 @@ class PostgresStore:
     def rows(self, table: str) -> Iterator[dict[str, str]]:
         """Every row of a table, in the order written."""
         shape = self.shapes[table]
-        return iter([row for _position, row in _positioned(self._connection(), shape)])
+        return iter([row for _position, row in self._read(lambda c: _positioned(c, shape))])
 
     def scan(self, table: str, columns: Sequence[str] | None = None) -> Iterator:
         """Every row in the order written: a dict, or with ``columns`` a tuple of those cells
@@ -274,7 +290,7 @@ class PostgresStore:
         return iter(
             [
                 tuple(row.get(name, "") for name in columns)
-                for _position, row in _positioned(self._connection(), shape)
+                for _position, row in self._read(lambda c: _positioned(c, shape))
             ]
         )
 
@@ -305,29 +321,27 @@ class PostgresStore:
 
         Read in one snapshot, so the tables agree with each other."""
         names = tuple(name for name in tables if name in self.shapes)
-        connection = self._connection()
-        try:
-            # Inside another transaction (an import's ``decide``) its snapshot is the one.
-            alone = connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
-            with connection.transaction():
-                if alone:
-                    connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                generations = _generations(connection, names)
-                after = None
-                same = isinstance(cursor, PositionCursor) and cursor.names == names
-                if same and cursor.generations == generations:
-                    after = cursor.positions
-                restart = cursor is not None and after is None
-                found: dict[str, list[dict[str, str]]] = {}
-                reached = []
-                for at, name in enumerate(names):
-                    since = after[at] if after else 0
-                    positioned = _positioned(connection, self.shapes[name], since)
-                    found[name] = [row for _position, row in positioned]
-                    reached.append(positioned[-1][0] if positioned else since)
-        except psycopg.Error:
-            self.connections.forget()
-            raise
+        return self._read(lambda connection: self._changes(connection, cursor, names))
+
+    def _changes(self, connection, cursor: object, names: tuple[str, ...]) -> Changes:
+        # Inside another transaction (an import's ``decide``) its snapshot is the one.
+        alone = connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        with connection.transaction():
+            if alone:
+                connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            generations = _generations(connection, names)
+            after = None
+            same = isinstance(cursor, PositionCursor) and cursor.names == names
+            if same and cursor.generations == generations:
+                after = cursor.positions
+            restart = cursor is not None and after is None
+            found: dict[str, list[dict[str, str]]] = {}
+            reached = []
+            for at, name in enumerate(names):
+                since = after[at] if after else 0
+                positioned = _positioned(connection, self.shapes[name], since)
+                found[name] = [row for _position, row in positioned]
+                reached.append(positioned[-1][0] if positioned else since)
         return Changes(found, PositionCursor(names, generations, tuple(reached)), restart)
 
     # -- inside ------------------------------------------------------------------------------
@@ -355,12 +369,18 @@ class PostgresStore:
             sql.Identifier(column),
             sql.Identifier(POSITION),
         )
-        try:
-            found = self._connection().execute(query, (value,)).fetchone()
-        except psycopg.Error:
-            self.connections.forget()
-            raise
+        found = self._read(lambda connection: connection.execute(query, (value,)).fetchone())
         return None if found is None else _row(shape, found)
+
+    def _read(self, read: Callable[[psycopg.Connection], _T]) -> _T:
+        """Run a read on this thread's connection. A connection lost while it sat idle (the
+        server restarted, or ended the session) is only found out on use: it is replaced and
+        the read run once more, which is safe because a read changes nothing."""
+        try:
+            return read(self._connection())
+        except psycopg.OperationalError:
+            self.connections.forget()
+        return read(self._connection())
 
     def _ref_for_key(self, connection, key: str) -> str | None:
         found = connection.execute(
