@@ -153,6 +153,19 @@ def test_postgres_commits_durably_even_when_the_database_default_is_not(store, p
         assert plain.execute("SHOW synchronous_commit").fetchone() == ("off",)
 
 
+def test_postgres_every_write_commits_durably_even_on_a_session_set_otherwise(store):
+    """As a connection pooler could hand over a session some other client changed."""
+    store.connections.get().execute("SET synchronous_commit TO off")
+    seen = []
+
+    def decide():  # runs inside the write's own transaction
+        seen.append(store.connections.get().execute("SHOW synchronous_commit").fetchone()[0])
+        return {}
+
+    assert store.commit_batch(decide) == {}
+    assert seen == ["on"]
+
+
 def test_postgres_personal_details_are_readable_only_with_the_personal_role(
     store, postgres_server, postgres_url
 ):

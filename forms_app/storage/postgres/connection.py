@@ -70,6 +70,9 @@ class Connections:
         the positions they take from the sequence grow in the order they commit."""
         connection = self.get()
         with connection.transaction():
+            # Again for this transaction alone: a connection pooler between the app and the
+            # database may hand the transaction a session that never saw the SET at connect.
+            connection.execute("SET LOCAL synchronous_commit TO on")
             connection.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             yield connection
 
