@@ -18,6 +18,7 @@ from . import (
     setup,
     sheets,
     staff,
+    stores,
 )
 from .group import main
 
@@ -33,6 +34,7 @@ for _module in (
     records,
     backup,
     migrate,
+    stores,
 ):
     _module.register(main)
 
