@@ -250,7 +250,7 @@ $(LOCK_VENV)/bin/uv:
 
 # UV_NATIVE_TLS: trust the system's certificates, as pip does (a proxy's CA may be among them).
 lock: $(LOCK_VENV)/bin/uv
-	UV_NATIVE_TLS=1 $(UV_COMPILE) $(LOCK_ARGS) pyproject.toml -o requirements/runtime.txt
+	UV_NATIVE_TLS=1 $(UV_COMPILE) $(LOCK_ARGS) --extra postgres pyproject.toml -o requirements/runtime.txt
 	UV_NATIVE_TLS=1 $(UV_COMPILE) $(LOCK_ARGS) --extra dev pyproject.toml -o requirements/dev.txt
 	UV_NATIVE_TLS=1 $(UV_COMPILE) --upgrade requirements/bootstrap.in -o requirements/bootstrap.txt
 
