@@ -14,7 +14,12 @@ from flask import current_app
 from forms_app.casework.index import CaseIndex
 from forms_app.casework.messaging import Messenger, install
 from forms_app.organisation.settings import Settings
-from forms_app.procedures.choice import calendar_for, check_procedures, procedure_code_for_service
+from forms_app.procedures.choice import (
+    calendar_for,
+    check_procedures,
+    procedure_code_for_service,
+    procedures_in_use,
+)
 from forms_app.procedures.profiles import Procedure, WorkingCalendar, closure_years, load_procedure
 from forms_app.storage.contract import Contract
 from forms_app.storage.drafts import Drafts, limits_from
@@ -33,6 +38,8 @@ class Parts:
     procedure: Procedure
     calendar: WorkingCalendar
     messenger: Messenger
+    #: Every procedure the installation runs, the default first (``procedures.choice``).
+    procedures: tuple[Procedure, ...] = ()
 
     @classmethod
     def build(cls, settings: Settings, *, check_filesystem: bool = True) -> Parts:
@@ -57,6 +64,7 @@ class Parts:
             procedure=procedure,
             calendar=calendar,
             messenger=messenger,
+            procedures=tuple(procedures_in_use(settings)),
         )
 
     def hear_back_by(self, kind: str, received: date | datetime, procedure: str = "") -> dict:
