@@ -243,6 +243,21 @@ class Case:
     def _on_service_changed(self, event):
         self.service = event["value"]
 
+    def _on_procedure_changed(self, event):
+        # The case now follows another procedure (its new service's), counted from the day its
+        # clock first started; see ``changes.change_service``.
+        self.procedure = event["value"]
+        first = event.get("stage") or self.first_stage
+        if self.kind == "complaint":
+            was = self.stages.get(self.stage) or StageState(first, self.received.date())
+            self.stages = {
+                first: StageState(
+                    first, was.started, owner=was.owner, acknowledged=was.acknowledged
+                )
+            }
+            self.stage = first
+        self.first_stage = first
+
     def _on_stage_entered(self, event):
         code = event["stage"]
         if code == "ombudsman":

@@ -27,6 +27,8 @@ INSTANCE_SETTINGS = PROJECT_DIR / "instance" / "settings.yaml"
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+#: A procedure profile's code (a file name in forms_app/procedures, checked when the app starts).
+_PROCEDURE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 WELSH_SUFFIX = "_cy"
 
 #: Welsh for common service names, used when a service in the settings has no ``name_cy``.
@@ -56,6 +58,8 @@ class Service:
     name: str
     people_served: int | None = None
     name_cy: str | None = None
+    #: The code of the procedure profile its cases follow; empty: the settings' ``procedure``.
+    procedure: str = ""
 
 
 @dataclass(frozen=True)
@@ -228,11 +232,17 @@ def _service(path: Path, item: object) -> Service:
     name_cy = item.get("name_cy")
     if name_cy is not None and (not isinstance(name_cy, str) or not name_cy.strip()):
         raise SettingsError(f"{path}: service {item['code']} name_cy must be text (or left out)")
+    procedure = item.get("procedure") or ""
+    if not isinstance(procedure, str) or (procedure and not _PROCEDURE.match(procedure)):
+        raise SettingsError(
+            f"{path}: service {item['code']} procedure must be the code of a procedure profile"
+        )
     return Service(
         code=item["code"],
         name=str(item["name"]),
         people_served=people,
         name_cy=name_cy.strip() if name_cy else None,
+        procedure=procedure,
     )
 
 

@@ -27,6 +27,10 @@ from .page_words import PAGE_WORDS
 from .periods import Period, long_date
 from .report_list import GENERATED, PLACEHOLDERS, report_pages, update_index
 
+#: The tables each procedure has of its own when the cases follow several procedures
+#: (``figures.by_procedure``).
+PER_PROCEDURE = ("acknowledgement-", "responses-", "response-times-")
+
 #: Tighter table cells than the theme's, so that the report's tables fit beside the site's
 #: menus on a desktop screen (they scroll sideways on a phone, as the theme's tables do).
 #: The wrapper of each table is the part that scrolls sideways (not the theme's own wrapper),
@@ -127,6 +131,7 @@ def render(
         block("acknowledgement"),
         block("responses"),
         block("response-times"),
+        *(block(key) for key in tables if key.startswith(PER_PROCEDURE)),
         block("ombudsman", 2),
         f"## {t['learning_h']}",
         "",

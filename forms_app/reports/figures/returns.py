@@ -39,6 +39,7 @@ CODE_PROCEDURES = ("england-council-lgsco-2026",)
 #: The sector each procedure is written for, when the settings do not say.
 PROCEDURE_SECTORS = {
     "charity-help-and-care": "charity",
+    "england-children-act-1989": "council",
     "england-council-lgsco-2026": "council",
     "england-nhs-social-care-2009": "nhs",
     "nhs-wales-ptr": "nhs",
