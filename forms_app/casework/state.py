@@ -56,9 +56,15 @@ def day_of(text: str) -> date:
     """The date part of an ISO 8601 time (``parse_at(text).date()``, in the time's own offset):
     its first ten characters, so no time or offset needs parsing. Anything not in the extended
     form falls back to the full parse."""
+    found = _DAYS.get(text[:10])  # only a valid ``YYYY-MM-DD`` is ever remembered
+    if found is not None and text[10:11] in _AFTER_DAY:
+        return found
     if len(text) >= 10 and text[4] == "-" and text[7] == "-" and text[10:11] in ("T", " ", ""):
         return _day(text[:10])
     return parse_at(text).date()
+
+
+_AFTER_DAY = ("T", " ", "")  # what may follow the date in an ISO 8601 time
 
 
 @dataclass(slots=True)

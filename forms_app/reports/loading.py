@@ -252,6 +252,7 @@ def _fold_events(tables: TableReader, by_ref: dict[str, list[Case]], writing: Ca
     add_actor, add_narrative = writing.actors.add, writing.narratives.add
     skip = NOT_COUNTED
     get = by_ref.get
+    last_ref, found = None, None
     for cells in rows:
         if len(cells) != width:
             continue
@@ -262,7 +263,9 @@ def _fold_events(tables: TableReader, by_ref: dict[str, list[Case]], writing: Ca
             if kind == "assigned":
                 add_actor(cells[i_value])
             continue
-        found = get(cells[i_ref])
+        ref = cells[i_ref]
+        if ref != last_ref:  # the events of a case mostly follow one another
+            last_ref, found = ref, get(ref)
         if found is not None:
             event = make(cells)
             for case in found:
