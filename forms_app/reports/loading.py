@@ -257,7 +257,9 @@ def _fold_events(tables: TableReader, by_ref: dict[str, list[Case]], writing: Ca
         if len(cells) != width:
             continue
         add_actor(cells[i_actor])
-        add_narrative(cells[i_note])
+        note = cells[i_note]
+        if note:  # most events have none (and "" is left out of ``writing`` anyway)
+            add_narrative(note)
         kind = cells[i_type]
         if kind in skip:
             if kind == "assigned":
