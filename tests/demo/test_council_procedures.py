@@ -232,8 +232,12 @@ def test_the_report_gives_each_procedure_s_timeliness_and_returns(council):
     adult = report.tables["responses-england-nhs-social-care-2009"]
     assert adult.value("local_resolution", "responses") == 1
     assert adult.value("local_resolution", "within-target") == 0
-    # A council: the annual report of complaints for each procedure, over its own cases.
-    assert sorted(report.returns) == sorted(f"annual-return-{code}" for code in SERVICES.values())
+    # A council: the annual report of complaints for each procedure, over its own cases, and
+    # the ombudsman's annual figures for the procedure under its complaint handling code.
+    assert sorted(report.returns) == sorted(
+        [f"annual-return-{code}" for code in SERVICES.values()]
+        + ["lgsco-annual-england-council-lgsco-2026"]
+    )
     page = pages.render(
         report,
         language="en",
