@@ -170,7 +170,7 @@ def _store(values: dict, key: str):
         variant="standard",
         language=values["language"] or "en",
         channel=values["channel"],
-        procedure=p.procedure.code,
+        procedure=p.procedure_code_for(values["service"]),
         service=values["service"],
         details=values["details"],
         outcome_wanted=values["outcome_wanted"]
