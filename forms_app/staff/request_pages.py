@@ -180,7 +180,7 @@ def request_new(ref):
     ident = rows[0]["value"]
     audit_log("request.ask", ref=case.ref, detail=ident)
     found = _refolded(case.ref).requests[ident]
-    sent = _send_request(case.ref, found)
+    sent = _send_request(case.ref, found, case.language)
     done = f"Request sent to {who_asked(found)}. Due by {found.due.strftime('%-d %B %Y')}."
     if not sent and found.to_user:
         done += " The email could not be sent: they will see the request when they sign in."
@@ -195,7 +195,13 @@ def _refolded(ref):
     return index().get(ref)
 
 
-def _send_request(ref: str, found) -> bool:
+def respond_path(secret: str, language: str) -> str:
+    """The answer page's address for a link: in Welsh for a case whose language is Welsh (the
+    page has the language switch)."""
+    return f"{'/cy' if language == 'cy' else ''}/respond/{secret}"
+
+
+def _send_request(ref: str, found, language: str = "en") -> bool:
     """Email the person asked: a link for someone without an account, else the staff page."""
     settings = parts().settings
     config = mail.email_settings(settings.raw)
@@ -211,7 +217,8 @@ def _send_request(ref: str, found) -> bool:
             secret = kept.make(found.ident, ref, expiry(found.due))
         to = found.to_email
         where = (
-            f"Read what was shared with you and answer here: {public_url()}/respond/{secret}\n\n"
+            "Read what was shared with you and answer here: "
+            f"{public_url()}{respond_path(secret, language)}\n\n"
             "The link is for you alone and works for this request only, until a little after "
             "the due date. Do not pass it on."
         )
