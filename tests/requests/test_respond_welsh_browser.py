@@ -52,9 +52,10 @@ def test_the_welsh_answer_page_and_its_language_switch_in_a_browser(world):
 
         page.get_by_role("button", name="Anfon eich ateb").click()
         arrive_and_check(page, "respond-cy-error", SHOTS)
-        assert "Rhowch eich ateb, neu ychwanegwch ffeil" in page.locator(
-            ".govuk-error-summary"
-        ).inner_text()
+        assert (
+            "Rhowch eich ateb, neu ychwanegwch ffeil"
+            in page.locator(".govuk-error-summary").inner_text()
+        )
 
         page.get_by_label("Eich ateb").fill("Roedd y gofalwr yn sâl.")
         page.get_by_role("button", name="English").click()
