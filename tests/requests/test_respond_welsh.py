@@ -161,3 +161,31 @@ def test_a_link_that_does_not_work_says_so_in_welsh(world):
     text = _text(page.text)
     assert "Nid yw'r ddolen hon yn gweithio" in text
     assert "This link does not work" not in text
+
+
+def test_no_english_sentence_is_left_on_the_welsh_pages(world):
+    # The walks' check: any three-word piece of English from the catalogue or the settings.
+    from tests.walks.welsh import english_on
+
+    def english(page) -> list[str]:
+        return english_on(re.sub(r"<[^>]+>", " ", page.text), page.text)
+
+    ref = _welsh_case(world)
+    link = _ask(world, ref)
+    manager = world.app.test_client()
+    page = manager.get(link)
+    english_page = manager.get(link.removeprefix("/cy"))
+    assert english(english_page)  # the check finds English where there is some
+    empty = manager.post(
+        link,
+        data={"csrf_token": csrf(page.text), "answer": ""},
+        content_type="multipart/form-data",
+    )
+    sent = manager.post(
+        link,
+        data={"csrf_token": csrf(page.text), "answer": "Datganiad."},
+        content_type="multipart/form-data",
+    )
+    gone = manager.get(link)
+    for shown in (page, empty, sent, gone):
+        assert english(shown) == [], shown.request.path
