@@ -21,7 +21,8 @@ from .request_state import InvestigatorRequest
 from .state import Case
 
 MESSAGE_TYPE = "request_link"
-#: What was asked for, as the email's sentence says it ("asked you for a statement").
+#: What was asked for, as the email's sentence says it ("asked you for a statement"); in Welsh
+#: after "am", which softens the first consonant ("am ddatganiad").
 ASKS_IN_A_SENTENCE = {
     "en": {
         "statement": "a statement",
@@ -29,9 +30,9 @@ ASKS_IN_A_SENTENCE = {
         "draft_response": "a draft response",
     },
     "cy": {
-        "statement": "datganiad",
-        "information": "gwybodaeth",
-        "draft_response": "drafft o ymateb",
+        "statement": "ddatganiad",
+        "information": "wybodaeth",
+        "draft_response": "ddrafft o ymateb",
     },
 }
 

@@ -189,3 +189,12 @@ def test_no_english_sentence_is_left_on_the_welsh_pages(world):
     gone = manager.get(link)
     for shown in (page, empty, sent, gone):
         assert english(shown) == [], shown.request.path
+
+
+def test_the_email_for_a_welsh_case_is_in_welsh_and_says_the_page_has_english(world):
+    ref = _welsh_case(world)
+    _ask(world, ref)
+    (body,) = world.inbox.to(MANAGER)
+    assert f"Achos {ref}: cais am help erbyn" in body
+    assert f"wedi gofyn i chi am ddatganiad ynghylch achos {ref}" in body
+    assert "choose English at the top of the page" in body
