@@ -31,6 +31,7 @@ from forms_app.messages import wording
 from forms_app.messages.config import MessagesConfig, messages_config
 from forms_app.messages.outbox import Message, Outbox, outbox_path
 from forms_app.organisation.settings import Settings
+from forms_app.procedures.choice import calendar_for, procedure_for_case
 from forms_app.procedures.profiles import Procedure, WorkingCalendar
 from forms_app.storage.store import Store
 
@@ -103,6 +104,14 @@ def _postcode(text: str) -> str:
     return text.strip()
 
 
+class _Submitted:
+    """A submission row seen as the case it starts (its service and procedure)."""
+
+    def __init__(self, row: dict):
+        self.service = row.get("service") or ""
+        self.procedure = row.get("procedure") or ""
+
+
 @dataclass
 class Messenger:
     data_dir: Path
@@ -149,7 +158,10 @@ class Messenger:
     def _hear_by(self, submission: dict) -> date | None:
         received = datetime.fromisoformat(submission["received"])
         try:
-            dates = self.procedure.hear_back_by(submission["kind"], received, self.calendar)
+            # The submission's own procedure: its service's, which may not be the default.
+            procedure = procedure_for_case(self.settings, _Submitted(submission))
+            calendar = calendar_for(procedure, self.calendar)
+            dates = procedure.hear_back_by(submission["kind"], received, calendar)
         except KeyError:
             return None
         return dates.get("respond") or dates.get("acknowledge")

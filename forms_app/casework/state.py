@@ -26,13 +26,18 @@ CHANNELS = ("phone", "letter", "email", "in_person")
 def event_date(event: dict) -> date:
     """The day an event happened: its ``value`` when that is a date the staff member gave
     (for example a letter received yesterday), otherwise the day it was recorded."""
-    value = event.get("value") or ""
-    if len(value) == 10 and value[4] == "-" and value[7] == "-":
+    value = event.get("value")
+    if value and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:
             return _day(value)
         except ValueError:
             pass
-    return day_of(event["at"])
+    at = event["at"]
+    # ``day_of``'s first step, here too: a report folds hundreds of thousands of events.
+    found = _DAYS.get(at[:10])
+    if found is not None and at[10:11] in _AFTER_DAY:
+        return found
+    return day_of(at)
 
 
 def parse_at(text: str) -> datetime:
@@ -56,9 +61,15 @@ def day_of(text: str) -> date:
     """The date part of an ISO 8601 time (``parse_at(text).date()``, in the time's own offset):
     its first ten characters, so no time or offset needs parsing. Anything not in the extended
     form falls back to the full parse."""
+    found = _DAYS.get(text[:10])  # only a valid ``YYYY-MM-DD`` is ever remembered
+    if found is not None and text[10:11] in _AFTER_DAY:
+        return found
     if len(text) >= 10 and text[4] == "-" and text[7] == "-" and text[10:11] in ("T", " ", ""):
         return _day(text[:10])
     return parse_at(text).date()
+
+
+_AFTER_DAY = ("T", " ", "")  # what may follow the date in an ISO 8601 time
 
 
 @dataclass(slots=True)
@@ -151,19 +162,21 @@ class Case:
     def from_submission(cls, row: dict, first_stage: str = "") -> Case:
         """A new case from its submission row; a complaint starts ``first_stage`` on receipt."""
         received = parse_at(row["received"])
+        # The first ten fields by position, in the order the class lists them: a report
+        # starts every case of the log, and a call by keyword matches each name to a field.
         case = cls(
-            ref=row["ref"],
-            received=received,
-            kind=row["kind"],
-            original_kind=row["kind"],
-            service=row.get("service") or "",
-            language=row.get("language") or "en",
-            channel=row.get("channel") or "online",
-            procedure=row.get("procedure") or "",
-            variant=row.get("variant") or "standard",
-            anonymous=row.get("anonymous") == "true",
-            first_stage=first_stage,
+            row["ref"],  # ref
+            received,  # received
+            row["kind"],  # kind
+            row["kind"],  # original_kind
+            row.get("service") or "",  # service
+            row.get("language") or "en",  # language
+            row.get("channel") or "online",  # channel
+            row.get("procedure") or "",  # procedure
+            row.get("variant") or "standard",  # variant
+            row.get("anonymous") == "true",  # anonymous
         )
+        case.first_stage = first_stage
         day = received.date()
         case.step = StageState("", day)
         if case.kind == "complaint" and first_stage:
@@ -208,7 +221,10 @@ class Case:
         if self.kind != "complaint":
             return self.step
         code = event.get("stage") or self.stage or self.first_stage
-        if code and code not in self.stages and code != "ombudsman":
+        found = self.stages.get(code)
+        if found is not None:
+            return found
+        if code and code != "ombudsman":
             # A stage mentioned before it was entered (older data): it started on receipt.
             self.stages[code] = StageState(code, self.received.date())
             if not self.stage:
@@ -242,6 +258,21 @@ class Case:
 
     def _on_service_changed(self, event):
         self.service = event["value"]
+
+    def _on_procedure_changed(self, event):
+        # The case now follows another procedure (its new service's), counted from the day its
+        # clock first started; see ``changes.change_service``.
+        self.procedure = event["value"]
+        first = event.get("stage") or self.first_stage
+        if self.kind == "complaint":
+            was = self.stages.get(self.stage) or StageState(first, self.received.date())
+            self.stages = {
+                first: StageState(
+                    first, was.started, owner=was.owner, acknowledged=was.acknowledged
+                )
+            }
+            self.stage = first
+        self.first_stage = first
 
     def _on_stage_entered(self, event):
         code = event["stage"]

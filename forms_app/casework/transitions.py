@@ -24,12 +24,15 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Protocol
 
-from forms_app.procedures.profiles import Procedure
+from forms_app.procedures.profiles import Procedure, WorkingCalendar
 from forms_app.storage.vocabulary import OUTCOMES
 
 # Offered here too: callers make changes through this module and catch its refusals.
 from .changes import PERSON as PERSON
 from .changes import Actor, Refused, refuse_while_restricted, stage_code
+from .changes import ClockChange as ClockChange
+from .changes import change_service as change_service
+from .changes import clock_change as clock_change
 from .state import Case
 
 #: The roles whose holders may own (handle) a case.
@@ -185,15 +188,21 @@ def triage(
     owners: Iterable[str],
     known_themes: Iterable[str],
     procedure: Procedure,
+    service_procedure: Procedure | None = None,
+    calendar: WorkingCalendar | None = None,
     note: str = "",
 ) -> list[dict]:
     """Sort new feedback: its kind, service, themes and owner (``note`` goes on the assignment,
-    for example the owner's independence having been checked)."""
+    for example the owner's independence having been checked). ``service_procedure`` is the
+    procedure of ``service`` (None: the case's own); when it is another, the case moves to it
+    (``change_service``, its clock counted with ``calendar``)."""
     refuse_while_restricted(case, actor, "triaging it")
     _require_open(case, "triaging it")
     rows = change_kind(case, actor, kind)
-    if service != case.service:
-        rows.append(actor.event(case, "service_changed", value=service))
+    new = service_procedure or procedure
+    rows += change_service(
+        case, actor, service, old=procedure, new=new, calendar=calendar or procedure.calendar()
+    )
     rows += set_themes(case, actor, themes, known=known_themes)
     if owner != case.owner:
         _check_owner(owner, owners)
@@ -202,6 +211,8 @@ def triage(
         # The stage is the one the case is at before this triage: a case that only now
         # becomes a complaint is assigned as a whole, not at a stage.
         stage = stage_code(case) if kind == "complaint" else ""
+        if stage and new.code != procedure.code:
+            stage = new.first_stage.code  # it starts again there (``change_service``)
         rows.append(actor.event(case, "assigned", value=owner, stage=stage, note=note))
     return rows
 

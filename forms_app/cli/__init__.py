@@ -6,10 +6,36 @@
 
 from __future__ import annotations
 
-from . import backup, data, demo, messages, migrate, records, reports, setup, sheets, staff
+from . import (
+    backup,
+    data,
+    demo,
+    messages,
+    migrate,
+    records,
+    reports,
+    returns,
+    setup,
+    sheets,
+    staff,
+    stores,
+)
 from .group import main
 
-for _module in (setup, data, demo, staff, sheets, messages, reports, records, backup, migrate):
+for _module in (
+    setup,
+    data,
+    demo,
+    staff,
+    sheets,
+    messages,
+    reports,
+    returns,
+    records,
+    backup,
+    migrate,
+    stores,
+):
     _module.register(main)
 
 __all__ = ["main"]

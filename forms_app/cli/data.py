@@ -139,7 +139,7 @@ def export_command(start, end, service, stage, fmt, include_personal, output: Pa
     known_services = app_parts.service_codes
     if service and service not in known_services:
         raise click.BadParameter(f"not one of: {', '.join(known_services)}", param_hint="--service")
-    stages = [s.code for s in app_parts.procedure.stages] + ["ombudsman"]
+    stages = [*dict.fromkeys(s.code for p in app_parts.procedures for s in p.stages), "ombudsman"]
     if stage and stage not in stages:
         raise click.BadParameter(f"not one of: {', '.join(stages)}", param_hint="--stage")
     selection = ExportFilter(

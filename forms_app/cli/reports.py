@@ -123,6 +123,12 @@ def report_command(year, quarter_text, start, end, as_at, site_dir, data_out):
     for path in built.written:
         click.echo(f"  {path}")
     click.echo(f"  {built.items} approved free-text item(s) published")
+    ko41a = built.report.ko41a
+    if ko41a is not None and ko41a.missing:
+        click.echo(
+            f"  KO41a: {len(ko41a.missing)} thing(s) to put right before it can be sent "
+            "(feedback ko41a lists them and writes the return)"
+        )
     if built.untranslated:
         click.echo(
             "  no Welsh for: "

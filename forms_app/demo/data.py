@@ -132,7 +132,8 @@ def make_demo_data(parts: Parts, *, count: int = 600, seed: int = 2025) -> DemoR
     now = datetime.now(UTC)
     services = parts.service_codes
     themes = [theme.code for theme in parts.settings.themes] or ["other"]
-    stages = [stage.code for stage in parts.procedure.stages]
+    # Each service's own procedure (the settings may name one per service).
+    stages_of = {p.code: [stage.code for stage in p.stages] for p in parts.procedures}
     columns = parts.contract.columns("submissions")
     kinds = list(KINDS)
     kind_weights = [35, 15, 10, 25, 15]  # in the schema's order of kinds
@@ -155,11 +156,12 @@ def make_demo_data(parts: Parts, *, count: int = 600, seed: int = 2025) -> DemoR
             channel=rng.choices(
                 ["online", "phone", "letter", "email", "in_person"], [60, 20, 8, 8, 4]
             )[0],
-            procedure=parts.procedure.code,
             service=rng.choice(services),
             details=rng.choice(STORIES[kind]),
             anonymous="true" if anonymous else "false",
         )
+        submission["procedure"] = parts.procedure_code_for(submission["service"])
+        stages = stages_of[submission["procedure"]]
         if kind in ("complaint", "concern"):
             submission.update(
                 happening_now=rng.choice(["yes", "no"]),

@@ -154,6 +154,7 @@ STAGE_NAMES_CY = {
     "Stage 2: investigation": "Cam 2: ymchwiliad",
     "Stage 1: local resolution": "Cam 1: datrys yn lleol",
     "Stage 2: formal investigation": "Cam 2: ymchwiliad ffurfiol",
+    "Stage 3: review panel": "Cam 3: panel adolygu",
 }
 
 #: Bodies with an official Welsh name; the others keep their English name in Welsh text.

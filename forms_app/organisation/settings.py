@@ -19,12 +19,16 @@ from pathlib import Path
 
 import yaml
 
+from .returns_mapping import Ko41aMapping, MappingError, read_ko41a
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 EXAMPLE_SETTINGS = PROJECT_DIR / "config" / "settings.example.yaml"
 INSTANCE_SETTINGS = PROJECT_DIR / "instance" / "settings.yaml"
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+#: A procedure profile's code (a file name in forms_app/procedures, checked when the app starts).
+_PROCEDURE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 WELSH_SUFFIX = "_cy"
 
 #: Welsh for common service names, used when a service in the settings has no ``name_cy``.
@@ -54,6 +58,8 @@ class Service:
     name: str
     people_served: int | None = None
     name_cy: str | None = None
+    #: The code of the procedure profile its cases follow; empty: the settings' ``procedure``.
+    procedure: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,8 @@ class Settings:
     form_url: str
     site_url: str
     raw: dict = field(repr=False, default_factory=dict)
+    #: Where services and themes go on NHS England's KO41a return (``returns_mapping``).
+    ko41a: Ko41aMapping = field(default_factory=Ko41aMapping)
 
     @property
     def brand_colour(self) -> str:
@@ -185,6 +193,11 @@ def load_settings(path: Path | str | None = None) -> Settings:
         if not re.match(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$", day):
             raise SettingsError(f"{path}: closure day {day!r} must be MM-DD, like 12-24")
 
+    try:
+        ko41a = read_ko41a(raw.get("ko41a"), {s.code for s in services}, {t.code for t in themes})
+    except MappingError as error:
+        raise SettingsError(f"{path}: {error}") from error
+
     data_dir = Path(os.environ.get("FORMS_APP_DATA_DIR") or raw.get("data_dir") or "instance/data")
     if not data_dir.is_absolute():
         data_dir = PROJECT_DIR / data_dir
@@ -204,6 +217,7 @@ def load_settings(path: Path | str | None = None) -> Settings:
         form_url=str(raw.get("form_url") or "http://127.0.0.1:5000").rstrip("/"),
         site_url=str(raw.get("site_url") or "http://127.0.0.1:8000").rstrip("/"),
         raw=raw,
+        ko41a=ko41a,
     )
 
 
@@ -218,11 +232,17 @@ def _service(path: Path, item: object) -> Service:
     name_cy = item.get("name_cy")
     if name_cy is not None and (not isinstance(name_cy, str) or not name_cy.strip()):
         raise SettingsError(f"{path}: service {item['code']} name_cy must be text (or left out)")
+    procedure = item.get("procedure") or ""
+    if not isinstance(procedure, str) or (procedure and not _PROCEDURE.match(procedure)):
+        raise SettingsError(
+            f"{path}: service {item['code']} procedure must be the code of a procedure profile"
+        )
     return Service(
         code=item["code"],
         name=str(item["name"]),
         people_served=people,
         name_cy=name_cy.strip() if name_cy else None,
+        procedure=procedure,
     )
 
 

@@ -65,7 +65,8 @@ def _said(said: str, status: int, *, body: str = ""):
     """A page that only says something: thanks, skipped, or a link that is not right."""
     words = _words()
     return render(
-        "public/equality_said.html",
+        "public/questionnaire_said.html",
+        questionnaire="equality",
         title=words[f"{said}_title"],
         body=body or words[f"{said}_body"],
         said=said,

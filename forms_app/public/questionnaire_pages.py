@@ -65,4 +65,6 @@ def question_page(
         notice=notice,
         action=url_for(endpoint, token=token),
         count_texts=character_count_texts(),
+        # Marks the form for tests and styles: data-survey, data-equality.
+        questionnaire=endpoint.rsplit(".", 1)[-1],
     ), status

@@ -60,7 +60,8 @@ def _said(said: str, status: int, *, panel: bool = False, body: str = ""):
     """A page that only says something: thanks, already answered, or a link that is not right."""
     words = _words()
     return render(
-        "public/survey_said.html",
+        "public/questionnaire_said.html",
+        questionnaire="survey",
         title=words[f"{said}_title"],
         body=body or words[f"{said}_body"],
         said=said,

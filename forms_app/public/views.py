@@ -16,7 +16,7 @@ from forms_app.journeys.answers import read_page
 from forms_app.journeys.model import Journey, Page
 from forms_app.journeys.pages.evidence import OFFERED_SETTING
 from forms_app.journeys.wording import say
-from forms_app.procedures.profiles import local_date
+from forms_app.procedures.profiles import load_procedure, local_date
 from forms_app.storage.drafts import DraftRefused, TooManyDrafts
 from forms_app.storage.store import StoreWriteError
 from forms_app.web.parts import parts
@@ -78,15 +78,15 @@ KEPT_URLS = 4096
 DATE_FORMAT = "EEEE d MMMM yyyy"
 
 
-def hear_back_dates(kind: str, received: datetime) -> dict[str, str | None]:
-    """When someone who sent ``kind`` at ``received`` should hear back, in the page's language
-    (None where nothing is promised). The dates depend only on the kind and the UK day it came
-    in, so they are worked out once a day for each kind and language."""
-    key = (kind, local_date(received), g.language)
+def hear_back_dates(kind: str, received: datetime, procedure: str = "") -> dict[str, str | None]:
+    """When someone who sent ``kind`` at ``received`` should hear back under ``procedure`` (its
+    code; empty: the default), in the page's language (None where nothing is promised). The
+    dates depend only on these and the UK day it came in, so they are worked out once a day."""
+    key = (kind, local_date(received), g.language, procedure)
     kept = current_app.extensions.setdefault("hear_back_dates", {})
     dates = kept.get(key)
     if dates is None:
-        due = parts().hear_back_by(kind, received)
+        due = parts().hear_back_by(kind, received, procedure)
         dates = {
             name: format_date(value, DATE_FORMAT) if value else None for name, value in due.items()
         }
@@ -426,7 +426,9 @@ def _send(journey: Journey, state: JourneyState):
             state.answers,
             contract=parts().contract,
             context=Context(variant=g.variant, language=g.language, channel="online"),
-            procedure=parts().procedure.code,
+            procedure=parts().procedure_code_for(
+                {**state.answers, **journey.fixed}.get("service", "")
+            ),
             received=received,
             unchecked=state.unchecked,
         )
@@ -492,7 +494,9 @@ def confirmation(journey):
         return redirect(url_for("public.journey_start", journey=journey.slug))
     if state.files:  # not attached when it was sent (a failed write): try again
         file_pages.attach_to_case(state, state.submitted["ref"])
-    dates = hear_back_dates(journey.kind, datetime.fromisoformat(state.submitted["received"]))
+    procedure = state.submitted.get("procedure") or ""
+    received = datetime.fromisoformat(state.submitted["received"])
+    dates = hear_back_dates(journey.kind, received, procedure)
     anonymous = state.submitted.get("anonymous") == "true"
     # Shown once: the secret leaves the session as it is shown.
     secret = tracking_pages.take_secret(state.submitted["ref"])
@@ -501,7 +505,7 @@ def confirmation(journey):
         volatile["tracking_secret"] = secret
     return render_kept(
         "public/confirmation.html",
-        key=(journey.slug, anonymous, tuple(dates.items()), bool(secret)),
+        key=(journey.slug, anonymous, tuple(dates.items()), bool(secret), procedure),
         volatile=volatile,
         context=lambda: {
             "picture": "done",
@@ -510,7 +514,7 @@ def confirmation(journey):
             "kind": journey.kind,
             "dates": dates,
             "anonymous": anonymous,
-            "escalation": parts().procedure.escalation,
+            "escalation": load_procedure(procedure or parts().settings.procedure).escalation,
             "again_url": url_for("public.journey_start", journey=journey.slug),
             "track_words": tracking_pages.page_words(),
             "track_url": url_for("public.track"),

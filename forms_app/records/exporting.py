@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -158,8 +158,10 @@ def export_cases(
     selection: ExportFilter = ExportFilter(),
     fmt: str = "csv",
     include_personal: bool = False,
+    keep: Callable[[Case], bool] | None = None,
 ) -> ExportResult:
-    """Write the chosen cases to ``output`` (replaced atomically) and audit the export."""
+    """Write the chosen cases to ``output`` (replaced atomically) and audit the export.
+    ``keep``: only the cases it says yes to (for example those the person asking may see)."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     store, contract = parts.store, parts.contract
@@ -169,7 +171,9 @@ def export_cases(
     chosen = [
         row
         for row in submissions
-        if _chosen(row, states[row["ref"]], selection) and not is_restricted(states[row["ref"]])
+        if _chosen(row, states[row["ref"]], selection)
+        and not is_restricted(states[row["ref"]])
+        and (keep is None or keep(states[row["ref"]]))
     ]
     chosen.sort(key=lambda row: (datetime.fromisoformat(row["received"]), row["ref"]))
     personal = {}

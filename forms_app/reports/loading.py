@@ -252,17 +252,22 @@ def _fold_events(tables: TableReader, by_ref: dict[str, list[Case]], writing: Ca
     add_actor, add_narrative = writing.actors.add, writing.narratives.add
     skip = NOT_COUNTED
     get = by_ref.get
+    last_ref, found = None, None
     for cells in rows:
         if len(cells) != width:
             continue
         add_actor(cells[i_actor])
-        add_narrative(cells[i_note])
+        note = cells[i_note]
+        if note:  # most events have none (and "" is left out of ``writing`` anyway)
+            add_narrative(note)
         kind = cells[i_type]
         if kind in skip:
             if kind == "assigned":
                 add_actor(cells[i_value])
             continue
-        found = get(cells[i_ref])
+        ref = cells[i_ref]
+        if ref != last_ref:  # the events of a case mostly follow one another
+            last_ref, found = ref, get(ref)
         if found is not None:
             event = make(cells)
             for case in found:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .figures import Report
 from .freetext import Item
+from .page_returns import returns_section
 from .page_sections import (
     cell_text,
     chart_name,
@@ -25,6 +26,10 @@ from .page_sections import (
 from .page_words import PAGE_WORDS
 from .periods import Period, long_date
 from .report_list import GENERATED, PLACEHOLDERS, report_pages, update_index
+
+#: The tables each procedure has of its own when the cases follow several procedures
+#: (``figures.by_procedure``).
+PER_PROCEDURE = ("acknowledgement-", "responses-", "response-times-")
 
 #: Tighter table cells than the theme's, so that the report's tables fit beside the site's
 #: menus on a desktop screen (they scroll sideways on a phone, as the theme's tables do).
@@ -126,6 +131,7 @@ def render(
         block("acknowledgement"),
         block("responses"),
         block("response-times"),
+        *(block(key) for key in tables if key.startswith(PER_PROCEDURE)),
         block("ombudsman", 2),
         f"## {t['learning_h']}",
         "",
@@ -152,7 +158,7 @@ def render(
         "",
         data_links(report, language, data_base, data_files),
         "",
-        *([t["returns"], ""] if report.returns else []),
+        *returns_section(report, language),
         f"## {t['about_h']}",
         "",
         t["about_dates"].format(nation=nation_text),

@@ -457,33 +457,4 @@ COUNTED = {
             "niferoedd bach).",
         ),
     ),
-    "ko41a-summary": Counted(
-        _en_cy("KO41a-style return: complaints handled", "Ffurflen debyg i KO41a: cwynion"),
-        _en_cy(
-            "Brought forward: complaints received before the period and still open at its "
-            "start. New: received in the period. Resolved: closed in the period. Carried "
-            "forward: still open at the end of the period. Who complained: for new complaints, "
-            "the person themselves or someone on their behalf. Age band and the profession of "
-            "staff are not recorded by this service.",
-            "Wedi'u dwyn ymlaen: cwynion a ddaeth i law cyn y cyfnod ac a oedd yn dal ar agor ar "
-            "ei ddechrau. Newydd: wedi dod i law yn y cyfnod. Wedi'u datrys: wedi'u cau yn y "
-            "cyfnod. Wedi'u cario ymlaen: yn dal ar agor ar ddiwedd y cyfnod. Pwy a gwynodd: ar "
-            "gyfer cwynion newydd, y person ei hun neu rywun ar ei ran. Nid yw'r gwasanaeth hwn "
-            "yn cofnodi band oedran na phroffesiwn y staff.",
-        ),
-    ),
-    "ko41a-subjects": Counted(
-        _en_cy(
-            "KO41a-style return: subjects and outcomes",
-            "Ffurflen debyg i KO41a: pynciau a chanlyniadau",
-        ),
-        _en_cy(
-            "Complaints resolved (closed) in the period, by subject and final outcome. A "
-            "complaint with several subjects counts once against each subject and once in the "
-            "last row, so the subjects add up to more than the last row.",
-            "Cwynion a ddatryswyd (a gaewyd) yn y cyfnod, yn ôl pwnc a chanlyniad terfynol. Mae "
-            "cwyn â sawl pwnc yn cyfrif unwaith yn erbyn pob pwnc ac unwaith yn y rhes olaf, "
-            "felly mae'r pynciau'n dod i fwy na'r rhes olaf.",
-        ),
-    ),
 }

@@ -43,6 +43,15 @@ ESCALATION_NOTES = {
         "Dim ond ar gyfer pryderon difrifol am y ffordd y caiff yr elusen ei rhedeg, fel risg i "
         "bobl, twyll neu gamddefnyddio arian. Nid yw'n penderfynu ar gwynion unigol.",
     ),
+    (
+        "Normally after the three stages, though the ombudsman may look at a complaint sooner "
+        "if the council has delayed."
+    ): (
+        "Usually once all three stages are over, though the ombudsman may look at a complaint "
+        "sooner if the council has delayed.",
+        "Fel arfer ar ôl y tri cham, er y gall yr ombwdsmon edrych ar gŵyn yn gynt os yw'r "
+        "cyngor wedi oedi.",
+    ),
 }
 
 #: The law or guidance each shipped profile follows, in Welsh. English Acts and regulations
@@ -70,6 +79,11 @@ LEGAL_BASIS_CY = {
     "northern-ireland-hsc": (
         "Canllawiau'r Adran Iechyd, \"Complaints in Health and Social Care: Standards and "
         'Guidelines for Resolution and Learning", a chyfarwyddiadau gweithdrefn gwynion HSC'
+    ),
+    "england-children-act-1989": (
+        "Children Act 1989 (adrannau 24D, 26 a 26A) a The Children Act 1989 Representations "
+        "Procedure (England) Regulations 2006 (OS 2006/1738), gyda'r canllawiau statudol "
+        '"Getting the Best from Complaints" (yr Adran Addysg a Sgiliau, 2006)'
     ),
     "charity-help-and-care": (
         "Polisi gwasanaethau cwsmeriaid yr elusen ei hun, a gymeradwywyd gan ei bwrdd "

@@ -101,6 +101,8 @@ class Triage(StaffAction):
                 "select",
                 tuple((s.code, s.name) for s in settings.services),
                 default=case.service,
+                hint="A service under another procedure moves the case to that procedure: the "
+                "new due date is shown for you to confirm first.",
             ),
             Field(
                 "themes",
@@ -129,9 +131,29 @@ class Triage(StaffAction):
                 },
                 error="Confirm the owner is not a person the feedback is about",
             ),
+            Field(
+                "procedure_confirmed",
+                "Another procedure",
+                "confirm",
+                required=False,
+                extra={"confirm_text": "Move the case to its new service's procedure"},
+            ),
         ]
 
     def perform(self, case, v, actor):
+        new = index().procedure_for(parts().procedure_code_for(v["service"]))
+        rows = self._triage(case, v, actor, new)
+        moved = [row for row in rows if row["type"] == "procedure_changed"]
+        if moved and not v.get("procedure_confirmed"):
+            # Shown before anything is stored: the effect on the clock, to confirm.
+            raise transitions.Refused(
+                f"{moved[0]['note']}. Tick “Move the case to its new service's procedure” and "
+                "save again to confirm",
+                "service",
+            )
+        return rows
+
+    def _triage(self, case, v, actor, new):
         return transitions.triage(
             case,
             actor,
@@ -142,6 +164,8 @@ class Triage(StaffAction):
             owners=owner_usernames(),
             known_themes=[t.code for t in parts().settings.themes],
             procedure=procedure_of(case),
+            service_procedure=new,
+            calendar=index().calendar_for(new),
             note="Checked: not a person the feedback is about",
         )
 

@@ -52,6 +52,8 @@ def describe(event: dict, case: Case, names: dict) -> str:
     elif type_ == "service_changed":
         service = settings.service(value)
         bits.append(service.name if service else value)
+    elif type_ == "procedure_changed":
+        bits.append(f"now {index().procedure_for(value).name}")
     elif type_ in ("theme_added", "theme_removed"):
         bits.append(next((t.name for t in settings.themes if t.code == value), value))
     elif type_ in ("flag_set", "flag_cleared"):

@@ -61,6 +61,7 @@ EVENTS = {
     "assigned": "Owner assigned",
     "kind_changed": "Kind changed",
     "service_changed": "Service changed",
+    "procedure_changed": "Procedure changed",
     "stage_entered": "Stage started",
     "extension_agreed": "Extension agreed",
     "paused": "Clock paused",

@@ -390,7 +390,7 @@ def _rows(values: dict) -> tuple[dict, dict | None]:
         variant="standard",
         language=values.get("language") or "en",
         channel=values.get("channel") or "",
-        procedure=p.procedure.code,
+        procedure=p.procedure_code_for(values.get("service") or ""),
         service=values.get("service") or "",
         details=values.get("details") or "",
         outcome_wanted=values.get("outcome_wanted") or ""

@@ -34,7 +34,7 @@ def _common():
         "services": {s.code: s.name for s in p.settings.services},
         "themes": {t.code: t.name for t in p.settings.themes},
         "flag_labels": labels.FLAGS,
-        "stage_names": {s.code: s.name for s in p.procedure.stages},
+        "stage_names": {s.code: s.name for pr in reversed(p.procedures) for s in pr.stages},
     }
 
 
@@ -143,7 +143,7 @@ def _code(value: str) -> str:
     """A filter value as the audit log may keep it: a known service or stage code, else
     "other" (a typed value could be a name or a number that is personal data)."""
     p = parts()
-    known = {s.code for s in p.settings.services} | {s.code for s in p.procedure.stages}
+    known = {s.code for s in p.settings.services} | {s.code for r in p.procedures for s in r.stages}
     return value if not value or value in known else "other"
 
 

@@ -17,6 +17,8 @@ each table's ordered column names (ending with ``crc``) and string values.
 - ``evidence``: files added to a case, beside their rows in the evidence table.
 - ``store``: the tables together, and the only way the rest of the service reaches them:
   commit a submission or a batch, append events, rewrite, find, scan, follow, recover.
+- ``postgres``: the same methods with the case tables in PostgreSQL (an optional engine).
+- ``engines``: the one place the engine is chosen (``store_url`` in the settings).
 """
 
 from .evidence import EVIDENCE, EvidenceDamaged

@@ -14,9 +14,16 @@ from flask import current_app
 from forms_app.casework.index import CaseIndex
 from forms_app.casework.messaging import Messenger, install
 from forms_app.organisation.settings import Settings
+from forms_app.procedures.choice import (
+    calendar_for,
+    check_procedures,
+    procedure_code_for_service,
+    procedures_in_use,
+)
 from forms_app.procedures.profiles import Procedure, WorkingCalendar, closure_years, load_procedure
 from forms_app.storage.contract import Contract
 from forms_app.storage.drafts import Drafts, limits_from
+from forms_app.storage.engines import open_store
 from forms_app.storage.store import Store, check_local_filesystem
 
 EXTENSION = "feedback"
@@ -32,6 +39,8 @@ class Parts:
     procedure: Procedure
     calendar: WorkingCalendar
     messenger: Messenger
+    #: Every procedure the installation runs, the default first (``procedures.choice``).
+    procedures: tuple[Procedure, ...] = ()
 
     @classmethod
     def build(cls, settings: Settings, *, check_filesystem: bool = True) -> Parts:
@@ -41,6 +50,7 @@ class Parts:
             check_local_filesystem(data_dir)
         contract = Contract()
         contract.write_descriptor(data_dir)
+        check_procedures(settings)
         procedure = load_procedure(settings.procedure)
         calendar = procedure.calendar(settings.closure_dates(closure_years()))
         tables = {name: contract.columns(name) for name in contract.resource_names}
@@ -50,15 +60,23 @@ class Parts:
         return cls(
             settings=settings,
             contract=contract,
-            store=Store(data_dir, tables),
+            store=open_store(data_dir, tables, settings.raw.get("store_url")),
             drafts=Drafts(data_dir / "drafts", **limits_from(settings.raw)),
             procedure=procedure,
             calendar=calendar,
             messenger=messenger,
+            procedures=tuple(procedures_in_use(settings)),
         )
 
-    def hear_back_by(self, kind: str, received: date | datetime) -> dict:
-        return self.procedure.hear_back_by(kind, received, self.calendar)
+    def hear_back_by(self, kind: str, received: date | datetime, procedure: str = "") -> dict:
+        """When someone who sent ``kind`` at ``received`` should hear back, under procedure
+        ``procedure`` (its code; empty: the default)."""
+        chosen = load_procedure(procedure) if procedure else self.procedure
+        return chosen.hear_back_by(kind, received, calendar_for(chosen, self.calendar))
+
+    def procedure_code_for(self, service: str) -> str:
+        """The code of the procedure that cases of ``service`` follow."""
+        return procedure_code_for_service(self.settings, service)
 
     @property
     def service_codes(self) -> list[str]:

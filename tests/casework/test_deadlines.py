@@ -81,6 +81,21 @@ CASES = {
         "enquiry.respond": "2022-12-29",
         "compliment.acknowledge": "2023-01-04",
     },
+    # Children's social care, Christmas 2025: 24 Dec closed, 25 and 26 Dec and 1 Jan holidays.
+    ("england-children-act-1989", "2025-12-15"): {
+        "local_resolution.acknowledge": "2025-12-17",  # 16 (1), 17 (2)
+        # 16-19, 22, 23 (6), 29-31 (9), 2 Jan (10)
+        "local_resolution.respond": "2026-01-02",
+        "local_resolution.respond_extended": "2026-01-16",  # 10 more: 5-9, 12-16 Jan
+        "investigation.acknowledge": "2025-12-17",
+        "investigation.respond": "2026-01-23",  # 16-23, 29-31 Dec, 2, 5-9, 12-16, 19-23 Jan
+        "investigation.respond_extended": "2026-03-20",  # 40 more: 65 in all
+        "review_panel.acknowledge": "2025-12-17",
+        "review_panel.respond": "2026-02-27",  # 30 to the panel, 5 to its report, 15 more
+        "concern.respond": "2025-12-22",
+        "enquiry.respond": "2025-12-17",
+        "compliment.acknowledge": "2025-12-22",
+    },
     # St Patrick's Day, Monday 17 March 2025.
     ("northern-ireland-hsc", "2025-03-14"): {
         "local_resolution.acknowledge": "2025-03-19",  # 18 (1), 19 (2)
@@ -119,7 +134,7 @@ def test_deadlines_match_hand_worked_dates(app, profile, received):
 def test_every_profile_is_hand_worked(app):
     result = app.test_cli_runner().invoke(deadlines_command, ["--list-profiles"])
     listed = {line.split("\t")[0] for line in result.output.splitlines()}
-    assert len(listed) == 7
+    assert len(listed) == 8
     assert listed == {profile for profile, _ in CASES}
 
 

@@ -24,6 +24,7 @@ from forms_app.procedures.profiles import (
 
 SHIPPED = [
     "charity-help-and-care",
+    "england-children-act-1989",
     "england-council-lgsco-2026",
     "england-nhs-social-care-2009",
     "nhs-wales-ptr",

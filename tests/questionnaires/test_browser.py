@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from forms_app.questionnaires.store import Answers
-from tests.support.browser import launch_chromium, live_server, serious_violations
+from tests.support.browser import arrive_and_check, launch_chromium, live_server
 from tests.support.walker import ANSWERS
 
 from .conftest import CHOSEN, close, submit, survey_link
@@ -27,11 +27,8 @@ def test_a_person_answers_the_welsh_easy_read_survey_on_a_phone(app, app_parts, 
     checked = []
 
     def arrive(page, name: str):
-        page.wait_for_load_state("load")
-        violations = serious_violations(page)
-        assert violations == [], f"{page.url}: {violations}"
+        arrive_and_check(page, name, str(SHOTS))
         checked.append(page.url)
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
     with live_server(app) as base_url, sync_playwright() as playwright:
         browser = launch_chromium(playwright)

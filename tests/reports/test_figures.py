@@ -270,8 +270,8 @@ def test_the_headline_figures(report):
 
 
 def test_the_ko41a_return_balances_and_counts_subjects_once_each(report):
-    summary = report.returns["ko41a-summary"]
-    value = {row.key: row.values[2] for row in summary.rows}
+    # The return's actual numbers (the public tables hide small breakdowns).
+    value = report.ko41a.summary()
     assert value["brought-forward"] == 1  # C3, received in March 2025 and open at 1 April
     assert value["new"] == 11
     assert value["resolved"] == 5

@@ -4,11 +4,13 @@ names, and account names that look like identifiers, still stop it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from forms_app.organisation.settings import load_settings
 from forms_app.reports.pii_gate import Gate
-from forms_app.reports.pii_sources import Known
+from forms_app.reports.pii_sources import Allowed, Known
 from tests.support.reports import write_data, write_settings
 
 STAFF = {
@@ -72,3 +74,26 @@ def test_a_handle_of_several_words_is_a_name_unless_every_word_is_ordinary():
     known.finish()
     assert "j pritchard" in known.phrases
     assert "complaints team" not in known.phrases and "complaints team" not in known.usernames
+
+
+def test_files_copied_unchanged_from_the_theme_are_not_scanned_but_changed_ones_are(tmp_path):
+    """The theme ships the search engine's word lists for many languages: "mina" (a staff
+    username here) is a Swedish and Finnish word in them. A file that is byte for byte the
+    theme's own cannot carry anything of ours; the same file changed by one byte is scanned."""
+    import material
+
+    theme = Path(material.__file__).parent / "templates" / "assets" / "javascripts" / "lunr"
+    shipped = (theme / "min" / "lunr.sv.min.js").read_bytes()
+    assert b"mina" in shipped
+    site = tmp_path / "site"
+    (site / "assets" / "javascripts" / "lunr" / "min").mkdir(parents=True)
+    (site / "assets" / "javascripts" / "lunr" / "min" / "lunr.sv.min.js").write_bytes(shipped)
+    (site / "assets" / "javascripts" / "lunr" / "min" / "lunr.xx.min.js").write_bytes(
+        shipped + b"\n"
+    )
+    known = Known()
+    known.add_username("mina")
+    found = Gate(known, Allowed()).scan_files(site)
+    assert [(f.where, f.kind) for f in found] == [
+        ("assets/javascripts/lunr/min/lunr.xx.min.js", "staff username")
+    ]

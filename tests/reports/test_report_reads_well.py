@@ -14,7 +14,9 @@ import json
 import re
 import shutil
 from datetime import date
+from html import unescape
 
+import markdown
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -27,6 +29,7 @@ from forms_app.reports.loading import load
 from forms_app.reports.page_sections import summary
 from forms_app.reports.periods import financial_year
 from tests.support.reports import write_data, write_settings
+from tests.walks.welsh import english_on
 
 AS_AT = "2026-11-23"
 
@@ -172,3 +175,29 @@ def test_the_outcomes_index_lists_quarterly_summaries_only_once_one_exists(demo)
     assert done.exit_code == 0, done.output
     index = (demo["outcomes"] / "index.md").read_text("utf-8")
     assert "(2025-26-q2.md)" in index and "quarterly report" in index
+
+
+def _shown_text(page_markdown: str) -> tuple[str, str]:
+    """The words a reader of the page sees (text and image descriptions), and its markup."""
+    body = page_markdown.split("\n---\n", 1)[1]  # after the front matter
+    html = markdown.markdown(body, extensions=["tables", "attr_list", "md_in_html"])
+    html = re.sub(r"<style>.*?</style>", " ", html, flags=re.DOTALL)
+    shown = re.sub(r'<img[^>]*alt="([^"]*)"[^>]*>', r" \1 ", html)
+    return unescape(re.sub(r"<[^>]+>", " ", shown)), html
+
+
+def test_the_welsh_report_page_and_its_charts_have_no_english_sentence(demo):
+    text, html = _shown_text(demo["cy"])
+    assert "Cwynion" in text
+    assert english_on(text, html) == []
+    charts = re.findall(r"\]\((charts/[^)]+\.svg)\)", demo["cy"])
+    assert charts and all(chart.endswith("-cy.svg") for chart in charts), charts
+    for chart in charts:
+        svg = (demo["outcomes"] / chart).read_text("utf-8")
+        assert english_on(unescape(re.sub(r"<[^>]+>", " ", svg))) == [], chart
+
+
+def test_the_welsh_check_finds_the_english_report_page_english(demo):
+    """The check above can fail: the English page of the same report is full of English."""
+    text, html = _shown_text(demo["en"])
+    assert len(english_on(text, html)) >= 5

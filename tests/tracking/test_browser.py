@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from forms_app.casework import transitions as t
-from tests.support.browser import launch_chromium, live_server, serious_violations
+from tests.support.browser import arrive_and_check, launch_chromium, live_server
 from tests.support.walker import ANSWERS
 
 from .conftest import case_of, code_from_standin, messages, send_all, staff_do
@@ -24,12 +24,8 @@ def test_a_person_tracks_replies_and_asks_for_stage_2_on_a_phone(app, app_parts,
     checked = []
 
     def arrive(page, name: str | None = None):
-        page.wait_for_load_state("load")
-        violations = serious_violations(page)
-        assert violations == [], f"{page.url}: {violations}"
+        arrive_and_check(page, name or "", str(SHOTS) if name else None)
         checked.append(page.url)
-        if name:
-            page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
     with live_server(app) as base_url, sync_playwright() as playwright:
         browser = launch_chromium(playwright)

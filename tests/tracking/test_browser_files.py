@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.evidence import samples
-from tests.support.browser import launch_chromium, live_server, serious_violations
+from tests.support.browser import arrive_and_check, launch_chromium, live_server
 
 from . import scanning
 from .conftest import code_from_standin, submit
@@ -42,12 +42,8 @@ def test_a_person_adds_a_photo_from_the_tracking_page_on_a_phone(
     checked = []
 
     def arrive(page, name: str | None = None):
-        page.wait_for_load_state("load")
-        violations = serious_violations(page)
-        assert violations == [], f"{page.url}: {violations}"
+        arrive_and_check(page, name or "", str(SHOTS) if name else None)
         checked.append(page.url)
-        if name:
-            page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
     with live_server(app) as base_url, sync_playwright() as playwright:
         browser = launch_chromium(playwright)

@@ -63,15 +63,24 @@ class Counting:
         self.facts: list[CaseFacts] = []
         self.complaints: list[CaseFacts] = []
         order = {code: i for i, code in enumerate(names.stage_order)}
+        # One pass over every case: ``uk_date`` and ``which`` written out in the loop.
+        end = self.period.end
+        first, e0, e1 = periods[0].start, periods[0].end, periods[1].end
+        add_fact, add_complaint = self.facts.append, self.complaints.append
         for case in dataset.cases:
-            received = uk_date(case.received)
-            if received > self.period.end:
+            moment = case.received
+            if moment.hour < 23 and moment.utcoffset() == _ZERO:
+                received = moment.date()
+            else:
+                received = local_date(moment)
+            if received > end:
                 continue
-            facts = CaseFacts(case, received, "", [], self.which(received))
+            which = -1 if received < first else 0 if received <= e0 else 1 if received <= e1 else 2
+            facts = CaseFacts(case, received, "", [], which)
             if case.kind == "complaint":
                 _add_outcomes(facts, order)
-                self.complaints.append(facts)
-            self.facts.append(facts)
+                add_complaint(facts)
+            add_fact(facts)
 
     def part(self, period: Period) -> Counting:
         """The same counting for part of this period (a quarter), over the same cases."""

@@ -11,12 +11,16 @@ from ..loading import Dataset
 from ..periods import Period
 from ..tables import Table
 from ..words import Names
+from .by_procedure import per_procedure
 from .counting import Counting
 from .equality import equality
+from .ko41a import Ko41aReturn, ko41a_return, public_tables
 from .learning import learning_actions
+from .lgsco import lgsco_figures
 from .outcomes import ombudsman, outcomes, outcomes_by_service_and_stage, outcomes_by_stage
-from .returns import annual_return, applicable, ko41a, spso_indicators
+from .returns import annual_return, applicable
 from .satisfaction import satisfaction
+from .spso import spso_indicators
 from .themes import themes
 from .timeliness import acknowledgement, responses
 from .volumes import (
@@ -42,6 +46,8 @@ class Report:
     few: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     ombudsman_name: dict[str, str] = field(default_factory=dict)
     untranslated: list[str] = field(default_factory=list)
+    #: NHS England's KO41a return with its actual numbers, for the return file (never the page)
+    ko41a: Ko41aReturn | None = None
 
 
 def compute(
@@ -64,17 +70,34 @@ def compute(
     by_service, report.few = complaints_by_service(counting)
     for table in _page_tables(counting, by_service):
         report.tables[table.key] = table
-    wanted = applicable(settings, dataset.default_procedure)
-    returns = [
-        *([spso_indicators(counting)] if "spso" in wanted else []),
-        *([annual_return(counting, report.tables)] if "annual" in wanted else []),
-        *(ko41a(counting) if "ko41a" in wanted else []),
-    ]
+    returns = _returns(counting, dataset.default_procedure, report.tables)
+    if "ko41a" in applicable(settings, dataset.default_procedure):
+        report.ko41a = ko41a_return(counting)
+    # Several procedures: each one's timeliness and returns over its own cases, beside these.
+    timeliness, own_returns = per_procedure(counting, _all_page_tables, _returns)
+    report.tables.update((table.key, table) for table in timeliness)
+    if own_returns:
+        returns = own_returns
     report.returns = {table.key: table for table in returns}
     report.headline = headline(report.tables, periods)
     report.behind = behind_headline(report.tables, counting)
     report.untranslated = sorted(set(names.untranslated))
     return report
+
+
+def _returns(counting: Counting, procedure, tables: dict[str, Table]) -> list[Table]:
+    """The returns that apply to ``procedure``, over the cases ``counting`` counts."""
+    wanted = applicable(counting.settings, procedure)
+    return [
+        *([spso_indicators(counting)] if "spso" in wanted else []),
+        *([annual_return(counting, tables)] if "annual" in wanted else []),
+        *([lgsco_figures(counting)] if "lgsco" in wanted else []),
+        *(public_tables(counting) if "ko41a" in wanted else []),
+    ]
+
+
+def _all_page_tables(counting: Counting) -> list[Table]:
+    return _page_tables(counting, complaints_by_service(counting)[0])
 
 
 def _page_tables(counting: Counting, by_service: Table) -> list[Table]:
