@@ -1,5 +1,6 @@
 """The aide-memoire for a case: the steps each stage should show done (acknowledged, the
-person contacted, investigated, a response signed off), as complaints handbooks list them."""
+person contacted, investigated, a response signed off), as complaints handbooks list them, and
+first of all the tasks what the person asked for adds (an independent advocate)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,34 @@ class Step:
     done: bool
 
 
-def checklist(case: Case, *, sign_off_required: bool) -> list[Step]:
-    """The steps for the case's current stage (or its single step), ticked from its events."""
+def advocate_step(case: Case, advocate: str) -> Step | None:
+    """The task an advocate request adds, whether the person asked online or staff logged it:
+    offer an independent advocate and help arrange one. ``advocate`` is the submission's
+    answer; the task is done once a note or a logged contact on the case mentions the
+    advocate."""
+    if advocate != "yes":
+        return None
+    done = any(
+        event["type"] in ("note", "contact_logged")
+        and "advocate" in (event.get("note") or "").lower()
+        for event in case.events
+    )
+    return Step(
+        "Independent advocate offered and help to arrange one given (record a note about the "
+        "advocate when done)",
+        done,
+    )
+
+
+def checklist(case: Case, *, sign_off_required: bool, advocate: str = "") -> list[Step]:
+    """The steps for the case's current stage (or its single step), ticked from its events,
+    after the advocate task when the person asked for one (``advocate`` is their answer)."""
+    asked = advocate_step(case, advocate)
     stage = case.current
     types = {event["type"] for event in case.events}
     letters = {event["value"] for event in case.events if event["type"] == "letter_sent"}
-    steps = [
+    steps = [asked] if asked is not None else []
+    steps += [
         Step("Kind, service and themes checked", bool(case.themes) and bool(case.service)),
         Step(
             "Owner assigned, who is not the person the feedback is about",

@@ -10,6 +10,11 @@ Merging says two cases are one: the duplicate gets a ``merged_into`` event namin
 ``merged_from`` event naming the duplicate. The duplicate keeps its own events, files and
 replies; its reference leads to the survivor.
 
+A merge made in error is undone (``unmerge``) by an ``unmerged`` event on each case naming the
+other: the duplicate is open again, its reference leads to itself, reports count it again, and
+the survivor no longer lists it. Events are never removed, so both timelines keep the merge and
+its undoing.
+
 Like the changes in ``transitions``, each function takes the cases as they stand and who makes
 the change, and returns the event rows to append (the caller stores them in one write with
 ``events.record``), or raises ``Refused`` with the reason.
@@ -26,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from .changes import Actor, Refused, refuse_while_restricted
+from .flags import is_restricted
 from .search import Query, SearchIndex, email_key, phone_key, postcode_key, words
 from .state import Case
 
@@ -127,6 +133,38 @@ def merge(
     return [
         actor.event(duplicate, "merged_into", value=survivor.ref, note=note),
         actor.event(survivor, "merged_from", value=duplicate.ref, note=note),
+    ]
+
+
+def unmerge(
+    duplicate: Case,
+    survivor: Case | None,
+    actor: Actor,
+    *,
+    sees: Callable[[Case], bool],
+    note: str = "",
+) -> list[dict]:
+    """Undo the merge of ``duplicate`` into ``survivor``: an ``unmerged`` event on each. The
+    duplicate must be merged into that very case, both must be cases the member of staff may
+    open, and neither may be restricted."""
+    if not sees(duplicate):
+        raise Refused(NOT_FOUND)
+    if duplicate.status != "merged" or not duplicate.merged_into:
+        raise Refused("This case is not merged into another case")
+    if survivor is None or survivor.ref != duplicate.merged_into or not sees(survivor):
+        raise Refused(
+            "You cannot open the case this one was merged into, so you cannot undo the merge. "
+            "Ask a manager who covers its service"
+        )
+    for case in (duplicate, survivor):
+        if is_restricted(case):
+            raise Refused(
+                f"Processing of {case.ref} is restricted (UK GDPR Article 18), so the merge "
+                "cannot be undone until the restriction is lifted"
+            )
+    return [
+        actor.event(duplicate, "unmerged", value=survivor.ref, note=note),
+        actor.event(survivor, "unmerged", value=duplicate.ref, note=note),
     ]
 
 

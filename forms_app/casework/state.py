@@ -412,6 +412,16 @@ class Case:
         if event["value"] not in self.merged_from:
             self.merged_from.append(event["value"])
 
+    def _on_unmerged(self, event):
+        # Written on both cases of an undone merge, each naming the other: the duplicate is
+        # open again (only open cases are merged) and the survivor no longer lists it.
+        if self.status == "merged" and self.merged_into == event["value"]:
+            self.status = "open"
+            self.merged_into = ""
+            self.closed_on = None
+        if event["value"] in self.merged_from:
+            self.merged_from.remove(event["value"])
+
     def _on_action_added(self, event):
         ident = event["value"]
         if ident.startswith("A-"):

@@ -17,9 +17,15 @@ postal address, one line per line), and is in one of five states:
   ``sent``.
 
 A value named in ``KEPT_UNTIL_SENT`` (a letter's ``tracking`` paragraph, which holds the plain
-tracking secret) is emptied when the message is sent or posted: the provider or the printed
-page has it then, and the outbox keeps it no longer. A failed letter keeps it, so that it can
-be sent again.
+tracking secret) or ``KEPT_UNTIL_SENT_BY_TYPE`` (the link a request to an investigator carries,
+whose secret opens the answer page) is emptied when the message is sent or posted: the provider
+or the printed page has it then, and the outbox keeps it no longer. A failed message keeps it,
+so that it can be sent again.
+
+A few messages about a case go to someone other than the person (``NOT_TO_THE_PERSON``: the
+link emailed to an investigating manager). They are sent, retried and listed as failed like the
+rest, and erased with the case, but ``for_refs`` (what the tracking page and subject access
+show the person) leaves them out: they name someone else.
 
 The outbox holds personal data (an address or number, and the message's values), so retention,
 subject access and erasure reach it by reference (``for_refs``, ``forget``).
@@ -39,6 +45,10 @@ STATES = (QUEUED, SENDING, SENT, FAILED, TO_POST)
 CHANNELS = ("email", "sms", "letter")
 #: Values emptied once a message of that channel is sent or posted (see the module's words).
 KEPT_UNTIL_SENT = {"letter": ("tracking",)}
+#: Values emptied once a message of that type is sent, whatever its channel.
+KEPT_UNTIL_SENT_BY_TYPE = {"request_link": ("link",)}
+#: Message types to someone other than the person the case is about (see the module's words).
+NOT_TO_THE_PERSON = ("request_link",)
 
 _TABLE = """
 CREATE TABLE IF NOT EXISTS messages (
@@ -239,9 +249,13 @@ class Outbox:
 
     def _forget_kept_until_sent(self, message_id: str) -> bool:
         row = self.db.execute(
-            "SELECT channel, payload FROM messages WHERE id = ?", (message_id,)
+            "SELECT channel, payload, type FROM messages WHERE id = ?", (message_id,)
         ).fetchone()
-        names = KEPT_UNTIL_SENT.get(row[0], ()) if row else ()
+        names = (
+            (KEPT_UNTIL_SENT.get(row[0], ()) + KEPT_UNTIL_SENT_BY_TYPE.get(row[2], ()))
+            if row
+            else ()
+        )
         values = json.loads(row[1]) if row else {}
         if not any(values.get(name) for name in names):
             return False
@@ -312,6 +326,7 @@ class Outbox:
     # -- what staff and people see -----------------------------------------------------------
 
     def for_refs(self, refs: list[str]) -> list[Message]:
+        """The messages to the person of each case, oldest first (not ``NOT_TO_THE_PERSON``)."""
         out: list[Message] = []
         for ref in refs:
             out += [
@@ -320,6 +335,7 @@ class Outbox:
                     f"SELECT {_COLUMNS} FROM messages WHERE ref = ? ORDER BY queued_at, rowid",
                     (ref,),
                 )
+                if row[2] not in NOT_TO_THE_PERSON
             ]
         return out
 

@@ -7,7 +7,7 @@ from contextlib import suppress
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from forms_app.casework.checklist import Step, checklist
+from forms_app.casework.checklist import advocate_step, checklist
 from forms_app.casework.flags import RESTRICT_REASONS, is_restricted
 from forms_app.casework.request_state import question_of
 from forms_app.casework.state import Case, parse_at
@@ -139,23 +139,6 @@ def for_someone_else(submission: dict, personal: dict) -> dict | None:
     }
 
 
-def advocate_step(case: Case, submission: dict) -> Step | None:
-    """The aide-memoire task an advocate request adds: offer and help arrange one. Done once a
-    note or a logged contact on the case mentions the advocate."""
-    if submission.get("advocate") != "yes":
-        return None
-    done = any(
-        event["type"] in ("note", "contact_logged")
-        and "advocate" in (event.get("note") or "").lower()
-        for event in case.events
-    )
-    return Step(
-        "Independent advocate offered and help to arrange one given (record a note about the "
-        "advocate when done)",
-        done,
-    )
-
-
 @blueprint.route("/cases/<ref>")
 def case(ref):
     case = visible_case(ref)
@@ -193,10 +176,9 @@ def case(ref):
     needs = [
         labels.NEEDS.get(n, n) for n in (personal.get("communication_needs") or "").split(";") if n
     ]
-    steps = checklist(case, sign_off_required=sign_off_required(case))
-    advocate_task = advocate_step(case, submission)
-    if advocate_task is not None:
-        steps.insert(0, advocate_task)
+    advocate = submission.get("advocate") or ""
+    steps = checklist(case, sign_off_required=sign_off_required(case), advocate=advocate)
+    advocate_task = advocate_step(case, advocate)
     return render(
         "staff/case.html",
         title=f"{labels.KINDS.get(case.kind, case.kind)} {case.ref}",
@@ -217,7 +199,7 @@ def case(ref):
         steps=steps,
         told=told_us(submission, personal),
         someone_else=for_someone_else(submission, personal),
-        advocate=submission.get("advocate") or "",
+        advocate=advocate,
         advocate_task=advocate_task,
         advocate_labels=labels.ADVOCATE,
         preferred_contact=_plain(labels.PREFERRED_CONTACT, personal.get("preferred_contact") or ""),

@@ -102,6 +102,7 @@ EVENTS = {
     "case_unlinked": "Link to a related case removed",
     "merged_into": "Merged into another case",
     "merged_from": "A duplicate was merged into this case",
+    "unmerged": "Merge undone",
 }
 #: How a search result matched the query.
 MATCHED = {

@@ -1,11 +1,12 @@
 """Related and duplicate cases on the staff pages: linking and unlinking a related case, merging
 a duplicate into the case that carries on (with a confirmation page first), and what the case
 page and the triage form show about them (possible duplicates, related cases, a banner on a
-merged case, and the files and replies of the duplicates merged into a case).
+merged case, and the files and replies of the duplicates merged into a case), and undoing a
+merge, which only managers may do (with a confirmation page first).
 
 The rules are in ``forms_app.casework.linking``. A case the member of staff may not open is
 never listed, and a reference typed for one is refused in the same words as a reference that
-does not exist. Every link, unlink and merge is audited on each case it changes.
+does not exist. Every link, unlink, merge and unmerge is audited on each case it changes.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from forms_app.casework.linking import (
     merge,
     possible_duplicates,
     unlink,
+    unmerge,
 )
 from forms_app.casework.state import Case
 from forms_app.casework.transitions import Actor, Refused
@@ -97,6 +99,7 @@ def linking_context(case: Case, personal: dict | None) -> dict:
         "merged_from": merged_from,
         "may_link": offered,
         "may_merge": offered and can_merge(case),
+        "may_unmerge": user().has("manager") and not is_restricted(case),
     }
 
 
@@ -113,7 +116,7 @@ def triage_context(case: Case, personal: dict | None) -> dict:
 
 
 #: The events that name another case in their ``value``.
-LINK_EVENTS = ("case_linked", "case_unlinked", "merged_into", "merged_from")
+LINK_EVENTS = ("case_linked", "case_unlinked", "merged_into", "merged_from", "unmerged")
 
 
 def describe_link(event: dict) -> str:
@@ -130,6 +133,7 @@ def _form(case: Case, mode: str, values: dict, errors: dict, status: int = 200, 
         "link": "Link a related case",
         "merge": "Merge into another case",
         "confirm": "Check the merge",
+        "unmerge": "Undo the merge",
     }
     return render(
         "staff/linking.html",
@@ -228,3 +232,32 @@ def case_merge(ref):
     audit_log("case.merge", ref=survivor.ref, fields=["merged_from"], detail=f"from {case.ref}")
     flash(f"{case.ref} was merged into this case.")
     return redirect(url_for("staff.case", ref=survivor.ref))
+
+
+@blueprint.route("/cases/<ref>/unmerge", methods=["GET", "POST"])
+@need("manager")
+def case_unmerge(ref):
+    """Undo the merge of this case (the duplicate) into the case it was merged into: a page
+    saying what will change, then the change once it is confirmed."""
+    case = visible_case(ref)
+    survivor = index().get(case.merged_into) if case.merged_into else None
+    actor = Actor(user().username, today())
+    values = _read() if request.method == "POST" else {"other": case.merged_into, "note": ""}
+    try:
+        rows = unmerge(case, survivor, actor, sees=_sees, note=values["note"])
+    except Refused as refusal:
+        flash(refusal.reason, "refused")
+        return redirect(url_for("staff.case", ref=case.ref))
+    if request.method == "GET":
+        audit_log("case.action_form", ref=case.ref, detail="unmerge")
+        return _form(case, "unmerge", values, {}, survivor=survivor)
+    try:
+        _store(rows)
+    except InvalidEvent:
+        return _form(
+            case, "unmerge", values, {"note": "That note is not allowed"}, 400, survivor=survivor
+        )
+    audit_log("case.unmerge", ref=case.ref, fields=["merged_into"], detail=f"from {survivor.ref}")
+    audit_log("case.unmerge", ref=survivor.ref, fields=["merged_from"], detail=f"of {case.ref}")
+    flash(f"The merge into {survivor.ref} was undone: this case is open again.")
+    return redirect(url_for("staff.case", ref=case.ref))

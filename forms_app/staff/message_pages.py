@@ -39,6 +39,7 @@ TYPES = {
     "closed": "Case closed",
     "tracking_code": "Tracking page code",
     "escalation_received": "Request for the next stage received",
+    "request_link": "Link to answer a request (to an investigating manager)",
 }
 STATES = {
     "queued": ("Waiting to send", "govuk-tag--grey"),

@@ -3,7 +3,9 @@ revoking and withdrawing, the list of requests for you and those you wait for
 (``/staff/requests``), and answering one as a member of staff (``/staff/requests/<ref>/<id>``).
 
 Thin: the rules are in ``forms_app.casework.requests``. Someone without an account is sent a
-link by email (``forms_app.public.respond_pages`` serves it); a member of staff answers here,
+link by email through the message outbox, so a failed send is tried again and shown on the
+"messages not sent" page (``forms_app.public.respond_pages`` serves the link; with no message
+provider set, the email goes straight by SMTP); a member of staff answers here,
 seeing only what was shared, even on a case they could not otherwise open. Every view and
 change is audited.
 """
@@ -11,6 +13,7 @@ change is audited.
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from flask import abort, current_app, flash, redirect, request, url_for
 
@@ -19,6 +22,7 @@ from forms_app.casework.changes import Actor, Refused
 from forms_app.casework.flags import is_restricted
 from forms_app.casework.request_answers import answered_alert, record_answer
 from forms_app.casework.request_links import Links, expiry
+from forms_app.casework.request_messages import request_link_message
 from forms_app.casework.request_state import ASKS, SHARES
 from forms_app.casework.requests import (
     Asked,
@@ -180,9 +184,14 @@ def request_new(ref):
     ident = rows[0]["value"]
     audit_log("request.ask", ref=case.ref, detail=ident)
     found = _refolded(case.ref).requests[ident]
-    sent = _send_request(case.ref, found)
+    sent = _send_request(case, found)
     done = f"Request sent to {who_asked(found)}. Due by {found.due.strftime('%-d %B %Y')}."
-    if not sent and found.to_user:
+    if sent == "queued":
+        done += (
+            " The email with their link is waiting to send: if it cannot go, it is listed"
+            " under messages not sent."
+        )
+    elif not sent and found.to_user:
         done += " The email could not be sent: they will see the request when they sign in."
     elif not sent:
         done += " The email with their link could not be sent: revoke this and ask again."
@@ -195,8 +204,16 @@ def _refolded(ref):
     return index().get(ref)
 
 
-def _send_request(ref: str, found) -> bool:
-    """Email the person asked: a link for someone without an account, else the staff page."""
+def respond_path(secret: str, language: str) -> str:
+    """The answer page's address for a link: in Welsh for a case whose language is Welsh (the
+    page has the language switch)."""
+    return f"{'/cy' if language == 'cy' else ''}/respond/{secret}"
+
+
+def _send_request(case, found) -> bool | str:
+    """Email the person asked: a link for someone without an account (through the message
+    outbox: "queued"), else the staff page. True or False: sent straight by SMTP, or not."""
+    ref = case.ref
     settings = parts().settings
     config = mail.email_settings(settings.raw)
     asked = ASKS.get(found.asks, found.asks).lower()
@@ -209,9 +226,18 @@ def _send_request(ref: str, found) -> bool:
     else:
         with links() as kept:
             secret = kept.make(found.ident, ref, expiry(found.due))
+        link = f"{public_url()}{respond_path(secret, case.language)}"
+        messenger = parts().messenger
+        if messenger.config.enabled:
+            try:
+                messenger.queue([request_link_message(settings, case, found, me, link)])
+            except (OSError, sqlite3.Error) as error:
+                log.error("requests: link email not queued (%s)", type(error).__name__)
+                return False
+            return "queued"
         to = found.to_email
         where = (
-            f"Read what was shared with you and answer here: {public_url()}/respond/{secret}\n\n"
+            f"Read what was shared with you and answer here: {link}\n\n"
             "The link is for you alone and works for this request only, until a little after "
             "the due date. Do not pass it on."
         )

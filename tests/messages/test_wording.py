@@ -21,6 +21,7 @@ FILLED = {
     "reopened": {"org_name", "reference"},
     "tracking_code": {"org_name", "reference", "code", "minutes"},
     "escalation_received": {"org_name", "reference", "stage_name", "next_steps"},
+    "request_link": {"org_name", "reference", "asker", "asks", "due", "link"},
 }
 
 

@@ -10,6 +10,7 @@ import io
 import json
 import re
 import socket
+import threading
 from dataclasses import dataclass, field
 
 import pytest
@@ -17,6 +18,10 @@ import yaml
 from aiosmtpd.controller import Controller
 
 from forms_app import create_app
+from forms_app.messages.config import messages_config
+from forms_app.messages.outbox import Outbox, outbox_path
+from forms_app.messages.providers import build_provider
+from forms_app.messages.sending import Sender
 from forms_app.organisation.settings import EXAMPLE_SETTINGS
 from forms_app.records import audit
 from forms_app.web.parts import EXTENSION
@@ -31,17 +36,39 @@ SHARED_FILE = b"Visit log: carer arrived 22:10, medication round missed.\n"
 
 
 class Inbox:
+    """What the loopback SMTP server was sent. ``deliver`` (set by the world) runs the message
+    worker's step first, as the worker beside ``make run`` would within seconds: the request
+    link goes through the message outbox."""
+
     def __init__(self):
-        self.messages: list[tuple[list[str], str]] = []
+        self.received: list[tuple[list[str], str]] = []
+        self.deliver = None
+
+    @property
+    def messages(self) -> list[tuple[list[str], str]]:
+        # Only the test itself delivers: the SMTP server's own thread looks at its handler's
+        # attributes too, and must not wait for a connection to itself.
+        if self.deliver is not None and threading.current_thread() is threading.main_thread():
+            self.deliver()
+        return self.received
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         text = f"Subject: {message['Subject']}\n\n{message.get_content()}"
-        self.messages.append((envelope.rcpt_tos, text))
+        self.received.append((envelope.rcpt_tos, text))
         return "250 OK"
 
     def to(self, address: str) -> list[str]:
         return [body for rcpts, body in self.messages if address in rcpts]
+
+
+def deliver(parts) -> None:
+    """One step of the message worker over the world's outbox."""
+    path = outbox_path(parts.settings.data_dir)
+    if not path.exists():
+        return
+    with Outbox(path) as outbox:
+        Sender(outbox, build_provider(messages_config(parts.settings.raw))).step()
 
 
 def _free_port() -> int:
@@ -105,6 +132,7 @@ def world(tmp_path, data_dir, inbox, clamd_socket):
         "tls": "none",
         "from": "casework@riverside.example.org",
     }
+    settings["messages"] = {**settings.get("messages", {}), "provider": "smtp"}
     path = tmp_path / "settings.yaml"
     path.write_text(yaml.safe_dump(settings))
     app = create_app(str(path), EVIDENCE_SCANNER=f"unix:{clamd_socket}")
@@ -121,6 +149,7 @@ def world(tmp_path, data_dir, inbox, clamd_socket):
     )
     add_events(parts, ref, "olive", ("assigned", {"value": "olive"}))
     world = World(app, parts, inbox, secrets, ref)
+    inbox.deliver = lambda: deliver(parts)
     olive = world.client("olive")
     page = olive.get(f"/staff/cases/{ref}")
     response = olive.post(

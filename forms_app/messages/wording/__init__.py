@@ -37,10 +37,12 @@ MESSAGE_TYPES = (
     "reopened",
     "tracking_code",
     "escalation_received",
+    # Not to the person: the link emailed to an investigating manager (see its file).
+    "request_link",
 )
 CHANNELS = ("email", "sms", "letter")
 #: Message types never sent as a letter.
-NOT_POSTED = ("tracking_code",)
+NOT_POSTED = ("tracking_code", "request_link")
 PLACEHOLDER = re.compile(r"\(\(([a-z_]+)\)\)")
 #: Placeholders a message may go without, with the value it is then sent with: each was added
 #: to its message type after messages of that type were first queued (an outbox can outlive an
