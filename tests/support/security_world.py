@@ -137,6 +137,8 @@ def concrete_urls(world: World, rule) -> list[str]:
         "secret": ["NoSuchRequestLink0123456789abcdefghijklmnop"],
         "ident": ["R-NoSuchOne"],
         "change": ["revoke"],
+        # A report or export job no one started: its pages answer 404.
+        "job_id": ["NoSuchJob0123456789ab"],
     }
     if rule.endpoint == "staff.publish":
         values["ref"] = [world.other_ref]
