@@ -12,6 +12,7 @@ BIN := $(VENV)/bin
 STAMPS := build/stamps
 CHROMIUM := /usr/bin/chromium
 NGINX := /usr/sbin/nginx
+POSTGRES := /usr/lib/postgresql/15/bin/postgres
 CLAMD := /usr/sbin/clamd
 EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 DEJAVU_FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
@@ -39,7 +40,7 @@ SITE_SOURCES := site/. $(shell find site -mindepth 1 -print 2>/dev/null)
 export NO_MKDOCS_2_WARNING := 1
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: help venv chromium nginx clamav fonts assets oidc translations messages site demo run test test-nightly bench lint clean distclean \
+.PHONY: help venv chromium nginx clamav postgresql fonts assets oidc translations messages site demo run test test-nightly bench lint clean distclean \
 	stack stack-down lock
 
 help:
@@ -53,7 +54,7 @@ help:
 	@echo "              pages at https://127.0.0.1:8443/, the site at https://127.0.0.1:8444/"
 	@echo "              (trust build/stack/ca.pem); make stack-down stops it"
 	@echo "make lock     regenerate requirements/*.txt (hashed pins) from pyproject.toml"
-	@echo "steps:        venv chromium nginx clamav fonts assets oidc site demo lint clean distclean"
+	@echo "steps:        venv chromium nginx clamav postgresql fonts assets oidc site demo lint clean distclean"
 
 # Python ----------------------------------------------------------------------------------------
 
@@ -106,6 +107,18 @@ clamav:
 	test -x $(CLAMD) || { echo "error: $(CLAMD) is still missing after apt-get install" >&2; exit 1; }; \
 	$$sudo service clamav-daemon stop >/dev/null 2>&1 || true; \
 	$$sudo service clamav-freshclam stop >/dev/null 2>&1 || true
+
+# PostgreSQL for the store's tests on the database engine (Debian's postgresql): they run their
+# own server as the postgres user, with a data directory, socket and port of their own
+# (tests/support/postgres.py), so the cluster the package makes and starts is stopped.
+postgresql:
+	@if [ -x $(POSTGRES) ]; then exit 0; fi; \
+	if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	echo "Installing Debian's postgresql (apt-get)"; \
+	$$sudo apt-get update; \
+	$$sudo apt-get install -y postgresql; \
+	test -x $(POSTGRES) || { echo "error: $(POSTGRES) is still missing after apt-get install" >&2; exit 1; }; \
+	$$sudo service postgresql stop >/dev/null 2>&1 || true
 
 # Fonts for the letter and leaflet PDFs (Debian's packages; WeasyPrint finds them through
 # fontconfig): DejaVu covers Welsh (ŵ, ŷ, â), Noto Color Emoji prints an emoji, not an empty box.
@@ -250,11 +263,11 @@ lock: $(LOCK_VENV)/bin/uv
 TEST_WORKERS ?= auto
 PYTEST_PARALLEL := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
-test: venv chromium nginx clamav fonts assets oidc translations site
+test: venv chromium nginx clamav postgresql fonts assets oidc translations site
 	$(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The reliability plan's nightly tier: the same tests with the larger counts (tests/support/tier.py).
-test-nightly: venv chromium nginx clamav fonts assets oidc translations site
+test-nightly: venv chromium nginx clamav postgresql fonts assets oidc translations site
 	FEEDBACK_TIER=nightly $(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 lint: venv

@@ -6,10 +6,11 @@
 
 from __future__ import annotations
 
-from . import backup, data, demo, messages, migrate, records, reports, setup, sheets, staff
+from . import backup, data, demo, messages, migrate, records, reports, setup, sheets, staff, stores
 from .group import main
 
-for _module in (setup, data, demo, staff, sheets, messages, reports, records, backup, migrate):
+_MODULES = (setup, data, demo, staff, sheets, messages, reports, records, backup, migrate, stores)
+for _module in _MODULES:
     _module.register(main)
 
 __all__ = ["main"]

@@ -17,6 +17,7 @@ from forms_app.organisation.settings import Settings
 from forms_app.procedures.profiles import Procedure, WorkingCalendar, closure_years, load_procedure
 from forms_app.storage.contract import Contract
 from forms_app.storage.drafts import Drafts, limits_from
+from forms_app.storage.engines import open_store
 from forms_app.storage.store import Store, check_local_filesystem
 
 EXTENSION = "feedback"
@@ -50,7 +51,7 @@ class Parts:
         return cls(
             settings=settings,
             contract=contract,
-            store=Store(data_dir, tables),
+            store=open_store(data_dir, tables, settings.raw.get("store_url")),
             drafts=Drafts(data_dir / "drafts", **limits_from(settings.raw)),
             procedure=procedure,
             calendar=calendar,

@@ -1,0 +1,131 @@
+"""``feedback migrate-store`` and ``feedback export-package``: the case tables between engines.
+
+The work is in ``forms_app.storage.postgres.moving``; this is the command line around it. It
+builds no app, so it runs with the service stopped (stop it first: rows written during a move
+would be left behind).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+def _tables() -> dict[str, list[str]]:
+    from forms_app.storage.contract import Contract
+
+    contract = Contract()
+    return {name: contract.columns(name) for name in contract.resource_names}
+
+
+def _data_package(data_dir: Path):
+    from forms_app.storage import Store
+
+    store = Store(data_dir, _tables())
+    store.recover()
+    return store
+
+
+def _database(url: str, data_dir: Path):
+    from forms_app.storage.postgres import PostgresStore
+
+    store = PostgresStore(url, data_dir, _tables())
+    store.recover()
+    return store
+
+
+@click.command("migrate-store")
+@click.option(
+    "--to",
+    "to_url",
+    metavar="URL",
+    help="Move the data directory's case tables "
+    "into the empty PostgreSQL database at URL (postgresql://user@host/database).",
+)
+@click.option(
+    "--from",
+    "from_url",
+    metavar="URL",
+    help="Move the case tables of the database "
+    "at URL back into the data directory (its tables must be empty).",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The data directory (default: the one the settings name).",
+)
+def migrate_store_command(to_url: str | None, from_url: str | None, data_dir: Path | None):
+    """Move the case tables between the data directory and a PostgreSQL database.
+
+    Stop the service first. Every row of every case table is copied in one transaction (all
+    or nothing) into a target that holds no rows yet, in the order written, and read back to
+    check it is the same. The source is left as it was: keep it until the service runs well
+    on the new engine, then remove it. Then set store_url in the settings (or
+    FORMS_APP_STORE_URL) to the database URL, or remove it to go back to the data directory.
+    """
+    from forms_app.organisation.settings import load_settings
+    from forms_app.storage import StorageError
+    from forms_app.storage.postgres.moving import TargetNotEmpty, copy_rows
+
+    if bool(to_url) == bool(from_url):
+        raise click.UsageError("give exactly one of --to URL or --from URL")
+    data_dir = data_dir or load_settings().data_dir
+    try:
+        if to_url:
+            counts = copy_rows(_data_package(data_dir), _database(to_url, data_dir))
+            where = "the database"
+        else:
+            data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            counts = copy_rows(_database(from_url, data_dir), _data_package(data_dir))
+            where = str(data_dir)
+    except (TargetNotEmpty, StorageError, OSError) as error:
+        raise click.ClickException(f"nothing moved: {error}") from error
+    except Exception as error:  # psycopg's errors: no connection, no such database, no right
+        if type(error).__module__.startswith("psycopg"):
+            raise click.ClickException(f"nothing moved: {error}") from error
+        raise
+    moved = ", ".join(f"{name}: {count} rows" for name, count in counts.items())
+    click.echo(f"moved into {where} and read back the same: {moved}")
+
+
+@click.command("export-package")
+@click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--from",
+    "from_url",
+    metavar="URL",
+    help="Export the database at URL (default: "
+    "the store the settings name: store_url, or the data directory).",
+)
+def export_package_command(target: Path, from_url: str | None):
+    """Write the case tables as a data package into TARGET (new or empty) and validate it.
+
+    The package is the descriptor with its schemas and one checksummed CSV per table, as the
+    data directory holds them, from either engine; it is validated with frictionless and the
+    exit status is 1 if it is not valid.
+    """
+    from forms_app.organisation.settings import load_settings
+    from forms_app.storage.engines import store_url
+    from forms_app.storage.postgres.moving import TargetNotEmpty, export_package
+
+    settings = load_settings()
+    url = from_url or store_url(settings.raw.get("store_url"))
+    source = _database(url, settings.data_dir) if url else _data_package(settings.data_dir)
+    try:
+        counts, report = export_package(source, target)
+    except (TargetNotEmpty, OSError) as error:
+        raise click.ClickException(f"not exported: {error}") from error
+    for line in report.lines:
+        click.echo(line)
+    if not report.valid:
+        sys.exit(1)
+    written = ", ".join(f"{name}: {count} rows" for name, count in counts.items())
+    click.echo(f"exported to {target}: {written}")
+
+
+def register(group: click.Group) -> None:
+    """Add this module's commands to ``group``."""
+    group.add_command(migrate_store_command)
+    group.add_command(export_package_command)
