@@ -17,7 +17,6 @@ import pytest
 from forms_app.storage import Store, StoreWriteError
 from forms_app.storage.engines import open_store
 from forms_app.storage.postgres import PostgresStore
-from tests.support.postgres import postgres_server, postgres_url  # noqa: F401 (fixtures)
 
 TABLES = {
     "submissions": ["ref", "idempotency_key", "kind", "text", "crc"],
