@@ -35,7 +35,7 @@ from forms_app.web.hosts import staff_url
 from forms_app.web.parts import case_index, parts
 from forms_app.web.uploads import chosen_files, limits, now, receive, scanner
 
-from .ratelimit import RateLimiter, Rule, client_address
+from .ratelimit import RateLimiter, Rule, client_address, open_limiter
 from .views import blueprint
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ SERVICE_NAME = "Answer a request"
 def _limiter() -> RateLimiter:
     limiter = current_app.extensions.get("respond_ratelimit")
     if limiter is None:
-        limiter = RateLimiter(parts().settings.data_dir, current_app.config["SECRET_KEY"], RULES)
+        limiter = open_limiter(current_app.config["SECRET_KEY"], RULES)
         current_app.extensions["respond_ratelimit"] = limiter
     return limiter
 

@@ -25,7 +25,7 @@ from forms_app.web.parts import EXTENSION, parts
 
 from . import blueprint
 from .context import audit_log, render, users
-from .sessions import MAX_CODE_TRIES, PendingStore, SessionStore
+from .sessions import MAX_CODE_TRIES, PendingStore, SessionStore, open_pending, open_sessions
 
 TOKEN = "staff_token"
 PENDING = "staff_pending"
@@ -56,11 +56,11 @@ def sign_in_options() -> SignInSettings:
 
 
 def sessions() -> SessionStore:
-    return SessionStore(parts().settings.data_dir)
+    return open_sessions(parts().settings.data_dir, parts().shared_url)
 
 
 def pending_sign_ins() -> PendingStore:
-    return PendingStore(parts().settings.data_dir)
+    return open_pending(parts().settings.data_dir, parts().shared_url)
 
 
 def throttle() -> SignInThrottle:

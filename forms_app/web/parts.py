@@ -16,8 +16,8 @@ from forms_app.casework.messaging import Messenger, install
 from forms_app.organisation.settings import Settings
 from forms_app.procedures.profiles import Procedure, WorkingCalendar, closure_years, load_procedure
 from forms_app.storage.contract import Contract
-from forms_app.storage.drafts import Drafts, limits_from
-from forms_app.storage.engines import open_store
+from forms_app.storage.drafts import Drafts, limits_from, open_drafts
+from forms_app.storage.engines import open_store, store_url
 from forms_app.storage.store import Store, check_local_filesystem
 
 EXTENSION = "feedback"
@@ -33,6 +33,8 @@ class Parts:
     procedure: Procedure
     calendar: WorkingCalendar
     messenger: Messenger
+    #: The database the app servers share (``store_url``), or "" when everything is in files.
+    shared_url: str = ""
 
     @classmethod
     def build(cls, settings: Settings, *, check_filesystem: bool = True) -> Parts:
@@ -48,14 +50,16 @@ class Parts:
         # Stored changes queue their messages to the person through it (casework.messaging).
         messenger = Messenger(data_dir, settings, procedure, calendar)
         install(messenger)
+        url = store_url(settings.raw.get("store_url"))
         return cls(
             settings=settings,
             contract=contract,
-            store=open_store(data_dir, tables, settings.raw.get("store_url")),
-            drafts=Drafts(data_dir / "drafts", **limits_from(settings.raw)),
+            store=open_store(data_dir, tables, url),
+            drafts=open_drafts(data_dir / "drafts", url, **limits_from(settings.raw)),
             procedure=procedure,
             calendar=calendar,
             messenger=messenger,
+            shared_url=url,
         )
 
     def hear_back_by(self, kind: str, received: date | datetime) -> dict:
