@@ -15,6 +15,7 @@ from forms_app.casework.index import CaseIndex
 from forms_app.casework.messaging import Messenger, install
 from forms_app.organisation.settings import Settings
 from forms_app.procedures.profiles import Procedure, WorkingCalendar, closure_years, load_procedure
+from forms_app.records import audit
 from forms_app.storage.contract import Contract
 from forms_app.storage.drafts import Drafts, limits_from, open_drafts
 from forms_app.storage.engines import open_store, store_url
@@ -51,6 +52,9 @@ class Parts:
         messenger = Messenger(data_dir, settings, procedure, calendar)
         install(messenger)
         url = store_url(settings.raw.get("store_url"))
+        # The audit log is written by module functions given the data directory: tell them
+        # once where this one's log lives.
+        audit.use_database(data_dir, url)
         return cls(
             settings=settings,
             contract=contract,
