@@ -23,6 +23,10 @@ be sent again.
 
 The outbox holds personal data (an address or number, and the message's values), so retention,
 subject access and erasure reach it by reference (``for_refs``, ``forget``).
+
+With a shared database (``store_url``), ``Outbox(path)`` gives ``database_outbox.DatabaseOutbox``
+instead, with the same methods and rows in that database, so every app server queues into one
+outbox: ``use_database`` tells this module, at start-up, which data directory uses which.
 """
 
 from __future__ import annotations
@@ -73,6 +77,26 @@ def outbox_path(data_dir: Path) -> Path:
     return Path(data_dir) / "messages" / "outbox.sqlite3"
 
 
+#: Data directories whose outbox is in a database: resolved path -> database URL.
+_DATABASES: dict[str, str] = {}
+
+
+def use_database(data_dir: Path, url: str) -> None:
+    """Keep the outbox of ``data_dir`` in the database at ``url`` ("" for the SQLite file)."""
+    key = str(Path(data_dir).resolve())
+    if url:
+        _DATABASES[key] = url
+    else:
+        _DATABASES.pop(key, None)
+
+
+def database_for(path: Path) -> str:
+    """The database holding the outbox at ``path`` (``outbox_path``), or "" for the file."""
+    if not _DATABASES:
+        return ""
+    return _DATABASES.get(str(Path(path).resolve().parent.parent), "")
+
+
 @dataclass
 class Message:
     """One message to one person. ``values`` fill the template's placeholders."""
@@ -111,6 +135,13 @@ def _message(row: tuple) -> Message:
 
 
 class Outbox:
+    def __new__(cls, *args, **kwargs):
+        if cls is Outbox and database_for(args[0] if args else kwargs["path"]):
+            from .database_outbox import DatabaseOutbox
+
+            return super().__new__(DatabaseOutbox)
+        return super().__new__(cls)
+
     def __init__(self, path: Path):
         self.path = Path(path)
         self.db = open_durable(self.path, _SCHEMA)

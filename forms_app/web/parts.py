@@ -13,6 +13,7 @@ from flask import current_app
 
 from forms_app.casework.index import CaseIndex
 from forms_app.casework.messaging import Messenger, install
+from forms_app.messages.outbox import use_database as use_outbox_database
 from forms_app.organisation.settings import Settings
 from forms_app.procedures.profiles import Procedure, WorkingCalendar, closure_years, load_procedure
 from forms_app.records import audit
@@ -48,17 +49,19 @@ class Parts:
         procedure = load_procedure(settings.procedure)
         calendar = procedure.calendar(settings.closure_dates(closure_years()))
         tables = {name: contract.columns(name) for name in contract.resource_names}
+        url = store_url(settings.raw.get("store_url"))
+        store = open_store(data_dir, tables, url)  # first: it refuses a URL of no known engine
+        # The audit log and the message outbox are opened by the data directory's path: tell
+        # them once where this one's live.
+        audit.use_database(data_dir, url)
+        use_outbox_database(data_dir, url)
         # Stored changes queue their messages to the person through it (casework.messaging).
         messenger = Messenger(data_dir, settings, procedure, calendar)
         install(messenger)
-        url = store_url(settings.raw.get("store_url"))
-        # The audit log is written by module functions given the data directory: tell them
-        # once where this one's log lives.
-        audit.use_database(data_dir, url)
         return cls(
             settings=settings,
             contract=contract,
-            store=open_store(data_dir, tables, url),
+            store=store,
             drafts=open_drafts(data_dir / "drafts", url, **limits_from(settings.raw)),
             procedure=procedure,
             calendar=calendar,
