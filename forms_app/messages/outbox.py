@@ -36,6 +36,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from forms_app.storage import shared_database
 from forms_app.storage.sqlite_files import Transaction, open_durable
 
 QUEUED, SENDING, SENT, FAILED, TO_POST = "queued", "sending", "sent", "failed", "to_post"
@@ -77,24 +78,14 @@ def outbox_path(data_dir: Path) -> Path:
     return Path(data_dir) / "messages" / "outbox.sqlite3"
 
 
-#: Data directories whose outbox is in a database: resolved path -> database URL.
-_DATABASES: dict[str, str] = {}
-
-
 def use_database(data_dir: Path, url: str) -> None:
     """Keep the outbox of ``data_dir`` in the database at ``url`` ("" for the SQLite file)."""
-    key = str(Path(data_dir).resolve())
-    if url:
-        _DATABASES[key] = url
-    else:
-        _DATABASES.pop(key, None)
+    shared_database.use_database(data_dir, url)
 
 
 def database_for(path: Path) -> str:
     """The database holding the outbox at ``path`` (``outbox_path``), or "" for the file."""
-    if not _DATABASES:
-        return ""
-    return _DATABASES.get(str(Path(path).resolve().parent.parent), "")
+    return shared_database.database_for(Path(path).parent.parent)
 
 
 @dataclass

@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from forms_app.storage import shared_database
+
 log = logging.getLogger(__name__)
 
 LOG_NAME = "audit.jsonl"
@@ -80,24 +82,14 @@ class VerifyReport:
     head: str = GENESIS
 
 
-#: Data directories whose audit log is in a database: resolved path -> database URL.
-_DATABASES: dict[str, str] = {}
-
-
 def use_database(data_dir: Path | str, url: str) -> None:
     """Keep the audit log of ``data_dir`` in the database at ``url`` ("" for the files)."""
-    key = str(Path(data_dir).resolve())
-    if url:
-        _DATABASES[key] = url
-    else:
-        _DATABASES.pop(key, None)
+    shared_database.use_database(data_dir, url)
 
 
 def _table(data_dir: Path | str):
     """The database table holding this data directory's log, or None for the files."""
-    if not _DATABASES:
-        return None
-    url = _DATABASES.get(str(Path(data_dir).resolve()))
+    url = shared_database.database_for(data_dir)
     if not url:
         return None
     from forms_app.storage.postgres.audit import AuditTable

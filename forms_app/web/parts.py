@@ -13,13 +13,12 @@ from flask import current_app
 
 from forms_app.casework.index import CaseIndex
 from forms_app.casework.messaging import Messenger, install
-from forms_app.messages.outbox import use_database as use_outbox_database
 from forms_app.organisation.settings import Settings
 from forms_app.procedures.profiles import Procedure, WorkingCalendar, closure_years, load_procedure
-from forms_app.records import audit
 from forms_app.storage.contract import Contract
 from forms_app.storage.drafts import Drafts, limits_from, open_drafts
 from forms_app.storage.engines import open_store, store_url
+from forms_app.storage.shared_database import use_database
 from forms_app.storage.store import Store, check_local_filesystem
 
 EXTENSION = "feedback"
@@ -51,10 +50,9 @@ class Parts:
         tables = {name: contract.columns(name) for name in contract.resource_names}
         url = store_url(settings.raw.get("store_url"))
         store = open_store(data_dir, tables, url)  # first: it refuses a URL of no known engine
-        # The audit log and the message outbox are opened by the data directory's path: tell
-        # them once where this one's live.
-        audit.use_database(data_dir, url)
-        use_outbox_database(data_dir, url)
+        # The audit log, the outboxes, retention and erasure are handed the data directory:
+        # tell them once where its shared state lives.
+        use_database(data_dir, url)
         # Stored changes queue their messages to the person through it (casework.messaging).
         messenger = Messenger(data_dir, settings, procedure, calendar)
         install(messenger)

@@ -181,3 +181,20 @@ class PostgresDrafts(Drafts):
         for name, folder in folders.items():
             if name not in live:
                 shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_matching(url: str, keys: list[str], tokens: list[str]) -> int:
+    """Delete drafts (and sent drafts' keys) holding any of ``keys``, or any of ``tokens``
+    whatever their case (erasure: a person's name or address in answers in progress)."""
+    keys = [key for key in keys if key]
+    tokens = [token.lower() for token in tokens if token]
+    if not (keys or tokens):
+        return 0
+    with DraftTable(url).quick() as connection:
+        return connection.execute(
+            f"""DELETE FROM {TABLE} WHERE
+                EXISTS (SELECT 1 FROM unnest(%s::text[]) AS k WHERE strpos(body, k) > 0)
+                OR EXISTS (SELECT 1 FROM unnest(%s::text[]) AS t
+                           WHERE strpos(lower(body), t) > 0)""",
+            (keys, tokens),
+        ).rowcount
