@@ -47,9 +47,7 @@ def _child(folder, url, prefix) -> None:
     _write(folder, prefix, 20)
 
 
-def test_postgres_audit_chain_verifies_across_servers_writing_at_once(
-    shared_audit, postgres_url
-):
+def test_postgres_audit_chain_verifies_across_servers_writing_at_once(shared_audit, postgres_url):
     context = multiprocessing.get_context("fork")
     children = [
         context.Process(target=_child, args=(folder, postgres_url, f"server{n}"))
@@ -74,7 +72,7 @@ def test_postgres_audit_shows_an_edited_entry(shared_audit, postgres_url):
     _write(shared_audit[0], "amara", 3)
     with psycopg.connect(postgres_url, autocommit=True) as connection:
         connection.execute(
-            "UPDATE feedback_audit SET line = replace(line, 'entry 1', 'entry 9') "
+            "UPDATE feedback_audit SET line = replace(line, 'case.view', 'case.edit') "
             "WHERE position = 3"
         )
     report = audit.verify(shared_audit[1])

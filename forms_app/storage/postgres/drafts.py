@@ -82,10 +82,9 @@ class PostgresDrafts(Drafts):
     def load(self, draft_id: str | None) -> dict:
         if _owner(draft_id) is None:
             return {}
-        with self.table.quick() as connection:
-            found = connection.execute(
-                f"SELECT body FROM {TABLE} WHERE id = %s", (draft_id,)
-            ).fetchone()
+        found = self.table.quick_one(
+            f"SELECT body FROM {TABLE} WHERE id = %s", (draft_id,)
+        ).fetchone()
         if found is None:
             return {}
         try:
@@ -118,7 +117,7 @@ class PostgresDrafts(Drafts):
                     ).fetchone()
                     if count >= self.per_owner:
                         raise TooManyDrafts("this owner keeps as many drafts as it may")
-            self._put(connection, draft_id, owner, data, sent=False)
+            self._put(connection.execute, draft_id, owner, data, sent=False)
 
     def mark_sent(self, draft_id: str, keys: dict) -> None:
         """Replace the draft by its idempotency keys (no answers)."""
@@ -128,12 +127,11 @@ class PostgresDrafts(Drafts):
         data = json.dumps(keys)
         if len(data.encode("utf-8")) > SENT_BYTES:
             raise DraftTooLarge("what is left of a sent draft is only its keys")
-        with self.table.quick() as connection:
-            self._put(connection, draft_id, owner, data, sent=True)
+        self._put(self.table.quick_one, draft_id, owner, data, sent=True)
 
     @staticmethod
-    def _put(connection, draft_id: str, owner: str, data: str, *, sent: bool) -> None:
-        connection.execute(
+    def _put(execute, draft_id: str, owner: str, data: str, *, sent: bool) -> None:
+        execute(
             f"""INSERT INTO {TABLE} (id, owner, body, sent, changed) VALUES (%s, %s, %s, %s, %s)
                 ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body, sent = EXCLUDED.sent,
                 changed = EXCLUDED.changed""",
@@ -142,8 +140,7 @@ class PostgresDrafts(Drafts):
 
     def delete(self, draft_id: str) -> None:
         if _owner(draft_id) is not None:
-            with self.table.quick() as connection:
-                connection.execute(f"DELETE FROM {TABLE} WHERE id = %s", (draft_id,))
+            self.table.quick_one(f"DELETE FROM {TABLE} WHERE id = %s", (draft_id,))
 
     def purge(self, idle_seconds: float | None = None, now: float | None = None) -> int:
         """Delete drafts unchanged for ``idle_seconds`` (the idle lifetime unless given), sent

@@ -53,21 +53,20 @@ class PostgresCounters:
         """Count one request in ``key``'s window; True if within ``limit`` (allowed)."""
         now = time.time() if now is None else now
         try:
-            with self.table.quick() as connection:
-                (count,) = connection.execute(
-                    f"""INSERT INTO {TABLE} AS slot (key, started, count, seconds)
-                        VALUES (%(key)s, %(now)s, 1, %(seconds)s)
-                        ON CONFLICT (key) DO UPDATE SET
-                          started = CASE WHEN {_ENDED} THEN %(now)s ELSE slot.started END,
-                          count = CASE WHEN {_ENDED} THEN 1
-                                       ELSE LEAST(slot.count + 1, %(limit)s + 1) END,
-                          seconds = %(seconds)s
-                        RETURNING count""",
-                    {"key": key, "now": now, "seconds": seconds, "limit": limit},
-                ).fetchone()
-                if now >= self._next_purge:
-                    self._next_purge = now + PURGE_EVERY
-                    connection.execute(f"DELETE FROM {TABLE} WHERE started + seconds < %s", (now,))
+            (count,) = self.table.quick_one(
+                f"""INSERT INTO {TABLE} AS slot (key, started, count, seconds)
+                    VALUES (%(key)s, %(now)s, 1, %(seconds)s)
+                    ON CONFLICT (key) DO UPDATE SET
+                      started = CASE WHEN {_ENDED} THEN %(now)s ELSE slot.started END,
+                      count = CASE WHEN {_ENDED} THEN 1
+                                   ELSE LEAST(slot.count + 1, %(limit)s + 1) END,
+                      seconds = %(seconds)s
+                    RETURNING count""",
+                {"key": key, "now": now, "seconds": seconds, "limit": limit},
+            ).fetchone()
+            if now >= self._next_purge:
+                self._next_purge = now + PURGE_EVERY
+                self.table.quick_one(f"DELETE FROM {TABLE} WHERE started + seconds < %s", (now,))
         except psycopg.Error as exc:
             log.warning("rate limit: counter unavailable (%s): allowing", type(exc).__name__)
             return True

@@ -40,58 +40,45 @@ class RecordTable(SharedTable):
         super().__init__(url)
 
     def get(self, key: str) -> dict | None:
-        with self.quick() as connection:
-            found = connection.execute(
-                f"SELECT record FROM {self.name} WHERE key = %s", (key,)
-            ).fetchone()
+        found = self.quick_one(f"SELECT record FROM {self.name} WHERE key = %s", (key,)).fetchone()
         return _record(found)
 
     def put(self, key: str, record: dict) -> None:
-        with self.quick() as connection:
-            connection.execute(
-                f"""INSERT INTO {self.name} (key, record, changed) VALUES (%s, %s, %s)
-                    ON CONFLICT (key) DO UPDATE SET record = EXCLUDED.record,
-                    changed = EXCLUDED.changed""",
-                (key, Jsonb(record), time.time()),
-            )
+        self.quick_one(
+            f"""INSERT INTO {self.name} (key, record, changed) VALUES (%s, %s, %s)
+                ON CONFLICT (key) DO UPDATE SET record = EXCLUDED.record,
+                changed = EXCLUDED.changed""",
+            (key, Jsonb(record), time.time()),
+        )
 
     def take(self, key: str) -> dict | None:
         """The record, deleted in the same statement: only one caller gets it."""
-        with self.quick() as connection:
-            found = connection.execute(
-                f"DELETE FROM {self.name} WHERE key = %s RETURNING record", (key,)
-            ).fetchone()
+        found = self.quick_one(
+            f"DELETE FROM {self.name} WHERE key = %s RETURNING record", (key,)
+        ).fetchone()
         return _record(found)
 
     def delete(self, key: str) -> None:
-        with self.quick() as connection:
-            connection.execute(f"DELETE FROM {self.name} WHERE key = %s", (key,))
+        self.quick_one(f"DELETE FROM {self.name} WHERE key = %s", (key,))
 
     def delete_user(self, username: str) -> int:
         """Delete every record of one username; how many went."""
-        with self.quick() as connection:
-            cursor = connection.execute(
-                f"DELETE FROM {self.name} WHERE record->>'username' = %s", (username,)
-            )
-            return cursor.rowcount
+        return self.quick_one(
+            f"DELETE FROM {self.name} WHERE record->>'username' = %s", (username,)
+        ).rowcount
 
     def delete_details(self, match: dict) -> int:
         """Delete every record whose ``details`` hold all of ``match``; how many went."""
         if not match:
             return 0
-        with self.quick() as connection:
-            cursor = connection.execute(
-                f"DELETE FROM {self.name} WHERE record->'details' @> %s",
-                (Jsonb({key: str(value) for key, value in match.items()}),),
-            )
-            return cursor.rowcount
+        return self.quick_one(
+            f"DELETE FROM {self.name} WHERE record->'details' @> %s",
+            (Jsonb({key: str(value) for key, value in match.items()}),),
+        ).rowcount
 
     def purge(self, before: float) -> int:
         """Delete records last written before ``before``."""
-        with self.quick() as connection:
-            return connection.execute(
-                f"DELETE FROM {self.name} WHERE changed < %s", (before,)
-            ).rowcount
+        return self.quick_one(f"DELETE FROM {self.name} WHERE changed < %s", (before,)).rowcount
 
 
 def _record(found) -> dict | None:
