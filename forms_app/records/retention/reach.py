@@ -110,6 +110,14 @@ def outbox_file(data_dir: Path) -> Path:
 def outbox_entries(data_dir: Path, refs: Iterable[str]) -> dict[str, dict]:
     """What the outbox holds about each case (read only; {} if there is no outbox)."""
     path = outbox_file(data_dir)
+    if database_for(data_dir):
+        from forms_app.sheets.outbox import Outbox  # the sheet sync's own code
+
+        outbox = Outbox(path)
+        try:
+            return outbox.entries_for(refs)
+        finally:
+            outbox.close()
     if not path.exists():
         return {}
     out: dict[str, dict] = {}
@@ -152,7 +160,7 @@ def forget_in_outbox(data_dir: Path, refs: Iterable[str]) -> tuple[int, list[str
     """
     refs = list(refs)
     path = outbox_file(data_dir)
-    if not refs or not path.exists():
+    if not refs or not (path.exists() or database_for(data_dir)):
         return 0, []
     from forms_app.sheets.outbox import Outbox  # the sheet sync's own code: it knows its tables
 
@@ -164,13 +172,11 @@ def forget_in_outbox(data_dir: Path, refs: Iterable[str]) -> tuple[int, list[str
     )
     outbox = Outbox(path)
     try:
-        outbox.db.execute("PRAGMA secure_delete = ON")
+        outbox.secure_delete()
         for ref in refs:
             outbox.forget(ref)
         outbox.clear(in_sheet, time.time())
-        outbox.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        outbox.db.execute("VACUUM")
-        outbox.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        outbox.scrub()
     finally:
         outbox.close()
     return len(found), in_sheet
