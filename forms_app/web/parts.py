@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from flask import current_app
 
+from forms_app.accounts.users import use_document
 from forms_app.casework.index import CaseIndex
 from forms_app.casework.messaging import Messenger, install
 from forms_app.organisation.settings import Settings
@@ -53,6 +54,7 @@ class Parts:
         # The audit log, the outboxes, retention and erasure are handed the data directory:
         # tell them once where its shared state lives.
         use_database(data_dir, url)
+        use_document(data_dir, _accounts_document(url))
         # Stored changes queue their messages to the person through it (casework.messaging).
         messenger = Messenger(data_dir, settings, procedure, calendar)
         install(messenger)
@@ -73,6 +75,15 @@ class Parts:
     @property
     def service_codes(self) -> list[str]:
         return [service.code for service in self.settings.services]
+
+
+def _accounts_document(url: str):
+    """What makes the staff accounts' document in the shared database (None: the file)."""
+    if not url:
+        return None
+    from forms_app.storage.postgres.accounts import DocumentTable
+
+    return lambda: DocumentTable(url, "users")
 
 
 def parts() -> Parts:
