@@ -67,7 +67,13 @@ def throttle() -> SignInThrottle:
     cached = current_app.extensions.get("staff_sign_in_throttle")
     if cached is None:
         settings = parts().settings
-        cached = SignInThrottle(settings.data_dir, limits_from(settings.raw))
+        document = None
+        if parts().shared_url:
+            from forms_app.storage.postgres.accounts import DocumentTable
+
+            # Counted in the shared database, so the limits hold across every app server.
+            document = DocumentTable(parts().shared_url, "sign_in_throttle")
+        cached = SignInThrottle(settings.data_dir, limits_from(settings.raw), document=document)
         current_app.extensions["staff_sign_in_throttle"] = cached
     return cached
 

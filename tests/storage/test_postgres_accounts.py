@@ -1,5 +1,6 @@
-"""Staff accounts in PostgreSQL: made on one app server, signed in on another, and changes from
-both at once all kept (against a real server)."""
+"""Staff accounts and the sign-in throttle in PostgreSQL: made on one app server, signed in on
+another, changes from both at once all kept, guesses counted on every server together (against
+a real server)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from forms_app.accounts.throttle import Limits, SignInThrottle
 from forms_app.accounts.users import MAX_FAILURES, UserBook, use_document
 from forms_app.storage.postgres.accounts import DocumentTable
 
@@ -69,3 +71,28 @@ def test_postgres_accounts_changes_from_both_servers_at_once_are_all_kept(books)
     for thread in threads:
         thread.join()
     assert len(one.all()) == len(other.all()) == 10
+
+
+def test_postgres_sign_in_throttle_counts_one_address_across_servers(postgres_url, tmp_path):
+    limits = Limits(address_limit=10, address_seconds=900, overall_limit=100)
+    servers = [
+        SignInThrottle(tmp_path / name, limits, document=DocumentTable(postgres_url, "throttle"))
+        for name in "ab"
+    ]
+    now = 1_000_000.0
+    waits = []
+
+    def attempt(throttle) -> None:
+        for _ in range(6):
+            waits.append(throttle.admit("2001:db8::7", now=now))
+
+    threads = [threading.Thread(target=attempt, args=(server,)) for server in servers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert waits.count(0) == 10 and all(wait > 0 for wait in waits if wait), waits
+    assert servers[0].count("2001:db8::99", now) == 12, "the /64 is counted as one network"
+    servers[1].trust("amara.okafor", "198.51.100.7", now)
+    assert servers[0].trusted("amara.okafor", "198.51.100.7", now + 10)
+    assert not list(tmp_path.rglob("sign_in_throttle.json")), "nothing in a data directory"
