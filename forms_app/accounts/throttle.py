@@ -33,6 +33,10 @@ and a count, the overall window, and trusted places; addresses and usernames onl
 hash (a random key kept in the same file), never in the clear. Counters are not fsynced:
 losing them to a power cut only restarts the windows.
 
+With a shared database (``store_url``), the same state is one document there instead (the
+``document`` a ``SignInThrottle`` is given, from ``storage.postgres.accounts``), changed under
+its row lock, so the limits hold across every app server rather than per server.
+
 Limits can be changed in the settings file::
 
     staff_sign_in:
@@ -103,10 +107,12 @@ def address_key(address: str) -> str:
 class SignInThrottle:
     """The per-address and overall counters and the trusted places of one data directory."""
 
-    def __init__(self, data_dir: Path, limits: Limits):
+    def __init__(self, data_dir: Path, limits: Limits, *, document=None):
         self.data_dir = Path(data_dir)
         self.limits = limits
         self.path = self.data_dir / STATE_NAME
+        #: The shared database's document holding the state, or None for the file.
+        self.document = document
 
     # -- the three questions the sign-in pages ask --------------------------------------------
 
@@ -176,21 +182,27 @@ class SignInThrottle:
         return self._hash(state, "trusted", f"{username.strip().lower()}\0{address_key(address)}")
 
     def _read(self) -> dict:
+        if self.document is not None:
+            found = self.document.read()
+            return _complete(dict(found[1]) if found else {})
         try:
             state = json.loads(self.path.read_text("utf-8"))
         except FileNotFoundError:
             state = {}
         except ValueError:
             state = {}  # torn by a crash: start the windows again
-        state.setdefault("key", secrets.token_hex(32))
-        state.setdefault("addresses", {})
-        state.setdefault("overall", [0.0, 0])
-        state.setdefault("trusted", {})
-        return state
+        return _complete(state)
 
     @contextlib.contextmanager
     def _state(self, now: float) -> Iterator[dict]:
         """Hold the lock, hand out the state, write it back (pruned) when the block ends."""
+        if self.document is not None:
+            with self.document.editing(durable=False) as data:
+                state = _complete(dict(data))
+                yield state
+                data.clear()
+                data.update(_pruned(state, self.limits, now))
+            return
         self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(self.data_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
@@ -207,6 +219,16 @@ class SignInThrottle:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(state, handle, separators=(",", ":"))
         os.replace(temporary, self.path)
+
+
+def _complete(state: dict) -> dict:
+    """The state with every part it must have (a new one, or one torn by a crash, starts
+    afresh)."""
+    state.setdefault("key", secrets.token_hex(32))
+    state.setdefault("addresses", {})
+    state.setdefault("overall", [0.0, 0])
+    state.setdefault("trusted", {})
+    return state
 
 
 def _live(entry, seconds: int, now: float) -> bool:

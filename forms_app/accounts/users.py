@@ -4,6 +4,12 @@ rename, fsync directory) under a lock, so two processes never lose each other's 
 Each account holds an argon2id password hash, a TOTP secret, roles, the services an officer
 covers, and the counters for its sign-in back-off (5 failed attempts, then 15 minutes; counted
 atomically, see throttle.py). Never the password itself.
+
+With a shared database (``store_url``), the same document lives there instead, so every app
+server has the same accounts: whoever builds the app's parts calls ``use_document`` with a
+maker of the database's document (``storage.postgres.accounts``), and every ``UserBook`` of
+that data directory reads and changes it (``read`` and ``editing``, the file's cached read and
+locked rewrite).
 """
 
 from __future__ import annotations
@@ -63,16 +69,33 @@ class User:
         return not self.disabled
 
 
+#: Data directories whose accounts are a document elsewhere: resolved path -> its maker.
+_DOCUMENTS: dict[str, Callable[[], object]] = {}
+
+
+def use_document(data_dir: Path, make: Callable[[], object] | None) -> None:
+    """Keep the accounts of ``data_dir`` in the document ``make()`` gives (None: the file)."""
+    key = str(Path(data_dir).resolve())
+    if make is None:
+        _DOCUMENTS.pop(key, None)
+    else:
+        _DOCUMENTS[key] = make
+
+
 class UserBook:
     """The accounts file. Reads are cached by the file's modification time and size."""
 
     def __init__(self, data_dir: Path):
         self.path = Path(data_dir) / "users.json"
         self._cache: tuple[tuple[int, int], dict[str, User]] | None = None
+        make = _DOCUMENTS.get(str(Path(data_dir).resolve())) if _DOCUMENTS else None
+        self.document = make() if make else None
 
     # -- reading ----------------------------------------------------------------------------
 
     def _load(self) -> dict[str, User]:
+        if self.document is not None:
+            return self._load_document()
         try:
             st = self.path.stat()
         except FileNotFoundError:
@@ -81,6 +104,18 @@ class UserBook:
         if self._cache is not None and self._cache[0] == stamp:
             return self._cache[1]
         data = json.loads(self.path.read_text("utf-8"))
+        users = {name: User(**values) for name, values in data.get("users", {}).items()}
+        self._cache = (stamp, users)
+        return users
+
+    def _load_document(self) -> dict[str, User]:
+        found = self.document.read()
+        if found is None:
+            return {}
+        version, data = found
+        stamp = (-1, version)
+        if self._cache is not None and self._cache[0] == stamp:
+            return self._cache[1]
         users = {name: User(**values) for name, values in data.get("users", {}).items()}
         self._cache = (stamp, users)
         return users
@@ -100,6 +135,15 @@ class UserBook:
     def _editing(self, *, durable: bool = True) -> Iterator[dict[str, User]]:
         """Hold the lock, hand out a fresh copy of the accounts, write them back atomically
         (``durable=False``: without fsync, for sign-in counters a power cut may lose)."""
+        if self.document is not None:
+            with self.document.editing(durable=durable) as data:
+                self._cache = None
+                users = {n: User(**values) for n, values in data.get("users", {}).items()}
+                yield users
+                data.clear()
+                data.update(_document(users))
+            self._cache = None
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         lock_path = self.path.with_suffix(".lock")
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
@@ -114,7 +158,7 @@ class UserBook:
             os.close(fd)
 
     def _write(self, users: dict[str, User], *, durable: bool = True) -> None:
-        data = {"version": 1, "users": {name: asdict(user) for name, user in sorted(users.items())}}
+        data = _document(users)
         temporary = self.path.with_suffix(".json.tmp")
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -305,6 +349,11 @@ class UserBook:
             user = users.get(username)
             if user is not None:
                 _count_failure(user, now)
+
+
+def _document(users: dict[str, User]) -> dict:
+    """The accounts as the file (or the database's document) holds them."""
+    return {"version": 1, "users": {name: asdict(user) for name, user in sorted(users.items())}}
 
 
 def _end_back_off_if_over(user: User, now: datetime) -> None:

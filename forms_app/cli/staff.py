@@ -21,10 +21,10 @@ def _book() -> UserBook:
 
 
 def _end_sessions(username: str) -> None:
-    from forms_app.staff.sessions import SessionStore
+    from forms_app.staff.sessions import open_sessions
     from forms_app.web.parts import parts
 
-    SessionStore(parts().settings.data_dir).end_all(username)
+    open_sessions(parts().settings.data_dir, parts().shared_url).end_all(username)
 
 
 def _audit(change: Change) -> None:

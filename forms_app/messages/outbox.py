@@ -29,6 +29,10 @@ show the person) leaves them out: they name someone else.
 
 The outbox holds personal data (an address or number, and the message's values), so retention,
 subject access and erasure reach it by reference (``for_refs``, ``forget``).
+
+With a shared database (``store_url``), ``Outbox(path)`` gives ``database_outbox.DatabaseOutbox``
+instead, with the same methods and rows in that database, so every app server queues into one
+outbox: ``use_database`` tells this module, at start-up, which data directory uses which.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from forms_app.storage import shared_database
 from forms_app.storage.sqlite_files import Transaction, open_durable
 
 QUEUED, SENDING, SENT, FAILED, TO_POST = "queued", "sending", "sent", "failed", "to_post"
@@ -83,6 +88,16 @@ def outbox_path(data_dir: Path) -> Path:
     return Path(data_dir) / "messages" / "outbox.sqlite3"
 
 
+def use_database(data_dir: Path, url: str) -> None:
+    """Keep the outbox of ``data_dir`` in the database at ``url`` ("" for the SQLite file)."""
+    shared_database.use_database(data_dir, url)
+
+
+def database_for(path: Path) -> str:
+    """The database holding the outbox at ``path`` (``outbox_path``), or "" for the file."""
+    return shared_database.database_for(Path(path).parent.parent)
+
+
 @dataclass
 class Message:
     """One message to one person. ``values`` fill the template's placeholders."""
@@ -121,6 +136,13 @@ def _message(row: tuple) -> Message:
 
 
 class Outbox:
+    def __new__(cls, *args, **kwargs):
+        if cls is Outbox and database_for(args[0] if args else kwargs["path"]):
+            from .database_outbox import DatabaseOutbox
+
+            return super().__new__(DatabaseOutbox)
+        return super().__new__(cls)
+
     def __init__(self, path: Path):
         self.path = Path(path)
         self.db = open_durable(self.path, _SCHEMA)

@@ -10,7 +10,7 @@ from flask import current_app
 
 from forms_app.organisation.settings import Settings
 from forms_app.sheets.config import SheetsConfig
-from forms_app.sheets.outbox import SENT, Outbox, outbox_path
+from forms_app.sheets.outbox import SENT, Outbox, outbox_exists, outbox_path
 from forms_app.storage.store import Store
 
 from .config import Monitoring
@@ -45,7 +45,7 @@ class Observed:
     def outbox_state(self) -> OutboxState | None:
         """None when there is no sheet, or its worker has not yet made its outbox."""
         path = outbox_path(self.data_dir)
-        if self.sheets is None or not path.exists():
+        if self.sheets is None or not outbox_exists(path):
             return None
         outbox = Outbox(path)
         try:

@@ -75,8 +75,14 @@ def rules_from(raw: dict | None) -> dict[str, Rule]:
 
 
 class RateLimiter:
-    def __init__(self, data_dir: Path, secret: str | bytes, rules: dict[str, Rule]):
+    """Counts in the data directory's slots file, or in ``counters`` when given (a shared
+    database's ``PostgresCounters``, so the limit holds across app servers)."""
+
+    def __init__(
+        self, data_dir: Path, secret: str | bytes, rules: dict[str, Rule], *, counters=None
+    ):
         self.data_dir = Path(data_dir)
+        self.counters = counters
         self.secret = secret.encode() if isinstance(secret, str) else bytes(secret)
         self.rules = rules
         self._made = False
@@ -97,6 +103,8 @@ class RateLimiter:
         if rule.limit <= 0:
             return True
         now = time.time() if now is None else now
+        if self.counters is not None:
+            return self.counters.hit(self._key(rule, address), rule.limit, rule.seconds, now)
         try:
             return self._hit(rule, self._key(rule, address), now)
         except OSError as exc:
@@ -161,6 +169,20 @@ def _live(start: float, seconds: int, now: float) -> bool:
     )
 
 
+def open_limiter(secret: str | bytes, rules: dict[str, Rule]) -> RateLimiter:
+    """A limiter for this installation: counting in the data directory, or in the shared
+    database when the settings name one (``store_url``)."""
+    from forms_app.web.parts import parts
+
+    url = parts().shared_url
+    counters = None
+    if url:
+        from forms_app.storage.postgres.limits import PostgresCounters
+
+        counters = PostgresCounters(url)
+    return RateLimiter(parts().settings.data_dir, secret, rules, counters=counters)
+
+
 def limiter() -> RateLimiter:
     from flask import current_app
 
@@ -169,9 +191,7 @@ def limiter() -> RateLimiter:
     cached = current_app.extensions.get("forms_ratelimit")
     if cached is None:
         settings = parts().settings
-        cached = RateLimiter(
-            settings.data_dir, current_app.config["SECRET_KEY"], rules_from(settings.raw)
-        )
+        cached = open_limiter(current_app.config["SECRET_KEY"], rules_from(settings.raw))
         current_app.extensions["forms_ratelimit"] = cached
     return cached
 

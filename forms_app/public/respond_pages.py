@@ -43,7 +43,7 @@ from forms_app.web.parts import case_index, parts
 from forms_app.web.uploads import chosen_files, limits, now, receive, scanner
 
 from .file_pages import file_problem
-from .ratelimit import RateLimiter, Rule, client_address
+from .ratelimit import RateLimiter, Rule, client_address, open_limiter
 from .rendering import language_switch
 from .views import blueprint
 
@@ -88,7 +88,7 @@ def _route(rule: str, endpoint: str, methods=("GET",)):
 def _limiter() -> RateLimiter:
     limiter = current_app.extensions.get("respond_ratelimit")
     if limiter is None:
-        limiter = RateLimiter(parts().settings.data_dir, current_app.config["SECRET_KEY"], RULES)
+        limiter = open_limiter(current_app.config["SECRET_KEY"], RULES)
         current_app.extensions["respond_ratelimit"] = limiter
     return limiter
 

@@ -38,7 +38,7 @@ from forms_app.web.uploads import limits, now, register_too_large_page, scanner
 from . import file_pages
 from .govuk_params import character_count_texts
 from .prefixes import add_prefixed_rule
-from .ratelimit import RateLimiter, Rule, client_address
+from .ratelimit import RateLimiter, Rule, client_address, open_limiter
 from .rendering import render
 from .views import blueprint
 
@@ -100,7 +100,7 @@ def _limiter() -> RateLimiter:
                 rules[name] = Rule(
                     name, int(spec.get("limit", rule.limit)), int(spec.get("seconds", rule.seconds))
                 )
-        limiter = RateLimiter(settings.data_dir, current_app.config["SECRET_KEY"], rules)
+        limiter = open_limiter(current_app.config["SECRET_KEY"], rules)
         current_app.extensions["tracking_ratelimit"] = limiter
     return limiter
 

@@ -17,6 +17,12 @@ address, phone or NHS number, so a careless caller fails loudly instead of leaki
 
 Writes take an exclusive ``flock`` on ``<data_dir>/.audit.lock`` (opened per call, as the store's
 lock is, so it works across gunicorn workers), append the line in one ``os.write`` and fsync.
+
+With a shared database (``store_url``; ``use_database`` is told at start-up), the same lines and
+head live there instead (``storage.postgres.audit``), appended one at a time under a lock every
+app server takes, so the servers behind one proxy write one chain. Callers do not change: they
+still name the data directory, and ``verify``, ``last_entries`` and ``entries_for`` read
+whichever the installation uses.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from forms_app.storage import shared_database
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +82,21 @@ class VerifyReport:
     head: str = GENESIS
 
 
+def use_database(data_dir: Path | str, url: str) -> None:
+    """Keep the audit log of ``data_dir`` in the database at ``url`` ("" for the files)."""
+    shared_database.use_database(data_dir, url)
+
+
+def _table(data_dir: Path | str):
+    """The database table holding this data directory's log, or None for the files."""
+    url = shared_database.database_for(data_dir)
+    if not url:
+        return None
+    from forms_app.storage.postgres.audit import AuditTable
+
+    return AuditTable(url)
+
+
 def record(
     data_dir: Path | str,
     *,
@@ -90,6 +113,10 @@ def record(
     that breaks these rules and AuditError if it could not be written.
     """
     entry = _entry(actor=actor, action=action, ref=ref, fields=fields, detail=detail)
+    table = _table(data_dir)
+    if table is not None:
+        _record_in(table, entry)
+        return
     data_dir = Path(data_dir)
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     lock_fd = os.open(data_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
@@ -102,8 +129,35 @@ def record(
         os.close(lock_fd)  # releases the flock
 
 
+def _record_in(table, entry: dict) -> None:
+    """Append ``entry`` to the log in the database, chained to its last line."""
+    import psycopg
+
+    def chain(last_line: str | None) -> tuple[str, str]:
+        prev = GENESIS
+        if last_line is not None:
+            try:
+                prev = json.loads(last_line)["hash"]
+            except (ValueError, KeyError, TypeError):
+                prev = None
+            if not isinstance(prev, str) or not _HEX64.fullmatch(prev):
+                raise AuditError("the last audit entry is damaged: run verify before recording")
+        chained = {**entry, "prev": prev}
+        chained["hash"] = _digest(chained)
+        return _canonical(chained).decode("utf-8"), chained["hash"]
+
+    try:
+        table.append(chain)
+    except psycopg.Error as exc:
+        raise AuditError(f"the audit log could not be written: {type(exc).__name__}") from exc
+
+
 def verify(data_dir: Path | str) -> VerifyReport:
     """Check the whole chain and its head; report the first problem with its line number."""
+    table = _table(data_dir)
+    if table is not None:
+        lines, head = table.snapshot()
+        return _verify([line.encode("utf-8") for line in lines], head, "the head row")
     data_dir = Path(data_dir)
     try:
         with open(data_dir / LOG_NAME, "rb") as handle:
@@ -115,6 +169,57 @@ def verify(data_dir: Path | str) -> VerifyReport:
     if lines[-1] != b"":
         return VerifyReport(False, len(lines) - 1, f"line {len(lines)} is incomplete")
     lines.pop()
+    return _verify(lines, head, HEAD_NAME)
+
+
+def last_entries(data_dir: Path | str, count: int) -> list[dict]:
+    """The last ``count`` entries, newest first (from the file, only its end is read)."""
+    table = _table(data_dir)
+    if table is not None:
+        lines = [line.encode("utf-8") for line in table.last(count)]
+    else:
+        try:
+            with open(Path(data_dir) / LOG_NAME, "rb") as handle:
+                handle.seek(0, 2)
+                size = handle.tell()
+                handle.seek(max(0, size - count * 600))
+                lines = list(reversed(handle.read().split(b"\n")))
+        except FileNotFoundError:
+            return []
+    entries = []
+    for line in lines:
+        try:
+            entries.append(json.loads(line))
+        except ValueError:
+            continue
+        if len(entries) == count:
+            break
+    return entries
+
+
+def entries_for(data_dir: Path | str, refs: set[str]) -> list[dict]:
+    """Every entry about one of these cases, oldest first."""
+    table = _table(data_dir)
+    if table is not None:
+        lines = table.snapshot()[0]
+    else:
+        try:
+            with open(Path(data_dir) / LOG_NAME, encoding="utf-8") as handle:
+                lines = handle.readlines()
+        except FileNotFoundError:
+            return []
+    out = []
+    for line in lines:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and entry.get("ref") in refs:
+            out.append(entry)
+    return out
+
+
+def _verify(lines: list[bytes], head: tuple[int, str] | None, head_name: str) -> VerifyReport:
     prev = GENESIS
     for number, line in enumerate(lines, start=1):
         problem = _check_line(line, prev)
@@ -124,7 +229,7 @@ def verify(data_dir: Path | str) -> VerifyReport:
     count = len(lines)
     if head is None:
         if count:
-            return VerifyReport(False, count, f"{HEAD_NAME} is missing", prev)
+            return VerifyReport(False, count, f"{head_name} is missing", prev)
         return VerifyReport(True, 0)
     head_entries, head_hash = head
     if head_entries == count and head_hash == prev:
@@ -135,7 +240,7 @@ def verify(data_dir: Path | str) -> VerifyReport:
     return VerifyReport(
         False,
         count,
-        f"the log has {count} entries ending {prev[:12]}, but {HEAD_NAME} says {head_entries} "
+        f"the log has {count} entries ending {prev[:12]}, but {head_name} says {head_entries} "
         f"ending {head_hash[:12]}: entries were removed or added",
         prev,
     )

@@ -20,6 +20,10 @@ What it holds about a case: its reference, what staff typed in the sheet, and pr
 waiting to go. A retention purge or an erasure must call ``forget(ref)`` too, then ``clear``
 for the references that were in the sheet: the worker clears their rows (``CLEARING``, a
 queue of references only) at its next step.
+
+With a shared database (``store_url``), ``Outbox(path)`` gives ``database_outbox.DatabaseOutbox``
+instead, with the same methods and rows in that database (``storage.shared_database`` says
+which data directory uses one); ``outbox_exists`` answers for either.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from forms_app.storage.shared_database import database_for
 from forms_app.storage.sqlite_files import Transaction, open_durable
 
 from .layout import TABS
@@ -63,7 +68,21 @@ def outbox_path(data_dir: Path) -> Path:
     return Path(data_dir) / "sheets" / "outbox.sqlite3"
 
 
+def outbox_exists(path: Path) -> bool:
+    """Whether the outbox at ``path`` was made (or lives in the shared database, which makes
+    its tables on first use)."""
+    return Path(path).exists() or bool(database_for(Path(path).parent.parent))
+
+
 class Outbox:
+    def __new__(cls, *args, **kwargs):
+        path = args[0] if args else kwargs["path"]
+        if cls is Outbox and database_for(Path(path).parent.parent):
+            from .database_outbox import DatabaseOutbox
+
+            return super().__new__(DatabaseOutbox)
+        return super().__new__(cls)
+
     def __init__(self, path: Path):
         self.path = Path(path)
         self.db = open_durable(self.path, _SCHEMA)
@@ -270,6 +289,17 @@ class Outbox:
     def clear(self, refs: Iterable[str], at: float) -> None:
         """Ask the worker to clear these references' rows from the sheet (after ``forget``)."""
         self.enqueue(CLEARING, [(ref, at, None) for ref in refs])
+
+    def secure_delete(self) -> None:
+        """Zero deleted cells from now on (before an erasure)."""
+        self.db.execute("PRAGMA secure_delete = ON")
+
+    def scrub(self) -> None:
+        """After an erasure: no copy of the old pages left in the write-ahead log or on free
+        pages (the log checkpointed and truncated, the file vacuumed)."""
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.db.execute("VACUUM")
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def forget(self, ref: str) -> None:
         """Remove everything held about a case (retention purge, erasure)."""

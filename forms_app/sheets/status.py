@@ -15,7 +15,7 @@ from forms_app.storage.store import SUBMISSIONS
 from .alerts import clock_text, duration
 from .config import SheetsConfig
 from .layout import INTAKE, PROBLEMS, TABS, TRIAGE
-from .outbox import CLEARING, Outbox, outbox_path
+from .outbox import CLEARING, Outbox, outbox_exists, outbox_path
 
 
 def status_lines(
@@ -25,7 +25,7 @@ def status_lines(
     path = outbox_path(settings.data_dir)
     lines = [f"Spreadsheet: {config.spreadsheet_key}" + ("" if config.enabled else " (turned off)")]
     refs = {row["ref"]: row.get("received", "") for row in store.rows(SUBMISSIONS)}
-    if not path.exists():
+    if not outbox_exists(path):
         lines.append(f"The sync worker has never run: {len(refs)} submissions are waiting.")
         return lines, bool(refs)
     outbox = Outbox(path)

@@ -25,7 +25,7 @@ from forms_app.web.parts import EXTENSION, parts
 
 from . import blueprint
 from .context import audit_log, render, users
-from .sessions import MAX_CODE_TRIES, PendingStore, SessionStore
+from .sessions import MAX_CODE_TRIES, PendingStore, SessionStore, open_pending, open_sessions
 
 TOKEN = "staff_token"
 PENDING = "staff_pending"
@@ -56,18 +56,24 @@ def sign_in_options() -> SignInSettings:
 
 
 def sessions() -> SessionStore:
-    return SessionStore(parts().settings.data_dir)
+    return open_sessions(parts().settings.data_dir, parts().shared_url)
 
 
 def pending_sign_ins() -> PendingStore:
-    return PendingStore(parts().settings.data_dir)
+    return open_pending(parts().settings.data_dir, parts().shared_url)
 
 
 def throttle() -> SignInThrottle:
     cached = current_app.extensions.get("staff_sign_in_throttle")
     if cached is None:
         settings = parts().settings
-        cached = SignInThrottle(settings.data_dir, limits_from(settings.raw))
+        document = None
+        if parts().shared_url:
+            from forms_app.storage.postgres.accounts import DocumentTable
+
+            # Counted in the shared database, so the limits hold across every app server.
+            document = DocumentTable(parts().shared_url, "sign_in_throttle")
+        cached = SignInThrottle(settings.data_dir, limits_from(settings.raw), document=document)
         current_app.extensions["staff_sign_in_throttle"] = cached
     return cached
 

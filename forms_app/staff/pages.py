@@ -3,8 +3,6 @@ publication queue, and the audit log (accounts are in admin_accounts.py)."""
 
 from __future__ import annotations
 
-import json
-
 from flask import request, url_for
 
 from forms_app.casework.actions import action_rows
@@ -242,7 +240,7 @@ def publication():
 @need("admin")
 def audit_page():
     report = audit.verify(parts().settings.data_dir)
-    entries = _last_entries(parts().settings.data_dir / audit.LOG_NAME, 100)
+    entries = audit.last_entries(parts().settings.data_dir, 100)
     audit_log("audit.view")
     return render("staff/audit.html", title="Audit log", report=report, entries=entries)
 
@@ -250,27 +248,6 @@ def audit_page():
 @blueprint.errorhandler(403)
 def forbidden(_error):
     return render("staff/forbidden.html", title="You cannot see this page"), 403
-
-
-def _last_entries(path, count: int) -> list[dict]:
-    """The last ``count`` audit entries, newest first (reads only the end of the file)."""
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, 2)
-            size = handle.tell()
-            handle.seek(max(0, size - count * 600))
-            lines = handle.read().split(b"\n")
-    except FileNotFoundError:
-        return []
-    entries = []
-    for line in reversed(lines):
-        try:
-            entries.append(json.loads(line))
-        except ValueError:
-            continue
-        if len(entries) == count:
-            break
-    return entries
 
 
 @blueprint.errorhandler(404)

@@ -12,6 +12,10 @@ typed the password, so a cookie forged with the secret key or copied from someon
 cannot stand in for the password. A pending sign-in lasts 5 minutes and is used once: taken
 (renamed away, which only one request can do) by each code attempt, put back after a wrong
 code until the third, deleted when sign-in completes or the password is typed again.
+
+With a shared database (``store_url``), both are rows there instead (``records``, from
+``storage.postgres.sessions``), so every app server behind the proxy sees every session:
+``open_sessions`` and ``open_pending`` choose.
 """
 
 from __future__ import annotations
@@ -44,9 +48,35 @@ class StaffSession:
     details: dict = field(default_factory=dict)
 
 
+def open_sessions(data_dir: Path, url: str = "") -> SessionStore:
+    """The staff sessions: files in the data directory, or the shared database at ``url``."""
+    if not url:
+        return SessionStore(data_dir)
+    from forms_app.storage.postgres.sessions import session_records
+
+    return SessionStore(data_dir, records=session_records(url))
+
+
+def open_pending(data_dir: Path, url: str = "") -> PendingStore:
+    """The sign-ins waiting for a code: files, or the shared database at ``url``."""
+    if not url:
+        return PendingStore(data_dir)
+    from forms_app.storage.postgres.sessions import pending_records
+
+    return PendingStore(data_dir, records=pending_records(url))
+
+
+def _key(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 class SessionStore:
-    def __init__(self, data_dir: Path):
+    """Sessions in ``<data_dir>/staff_sessions/``, or in ``records`` (keyed by the token's
+    hash) when given."""
+
+    def __init__(self, data_dir: Path, *, records=None):
         self.directory = Path(data_dir) / "staff_sessions"
+        self.records = records
 
     def _path(self, token: str) -> Path:
         return self.directory / (hashlib.sha256(token.encode()).hexdigest() + ".json")
@@ -64,10 +94,8 @@ class SessionStore:
         if not token or not isinstance(token, str):
             return None, "none"
         now = time.time() if now is None else now
-        path = self._path(token)
-        try:
-            data = json.loads(path.read_text("utf-8"))
-        except (OSError, ValueError):
+        data = self._read(token)
+        if data is None:
             return None, "none"
         session = StaffSession(
             token, data["username"], data["started"], data["seen"], data.get("details") or {}
@@ -83,13 +111,26 @@ class SessionStore:
             self._write(session)
         return session, ""
 
+    def _read(self, token: str) -> dict | None:
+        if self.records is not None:
+            return self.records.get(_key(token))
+        try:
+            data = json.loads(self._path(token).read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
     def end(self, token: str | None) -> None:
-        if token:
+        if token and self.records is not None:
+            self.records.delete(_key(token))
+        elif token:
             with contextlib.suppress(FileNotFoundError):
                 self._path(token).unlink()
 
     def end_all(self, username: str) -> int:
         """End every session of one account (disabled, password or second factor reset)."""
+        if self.records is not None:
+            return self.records.delete_user(username)
         ended = 0
         for path in self.directory.glob("*.json"):
             try:
@@ -103,6 +144,8 @@ class SessionStore:
     def end_where(self, **match: str) -> int:
         """End every session whose details hold all these values (a provider's back-channel
         logout names the person's ``sid`` or ``sub`` with its ``iss``)."""
+        if self.records is not None:
+            return self.records.delete_details(match)
         ended = 0
         for path in self.directory.glob("*.json"):
             try:
@@ -115,12 +158,15 @@ class SessionStore:
         return ended
 
     def _write(self, session: StaffSession) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = self._path(session.token)
-        temporary = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
         data = {"username": session.username, "started": session.started, "seen": session.seen}
         if session.details:
             data["details"] = session.details
+        if self.records is not None:
+            self.records.put(_key(session.token), data)
+            return
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = self._path(session.token)
+        temporary = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(data, handle)
@@ -139,8 +185,9 @@ class PendingStore:
     """Sign-ins waiting for their one-time code, one small file each (named by the id's
     SHA-256, so the directory does not hold the ids the cookies carry)."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, *, records=None):
         self.directory = Path(data_dir) / "staff_pending"
+        self.records = records
 
     def _path(self, token: str) -> Path:
         return self.directory / (hashlib.sha256(token.encode()).hexdigest() + ".json")
@@ -156,7 +203,10 @@ class PendingStore:
         """The pending sign-in for this id if it is still waiting, without using it."""
         if not token or not isinstance(token, str):
             return None
-        pending = self._read(self._path(token), token)
+        if self.records is not None:
+            pending = _pending(self.records.get(_key(token)), token)
+        else:
+            pending = self._read(self._path(token), token)
         now = time.time() if now is None else now
         if pending is None or now - pending.started > PENDING_SECONDS:
             return None
@@ -167,38 +217,51 @@ class PendingStore:
         code). Of two requests taking the same id at once, only one gets it."""
         if not token or not isinstance(token, str):
             return None
-        path = self._path(token)
-        taken = path.with_suffix(f".{secrets.token_hex(4)}.taken")
-        try:
-            os.rename(path, taken)
-        except FileNotFoundError:
-            return None
-        pending = self._read(taken, token)
-        with contextlib.suppress(FileNotFoundError):
-            taken.unlink()
+        if self.records is not None:
+            pending = _pending(self.records.take(_key(token)), token)
+            if pending is None:
+                return None
+        else:
+            path = self._path(token)
+            taken = path.with_suffix(f".{secrets.token_hex(4)}.taken")
+            try:
+                os.rename(path, taken)
+            except FileNotFoundError:
+                return None
+            pending = self._read(taken, token)
+            with contextlib.suppress(FileNotFoundError):
+                taken.unlink()
         now = time.time() if now is None else now
         if pending is None or now - pending.started > PENDING_SECONDS:
             return None
         return pending
 
     def put_back(self, pending: PendingSignIn) -> None:
+        data = {"username": pending.username, "started": pending.started, "tries": pending.tries}
+        if self.records is not None:
+            self.records.put(_key(pending.token), data)
+            return
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = self._path(pending.token)
         temporary = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
-        data = {"username": pending.username, "started": pending.started, "tries": pending.tries}
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(data, handle)
         os.replace(temporary, path)
 
     def end(self, token) -> None:
-        if token and isinstance(token, str):
+        if token and isinstance(token, str) and self.records is not None:
+            self.records.delete(_key(token))
+        elif token and isinstance(token, str):
             with contextlib.suppress(FileNotFoundError):
                 self._path(token).unlink()
 
     def purge(self, now: float | None = None) -> None:
         """Remove what has waited longer than it may (and leftovers of a crash mid-take)."""
         now = time.time() if now is None else now
+        if self.records is not None:
+            self.records.purge(now - PENDING_SECONDS)
+            return
         for path in self.directory.glob("*"):
             with contextlib.suppress(OSError):
                 if now - path.stat().st_mtime > PENDING_SECONDS:
@@ -208,8 +271,15 @@ class PendingStore:
     def _read(path: Path, token: str) -> PendingSignIn | None:
         try:
             data = json.loads(path.read_text("utf-8"))
-            return PendingSignIn(
-                token, str(data["username"]), float(data["started"]), int(data.get("tries", 0))
-            )
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError):
             return None
+        return _pending(data, token)
+
+
+def _pending(data, token: str) -> PendingSignIn | None:
+    try:
+        return PendingSignIn(
+            token, str(data["username"]), float(data["started"]), int(data.get("tries", 0))
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None

@@ -284,3 +284,14 @@ def _purge_folder(folder: Path, cutoff: float) -> int:
         except FileNotFoundError:
             continue
     return removed
+
+
+def open_drafts(directory: Path, url: str = "", **limits) -> Drafts:
+    """The drafts for this installation: files in ``directory``, or rows in the database at
+    ``url`` (``store_url``: then every app server on that database sees every draft)."""
+    if url:
+        # Imported only when chosen: the files engine needs no database client.
+        from .postgres.drafts import PostgresDrafts
+
+        return PostgresDrafts(url, directory, **limits)
+    return Drafts(directory, **limits)

@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from flask import current_app
 
+from forms_app.accounts.users import use_document
 from forms_app.casework.index import CaseIndex
 from forms_app.casework.messaging import Messenger, install
 from forms_app.organisation.settings import Settings
@@ -22,8 +23,9 @@ from forms_app.procedures.choice import (
 )
 from forms_app.procedures.profiles import Procedure, WorkingCalendar, closure_years, load_procedure
 from forms_app.storage.contract import Contract
-from forms_app.storage.drafts import Drafts, limits_from
-from forms_app.storage.engines import open_store
+from forms_app.storage.drafts import Drafts, limits_from, open_drafts
+from forms_app.storage.engines import open_store, store_url
+from forms_app.storage.shared_database import use_database
 from forms_app.storage.store import Store, check_local_filesystem
 
 EXTENSION = "feedback"
@@ -41,6 +43,8 @@ class Parts:
     messenger: Messenger
     #: Every procedure the installation runs, the default first (``procedures.choice``).
     procedures: tuple[Procedure, ...] = ()
+    #: The database the app servers share (``store_url``), or "" when everything is in files.
+    shared_url: str = ""
 
     @classmethod
     def build(cls, settings: Settings, *, check_filesystem: bool = True) -> Parts:
@@ -54,18 +58,25 @@ class Parts:
         procedure = load_procedure(settings.procedure)
         calendar = procedure.calendar(settings.closure_dates(closure_years()))
         tables = {name: contract.columns(name) for name in contract.resource_names}
+        url = store_url(settings.raw.get("store_url"))
+        store = open_store(data_dir, tables, url)  # first: it refuses a URL of no known engine
+        # The audit log, the outboxes, retention and erasure are handed the data directory:
+        # tell them once where its shared state lives.
+        use_database(data_dir, url)
+        use_document(data_dir, _accounts_document(url))
         # Stored changes queue their messages to the person through it (casework.messaging).
         messenger = Messenger(data_dir, settings, procedure, calendar)
         install(messenger)
         return cls(
             settings=settings,
             contract=contract,
-            store=open_store(data_dir, tables, settings.raw.get("store_url")),
-            drafts=Drafts(data_dir / "drafts", **limits_from(settings.raw)),
+            store=store,
+            drafts=open_drafts(data_dir / "drafts", url, **limits_from(settings.raw)),
             procedure=procedure,
             calendar=calendar,
             messenger=messenger,
             procedures=tuple(procedures_in_use(settings)),
+            shared_url=url,
         )
 
     def hear_back_by(self, kind: str, received: date | datetime, procedure: str = "") -> dict:
@@ -81,6 +92,15 @@ class Parts:
     @property
     def service_codes(self) -> list[str]:
         return [service.code for service in self.settings.services]
+
+
+def _accounts_document(url: str):
+    """What makes the staff accounts' document in the shared database (None: the file)."""
+    if not url:
+        return None
+    from forms_app.storage.postgres.accounts import DocumentTable
+
+    return lambda: DocumentTable(url, "users")
 
 
 def parts() -> Parts:

@@ -4,7 +4,7 @@ left them would keep what it was meant to remove.
 - letters: ``<data_dir>/letters/<ref>/`` (``/`` in imported references written as ``_``);
 - drafts: ``<data_dir>/drafts/**/*.json`` (and ``*.sent``), answers in progress, which name no
   reference but hold the submission's idempotency key, and may hold a person's details in
-  their answers;
+  their answers (in the shared database's drafts table too, when the installation has one);
 - the Google Sheet outbox: ``<data_dir>/sheets/outbox.sqlite3`` (``forms_app.sheets.outbox``),
   which holds references, what staff typed in the sheet and problem rows. Cleared with its own
   ``Outbox.forget`` under ``PRAGMA secure_delete`` (deleted cells are zeroed, not just unlinked
@@ -46,6 +46,7 @@ from pathlib import Path
 from forms_app.messages.outbox import Outbox
 from forms_app.messages.outbox import outbox_path as messages_path
 from forms_app.questionnaires.store import Answers
+from forms_app.storage.shared_database import database_for
 from forms_app.storage.table import fsync_directory
 from forms_app.tracking.access import Access, access_path
 
@@ -73,9 +74,14 @@ def remove_drafts(data_dir: Path, keys: Iterable[str] = (), tokens: Iterable[str
     directory = Path(data_dir) / "drafts"
     keys = [key for key in keys if key]
     tokens = [token.casefold() for token in tokens if token]
-    if not directory.is_dir() or not (keys or tokens):
-        return 0
     removed = 0
+    url = database_for(data_dir)
+    if url and (keys or tokens):
+        from forms_app.storage.postgres.drafts import remove_matching
+
+        removed += remove_matching(url, keys, tokens)
+    if not directory.is_dir() or not (keys or tokens):
+        return removed
     # Drafts sit in one folder per owner (storage.drafts), older ones at the top.
     for path in directory.rglob("*"):
         if path.suffix not in (".json", ".sent") or not path.is_file():
@@ -104,6 +110,14 @@ def outbox_file(data_dir: Path) -> Path:
 def outbox_entries(data_dir: Path, refs: Iterable[str]) -> dict[str, dict]:
     """What the outbox holds about each case (read only; {} if there is no outbox)."""
     path = outbox_file(data_dir)
+    if database_for(data_dir):
+        from forms_app.sheets.outbox import Outbox  # the sheet sync's own code
+
+        outbox = Outbox(path)
+        try:
+            return outbox.entries_for(refs)
+        finally:
+            outbox.close()
     if not path.exists():
         return {}
     out: dict[str, dict] = {}
@@ -146,7 +160,7 @@ def forget_in_outbox(data_dir: Path, refs: Iterable[str]) -> tuple[int, list[str
     """
     refs = list(refs)
     path = outbox_file(data_dir)
-    if not refs or not path.exists():
+    if not refs or not (path.exists() or database_for(data_dir)):
         return 0, []
     from forms_app.sheets.outbox import Outbox  # the sheet sync's own code: it knows its tables
 
@@ -158,13 +172,11 @@ def forget_in_outbox(data_dir: Path, refs: Iterable[str]) -> tuple[int, list[str
     )
     outbox = Outbox(path)
     try:
-        outbox.db.execute("PRAGMA secure_delete = ON")
+        outbox.secure_delete()
         for ref in refs:
             outbox.forget(ref)
         outbox.clear(in_sheet, time.time())
-        outbox.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        outbox.db.execute("VACUUM")
-        outbox.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        outbox.scrub()
     finally:
         outbox.close()
     return len(found), in_sheet
@@ -176,7 +188,7 @@ def forget_in_outbox(data_dir: Path, refs: Iterable[str]) -> tuple[int, list[str
 def message_entries(data_dir: Path, refs: Iterable[str]) -> dict[str, list[dict]]:
     """The messages to the person held for each case ({} if there is no message outbox)."""
     path = messages_path(data_dir)
-    if not path.exists():
+    if not path.exists() and not database_for(data_dir):
         return {}
     with Outbox(path) as outbox:
         found: dict[str, list[dict]] = {}
@@ -202,7 +214,7 @@ def forget_messages(data_dir: Path, refs: Iterable[str]) -> int:
     """Remove the cases' messages from the message outbox; returns how many went."""
     refs = list(refs)
     path = messages_path(data_dir)
-    if not refs or not path.exists():
+    if not refs or not (path.exists() or database_for(data_dir)):
         return 0
     with Outbox(path) as outbox:
         return outbox.forget(refs)

@@ -103,19 +103,8 @@ def find_refs(parts, *, ref=None, email=None, phone=None, name=None) -> list[str
 
 
 def _audit_entries(data_dir: Path, refs: set[str]) -> list[dict]:
-    path = Path(data_dir) / audit.LOG_NAME
-    if not path.exists():
-        return []
-    out = []
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue
-            if entry.get("ref") in refs:
-                out.append({k: entry[k] for k in ("utc_ts", "actor", "action", "ref", "fields")})
-    return out
+    keys = ("utc_ts", "actor", "action", "ref", "fields")
+    return [{k: entry[k] for k in keys} for entry in audit.entries_for(data_dir, refs)]
 
 
 def _csv(rows: list[dict], columns: list[str]) -> bytes:
