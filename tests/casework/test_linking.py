@@ -17,29 +17,15 @@ from forms_app.casework.linking import NOT_FOUND, Refused, possible_duplicates
 from forms_app.casework.search import SearchIndex
 from forms_app.casework.state import Case
 from forms_app.casework.transitions import PERSON, Actor
+from tests.support.cases import LGSCO, case_with
 from tests.support.staff import submit
 
-LGSCO = "england-council-lgsco-2026"
 TODAY = date(2026, 3, 27)
 ACTOR = Actor("olive", TODAY, datetime(2026, 3, 27, 10, 0, tzinfo=UTC))
 
 
 def _case(ref="FB-TEST-0001", kind="complaint", *events, procedure=LGSCO) -> Case:
-    case = Case.from_submission(
-        {
-            "ref": ref,
-            "received": "2026-03-02T09:00:00+00:00",
-            "kind": kind,
-            "service": "home-care",
-            "procedure": procedure,
-        },
-        first_stage="stage1",
-    )
-    for number, (type_, values) in enumerate(events):
-        row = {"type": type_, "at": "2026-03-03T09:00:00+00:00", "actor": "mina"}
-        row.update(event_id=str(number), ref=case.ref, stage="", kind="", outcome="", note="")
-        case.apply({**row, "value": "", **values})
-    return case
+    return case_with(*events, ref=ref, kind=kind, procedure=procedure)
 
 
 def _apply(cases: dict[str, Case], rows: list[dict]) -> None:

@@ -15,9 +15,7 @@ from forms_app.casework import transitions
 from forms_app.casework.state import Case
 from forms_app.casework.transitions import Actor, Refused
 from forms_app.procedures.profiles import load_procedure
-
-LGSCO = "england-council-lgsco-2026"
-
+from tests.support.cases import LGSCO, case_with
 
 PROCEDURE = load_procedure(LGSCO)
 OWNERS = {"olive", "oscar", "mina"}
@@ -25,21 +23,7 @@ ACTOR = Actor("olive", date(2026, 3, 27), datetime(2026, 3, 27, 10, 0, tzinfo=UT
 
 
 def _case(kind="complaint", *events) -> Case:
-    case = Case.from_submission(
-        {
-            "ref": "FB-TEST-0001",
-            "received": "2026-03-02T09:00:00+00:00",
-            "kind": kind,
-            "service": "home-care",
-            "procedure": LGSCO,
-        },
-        first_stage="stage1",
-    )
-    for number, (type_, values) in enumerate(events):
-        row = {"type": type_, "at": "2026-03-03T09:00:00+00:00", "actor": "mina"}
-        row.update(event_id=str(number), ref=case.ref, stage="", kind="", outcome="", note="")
-        case.apply({**row, "value": "", **values})
-    return case
+    return case_with(*events, kind=kind)
 
 
 def _owned(*more) -> Case:

@@ -16,28 +16,14 @@ from forms_app.casework.state import Case
 from forms_app.casework.transitions import Actor
 from forms_app.organisation.settings import load_settings
 from forms_app.reports.loading import load
+from tests.support.cases import case_with
 from tests.support.reports import cases, write_data, write_settings
 
-LGSCO = "england-council-lgsco-2026"
 ACTOR = Actor("mina", date(2026, 3, 27), datetime(2026, 3, 27, 10, 0, tzinfo=UTC))
 
 
 def _case(ref: str, *events) -> Case:
-    case = Case.from_submission(
-        {
-            "ref": ref,
-            "received": "2026-03-02T09:00:00+00:00",
-            "kind": "complaint",
-            "service": "home-care",
-            "procedure": LGSCO,
-        },
-        first_stage="stage1",
-    )
-    for number, (type_, values) in enumerate(events):
-        row = {"type": type_, "at": "2026-03-03T09:00:00+00:00", "actor": "mina"}
-        row.update(event_id=str(number), ref=case.ref, stage="", kind="", outcome="", note="")
-        case.apply({**row, "value": "", **values})
-    return case
+    return case_with(*events, ref=ref)
 
 
 def everyone(case: Case) -> bool:
