@@ -20,7 +20,17 @@ import psycopg
 
 from forms_app.storage.postgres.shared import SharedTable
 
-from .outbox import _COLUMNS, KEPT_UNTIL_SENT, QUEUED, SENDING, STATES, Message, Outbox, _message
+from .outbox import (
+    _COLUMNS,
+    KEPT_UNTIL_SENT,
+    QUEUED,
+    SENDING,
+    STATES,
+    Message,
+    Outbox,
+    _message,
+    _new_row,
+)
 
 MESSAGES = "feedback_messages"
 META = "feedback_messages_meta"
@@ -90,18 +100,7 @@ class DatabaseOutbox(Outbox):
                 added += connection.execute(
                     f"INSERT INTO {MESSAGES} ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, "
                     "%s, 'queued', 0, %s, %s, NULL, NULL, '') ON CONFLICT (id) DO NOTHING",
-                    (
-                        m.id,
-                        m.ref,
-                        m.type,
-                        m.channel,
-                        m.recipient,
-                        m.language,
-                        m.wording,
-                        json.dumps(m.values, ensure_ascii=False, sort_keys=True),
-                        at,
-                        at,
-                    ),
+                    _new_row(m, at),
                 ).rowcount
         return added
 

@@ -129,6 +129,13 @@ _COLUMNS = (
 )
 
 
+def _new_row(m: Message, at: float) -> tuple:
+    """The cells of a newly queued message that come from the message itself, in ``_COLUMNS``
+    order (the state, tries and results are the query's own)."""
+    values = json.dumps(m.values, ensure_ascii=False, sort_keys=True)
+    return (m.id, m.ref, m.type, m.channel, m.recipient, m.language, m.wording, values, at, at)
+
+
 def _message(row: tuple) -> Message:
     values = list(row)
     values[7] = json.loads(values[7])
@@ -196,21 +203,7 @@ class Outbox:
             self.db.executemany(
                 f"INSERT OR IGNORE INTO messages ({_COLUMNS}) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, NULL, NULL, '')",
-                [
-                    (
-                        m.id,
-                        m.ref,
-                        m.type,
-                        m.channel,
-                        m.recipient,
-                        m.language,
-                        m.wording,
-                        json.dumps(m.values, ensure_ascii=False, sort_keys=True),
-                        at,
-                        at,
-                    )
-                    for m in messages
-                ],
+                [_new_row(m, at) for m in messages],
             )
             return self.db.total_changes - before
 
