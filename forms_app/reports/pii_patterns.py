@@ -65,8 +65,11 @@ ORDINARY_WORDS = frozenset(
     """.split()  # noqa: SIM905 - a list of words, easier to read and edit as text
 )
 
-#: Actors that are the system itself, not a person: the importer, the spam filter.
-SYSTEM_ACTORS = frozenset({"import", "system"})
+#: Actors that are the system itself, not a person: the importer, the spam filter, and the
+#: answer an investigating manager without an account sent through a request link (the
+#: actor ``forms_app.public.respond_pages.LINK_ACTOR``, which names no one; looked for as a
+#: name, its last word "link" would stop every page from being published).
+SYSTEM_ACTORS = frozenset({"import", "system", "investigator (by link)"})
 
 # Characters that cannot be seen are dropped before matching, so a name with a zero-width
 # space or a direction mark inside it is still found.

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from forms_app.organisation.settings import load_settings
+from forms_app.public.respond_pages import LINK_ACTOR
 from forms_app.reports.pii_gate import Gate
 from forms_app.reports.pii_sources import Allowed, Known
 from tests.support.reports import write_data, write_settings
@@ -74,6 +75,17 @@ def test_a_handle_of_several_words_is_a_name_unless_every_word_is_ordinary():
     known.finish()
     assert "j pritchard" in known.phrases
     assert "complaints team" not in known.phrases and "complaints team" not in known.usernames
+
+
+def test_the_actor_of_an_answer_sent_through_a_request_link_is_nobody_to_look_for():
+    """An investigating manager without an account answers through a link; the event's actor
+    says so in words ("investigator (by link)") and names no one, so the everyday word "link"
+    on every public page must not stop publishing."""
+    known = Known()
+    known.add_username(LINK_ACTOR)
+    known.finish()
+    assert not [p for p in known.phrases if "link" in p]
+    assert "link" not in known.usernames
 
 
 def test_files_copied_unchanged_from_the_theme_are_not_scanned_but_changed_ones_are(tmp_path):
