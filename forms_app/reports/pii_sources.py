@@ -13,7 +13,6 @@ from itertools import islice
 from pathlib import Path
 
 from forms_app.procedures.profiles import available_procedures, load_procedure
-from forms_app.storage.reading import open_for_reading
 from forms_app.storage.store import EVENTS, PERSONAL, SUBMISSIONS
 
 from .pii_patterns import (
@@ -28,6 +27,7 @@ from .pii_patterns import (
     phone_digits,
     words,
 )
+from .sources import open_tables
 
 #: The columns of the personal-details table the gate learns people's details from.
 PERSON_COLUMNS = ("name", "subject_name", "email", "phone", "postcode", "address")
@@ -224,12 +224,12 @@ class Allowed:
         return allowed
 
 
-def known_people(data_dir: Path, vocabulary: Iterable[str] = ()) -> Known:
-    """The details of the people in the personal-details table and of the staff in
-    ``users.json``."""
+def known_people(data_dir: Path, vocabulary: Iterable[str] = (), settings=None) -> Known:
+    """The details of the people in the personal-details table (of the engine the settings
+    choose, ``sources.open_tables``) and of the staff in ``users.json``."""
     data_dir = Path(data_dir)
     known = Known(vocabulary=set(vocabulary))
-    people = open_for_reading(data_dir).scan(PERSONAL, PERSON_COLUMNS)
+    people = open_tables(data_dir, settings).scan(PERSONAL, PERSON_COLUMNS)
     # Adding a detail twice changes nothing, and many people share a postcode, a phone
     # number or a name: each value is worked out once.
     names: set[str] = set()
@@ -273,11 +273,11 @@ class CaseWriting:
     narratives: set[str]
 
 
-def case_writing(data_dir: Path) -> CaseWriting:
+def case_writing(data_dir: Path, settings=None) -> CaseWriting:
     """Every actor of the events (and everyone a case was assigned to), every note, and what
     people wrote in their submissions (``details``, ``outcome_wanted``). Only these columns are
     read: no row is made into anything."""
-    tables = open_for_reading(data_dir)
+    tables = open_tables(data_dir, settings)
     actors: set[str] = set()
     narratives: set[str] = set()
     add_actor, add_narrative = actors.add, narratives.add
