@@ -31,7 +31,7 @@ from forms_app.storage.store import PERSONAL
 from .deidentify import NAME_MARK, Knowledge, deidentified, places_from_settings
 from .loading import Dataset
 from .periods import Period
-from .sources import open_tables
+from .sources import open_tables, staff_directory
 from .words import Names
 
 SMILE = NAME_MARK
@@ -78,13 +78,9 @@ def approval(case, users: dict, second: bool) -> str | None:
     return latest.get("note").strip()
 
 
-def load_users(data_dir: Path) -> dict[str, dict]:
-    import json
-
-    path = Path(data_dir) / "users.json"
-    if not path.exists():
-        return {}
-    return json.loads(path.read_text("utf-8")).get("users") or {}
+def load_users(data_dir: Path, settings=None) -> dict[str, dict]:
+    """The staff directory (``sources.staff_directory``)."""
+    return staff_directory(data_dir, settings)
 
 
 def approved_items(
@@ -95,7 +91,7 @@ def approved_items(
 
     from .words import OUTCOME_GROUP_OF
 
-    users = load_users(data_dir)
+    users = load_users(data_dir, settings)
     second = bool((settings.raw.get("reports") or {}).get("second_approval"))
     found = []
     for case in dataset.cases:

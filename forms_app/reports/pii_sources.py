@@ -5,7 +5,6 @@ what the organisation publishes on purpose (its own contact details, from the se
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from .pii_patterns import (
     phone_digits,
     words,
 )
-from .sources import open_tables
+from .sources import open_tables, staff_directory
 
 #: The columns of the personal-details table the gate learns people's details from.
 PERSON_COLUMNS = ("name", "subject_name", "email", "phone", "postcode", "address")
@@ -226,7 +225,8 @@ class Allowed:
 
 def known_people(data_dir: Path, vocabulary: Iterable[str] = (), settings=None) -> Known:
     """The details of the people in the personal-details table (of the engine the settings
-    choose, ``sources.open_tables``) and of the staff in ``users.json``."""
+    choose, ``sources.open_tables``) and of the staff in the staff directory
+    (``sources.staff_directory``: ``users.json``, or its document in the database)."""
     data_dir = Path(data_dir)
     known = Known(vocabulary=set(vocabulary))
     people = open_tables(data_dir, settings).scan(PERSONAL, PERSON_COLUMNS)
@@ -256,12 +256,10 @@ def known_people(data_dir: Path, vocabulary: Iterable[str] = (), settings=None) 
         if address and address not in addresses:
             addresses.add(address)
             known.add_address(address)
-    users = data_dir / "users.json"
-    if users.exists():
-        for username, user in (json.loads(users.read_text("utf-8")).get("users") or {}).items():
-            known.add_username(username)
-            known.add_name(str(user.get("name") or ""), "staff name")
-            known.add_email(str(user.get("email") or ""))
+    for username, user in staff_directory(data_dir, settings).items():
+        known.add_username(username)
+        known.add_name(str(user.get("name") or ""), "staff name")
+        known.add_email(str(user.get("email") or ""))
     return known
 
 

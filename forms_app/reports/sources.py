@@ -7,6 +7,9 @@ PostgreSQL behind the same small interface (``has``, ``describe``, ``cells``, ``
 the same cells as strings in the same order (the order written), so the report's counting
 cannot tell the engines apart.
 
+The staff directory (``staff_directory``) comes from the same place: ``users.json`` in the
+data directory, or under a database the same document kept there.
+
 Code handed only a data directory (the PII gate's people, the staff's approval page) finds the
 database as the rest of the service does: the environment's URL, or the one the app recorded at
 start-up for that data directory (``storage.shared_database``).
@@ -15,6 +18,7 @@ start-up for that data directory (``storage.shared_database``).
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -32,13 +36,38 @@ _cursors = itertools.count(1)
 def open_tables(data_dir: Path, settings=None):
     """A reader of the case tables: ``DatabaseTables`` when a database holds them, else the
     data package's reader of ``data_dir``."""
-    if settings is not None:
-        url = store_url(settings.raw.get("store_url"))
-    else:
-        url = store_url(None) or database_for(data_dir)
+    url = database_url(data_dir, settings)
     if not url:
         return open_for_reading(data_dir)
     return DatabaseTables(url, data_dir)
+
+
+def database_url(data_dir: Path, settings=None) -> str:
+    """The database holding the case tables, or "" for the data package in ``data_dir``."""
+    if settings is not None:
+        return store_url(settings.raw.get("store_url"))
+    return store_url(None) or database_for(data_dir)
+
+
+def staff_directory(data_dir: Path, settings=None) -> dict[str, dict]:
+    """The staff accounts by username (name, email, roles, ...): ``users.json`` in
+    ``data_dir``, or the same document in the database the settings name."""
+    url = database_url(data_dir, settings)
+    if not url:
+        path = Path(data_dir) / "users.json"
+        if not path.exists():
+            return {}
+        return json.loads(path.read_text("utf-8")).get("users") or {}
+    from forms_app.storage.postgres.accounts import TABLE
+    from forms_app.storage.postgres.connection import connect
+
+    with connect(url) as connection:
+        if connection.execute("SELECT to_regclass(%s)", (TABLE,)).fetchone()[0] is None:
+            return {}
+        found = connection.execute(
+            f"SELECT body FROM {TABLE} WHERE name = %s", ("users",)
+        ).fetchone()
+    return ((found[0] if found else None) or {}).get("users") or {}
 
 
 class DatabaseTables:

@@ -8,6 +8,7 @@ given a data directory of its own holding no case table, so nothing can come fro
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,7 @@ import yaml
 from forms_app.demo.data import make_demo_data
 from forms_app.organisation.settings import EXAMPLE_SETTINGS, load_settings
 from forms_app.reports.figures import compute
-from forms_app.reports.freetext import people_names
+from forms_app.reports.freetext import load_users, people_names
 from forms_app.reports.loading import DataError, load
 from forms_app.reports.periods import latest_complete_year
 from forms_app.reports.pii_gate import Gate
@@ -27,6 +28,7 @@ from forms_app.reports.sources import DatabaseTables, open_tables
 from forms_app.storage import Store
 from forms_app.storage.contract import Contract
 from forms_app.storage.postgres import PostgresStore
+from forms_app.storage.postgres.accounts import DocumentTable
 from forms_app.storage.postgres.moving import copy_rows
 from forms_app.storage.reading import open_for_reading
 
@@ -64,13 +66,35 @@ def both(app_parts, tmp_path, postgres_url, monkeypatch):
     database.recover()
     moved = copy_rows(source, database)
     assert moved["submissions"] == 150 and moved["events"] > 150 and moved["personal"] > 0
-    # The staff directory stays a file of the data directory; no case table is there.
-    if (files_dir / "users.json").exists():
-        (database_dir / "users.json").write_bytes((files_dir / "users.json").read_bytes())
-    assert not any(database_dir.glob("*.csv"))
+    # The staff directory: users.json beside the files, its document in the database (as the
+    # app keeps it there under store_url). The database's data directory holds neither.
+    staff = _staff_directory(files_dir)
+    with DocumentTable(postgres_url, "users").editing() as body:
+        body.update(staff)
+    assert not any(database_dir.iterdir())
     files = settings_for(tmp_path / "files-settings", files_dir)
     on_postgres = settings_for(tmp_path / "pg-settings", database_dir, postgres_url)
     return files, on_postgres
+
+
+#: An invented member of staff, a publisher, on both sides.
+STAFF_NAME = "Rhydian Gwenllwyd"
+
+
+def _staff_directory(files_dir: Path) -> dict:
+    """``users.json`` of the demo data directory with one more publisher; the document."""
+    path = files_dir / "users.json"
+    document = json.loads(path.read_text("utf-8")) if path.exists() else {"version": 1}
+    document.setdefault("users", {})["rhydian.g"] = {
+        "username": "rhydian.g",
+        "name": STAFF_NAME,
+        "email": "rhydian.g@staff.example.org",
+        "roles": ["publisher"],
+        "services": [],
+        "disabled": False,
+    }
+    path.write_text(json.dumps(document), "utf-8")
+    return document
 
 
 def figures(settings):
@@ -127,6 +151,11 @@ def test_the_pii_gate_on_postgres_knows_the_same_people(both):
     assert from_postgres.emails == from_files.emails
     assert from_postgres.postcodes == from_files.postcodes
     assert people_names(on_postgres.data_dir, on_postgres) == people_names(files.data_dir)
+    assert from_postgres.phrases.get("rhydian gwenllwyd") == "staff name"
+    assert (
+        "rhydian.g" in from_postgres.usernames and from_postgres.usernames == from_files.usernames
+    )
+    assert load_users(on_postgres.data_dir, on_postgres) == load_users(files.data_dir)
 
 
 def test_a_name_in_the_postgres_personal_table_stops_publishing(both):
@@ -134,13 +163,16 @@ def test_a_name_in_the_postgres_personal_table_stops_publishing(both):
     database = PostgresStore(on_postgres.raw["store_url"], on_postgres.data_dir, TABLES)
     name = next(name for (name,) in database.scan("personal", ("name",)) if " " in name)
     page = [("outcomes/2025-26.md", f"Thanks to {name} for telling us about the buses.")]
+    staff_page = [("outcomes/2025-26.md", f"{STAFF_NAME} answered every letter.")]
     gate = Gate.for_data(on_postgres, on_postgres.data_dir)
     findings = gate.scan(page)
     assert findings and all(f.where == "outcomes/2025-26.md" for f in findings)
+    assert gate.scan(staff_page)  # the staff directory's document in the database
     # The same page passes a gate that reads only the (case-table-free) data directory: the
     # name was learnt from the database.
     files_only = settings_for(on_postgres.data_dir.parent / "files-only", on_postgres.data_dir)
-    assert Gate.for_data(files_only, files_only.data_dir).scan(page) == []
+    files_gate = Gate.for_data(files_only, files_only.data_dir)
+    assert files_gate.scan(page) == [] and files_gate.scan(staff_page) == []
 
 
 def test_a_report_on_an_empty_postgres_database_says_there_is_nothing_yet(tmp_path, postgres_url):
