@@ -2,13 +2,18 @@
 
 The same cases are written into a data directory and moved into PostgreSQL (the way
 ``feedback migrate-store`` moves them); the report's figures, and what the PII gate learns of
-people and of what was written on cases, are then the same from both. The PostgreSQL side is
-given a data directory of its own holding no case table, so nothing can come from the files.
+people and of what was written on cases, are then the same from both, and so is the data
+package ``feedback report`` writes. The PostgreSQL side is given a data directory of its own
+holding no case table and no staff directory, so nothing can come from the files.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -17,7 +22,7 @@ import pytest
 import yaml
 
 from forms_app.demo.data import make_demo_data
-from forms_app.organisation.settings import EXAMPLE_SETTINGS, load_settings
+from forms_app.organisation.settings import EXAMPLE_SETTINGS, PROJECT_DIR, load_settings
 from forms_app.reports.figures import compute
 from forms_app.reports.freetext import load_users, people_names
 from forms_app.reports.loading import DataError, load
@@ -181,3 +186,43 @@ def test_a_report_on_an_empty_postgres_database_says_there_is_nothing_yet(tmp_pa
     settings = settings_for(tmp_path, data_dir, postgres_url)
     with pytest.raises(DataError, match="nothing to report on"):
         load(data_dir, settings)
+
+
+def feedback_report(
+    settings_file: Path, tmp: Path, name: str
+) -> tuple[subprocess.CompletedProcess, Path]:
+    """``feedback report`` for ``YEAR`` as a person runs it, into a site and data folder of its
+    own; the finished process and the folder of the period's data package."""
+    site = tmp / f"{name}-site"
+    shutil.copytree(PROJECT_DIR / "site", site)
+    env = {**os.environ, "FORMS_APP_SETTINGS": str(settings_file), "NO_MKDOCS_2_WARNING": "1"}
+    env.pop("FORMS_APP_DATA_DIR", None)
+    env.pop("FORMS_APP_STORE_URL", None)
+    code = "import sys; from forms_app.cli.group import main; sys.exit(main())"
+    done = subprocess.run(
+        [sys.executable, "-c", code, "report", "--year", str(YEAR.start.year)]
+        + ["--as-at", TODAY.isoformat(), "--site-dir", str(site)]
+        + ["--data-out", str(tmp / f"{name}-data")],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return done, tmp / f"{name}-data" / YEAR.slug
+
+
+def test_feedback_report_on_postgres_writes_the_same_data_package(both, tmp_path):
+    files_settings = tmp_path / "files-settings" / "settings.yaml"
+    postgres_settings = tmp_path / "pg-settings" / "settings.yaml"
+    assert "store_url" in postgres_settings.read_text("utf-8")
+    done_files, package_files = feedback_report(files_settings, tmp_path, "files")
+    assert done_files.returncode == 0, done_files.stdout + done_files.stderr
+    done_postgres, package_postgres = feedback_report(postgres_settings, tmp_path, "postgres")
+    assert done_postgres.returncode == 0, done_postgres.stdout + done_postgres.stderr
+    tables = sorted(p.name for p in package_files.glob("*.csv"))
+    assert tables and sorted(p.name for p in package_postgres.glob("*.csv")) == tables
+    for name in tables:
+        written = (package_files / name).read_text("utf-8")
+        assert written.count("\n") > 1, name  # a header and at least one row
+        assert (package_postgres / name).read_text("utf-8") == written, name
