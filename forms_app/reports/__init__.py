@@ -1,6 +1,8 @@
 """Reports and anonymised published outcomes: ``feedback report`` and ``feedback publish``.
 
 - ``periods``: the UK financial year, its quarters, any dates;
+- ``sources``: the case tables and the staff directory from the engine the settings choose
+  (the data package's files, or PostgreSQL), behind one small reading interface;
 - ``loading``: every case folded from its events (``casework.state.fold``);
 - ``figures``: the counts and the returns to regulators, one module per family of tables;
 - ``words``: the labels and phrases in English and Welsh, and how each table is counted;

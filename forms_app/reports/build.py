@@ -193,7 +193,7 @@ def _stage(settings, period, site_dir: Path, data_out: Path, as_at, staging_pare
         vocabulary = site_vocabulary(site_dir)
         # Made ready for scanning now, while the counting runs: afterwards only the staff who
         # acted on cases are added (finishing again looks only at what was added).
-        known = known_people(settings.data_dir, vocabulary).finish()
+        known = known_people(settings.data_dir, vocabulary, settings).finish()
         allowed = Allowed.from_settings(settings)
         gate_reading = time.perf_counter() - started
         report, items, timings, writing = counting.result()

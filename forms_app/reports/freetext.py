@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from forms_app.casework.flags import is_restricted
-from forms_app.storage.reading import open_for_reading
 from forms_app.storage.store import PERSONAL
 
 from .deidentify import NAME_MARK, Knowledge, deidentified, places_from_settings
 from .loading import Dataset
 from .periods import Period
+from .sources import open_tables, staff_directory
 from .words import Names
 
 SMILE = NAME_MARK
@@ -78,13 +78,9 @@ def approval(case, users: dict, second: bool) -> str | None:
     return latest.get("note").strip()
 
 
-def load_users(data_dir: Path) -> dict[str, dict]:
-    import json
-
-    path = Path(data_dir) / "users.json"
-    if not path.exists():
-        return {}
-    return json.loads(path.read_text("utf-8")).get("users") or {}
+def load_users(data_dir: Path, settings=None) -> dict[str, dict]:
+    """The staff directory (``sources.staff_directory``)."""
+    return staff_directory(data_dir, settings)
 
 
 def approved_items(
@@ -95,7 +91,7 @@ def approved_items(
 
     from .words import OUTCOME_GROUP_OF
 
-    users = load_users(data_dir)
+    users = load_users(data_dir, settings)
     second = bool((settings.raw.get("reports") or {}).get("second_approval"))
     found = []
     for case in dataset.cases:
@@ -118,12 +114,12 @@ def approved_items(
     refs = {case.ref for case, _, _ in found}
     people = {
         row["ref"]: row
-        for row in open_for_reading(data_dir).scan(PERSONAL)
+        for row in open_tables(data_dir, settings).scan(PERSONAL)
         if row.get("ref") in refs
     }
     staff = staff_of(users, {e["actor"] for c, _, _ in found for e in c.events})
     places = places_from_settings(settings.raw)
-    shared = Knowledge.gather(None, staff, places, people_names(data_dir))
+    shared = Knowledge.gather(None, staff, places, people_names(data_dir, settings))
     items = []
     for case, text, outcome in found:
         items.append(
@@ -147,11 +143,12 @@ def staff_of(users: dict, actors=()) -> list[tuple[str, str, str]]:
     return staff
 
 
-def people_names(data_dir: Path) -> list[str]:
-    """The names of everyone in the personal-details table (the people and their subjects),
-    as the PII gate knows them: a summary may name someone from another case."""
+def people_names(data_dir: Path, settings=None) -> list[str]:
+    """The names of everyone in the personal-details table (the people and their subjects;
+    of the engine the settings choose, ``sources.open_tables``), as the PII gate knows them: a
+    summary may name someone from another case."""
     found = set()
-    for name, subject in open_for_reading(data_dir).scan(PERSONAL, ("name", "subject_name")):
+    for name, subject in open_tables(data_dir, settings).scan(PERSONAL, ("name", "subject_name")):
         found.update(n for n in (name, subject) if n)
     return sorted(found)
 

@@ -5,8 +5,10 @@ The same pass over the events and submissions also collects what the PII gate mu
 written on cases (``Dataset.writing``, exactly what ``pii_sources.case_writing`` reads), so
 the report reads each table once.
 
-The tables are read through the storage layer's reader (``forms_app.storage.reading``): quick,
-without the store's checksum checks, leaving out an incomplete last record.
+The tables are read from the engine the settings choose (``sources.open_tables``): the data
+package through the storage layer's reader (``forms_app.storage.reading``: quick, without the
+store's checksum checks, leaving out an incomplete last record), or PostgreSQL through a reader
+of the same shape.
 """
 
 from __future__ import annotations
@@ -27,11 +29,12 @@ from forms_app.procedures.profiles import (
 )
 from forms_app.questionnaires.model import KNOWN
 from forms_app.questionnaires.store import Answers
-from forms_app.storage.reading import TableReader, open_for_reading
+from forms_app.storage.reading import TableReader
 from forms_app.storage.records import row_maker
 from forms_app.storage.store import EVENTS, SUBMISSIONS
 
 from .pii_sources import CaseWriting
+from .sources import open_tables
 
 __all__ = ["DataError", "Dataset", "FastCalendar", "load"]
 
@@ -157,8 +160,9 @@ class Dataset:
 
 
 def load(data_dir: Path, settings) -> Dataset:
-    """Fold every case in ``data_dir`` (its submissions and events)."""
-    tables = open_for_reading(data_dir)
+    """Fold every case in ``data_dir`` (its submissions and events), or in the database the
+    settings name."""
+    tables = open_tables(data_dir, settings)
     if not tables.has(SUBMISSIONS):
         raise DataError(
             f"there is no {tables.describe(SUBMISSIONS)} in {data_dir}: nothing to report on"

@@ -132,9 +132,9 @@ class Gate:
         published details (``Allowed.from_settings``, worked out here if not given)."""
         data_dir = Path(data_dir)
         if known is None:
-            known = known_people(data_dir, vocabulary)
+            known = known_people(data_dir, vocabulary, settings)
         if writing is None:
-            writing = case_writing(data_dir)
+            writing = case_writing(data_dir, settings)
         for actor in writing.actors:
             known.add_username(actor)
         # Approved summaries are published on purpose: their words are not a narrative leak.

@@ -5,7 +5,6 @@ what the organisation publishes on purpose (its own contact details, from the se
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -13,7 +12,6 @@ from itertools import islice
 from pathlib import Path
 
 from forms_app.procedures.profiles import available_procedures, load_procedure
-from forms_app.storage.reading import open_for_reading
 from forms_app.storage.store import EVENTS, PERSONAL, SUBMISSIONS
 
 from .pii_patterns import (
@@ -28,6 +26,7 @@ from .pii_patterns import (
     phone_digits,
     words,
 )
+from .sources import open_tables, staff_directory
 
 #: The columns of the personal-details table the gate learns people's details from.
 PERSON_COLUMNS = ("name", "subject_name", "email", "phone", "postcode", "address")
@@ -224,12 +223,13 @@ class Allowed:
         return allowed
 
 
-def known_people(data_dir: Path, vocabulary: Iterable[str] = ()) -> Known:
-    """The details of the people in the personal-details table and of the staff in
-    ``users.json``."""
+def known_people(data_dir: Path, vocabulary: Iterable[str] = (), settings=None) -> Known:
+    """The details of the people in the personal-details table (of the engine the settings
+    choose, ``sources.open_tables``) and of the staff in the staff directory
+    (``sources.staff_directory``: ``users.json``, or its document in the database)."""
     data_dir = Path(data_dir)
     known = Known(vocabulary=set(vocabulary))
-    people = open_for_reading(data_dir).scan(PERSONAL, PERSON_COLUMNS)
+    people = open_tables(data_dir, settings).scan(PERSONAL, PERSON_COLUMNS)
     # Adding a detail twice changes nothing, and many people share a postcode, a phone
     # number or a name: each value is worked out once.
     names: set[str] = set()
@@ -256,12 +256,10 @@ def known_people(data_dir: Path, vocabulary: Iterable[str] = ()) -> Known:
         if address and address not in addresses:
             addresses.add(address)
             known.add_address(address)
-    users = data_dir / "users.json"
-    if users.exists():
-        for username, user in (json.loads(users.read_text("utf-8")).get("users") or {}).items():
-            known.add_username(username)
-            known.add_name(str(user.get("name") or ""), "staff name")
-            known.add_email(str(user.get("email") or ""))
+    for username, user in staff_directory(data_dir, settings).items():
+        known.add_username(username)
+        known.add_name(str(user.get("name") or ""), "staff name")
+        known.add_email(str(user.get("email") or ""))
     return known
 
 
@@ -273,11 +271,11 @@ class CaseWriting:
     narratives: set[str]
 
 
-def case_writing(data_dir: Path) -> CaseWriting:
+def case_writing(data_dir: Path, settings=None) -> CaseWriting:
     """Every actor of the events (and everyone a case was assigned to), every note, and what
     people wrote in their submissions (``details``, ``outcome_wanted``). Only these columns are
     read: no row is made into anything."""
-    tables = open_for_reading(data_dir)
+    tables = open_tables(data_dir, settings)
     actors: set[str] = set()
     narratives: set[str] = set()
     add_actor, add_narrative = actors.add, narratives.add
