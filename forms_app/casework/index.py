@@ -30,23 +30,13 @@ from forms_app.storage.store import EVENTS, SUBMISSIONS, Store
 
 from .deadlines import Due, soon_limit, stage_due, status_of
 from .index_snapshot import SavedIndex
-from .state import Case
+from .state import SUBMISSION_COLUMNS, Case
 
 #: Rows read from the start that make saving them worth it (fewer fold in a moment anyway).
 SAVE_AT = 5000
-#: The submission cells a case is made from (``Case.from_submission``): all that is saved of
-#: a submission row. ``state`` is among the modules whose source a saved index must match.
-CASE_COLUMNS = (
-    "ref",
-    "received",
-    "kind",
-    "service",
-    "language",
-    "channel",
-    "procedure",
-    "variant",
-    "anonymous",
-)
+#: The submission cells a case is made from: all that is saved of a submission row. ``state``
+#: is among the modules whose source a saved index must match.
+CASE_COLUMNS = SUBMISSION_COLUMNS
 
 
 class CaseIndex:

@@ -72,6 +72,21 @@ def day_of(text: str) -> date:
 _AFTER_DAY = ("T", " ", "")  # what may follow the date in an ISO 8601 time
 
 
+#: The submission cells a case is made from (``Case.from_submission``): the case index saves
+#: only these, and the report reads only these of the submissions table.
+SUBMISSION_COLUMNS = (
+    "ref",
+    "received",
+    "kind",
+    "service",
+    "language",
+    "channel",
+    "procedure",
+    "variant",
+    "anonymous",
+)
+
+
 @dataclass(slots=True)
 class StageState:
     """Where one stage of a complaint (or the single step of other feedback) stands."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from forms_app.casework.state import Case
+from forms_app.casework.state import SUBMISSION_COLUMNS, Case
 from forms_app.procedures.profiles import (
     Procedure,
     ProcedureError,
@@ -65,17 +65,7 @@ NOT_COUNTED = frozenset(
 
 
 #: The submission columns a case is folded from (``Case.from_submission``).
-FOLDED = (
-    "ref",
-    "received",
-    "kind",
-    "service",
-    "language",
-    "channel",
-    "procedure",
-    "variant",
-    "anonymous",
-)
+FOLDED = SUBMISSION_COLUMNS
 
 
 class FastCalendar(WorkingCalendar):
