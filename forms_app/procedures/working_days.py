@@ -2,8 +2,8 @@
 
 ``WorkingCalendar`` (in ``profiles``) counts working days; done day by day, a case list that
 works out the due dates of tens of thousands of open cases asks "is this a working day?"
-millions of times. A ``WorkingDayTable`` answers the same questions with one or two list
-look-ups: it holds, for the years it covers,
+several times for each of them. A ``WorkingDayTable`` answers the same questions with one or
+two list look-ups: it holds, for the years it covers,
 
 - ``workdays``: the ordinals (``date.toordinal()``) of the working days, in order, and
 - ``before``: for each day of the span, how many of its working days come before that day
@@ -30,8 +30,8 @@ import holidays
 YEARS_BACK = 20
 YEARS_AHEAD = 10
 
-# The package loads a country's rules on first use, which takes longer than all the arithmetic
-# of a case list: load the United Kingdom's now, with this module, not in someone's request.
+# The package loads a country's rules (a module and its translations) on first use: load the
+# United Kingdom's now, at start-up with this module, not in the first request that needs them.
 holidays.UK(years=())
 
 
