@@ -32,6 +32,8 @@ import yaml
 
 from forms_app.storage.vocabulary import KINDS
 
+from .working_days import WorkingDayTable, table_for
+
 PROCEDURES_DIR = Path(__file__).parent
 NATIONS = ("ENG", "WLS", "SCT", "NIR")  # holidays.UK subdivision codes
 UNITS = ("working", "calendar")
@@ -115,6 +117,7 @@ class WorkingCalendar:
             raise ValueError(f"nation must be one of {', '.join(NATIONS)}, not {nation!r}")
         self.nation = nation
         self.closure_days = frozenset(local_date(d) for d in closure_days)
+        self._working_day_table: WorkingDayTable | None = None
 
     def is_working_day(self, d: date) -> bool:
         """True unless ``d`` is a weekend, a bank holiday of the nation or a closure day."""
@@ -125,9 +128,49 @@ class WorkingCalendar:
             and d not in self.closure_days
         )
 
+    def _table(self) -> WorkingDayTable:
+        # Made (or found among the shared tables) on first use, not when the calendar is made.
+        table = self._working_day_table
+        if table is None:
+            table = table_for(self.nation, self.closure_days, date.today().year)
+            self._working_day_table = table
+        return table
+
     def working_day_on_or_before(self, d: date) -> date:
         """``d`` if it is a working day, else the last working day before it."""
         d = local_date(d)
+        found = self._table().on_or_before(d)
+        return found if found is not None else self._on_or_before_by_day(d)
+
+    def add_working_days(self, start: date, n: int) -> date:
+        """The date ``n`` working days after ``start`` (day 0).
+
+        If ``start`` is not a working day, counting starts from the next working day, which is
+        then day 0 (it does not count as day 1).
+        """
+        if n < 0:
+            raise ValueError("n must not be negative")
+        start = local_date(start)
+        found = self._table().add(start, n)
+        return found if found is not None else self._add_by_day(start, n)
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days after ``start`` up to and including ``end`` (0 if ``end`` <= ``start``).
+
+        Uses the same day-0 rule as ``add_working_days`` (a non-working ``start`` counts from
+        the next working day), so ``working_days_between(s, add_working_days(s, n)) == n``
+        always: a case answered on its due date is never counted as late.
+        """
+        start, end = local_date(start), local_date(end)
+        if end <= start:
+            return 0
+        count = self._table().between(start, end)
+        return count if count is not None else self._between_by_day(start, end)
+
+    # The same three answers worked out a day at a time: used for dates outside the table's
+    # span of years (``working_days``), and the rule the table must agree with.
+
+    def _on_or_before_by_day(self, d: date) -> date:
         while not self.is_working_day(d):
             d -= timedelta(days=1)
         return d
@@ -138,29 +181,15 @@ class WorkingCalendar:
             d += timedelta(days=1)
         return d
 
-    def add_working_days(self, start: date, n: int) -> date:
-        """The date ``n`` working days after ``start`` (day 0).
-
-        If ``start`` is not a working day, counting starts from the next working day, which is
-        then day 0 (it does not count as day 1).
-        """
-        if n < 0:
-            raise ValueError("n must not be negative")
-        d = self._day_zero(local_date(start))
+    def _add_by_day(self, start: date, n: int) -> date:
+        d = self._day_zero(start)
         while n:
             d += timedelta(days=1)
             if self.is_working_day(d):
                 n -= 1
         return d
 
-    def working_days_between(self, start: date, end: date) -> int:
-        """Working days after ``start`` up to and including ``end`` (0 if ``end`` <= ``start``).
-
-        Uses the same day-0 rule as ``add_working_days`` (a non-working ``start`` counts from
-        the next working day), so ``working_days_between(s, add_working_days(s, n)) == n``
-        always: a case answered on its due date is never counted as late.
-        """
-        start, end = local_date(start), local_date(end)
+    def _between_by_day(self, start: date, end: date) -> int:
         if end <= start:
             return 0
         d, count = self._day_zero(start), 0
