@@ -13,10 +13,8 @@ of the same shape.
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from forms_app.casework.state import SUBMISSION_COLUMNS, Case
@@ -25,7 +23,6 @@ from forms_app.procedures.profiles import (
     ProcedureError,
     WorkingCalendar,
     load_procedure,
-    local_date,
 )
 from forms_app.questionnaires.model import KNOWN
 from forms_app.questionnaires.store import Answers
@@ -36,7 +33,7 @@ from forms_app.storage.store import EVENTS, SUBMISSIONS
 from .pii_sources import CaseWriting
 from .sources import open_tables
 
-__all__ = ["DataError", "Dataset", "FastCalendar", "load"]
+__all__ = ["DataError", "Dataset", "load"]
 
 
 class DataError(ValueError):
@@ -68,57 +65,6 @@ NOT_COUNTED = frozenset(
 FOLDED = SUBMISSION_COLUMNS
 
 
-class FastCalendar(WorkingCalendar):
-    """A ``WorkingCalendar`` whose arithmetic is a look-up in a table of working days made
-    once, for reports that count working days for tens of thousands of stages. Same answers
-    (the tests compare them day by day); outside the table it falls back to the loop."""
-
-    def __init__(self, nation: str, closure_days: Iterable[date] = (), first=None, last=None):
-        super().__init__(nation, closure_days)
-        self.first = first or date(2000, 1, 1)
-        self.last = last or date(date.today().year + 6, 12, 31)
-        self._last_safe = self.last - timedelta(days=60)
-        days = (self.last - self.first).days + 1
-        self._workdays: list[int] = []  # ordinals of working days, in order
-        self._count_to: list[int] = []  # working days up to and including each day
-        count = 0
-        for k in range(days):
-            day = self.first + timedelta(days=k)
-            if super().is_working_day(day):
-                count += 1
-                self._workdays.append(day.toordinal())
-            self._count_to.append(count)
-
-    def _inside(self, day: date) -> bool:
-        return self.first <= day <= self._last_safe
-
-    def _zero(self, d: date) -> int:
-        """The ordinal of day 0 for ``d``: ``d`` itself if a working day, else the next one."""
-        k = bisect.bisect_left(self._workdays, d.toordinal())
-        return self._workdays[k]
-
-    def add_working_days(self, start: date, n: int) -> date:
-        start = local_date(start)
-        if n < 0 or not self._inside(start) or n > 1000:
-            return super().add_working_days(start, n)
-        k = bisect.bisect_left(self._workdays, start.toordinal()) + n
-        if k >= len(self._workdays):
-            return super().add_working_days(start, n)
-        return date.fromordinal(self._workdays[k])
-
-    def working_days_between(self, start: date, end: date) -> int:
-        start, end = local_date(start), local_date(end)
-        if end <= start:
-            return 0
-        if not (self._inside(start) and self._inside(end)):
-            return super().working_days_between(start, end)
-        zero = self._zero(start)
-        if zero >= end.toordinal():
-            return 0
-        first = self.first.toordinal()
-        return self._count_to[end.toordinal() - first] - self._count_to[zero - first]
-
-
 @dataclass
 class Dataset:
     """The cases of a data directory, folded, and what the report needs besides."""
@@ -140,11 +86,9 @@ class Dataset:
     def calendar_for(self, procedure: Procedure) -> WorkingCalendar:
         calendar = self._calendars.get(procedure.nation)
         if calendar is None:
-            # The table starts the year before the first case, not decades earlier: making it
-            # asks the bank holiday rules about every day it holds (outside it, the slow loop).
-            first = min((case.received for case in self.cases), default=None)
-            start = date(first.year - 1, 1, 1) if first is not None else None
-            calendar = FastCalendar(procedure.nation, self.closure_days, first=start)
+            # Its working-day arithmetic is a look-up in a table shared by the process
+            # (procedures.working_days), so counting for tens of thousands of stages is cheap.
+            calendar = WorkingCalendar(procedure.nation, self.closure_days)
             self._calendars[procedure.nation] = calendar
         return calendar
 

@@ -6,16 +6,14 @@ Financial year 2025-26 is 1 April 2025 to 31 March 2026; the figures stand at 15
 
 from __future__ import annotations
 
-import random
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
 from forms_app.organisation.settings import load_settings
-from forms_app.procedures.profiles import WorkingCalendar
 from forms_app.reports import periods
 from forms_app.reports.figures import compute
-from forms_app.reports.loading import FastCalendar, load
+from forms_app.reports.loading import load
 from forms_app.reports.periods import PeriodError, financial_year
 from forms_app.reports.tables import HIDDEN
 from forms_app.storage.reading import read_rows
@@ -74,18 +72,6 @@ def test_any_period_and_the_default():
         periods.quarter("2025Q5")
     with pytest.raises(PeriodError):
         periods.choose(start=date(2025, 6, 1))
-
-
-def test_the_fast_calendar_gives_the_same_answers_as_the_procedure_calendar():
-    closures = [date(y, 12, 24) for y in range(2019, 2031)]
-    fast, slow = FastCalendar("WLS", closures), WorkingCalendar("WLS", closures)
-    rng = random.Random(6)
-    for _ in range(3000):
-        start = date(2020, 1, 1) + timedelta(days=rng.randint(0, 2500))
-        end = start + timedelta(days=rng.randint(-3, 120))
-        n = rng.randint(0, 30)
-        assert fast.working_days_between(start, end) == slow.working_days_between(start, end)
-        assert fast.add_working_days(start, n) == slow.add_working_days(start, n)
 
 
 def test_an_incomplete_last_row_is_left_out(tmp_path):
