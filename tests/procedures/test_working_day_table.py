@@ -21,7 +21,8 @@ from forms_app.procedures.profiles import (
     load_procedure,
 )
 
-FIRST, LAST = date(2019, 1, 1), date(2026, 12, 31)
+# Every day of 2020 to 2023 (the one-off bank holidays of 2020, 2022 and 2023 among them).
+FIRST, LAST = date(2020, 1, 1), date(2023, 12, 31)
 MAX_N = 22
 MAX_GAP = 25
 
