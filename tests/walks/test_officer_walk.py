@@ -26,7 +26,8 @@ from playwright.sync_api import expect, sync_playwright
 from forms_app import create_app
 from forms_app.organisation.settings import PROJECT_DIR
 from forms_app.web.parts import EXTENSION
-from tests.requests.conftest import Inbox, deliver, link_in
+from tests.requests.conftest import deliver, link_in
+from tests.requests.conftest import inbox as requests_inbox
 from tests.support.browser import (
     arrive_and_check,
     launch_chromium,
@@ -40,6 +41,9 @@ from tests.support.staff import PASSWORD, make_people
 from tests.support.walker import COMPLAINT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+#: The request tests' loopback SMTP server, keeping every message it is sent (a fixture).
+inbox = requests_inbox
 SHOTS = os.environ.get("WALK_SCREENSHOTS")
 WRITER_EMAIL = "ceridwen.pughe@example.com"
 INVESTIGATOR = "idris.manager@trust.example.org"
@@ -58,23 +62,6 @@ ANSWERS = {
     "phone": "07700 900318",
     "advocate": "yes",
 }
-
-
-@pytest.fixture
-def inbox():
-    """A loopback SMTP server keeping every message it is sent."""
-    from aiosmtpd.controller import Controller
-
-    from tests.support.served import free_port
-
-    caught = Inbox()
-    controller = Controller(caught, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    caught.port = controller.port
-    try:
-        yield caught
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
