@@ -49,6 +49,7 @@ from forms_app.procedures.profiles import Procedure, ProcedureError, load_proced
 from forms_app.sitebuild import pdfs as site_pdfs
 from forms_app.sitebuild.funded import funded
 from forms_app.sitebuild.privacy import privacy
+from forms_app.sitebuild.procedure_sections import easy_sections
 from forms_app.sitebuild.procedure_sections import sections as procedure_sections
 from forms_app.sitebuild.sourcemaps import remove_source_maps
 from forms_app.sitebuild.timescales import table_css, timescales
@@ -57,7 +58,7 @@ from forms_app.storage.vocabulary import LANGUAGES
 BRAND_CSS = "stylesheets/brand.css"
 #: Placeholders that are empty when nothing applies (no service is publicly funded); every
 #: other empty value fails the build, so a setting left blank is noticed.
-MAY_BE_EMPTY = frozenset({"funded.routes", "procedures.sections"})
+MAY_BE_EMPTY = frozenset({"funded.routes", "procedures.sections", "procedures.easy_sections"})
 STYLES = ("easy-read", "young-people", "leaflet")
 LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg"}
 #: Material's search panel is a dialog without a name (axe: aria-dialog-name, serious).
@@ -173,7 +174,10 @@ def context(settings: Settings, language: str = "en", procedure: Procedure | Non
         "procedure": timescales(procedure, language, settings.closure_days),
         "privacy": privacy(settings, procedure, language),
         "funded": funded(settings, procedure, language),
-        "procedures": {"sections": procedure_sections(settings, language)},
+        "procedures": {
+            "sections": procedure_sections(settings, language),
+            "easy_sections": easy_sections(settings, language),
+        },
         "form_url": settings.form_url,
         "site_url": settings.site_url,
     }

@@ -23,6 +23,9 @@ WORDS = {
             "stages and timescales for each."
         ),
         "follows": "This follows: {basis}.",
+        "easy_heading": "Different services have different times",
+        "easy_intro": "Our services do not all work to the same times. Look for the service "
+        "you want to tell us about.",
     },
     "cy": {
         "heading": "Amserlenni ar gyfer pob gwasanaeth",
@@ -31,29 +34,53 @@ WORDS = {
             "gyfraith. Dyma'r camau a'r amserlenni ar gyfer pob un."
         ),
         "follows": "Mae hyn yn dilyn: {basis}.",
+        "easy_heading": "Mae gan wasanaethau gwahanol amseroedd gwahanol",
+        "easy_intro": "Nid yw ein gwasanaethau i gyd yn gweithio i'r un amseroedd. Chwiliwch "
+        "am y gwasanaeth rydych chi eisiau dweud wrthym amdano.",
     },
 }
+
+
+def _used(settings: Settings, language: str) -> list[tuple[str, dict]]:
+    """(the names of the services, what the page says of their procedure) for each procedure
+    some service follows; fewer than two means there is nothing to set apart."""
+    used = []
+    for code in procedure_codes(settings):
+        services = services_under(settings, code)
+        if services:
+            names = [settings.service_name(service, language) or service for service in services]
+            said = timescales(load_procedure(code), language, settings.closure_days)
+            used.append((", ".join(names), said))
+    return used if len(used) > 1 else []
 
 
 def sections(settings: Settings, language: str = "en") -> str:
     """Markdown with a section per procedure the services follow, or "" when they all follow
     one. Each section is headed by the names of its services."""
-    used = [
-        (code, services_under(settings, code))
-        for code in procedure_codes(settings)
-        if services_under(settings, code)
-    ]
-    if len(used) < 2:
+    used = _used(settings, language)
+    if not used:
         return ""
     words = WORDS[language]
     out = [f"### {words['heading']}", words["intro"]]
-    for code, services in used:
-        said = timescales(load_procedure(code), language, settings.closure_days)
-        names = [settings.service_name(service, language) or service for service in services]
+    for names, said in used:
         out += [
-            f"#### {', '.join(names)}",
+            f"#### {names}",
             words["follows"].format(basis=said["legal_basis"]),
             said["table"],
             said["steps"],
         ]
+    return "\n\n".join(out)
+
+
+def easy_sections(settings: Settings, language: str = "en") -> str:
+    """The same in easy words, for the easy read and young people's leaflets: for each
+    procedure its services, when we answer, and who can look at it after us. "" with one."""
+    used = _used(settings, language)
+    if not used:
+        return ""
+    words = WORDS[language]
+    out = [f"### {words['easy_heading']}", words["easy_intro"]]
+    for names, said in used:
+        easy = said["easy"]
+        out += [f"#### {names}", f"{easy['acknowledge']} {easy['respond']}", easy["final"]]
     return "\n\n".join(out)

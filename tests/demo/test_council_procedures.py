@@ -195,6 +195,18 @@ def test_the_built_site_has_a_section_for_each_procedure(tmp_path):
     welsh = (tmp_path / "out" / "cy" / "policy" / "index.html").read_text("utf-8")
     assert "Amserlenni ar gyfer pob gwasanaeth" in html.unescape(welsh)
     assert "Cam 3: panel adolygu" in html.unescape(welsh)
+    # The easy read and young people's leaflets, in both languages, give each group of
+    # services its own times: the children's procedure answers within 10 working days.
+    for page, heading in (
+        ("leaflets/easy-read", "Different services have different times"),
+        ("leaflets/young-people", "Different services have different times"),
+        ("cy/leaflets/easy-read", "Mae gan wasanaethau gwahanol amseroedd gwahanol"),
+        ("cy/leaflets/young-people", "Mae gan wasanaethau gwahanol amseroedd gwahanol"),
+    ):
+        text = html.unescape((tmp_path / "out" / page / "index.html").read_text("utf-8"))
+        assert heading in text, page
+        assert "Children's social care" in text or "Gofal cymdeithasol i blant" in text, page
+        assert "10 working days" in text or "10 diwrnod gwaith" in text, page
 
 
 def test_the_report_gives_each_procedure_s_timeliness_and_returns(council):
