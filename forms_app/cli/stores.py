@@ -61,10 +61,13 @@ def migrate_store_command(to_url: str | None, from_url: str | None, data_dir: Pa
 
     Stop the service first. Every row of every case table is copied in one transaction (all
     or nothing) into a target that holds no rows yet, in the order written, and read back to
-    check it is the same. The source is left as it was: keep it until the service runs well
+    check it is the same; the bytes of the files added to cases go first, the produced
+    letters after. The source is left as it was: keep it until the service runs well
     on the new engine, then remove it. Then set store_url in the settings (or
     FORMS_APP_STORE_URL) to the database URL, or remove it to go back to the data directory.
     """
+    from forms_app.letters.database_letters import DatabaseLetters, copy_letters
+    from forms_app.letters.document import LetterFiles
     from forms_app.organisation.settings import load_settings
     from forms_app.storage import StorageError
     from forms_app.storage.postgres.moving import TargetNotEmpty, copy_rows
@@ -74,19 +77,25 @@ def migrate_store_command(to_url: str | None, from_url: str | None, data_dir: Pa
     data_dir = data_dir or load_settings().data_dir
     try:
         if to_url:
-            counts = copy_rows(_data_package(data_dir), _database(to_url, data_dir))
+            counts = copy_rows(_data_package(data_dir), _database(to_url, data_dir), files=True)
+            letters = (LetterFiles(data_dir), DatabaseLetters(data_dir, to_url))
             where = "the database"
         else:
             data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            counts = copy_rows(_database(from_url, data_dir), _data_package(data_dir))
+            counts = copy_rows(_database(from_url, data_dir), _data_package(data_dir), files=True)
+            letters = (DatabaseLetters(data_dir, from_url), LetterFiles(data_dir))
             where = str(data_dir)
+        counts["letters"] = copy_letters(*letters)
     except (TargetNotEmpty, StorageError, OSError) as error:
         raise click.ClickException(f"nothing moved: {error}") from error
     except Exception as error:  # psycopg's errors: no connection, no such database, no right
         if type(error).__module__.startswith("psycopg"):
             raise click.ClickException(f"nothing moved: {error}") from error
         raise
-    moved = ", ".join(f"{name}: {count} rows" for name, count in counts.items())
+    units = {"evidence_files": "files", "letters": "letters"}
+    moved = ", ".join(
+        f"{name}: {count} {units.get(name, 'rows')}" for name, count in counts.items()
+    )
     click.echo(f"moved into {where} and read back the same: {moved}")
 
 

@@ -3,6 +3,10 @@ small ``.json`` beside it), and the printable HTML page made from it.
 
 The letter is kept as produced, so printing it again next year gives the same words even if the
 template or the case has changed since (the ombudsman asks for copies of what was sent).
+
+When the data directory keeps its shared state in a database (``store_url``), ``LetterFiles``
+gives ``database_letters.DatabaseLetters`` instead: the same methods, the letters in a table, so
+a letter produced through one app server is seen through every other.
 """
 
 from __future__ import annotations
@@ -10,10 +14,13 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator
 from html import escape
 from pathlib import Path
 
 import markdown
+
+from forms_app.storage.shared_database import database_for
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_-]{2,39}$")
@@ -24,8 +31,19 @@ LABELS = {
 
 
 class LetterFiles:
+    """The letters kept for the cases of one data directory."""
+
+    def __new__(cls, *args, **kwargs):
+        if cls is LetterFiles and database_for(args[0] if args else kwargs["data_dir"]):
+            # Imported only when chosen: the files need no database client.
+            from .database_letters import DatabaseLetters
+
+            return super().__new__(DatabaseLetters)
+        return super().__new__(cls)
+
     def __init__(self, data_dir: Path):
-        self.directory = Path(data_dir) / "letters"
+        self.data_dir = Path(data_dir)
+        self.directory = self.data_dir / "letters"
 
     def _paths(self, ref: str, letter_id: str) -> tuple[Path, Path]:
         if not _REF.match(ref) or not _ID.match(letter_id):
@@ -47,6 +65,20 @@ class LetterFiles:
             return text_path.read_text("utf-8"), json.loads(meta_path.read_text("utf-8"))
         except (KeyError, OSError, ValueError):
             return None
+
+    def every(self) -> Iterator[tuple[str, str]]:
+        """``(ref, letter id)`` of every letter kept (the reference from the letter's own
+        record: its folder name has ``_`` for ``/``)."""
+        if not self.directory.is_dir():
+            return
+        for meta_path in sorted(self.directory.glob("*/*.json")):
+            letter_id = meta_path.stem
+            try:
+                ref = json.loads(meta_path.read_text("utf-8")).get("ref") or ""
+            except (OSError, ValueError, AttributeError):
+                ref = ""
+            if _REF.match(ref) and _ID.match(letter_id):
+                yield ref, letter_id
 
 
 def body_html(text: str) -> str:

@@ -12,6 +12,9 @@ twice: a file id already in the table is skipped.
 
 The table is append-only like the others: a file scanned again later gets a new row with the
 same id, and the last row of an id is the file's state (``files_of``).
+
+When the case tables are in PostgreSQL, the bytes are kept in the same database instead
+(``postgres.files``: the same methods), so every app server on that database can open them.
 """
 
 from __future__ import annotations
@@ -127,12 +130,22 @@ class EvidenceFiles:
         for row, data in files:
             if row["id"] in known or not _ID.match(row["id"]):
                 continue
-            if sha256_of(data) != row["sha256"] or len(data) != int(row["size"]):
-                raise EvidenceDamaged(f"file {row['id']} does not match its checksum")
+            check_bytes(row, data)
             write_durably(case_folder(self.data_dir, ref) / row["id"], data)
             rows.append({**row, "ref": ref})
         self.store.append(EVIDENCE, rows)
         return len(rows)
+
+    def keep(self, ref: str, file_id: str, data: bytes) -> None:
+        """Store the bytes of a file whose row is written later, or already was (moving a
+        data directory between engines: the bytes first, so a row never names missing bytes)."""
+        if not _ID.match(file_id or ""):
+            raise ValueError("not a file id")
+        write_durably(case_folder(self.data_dir, ref) / file_id, data)
+
+    def remove_cases(self, refs: Iterable[str]) -> int:
+        """Delete every file of the cases (retention purge, erasure); return how many went."""
+        return remove_case_folders(self.data_dir, refs)
 
     def record_scan(self, row: Mapping[str, str], scan: str, finding: str, at: str) -> None:
         """A later verdict on a stored file: a new row for the same id."""
@@ -157,6 +170,21 @@ class EvidenceFiles:
         if sha256_of(data) != row["sha256"]:
             raise EvidenceDamaged(f"file {row['id']} does not match its checksum")
         return data
+
+
+def check_bytes(row: Mapping[str, str], data: bytes) -> None:
+    """EvidenceDamaged unless the bytes have the size and checksum their row says."""
+    if sha256_of(data) != row["sha256"] or len(data) != int(row["size"]):
+        raise EvidenceDamaged(f"file {row['id']} does not match its checksum")
+
+
+def valid_ids(draft_id: str | None, file_id: str | None) -> bool:
+    """Whether a draft id and a file id are well formed (both come from a person's request)."""
+    return bool(_DRAFT_ID.match(draft_id or "") and _ID.match(file_id or ""))
+
+
+def valid_file_id(file_id: str | None) -> bool:
+    return bool(_ID.match(file_id or ""))
 
 
 def remove_case_folders(data_dir: Path, refs: Iterable[str]) -> int:

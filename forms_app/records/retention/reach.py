@@ -1,10 +1,16 @@
 """What a case leaves outside the three tables, and clearing it: a purge or erasure that
 left them would keep what it was meant to remove.
 
-- letters: ``<data_dir>/letters/<ref>/`` (``/`` in imported references written as ``_``);
+- letters: ``<data_dir>/letters/<ref>/`` (``/`` in imported references written as ``_``), and
+  the shared database's letters table when the installation has one
+  (``forms_app.letters.database_letters``);
 - drafts: ``<data_dir>/drafts/**/*.json`` (and ``*.sent``), answers in progress, which name no
   reference but hold the submission's idempotency key, and may hold a person's details in
-  their answers (in the shared database's drafts table too, when the installation has one);
+  their answers (in the shared database's drafts table too, when the installation has one,
+  and then the files held for the drafts that go, ``forms_app.storage.postgres.files``);
+
+The cases' evidence files go with their rows, by the store (``Store.remove_cases``), in the data
+directory or in the database.
 - the Google Sheet outbox: ``<data_dir>/sheets/outbox.sqlite3`` (``forms_app.sheets.outbox``),
   which holds references, what staff typed in the sheet and problem rows. Cleared with its own
   ``Outbox.forget`` under ``PRAGMA secure_delete`` (deleted cells are zeroed, not just unlinked
@@ -55,9 +61,40 @@ def letters_folder(data_dir: Path, ref: str) -> Path:
     return Path(data_dir) / "letters" / ref.replace("/", "_")
 
 
+def _database_letters(data_dir: Path):
+    """The letters table of the data directory's database, or None when it has none."""
+    if not database_for(data_dir):
+        return None
+    from forms_app.letters.database_letters import DatabaseLetters
+
+    return DatabaseLetters(data_dir)
+
+
+def letter_files(data_dir: Path, ref: str) -> dict[str, bytes]:
+    """A case's letters as files (``letters/<folder>/<id>.md`` and ``.json``: the names and
+    bytes the data directory keeps them under), from the folder and from the database."""
+    folder = letters_folder(data_dir, ref)
+    found: dict[str, bytes] = {}
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                found[f"letters/{folder.name}/{path.relative_to(folder)}"] = path.read_bytes()
+    letters = _database_letters(data_dir)
+    if letters is not None:
+        from forms_app.letters.database_letters import meta_text
+
+        for letter_id, text, meta in letters.of_case(ref):
+            found[f"letters/{folder.name}/{letter_id}.json"] = meta_text(meta).encode("utf-8")
+            found[f"letters/{folder.name}/{letter_id}.md"] = text.encode("utf-8")
+    return dict(sorted(found.items()))
+
+
 def remove_letters(data_dir: Path, refs: Iterable[str]) -> int:
-    """Delete each case's letters folder; return how many files went."""
-    removed = 0
+    """Delete each case's letters folder, and its letters in the database; return how many
+    files went (a letter in the database counts as its two files)."""
+    refs = list(refs)
+    letters = _database_letters(data_dir)
+    removed = letters.remove(refs) if letters is not None else 0
     parent = Path(data_dir) / "letters"
     for ref in refs:
         folder = letters_folder(data_dir, ref)
@@ -78,8 +115,10 @@ def remove_drafts(data_dir: Path, keys: Iterable[str] = (), tokens: Iterable[str
     url = database_for(data_dir)
     if url and (keys or tokens):
         from forms_app.storage.postgres.drafts import remove_matching
+        from forms_app.storage.postgres.files import purge_held
 
         removed += remove_matching(url, keys, tokens)
+        purge_held(url)  # the files held for the drafts that went
     if not directory.is_dir() or not (keys or tokens):
         return removed
     # Drafts sit in one folder per owner (storage.drafts), older ones at the top.

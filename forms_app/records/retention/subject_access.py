@@ -35,7 +35,7 @@ from forms_app.storage import EVENTS, EVIDENCE, PERSONAL, SUBMISSIONS, EvidenceD
 from .. import audit
 from .reach import (
     invitation_entries,
-    letters_folder,
+    letter_files,
     message_entries,
     outbox_entries,
     tracking_entries,
@@ -148,13 +148,9 @@ def subject_access(
     trail = _audit_entries(data_dir, wanted)
     for case_ref in refs:
         letters = []
-        folder = letters_folder(data_dir, case_ref)
-        if folder.is_dir():
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    name_in_zip = f"letters/{folder.name}/{path.relative_to(folder)}"
-                    files[name_in_zip] = path.read_bytes()
-                    letters.append(name_in_zip)
+        for name_in_zip, data in letter_files(data_dir, case_ref).items():
+            files[name_in_zip] = data
+            letters.append(name_in_zip)
         letters_count += len(letters)
         evidence = _evidence_files(parts, case_ref, files)
         evidence_count += sum(1 for item in evidence if item["copied_as"])

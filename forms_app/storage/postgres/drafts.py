@@ -7,8 +7,7 @@ sent (only its idempotency keys are left), and when it last changed (seconds sin
 
 An owner's live drafts are counted under a lock of that owner's own for the length of the
 transaction, so two servers saving a new draft for one network at once cannot both pass the
-limit. The files a person added to a draft stay in the data directory of the server that took
-them (``storage.evidence``), as with the files engine.
+limit. The files a person added to a draft are held in the same database (``files``).
 """
 
 from __future__ import annotations
@@ -29,6 +28,7 @@ from ..drafts import (
     DraftTooLarge,
     TooManyDrafts,
 )
+from .files import purge_held
 from .shared import SharedTable
 
 TABLE = "feedback_drafts"
@@ -161,7 +161,9 @@ class PostgresDrafts(Drafts):
             return connection.execute(f"SELECT count(*) FROM {TABLE} WHERE NOT sent").fetchone()[0]
 
     def _purge_held_files(self) -> None:
-        """Files added to a draft go with the draft (held in ``files/<draft id>/``)."""
+        """Files added to a draft go with the draft (held in the database, ``files``, or in
+        ``files/<draft id>/`` from before)."""
+        purge_held(self.table.url)
         held = self.directory / "files"
         if not held.is_dir():
             return

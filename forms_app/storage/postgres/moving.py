@@ -3,7 +3,8 @@
 Both work through the stores' own methods (``rows`` to read, ``commit_batch`` to write), so they
 work between any two engines, in either direction, and the rows arrive in the order they were
 written: a data directory moved into PostgreSQL and back holds the same rows, and so the same
-bytes (each row's checksum is made from its cells).
+bytes (each row's checksum is made from its cells). ``feedback migrate-store`` also copies the
+bytes of the cases' evidence files (``copy_files``), before the rows that name them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..contract import Contract
+from ..evidence import EVIDENCE
 from ..package_check import PackageReport, validate_package
 from ..store import Store
 
@@ -25,20 +27,38 @@ def table_names(store) -> list[str]:
     return list(getattr(store, "shapes", None) or store.tables)
 
 
-def copy_rows(source, target) -> dict[str, int]:
+def copy_rows(source, target, *, files: bool = False) -> dict[str, int]:
     """Copy every row of every case table of ``source`` into the empty ``target``, in one
     commit (all or nothing), then check that ``target`` reads back exactly the same rows.
-    Returns the rows copied per table."""
+    With ``files``, the bytes of the evidence files are copied first (``copy_files``), so no
+    row arrives before its bytes. Returns the rows copied per table (and with ``files``,
+    ``evidence_files``: how many files were copied)."""
     names = [name for name in table_names(target) if name in table_names(source)]
     full = [name for name in names if next(iter(target.rows(name)), None) is not None]
     if full:
         raise TargetNotEmpty(f"the target already holds rows in {', '.join(full)}")
+    copied = copy_files(source, target) if files and EVIDENCE in names else None
     rows = {name: list(source.rows(name)) for name in names}
     counts = target.commit_batch(lambda: rows)
     different = [name for name in names if list(target.rows(name)) != rows[name]]
     if different:
         raise RuntimeError(f"the copy does not read back the same in {', '.join(different)}")
+    if copied is not None:
+        counts = {**counts, "evidence_files": copied}
     return counts
+
+
+def copy_files(source, target) -> int:
+    """Copy the bytes of every evidence file of ``source`` into ``target`` (the data
+    directory's ``evidence/`` folder or the database, whichever each engine keeps them in),
+    each read and checked against its checksum first. Raises ``EvidenceDamaged`` for a file
+    that is missing or damaged, before its row is copied. Returns how many were copied."""
+    latest: dict[tuple[str, str], dict[str, str]] = {}
+    for row in source.rows(EVIDENCE):
+        latest[(row["ref"], row["id"])] = row
+    for (ref, file_id), row in latest.items():
+        target.evidence.keep(ref, file_id, source.evidence.read(row))
+    return len(latest)
 
 
 def export_package(

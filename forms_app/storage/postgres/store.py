@@ -15,7 +15,7 @@ not fit). The guarantees are the same too, kept by the database instead of by fi
   number of processes on any number of machines, wait their turn and lose nothing, and the
   positions ``changes_since`` follows grow in the order rows became visible (``schema``).
 
-The files added to cases stay in ``data_dir`` (``storage.evidence``), as with the data package.
+The bytes of the files added to cases are in the same database (``files``), beside their rows.
 """
 
 from __future__ import annotations
@@ -30,13 +30,14 @@ import psycopg
 from psycopg import sql
 
 from ..contract import Contract
-from ..evidence import EVIDENCE, EvidenceFiles, remove_case_folders
+from ..evidence import EVIDENCE
 from ..records import normalise_newlines
 from ..references import new_reference, normalise_reference
 from ..store import COMMIT_ORDER, EVENTS, PERSONAL, SUBMISSIONS, StoreWriteError
 from ..table import RecoveryReport
 from ..tailing import Changes
 from .connection import Connections, WriteLock
+from .files import DatabaseEvidenceFiles
 from .schema import GENERATIONS, POSITION, TableShape, create_tables, shapes
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ class _Seen(Exception):
 
 
 class PostgresStore:
-    """The case tables in the database at ``url``; ``data_dir`` holds the cases' files.
+    """The case tables in the database at ``url``; ``data_dir`` is the data directory.
 
     One instance per process, safe to make before gunicorn forks (it connects on first use),
     thread-safe (each thread has its own connection)."""
@@ -213,9 +214,10 @@ class PostgresStore:
             raise StoreWriteError(f"the {table} rows could not be stored") from exc
 
     @property
-    def evidence(self) -> EvidenceFiles:
-        """The cases' evidence files and their table (``storage.evidence``)."""
-        return EvidenceFiles(self)
+    def evidence(self) -> DatabaseEvidenceFiles:
+        """The cases' evidence files and their table (``storage.evidence``), the bytes in this
+        database (``files``)."""
+        return DatabaseEvidenceFiles(self)
 
     def commit_batch(
         self, decide: Callable[[], Mapping[str, Sequence[Mapping[str, str]]]]
@@ -271,7 +273,7 @@ class PostgresStore:
                 )
         if EVIDENCE in self.shapes:
             # After the rows: a row never names a file that is gone.
-            counts["evidence_files"] = remove_case_folders(self.data_dir, set(wanted))
+            counts["evidence_files"] = self.evidence.remove_cases(wanted)
         return counts
 
     # -- reading ----------------------------------------------------------------------------
