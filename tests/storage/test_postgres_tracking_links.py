@@ -287,3 +287,32 @@ def test_postgres_a_database_that_cannot_be_reached_is_a_failed_disk_to_callers(
             assert isinstance(caught.value, DatabaseUnavailable)
     finally:
         use_database(data_dir, "")
+
+
+def test_postgres_what_one_server_makes_another_opens(postgres_url, tmp_path):
+    """Two data directories on one database, as two app servers have: a link, an invitation
+    and a code made through one are used through the other."""
+    one, other = tmp_path / "a" / "data", tmp_path / "b" / "data"
+    for data_dir in (one, other):
+        use_database(data_dir, postgres_url)
+    try:
+        with Links(one, KEY) as links:
+            secret = links.make("r1", REF, expires=9e9)
+        with Links(other, KEY) as links:
+            assert links.find(secret).request == "r1" and links.spend("r1")
+        with Links(one, KEY) as links:
+            assert links.find(secret) is None and not links.spend("r1")
+        with Answers(one, KEY) as answers:
+            token = answers.invite("satisfaction", REF)
+        with Answers(other, KEY) as answers:
+            assert answers.answer(token, "satisfaction", 1, {"q": "a"}) == "ok"
+        with Answers(one, KEY) as answers:
+            assert answers.answered("satisfaction", REF)
+            assert len(answers.responses("satisfaction")) == 1
+        with Access(one, KEY) as access:
+            code = access.make_code(REF)
+        with Access(other, KEY) as access:
+            assert access.attempt(REF, code).outcome == OK
+    finally:
+        for data_dir in (one, other):
+            use_database(data_dir, "")
