@@ -10,8 +10,15 @@ secret never made, so a page can say the same thing whichever it is.
 The reminder ledger makes each reminder go once: a reminder's message id is claimed before it
 is sent, and a second claim of the same id is refused, however many times the job runs.
 
+``spend`` is true only for the call that spent the link: of two answers sent through the same
+link at the same moment, one spends it and the other is told it was spent already.
+
 SQLite (WAL, ``synchronous=FULL``). The file names references, so subject access and erasure
 reach it (``for_refs``, ``forget``).
+
+With a shared database (``store_url``), ``Links(data_dir, key)`` gives
+``database_links.DatabaseLinks`` instead: the same methods and rules with the rows in that
+database, so a link made through one app server opens, and is spent, through any other.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from datetime import time as day_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from forms_app.storage.shared_database import database_for
 from forms_app.storage.sqlite_files import open_durable
 
 #: Days after the due date a link still works: a late answer is better than none.
@@ -66,8 +74,22 @@ class Link:
     expires: float
 
 
+def links_exist(data_dir: Path) -> bool:
+    """Whether a link may have been made: the file exists, or the data directory uses a
+    database (looking never makes the file)."""
+    return links_path(data_dir).exists() or bool(database_for(data_dir))
+
+
 class Links:
     """The links and reminder ledger of one data directory; ``key`` keys the hashes."""
+
+    def __new__(cls, *args, **kwargs):
+        data_dir = args[0] if args else kwargs["data_dir"]
+        if cls is Links and database_for(data_dir):
+            from .database_links import DatabaseLinks
+
+            return super().__new__(DatabaseLinks)
+        return super().__new__(cls)
 
     def __init__(self, data_dir: Path, key: str | bytes):
         self.key = key.encode() if isinstance(key, str) else bytes(key)
@@ -118,8 +140,12 @@ class Links:
         return Link(row[0], row[1], row[2])
 
     def spend(self, request: str) -> bool:
-        """The link was used to answer, or was revoked: it opens nothing any more."""
-        return self._write("UPDATE links SET spent = 1 WHERE request = ?", (request,)) == 1
+        """The link was used to answer, or was revoked: it opens nothing any more. True for the
+        call that spent it, False when it was spent already (or never made)."""
+        return (
+            self._write("UPDATE links SET spent = 1 WHERE request = ? AND spent = 0", (request,))
+            == 1
+        )
 
     def claim_reminder(self, message_id: str, ref: str, now: float | None = None) -> bool:
         """True the first time ``message_id`` is claimed (send it), False after (it went)."""

@@ -29,7 +29,7 @@ from flask_babel import refresh as refresh_language
 from forms_app.accounts import UserBook
 from forms_app.casework.changes import Actor, Refused
 from forms_app.casework.request_answers import answered_alert, record_answer
-from forms_app.casework.request_links import Links, links_path
+from forms_app.casework.request_links import Links, links_exist
 from forms_app.casework.requests import shared_view
 from forms_app.evidence import CLEAN, INFECTED, NOT_SCANNED, Refusal, safe_name
 from forms_app.language.welsh import long_date
@@ -124,7 +124,7 @@ def _too_many():
 
 def _found(secret: str):
     """(case, request) a working link opens, or None."""
-    if not links_path(parts().settings.data_dir).exists():
+    if not links_exist(parts().settings.data_dir):
         return None  # no link was ever made: nothing to open (and no file made by looking)
     with _links() as links:
         link = links.find(secret)

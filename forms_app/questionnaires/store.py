@@ -17,6 +17,10 @@ a crash leaves either both or neither. SQLite (WAL, ``synchronous=FULL``: a comm
 survives a power cut). Retention removes answers by their month (``remove_before``); the
 invitations name references, so retention, subject access and erasure reach them (``for_refs``,
 ``forget``), while answers cannot be found by person: they are anonymous.
+
+With a shared database (``store_url``), ``Answers(data_dir, key)`` (and ``offers.Offers``) give
+the classes of ``database_store`` instead: the same methods and rules with the rows in that
+database, so a link made through one app server is answered through another.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from forms_app.procedures.profiles import local_date
+from forms_app.storage.shared_database import database_for
 from forms_app.storage.sqlite_files import Transaction, open_durable
 
 #: How long a link works from when it was made.
@@ -73,6 +78,17 @@ class Answers:
     """The invitations and answers of one data directory. ``key`` keys the tokens' hashes (it
     may be empty for work that never sees a token: retention, subject access, erasure)."""
 
+    #: True for the classes that keep their rows in the shared database.
+    in_database = False
+
+    def __new__(cls, *args, **kwargs):
+        data_dir = args[0] if args else kwargs["data_dir"]
+        if not cls.in_database and database_for(data_dir):
+            from .database_store import in_database
+
+            return super().__new__(in_database(cls))
+        return super().__new__(cls)
+
     def __init__(self, data_dir: Path, key: str | bytes = b""):
         self.path = answers_path(data_dir)
         self.key = key.encode() if isinstance(key, str) else bytes(key)
@@ -80,8 +96,10 @@ class Answers:
 
     @classmethod
     def existing(cls, data_dir: Path, key: str | bytes = b"") -> Answers | None:
-        """The store if its file exists, else None (reading never makes the file)."""
-        return cls(data_dir, key) if answers_path(data_dir).exists() else None
+        """The store if its file exists or the data directory uses a database, else None
+        (reading never makes the file)."""
+        held = answers_path(data_dir).exists() or database_for(data_dir)
+        return cls(data_dir, key) if held else None
 
     def close(self) -> None:
         self.db.close()

@@ -18,6 +18,10 @@ page never tells which it is.
 
 SQLite (WAL, ``synchronous=FULL``: a committed row survives a power cut). The file names
 references, so retention, subject access and erasure reach it (``for_refs``, ``forget``).
+
+With a shared database (``store_url``), ``Access(data_dir, key)`` gives
+``database_access.DatabaseAccess`` instead: the same methods and rules with the rows in that
+database, so a code asked for through one app server works through another.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from forms_app.storage.references import ALPHABET
+from forms_app.storage.shared_database import database_for
 from forms_app.storage.sqlite_files import open_durable
 
 CODE_MINUTES = 10
@@ -42,6 +47,8 @@ SECRET_GROUPS = 4
 SECRET_GROUP_LENGTH = 5
 
 OK, WRONG, EXPIRED, LOCKED = "ok", "wrong", "expired", "locked"
+#: What a try changes in its code's row: nothing, the code spent, or one more try counted.
+KEEP, SPEND, COUNT = "", "spend", "count"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS secrets (
@@ -83,6 +90,13 @@ def _secret_hash(salt: str, secret: str) -> str:
     return hashlib.sha256(f"{salt}\0{normalise_secret(secret)}".encode()).hexdigest()
 
 
+def _matches(row, secret: str) -> bool:
+    """Whether ``secret`` is the one whose (salt, hash) is ``row`` (None: the case has none)."""
+    # A reference with no secret is checked against a made-up one, the same work either way.
+    salt, kept = row or ("0" * 32, "0" * 64)
+    return hmac.compare_digest(_secret_hash(salt, secret), kept) and row is not None
+
+
 @dataclass(frozen=True)
 class Attempt:
     """The result of trying a code or secret: ``outcome`` is OK, WRONG, EXPIRED or LOCKED."""
@@ -91,8 +105,21 @@ class Attempt:
     tries_left: int = 0
 
 
+def access_exists(data_dir: Path) -> bool:
+    """Whether anything may be held: the file exists, or the data directory uses a database."""
+    return access_path(data_dir).exists() or bool(database_for(data_dir))
+
+
 class Access:
     """The codes and secrets of one data directory. ``key`` keys the codes' hashes."""
+
+    def __new__(cls, *args, **kwargs):
+        data_dir = args[0] if args else kwargs["data_dir"]
+        if cls is Access and database_for(data_dir):
+            from .database_access import DatabaseAccess
+
+            return super().__new__(DatabaseAccess)
+        return super().__new__(cls)
 
     def __init__(self, data_dir: Path, key: str | bytes):
         self.path = access_path(data_dir)
@@ -130,9 +157,7 @@ class Access:
 
     def _secret_matches(self, ref: str, secret: str) -> bool:
         row = self.db.execute("SELECT salt, hash FROM secrets WHERE ref = ?", (ref,)).fetchone()
-        # A reference with no secret is checked against a made-up one, the same work either way.
-        salt, kept = row or ("0" * 32, "0" * 64)
-        return hmac.compare_digest(_secret_hash(salt, secret), kept) and row is not None
+        return _matches(row, secret)
 
     # -- one-time codes -----------------------------------------------------------------------
 
@@ -174,24 +199,33 @@ class Access:
         return result
 
     def _attempt(self, ref: str, typed: str, row, now: float) -> Attempt:
+        result, change = self._judge(ref, typed, row, now)
+        if change == SPEND:
+            self.db.execute("UPDATE codes SET used = 1 WHERE ref = ?", (ref,))
+        elif change == COUNT:
+            self.db.execute("UPDATE codes SET tries = tries + 1 WHERE ref = ?", (ref,))
+        return result
+
+    def _judge(self, ref: str, typed: str, row, now: float) -> tuple[Attempt, str]:
+        """The outcome of a try against the code row ``row`` (hash, expires, tries, used; None
+        when no code was asked for), and what it changes in that row (KEEP, SPEND, COUNT).
+        The caller holds the row's lock, so no other try can count in between."""
         if row is None:
-            return Attempt(EXPIRED)  # nothing asked for: ask for a code first
+            return Attempt(EXPIRED), KEEP  # nothing asked for: ask for a code first
         kept, expires, tries, used = row
         if tries >= MAX_TRIES:
-            return Attempt(LOCKED)
+            return Attempt(LOCKED), KEEP
         is_code = typed.isdigit() and len(typed) == 6
         if is_code:
             right = hmac.compare_digest(self._code_hash(ref, typed), kept)
             if right and not used and now <= expires:
-                self.db.execute("UPDATE codes SET used = 1 WHERE ref = ?", (ref,))
-                return Attempt(OK)
+                return Attempt(OK), SPEND
             if right:
-                return Attempt(EXPIRED)
+                return Attempt(EXPIRED), KEEP
         elif typed and self._secret_matches(ref, typed):
-            return Attempt(OK)
-        self.db.execute("UPDATE codes SET tries = tries + 1 WHERE ref = ?", (ref,))
+            return Attempt(OK), KEEP
         left = MAX_TRIES - tries - 1
-        return Attempt(LOCKED) if left <= 0 else Attempt(WRONG, left)
+        return (Attempt(LOCKED) if left <= 0 else Attempt(WRONG, left)), COUNT
 
     # -- retention, subject access, erasure ------------------------------------------------------
 

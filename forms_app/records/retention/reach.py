@@ -33,6 +33,13 @@ directory or in the database.
   name no case and cannot be found by person: they are anonymous, and go by their age instead
   (``purge``).
 
+- the request links' file: ``<data_dir>/requests/links.sqlite3``
+  (``forms_app.casework.request_links``): keyed hashes of the links sent to investigating
+  managers, and the reminders claimed. Removed with the case.
+
+With a shared database (``store_url``), each of these is a table in it instead of a file; the
+same ``for_refs`` and ``forget`` reach them there.
+
 The Google Sheet itself is not reached from here: the references that were sent to it are
 queued in the outbox for the sheet sync to clear their rows at its next step, and returned so
 that a person knows which rows go (and can delete them by hand where the sync does not run).
@@ -49,12 +56,13 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from forms_app.casework.request_links import Links, links_exist
 from forms_app.messages.outbox import Outbox
 from forms_app.messages.outbox import outbox_path as messages_path
 from forms_app.questionnaires.store import Answers
 from forms_app.storage.shared_database import database_for
 from forms_app.storage.table import fsync_directory
-from forms_app.tracking.access import Access, access_path
+from forms_app.tracking.access import Access, access_exists
 
 
 def letters_folder(data_dir: Path, ref: str) -> Path:
@@ -261,7 +269,7 @@ def forget_messages(data_dir: Path, refs: Iterable[str]) -> int:
 
 def tracking_entries(data_dir: Path, refs: Iterable[str]) -> dict[str, dict]:
     """What the tracking page holds for each case (never a hash; {} if nothing)."""
-    if not access_path(data_dir).exists():
+    if not access_exists(data_dir):
         return {}
     with Access(data_dir, b"") as access:
         return access.for_refs(list(refs))
@@ -270,7 +278,7 @@ def tracking_entries(data_dir: Path, refs: Iterable[str]) -> dict[str, dict]:
 def forget_tracking(data_dir: Path, refs: Iterable[str]) -> int:
     """Remove the cases' tracking secrets and codes; returns how many rows went."""
     refs = list(refs)
-    if not refs or not access_path(data_dir).exists():
+    if not refs or not access_exists(data_dir):
         return 0
     with Access(data_dir, b"") as access:
         return access.forget(refs)
@@ -295,6 +303,17 @@ def forget_invitations(data_dir: Path, refs: Iterable[str]) -> int:
         return answers.forget(refs)
 
 
+def forget_request_links(data_dir: Path, refs: Iterable[str]) -> int:
+    """Remove the cases' request links (keyed hashes) and reminder claims; returns how many
+    rows went. Subject access leaves them out: they are about the investigating manager a
+    request went to, as the link's message is (``NOT_TO_THE_PERSON``)."""
+    refs = list(refs)
+    if not refs or not links_exist(data_dir):
+        return 0
+    with Links(data_dir, b"") as links:
+        return links.forget(refs)
+
+
 def clear_beyond(data_dir: Path, tokens: Iterable[str] = ()):
     """The ``beyond`` step of ``rewrite.remove_cases``: letters, drafts and the outboxes."""
 
@@ -309,6 +328,7 @@ def clear_beyond(data_dir: Path, tokens: Iterable[str] = ()):
             "messages": forget_messages(data_dir, refs),
             "tracking": forget_tracking(data_dir, refs),
             "invitations": forget_invitations(data_dir, refs),
+            "request_links": forget_request_links(data_dir, refs),
             "sheet_rows_to_delete": in_sheet,
         }
 
