@@ -20,18 +20,24 @@ import click
     help="PATH is a backup: restore it into a temporary directory and check it (restore drill).",
 )
 def backup_command(path: Path, verify: bool):
-    """Back up the data directory into a new timestamped folder under PATH, or check a backup.
+    """Back up the case tables and the data directory into a new timestamped folder under
+    PATH, or check a backup.
 
     The tables are copied under the store lock, every copy is fsynced, and a manifest records
     the size, SHA-256 and row count of each file. Unsent drafts, sessions and the secret key
-    are left out. With --verify, PATH is one backup folder: it is restored into a temporary
-    directory, recovered and validated as `feedback validate` does, and compared with its
-    manifest; the exit status is 1 if anything differs.
+    are left out. With the case tables in PostgreSQL (store_url), the tables are read from the
+    database and written as a data package, with everything the data directory holds; the
+    database's other tables (accounts, sessions, drafts, rate limits, the audit log, the
+    outboxes) are NOT in it: back the database up with its own tools (pg_dump) as well.
+    With --verify, PATH is one backup folder: it is restored into a temporary directory,
+    recovered and validated as `feedback validate` does, and compared with its manifest; the
+    exit status is 1 if anything differs.
     """
     from forms_app.organisation.settings import load_settings
-    from forms_app.storage import Store
-    from forms_app.storage.backup import BackupError, restore_drill, take_backup
+    from forms_app.storage.backup import DATABASE_LEFT_OUT, BackupError, restore_drill, take_backup
     from forms_app.storage.contract import Contract
+    from forms_app.storage.database_package import in_database
+    from forms_app.storage.engines import open_store
 
     contract = Contract()
     tables = {name: contract.columns(name) for name in contract.resource_names}
@@ -45,12 +51,22 @@ def backup_command(path: Path, verify: bool):
             click.echo(problem)
         click.echo(f"restore check FAILED: {len(report.problems)} problems in {path}")
         sys.exit(1)
-    data_dir = load_settings().data_dir
+    settings = load_settings()
+    store = open_store(settings.data_dir, tables, settings.raw.get("store_url"))
     try:
-        made = take_backup(Store(data_dir, tables), path)
+        made = take_backup(store, path)
     except (BackupError, OSError) as error:
         raise click.ClickException(f"backup not taken: {error}") from error
+    except Exception as error:  # psycopg's errors: no connection, no such database, no right
+        if type(error).__module__.startswith("psycopg"):
+            raise click.ClickException(f"backup not taken: {type(error).__name__}") from error
+        raise
     click.echo(f"backup written to {made}")
+    if in_database(store):
+        click.echo(
+            "the case tables are from the database; not in this backup (back the database "
+            f"up with its own tools as well): {', '.join(DATABASE_LEFT_OUT)}"
+        )
 
 
 def _validation_problems(data_dir: Path) -> list[str]:
