@@ -161,3 +161,31 @@ def test_postgres_a_message_claimed_by_another_worker_is_not_claimed_again(postg
     theirs.mark_sent(read_by_them.id, 3.0, "provider-1")
     assert not mine.mark_sending(read_by_me.id), "a sent message is never claimed"
     assert theirs.one(read_by_me.id).attempts == 1
+
+
+def test_postgres_send_once_is_refused_while_a_worker_on_another_server_sends(
+    postgres_url, data_dir, monkeypatch
+):
+    from forms_app import create_app
+    from forms_app.cli.messages import messages_group
+    from forms_app.organisation.settings import EXAMPLE_SETTINGS
+    from forms_app.storage.shared_database import use_database
+    from tests.support.notify_standin import KEY
+
+    monkeypatch.setenv("FORMS_APP_STORE_URL", postgres_url)
+    monkeypatch.setenv("NOTIFY_API_KEY", KEY)
+    app = create_app(str(EXAMPLE_SETTINGS))
+    runner = app.test_cli_runner()
+    elsewhere = WorkerLock(postgres_url, "messages")
+    try:
+        assert elsewhere.take()
+        refused = runner.invoke(messages_group, ["send", "--once"])
+        assert refused.exit_code == 1, refused.output
+        assert "another message worker is running on a server sharing" in refused.output
+        elsewhere.release()
+        once = runner.invoke(messages_group, ["send", "--once"])
+        assert once.exit_code == 0 and "sent 0" in once.output, once.output
+        assert not (data_dir / "messages" / "outbox.lock").exists(), "no lock file"
+    finally:
+        elsewhere.release()
+        use_database(data_dir, "")
