@@ -22,9 +22,10 @@ written out under the store's write lock as the data package ``feedback export-p
 (the descriptor and one checksummed CSV per table, with the file names a data directory has), so
 the backup restores, and the drill checks it, exactly as a data directory's. Everything the data
 directory still holds (the cases' files, letters, the tracking page's codes, questionnaires) is
-copied as above. The other tables the app servers share in the database (``DATABASE_LEFT_OUT``:
-accounts, sessions, drafts, rate limits, the audit log, both outboxes) are not in the backup:
-the database's own backup (``pg_dump``, or continuous archiving) keeps them.
+copied as above, and the audit log is read from the database into ``audit.jsonl`` and
+``audit.head`` by ``feedback backup`` (``more``). The other tables the app servers share in the
+database (``DATABASE_LEFT_OUT``: accounts, sessions, drafts, rate limits, both outboxes) are not
+in the backup: the database's own backup (``pg_dump``, or continuous archiving) keeps them.
 
 Left out, on purpose:
 - ``drafts/``: answers people have not sent yet, personal data kept for days only; restoring
@@ -78,7 +79,6 @@ DATABASE_LEFT_OUT = (
     "staff sessions",
     "drafts",
     "rate limits",
-    "the audit log",
     "the message outbox",
     "the sheet outbox",
 )
@@ -101,12 +101,19 @@ class DrillReport:
 
 
 def take_backup(
-    store: Store, destination: Path, *, now: datetime | None = None, lock_held: bool = False
+    store: Store,
+    destination: Path,
+    *,
+    now: datetime | None = None,
+    lock_held: bool = False,
+    more: Callable[[], Mapping[str, bytes]] | None = None,
 ) -> Path:
     """Copy the data directory's state into a new directory under ``destination``; return it.
 
     ``lock_held``: the caller already holds the store lock (``feedback migrate`` keeps it from
-    the backup to the end of the upgrade), so it is not taken again (it is not re-entrant)."""
+    the backup to the end of the upgrade), so it is not taken again (it is not re-entrant).
+    ``more()``: files to add by name, with their bytes (the audit log from the database, which
+    a package below the audit log's own cannot read)."""
     data_dir = store.data_dir
     if not data_dir.is_dir():
         raise BackupError(f"there is no data directory at {data_dir}")
@@ -136,6 +143,11 @@ def take_backup(
         else:
             with contextlib.suppress(FileNotFoundError):  # removed meanwhile (a letter erased)
                 files[relative] = _copy_file(source, copy)
+    for name, data in (more() if more is not None else {}).items():
+        if name in files or "/" in name:
+            raise BackupError(f"{name}: already in the backup, or not a plain name")
+        _write_new(target / name, data)
+        files[name] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
     for name, table in tables.items():
         if name in files:
             # Rows as the drill will count them: intact records, a torn tail left out.

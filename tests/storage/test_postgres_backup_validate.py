@@ -1,6 +1,7 @@
 """``feedback backup`` and ``feedback validate`` with the case tables in PostgreSQL: the backup
-holds the database's rows as a data package (and what the data directory still holds), and
-passes the restore drill; validate reads the database's rows, and finds what is wrong there."""
+holds the database's rows as a data package, the audit log from the database, and what the data
+directory still holds, and passes the restore drill; validate reads the database's rows, and
+finds what is wrong there."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from forms_app.cli.group import main as cli_main
+from forms_app.records import audit
 from forms_app.storage import Store
 from forms_app.storage.backup import MANIFEST
 from forms_app.storage.postgres import PostgresStore
@@ -49,9 +51,14 @@ def test_postgres_backup_holds_the_database_rows_and_the_data_directory_and_rest
     (data_dir / "drafts").mkdir()
     (data_dir / "drafts" / "unsent.json").write_text("{}")
 
+    use_database(data_dir, postgres_url)
+    for number in range(3):
+        audit.record(data_dir, actor="mina", action="case.viewed", detail=f"look {number}")
+    use_database(data_dir, "")
+
     made = _feedback(postgres_url, data_dir, "backup", str(tmp_path / "backups"))
     assert made.exit_code == 0, made.output
-    assert "the audit log" in made.output, "says what the backup leaves to the database's own"
+    assert "staff accounts" in made.output, "says what the backup leaves to the database's own"
     (backup,) = (tmp_path / "backups").iterdir()
     names = {path.relative_to(backup).as_posix() for path in backup.rglob("*")}
     assert {"submissions.csv", "personal.csv", "events.csv", "datapackage.json"} <= names
@@ -63,6 +70,9 @@ def test_postgres_backup_holds_the_database_rows_and_the_data_directory_and_rest
     copy = Store(backup, TABLES)
     for name in ("submissions", "personal"):
         assert list(copy.rows(name)) == list(store.rows(name)), name
+
+    restored = audit.verify(backup)  # as the files of a data directory
+    assert restored.ok and restored.entries == 3, restored
 
     checked = _feedback(postgres_url, data_dir, "backup", "--verify", str(backup))
     assert checked.exit_code == 0, checked.output
