@@ -20,6 +20,7 @@ from forms_app.storage.shared_database import use_database
 from tests.support.postgres import start_server
 from tests.support.served import free_port
 
+pytestmark = pytest.mark.slow
 PASSWORD = "s3cret-horse-battery"
 
 

@@ -18,6 +18,7 @@ from forms_app.web.background import DONE, FAILED, RUNNING, STOPPED_WORDS, Busy,
 from forms_app.web.database_jobs import DatabaseJobs
 from tests.support.postgres import postgres_server, postgres_url
 
+pytestmark = pytest.mark.slow
 __all__ = ["postgres_server", "postgres_url"]
 KIND = "report"
 
