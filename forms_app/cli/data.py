@@ -165,18 +165,59 @@ def _day(value) -> date | None:
 
 @click.command("validate")
 def validate_command():
-    """Validate the whole data package with frictionless and list every error."""
+    """Validate the case tables against the table schemas with frictionless; list every error.
+
+    With the data directory (the default) its data package is validated as it is on disk. With
+    the case tables in PostgreSQL (store_url), their rows are read from the database (all
+    tables as of one moment) into a data package in a temporary folder, which is validated and
+    then removed; the database's other tables (accounts, sessions, the audit log, the
+    outboxes) are not checked by this command.
+    """
     from forms_app.storage.contract import Contract
+    from forms_app.storage.engines import store_url
     from forms_app.storage.package_check import validate_package
 
-    # No app here: start-up recovery refuses damaged files, and this command must report them.
-    data_dir = load_settings().data_dir
-    if data_dir.exists() and not (data_dir / "datapackage.json").exists():
-        Contract().write_descriptor(data_dir)
-    report = validate_package(data_dir)
+    settings = load_settings()
+    url = store_url(settings.raw.get("store_url"))
+    if url:
+        report = _validate_database(url, settings.data_dir)
+    else:
+        # No app here: start-up recovery refuses damaged files, and this command must report
+        # them.
+        data_dir = settings.data_dir
+        if data_dir.exists() and not (data_dir / "datapackage.json").exists():
+            Contract().write_descriptor(data_dir)
+        report = validate_package(data_dir)
     for line in report.lines:
         click.echo(line)
     sys.exit(0 if report.valid else 1)
+
+
+def _validate_database(url: str, data_dir):
+    """The report of the database's case tables, written out as a data package and validated."""
+    import tempfile
+    from pathlib import Path
+
+    from forms_app.storage.contract import Contract
+    from forms_app.storage.database_package import write_package
+    from forms_app.storage.engines import open_store
+    from forms_app.storage.package_check import validate_package
+
+    contract = Contract()
+    tables = {name: contract.columns(name) for name in contract.resource_names}
+    store = open_store(data_dir, tables, url)
+    with tempfile.TemporaryDirectory(prefix="feedback-validate-") as scratch:
+        package = Path(scratch) / "package"
+        try:
+            write_package(store, package)
+        except Exception as error:  # psycopg's errors: no connection, no such database, no right
+            if type(error).__module__.startswith("psycopg"):
+                raise click.ClickException(
+                    f"cannot read the database: {type(error).__name__}"
+                ) from error
+            raise
+        click.echo("the case tables in the database (store_url), as a data package:")
+        return validate_package(package)
 
 
 @click.command("purge-drafts")

@@ -27,7 +27,10 @@ def messages_group():
 @click.option("--once", is_flag=True, help="One step, then stop.")
 @with_appcontext
 def send_command(once: bool):
-    """Send what the outbox holds, with retries (runs until stopped)."""
+    """Send what the outbox holds, with retries (runs until stopped).
+
+    One worker sends at a time. With a shared database (store_url), start one on every app
+    server: one sends and the others stand by, taking over within seconds if it stops."""
     from forms_app.casework.messaging import Sweep
     from forms_app.messages.config import MessagesSettingsError
     from forms_app.messages.outbox import Outbox
@@ -49,8 +52,13 @@ def send_command(once: bool):
         config.retry,
         before_step=Sweep(messenger, _parts().store),
     )
+    url = _parts().shared_url
+    once_lock = None
     try:
-        sender.lock(messenger.path.with_suffix(".lock"))
+        if not url:
+            sender.lock(messenger.path.with_suffix(".lock"))
+        elif once:
+            once_lock = _take_once(url)
     except WorkerBusy as error:
         sender.close()
         raise click.ClickException(str(error)) from error
@@ -70,9 +78,26 @@ def send_command(once: bool):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         click.echo(f"sending messages through {config.provider}; Ctrl-C stops")
-        sender.run()
+        if url:
+            # Every app server may start a worker: one sends, the others stand by.
+            sender.run_as_the_one(url)
+        else:
+            sender.run()
     finally:
+        if once_lock is not None:
+            once_lock.release()
         sender.close()
+
+
+def _take_once(url: str):
+    """The database's message worker lock for one step, or WorkerBusy when another holds it."""
+    from forms_app.messages.sending import WorkerBusy
+    from forms_app.storage.postgres.worker_lock import WorkerLock
+
+    lock = WorkerLock(url, "messages")
+    if not lock.take():
+        raise WorkerBusy("another message worker is running on a server sharing this database")
+    return lock
 
 
 @messages_group.command("status")

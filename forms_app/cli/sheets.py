@@ -85,7 +85,10 @@ def setup_command():
 @click.option("--once", is_flag=True, help="One sync step, then stop.")
 @with_appcontext
 def sync_command(once: bool):
-    """Keep the sheet in step with the data package (runs until stopped)."""
+    """Keep the sheet in step with the data package (runs until stopped).
+
+    One worker syncs at a time. With a shared database (store_url), start one on every app
+    server: one syncs and the others stand by, taking over within seconds if it stops."""
     from forms_app.records import audit
     from forms_app.sheets.worker import SyncWorker, WorkerBusy
     from forms_app.web.parts import parts
@@ -94,6 +97,9 @@ def sync_command(once: bool):
     if not config.usable:
         raise click.ClickException("the sheet is turned off or has no credentials_file")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    if parts().shared_url:
+        _sync_shared(parts().shared_url, config, once)
+        return
     worker = SyncWorker(parts(), config, audit=audit.record)
     try:
         worker.lock()
@@ -102,26 +108,72 @@ def sync_command(once: bool):
         raise click.ClickException(str(error)) from error
     try:
         if once:
-            report = worker.step()
-            cleared = report.intake_cleared
-            click.echo(
-                f"intake +{report.intake_appended}, triage +{report.triage_appended}, "
-                f"rows updated {report.rows_updated}, events {report.events}, "
-                f"problems {report.problems}"
-                + (f", Intake rows of restricted cases cleared {cleared}" if cleared else "")
-                + ("" if report.ok else f"; FAILED: {report.error}")
-            )
-            sys.exit(0 if report.ok else 1)
+            _one_step(worker)
 
-        def stop(_signum, _frame):
-            worker.clock.stopping.set()
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        _stop_on_signals(worker.clock)
         click.echo(f"syncing every {config.interval_seconds:g} s; Ctrl-C stops")
         worker.run()
     finally:
         worker.close()
+
+
+def _sync_shared(url: str, config, once: bool) -> None:
+    """The sync worker when app servers share a database: one worker across every server (the
+    database's lock); the others stand by and take over within seconds if it stops. The worker
+    is made only once it holds the lock, so it starts from what its predecessor left."""
+    from forms_app.records import audit
+    from forms_app.sheets.worker import RealClock, SyncWorker
+    from forms_app.storage.postgres.worker_lock import WorkerLock, lead
+    from forms_app.web.parts import parts
+
+    lock = WorkerLock(url, "sheets")
+    if once:
+        if not lock.take():
+            raise click.ClickException(
+                "another sheets sync worker is running on a server sharing this database"
+            )
+        try:
+            worker = SyncWorker(parts(), config, audit=audit.record)
+            try:
+                _one_step(worker)
+            finally:
+                worker.close()
+        finally:
+            lock.release()
+    clock = RealClock()
+    _stop_on_signals(clock)
+
+    def work(lost) -> None:
+        worker = SyncWorker(parts(), config, clock=clock, audit=audit.record)
+        try:
+            worker.run(until=lost)
+        finally:
+            worker.close()
+
+    click.echo(f"syncing every {config.interval_seconds:g} s (or standing by); Ctrl-C stops")
+    lead(lock, clock.stopping, work)
+
+
+def _one_step(worker) -> None:
+    """One sync step, its figures printed; exits 0 if it went well, else 1."""
+    report = worker.step()
+    cleared = report.intake_cleared
+    click.echo(
+        f"intake +{report.intake_appended}, triage +{report.triage_appended}, "
+        f"rows updated {report.rows_updated}, events {report.events}, "
+        f"problems {report.problems}"
+        + (f", Intake rows of restricted cases cleared {cleared}" if cleared else "")
+        + ("" if report.ok else f"; FAILED: {report.error}")
+    )
+    sys.exit(0 if report.ok else 1)
+
+
+def _stop_on_signals(clock) -> None:
+    def stop(_signum, _frame):
+        clock.stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
 
 
 @sheets_group.command("status")

@@ -126,10 +126,16 @@ class DatabaseOutbox(Outbox):
             f"SELECT MIN(next_try) FROM {MESSAGES} WHERE state IN ('queued', 'sending')"
         )[0][0]
 
-    def mark_sending(self, message_id: str) -> None:
-        self._change(
-            f"UPDATE {MESSAGES} SET state = 'sending', attempts = attempts + 1 WHERE id = ?",
-            (message_id,),
+    def mark_sending(self, message_id: str, attempts: int | None = None) -> bool:
+        # One conditional UPDATE: of two workers claiming the same message, the second finds
+        # the row changed (attempts counted up, or no longer waiting) and claims nothing.
+        return (
+            self._change(
+                f"UPDATE {MESSAGES} SET state = 'sending', attempts = attempts + 1 WHERE id = %s "
+                "AND state IN ('queued', 'sending') AND (%s::integer IS NULL OR attempts = %s)",
+                (message_id, attempts, attempts),
+            )
+            == 1
         )
 
     def mark_sent(self, message_id: str, at: float, provider_id: str | None) -> None:

@@ -237,13 +237,18 @@ class Outbox:
         ).fetchone()
         return value
 
-    def mark_sending(self, message_id: str) -> None:
-        """Committed (fsynced) before the request that sends the message goes."""
+    def mark_sending(self, message_id: str, attempts: int | None = None) -> bool:
+        """Claim the message for sending: committed (fsynced) before the request that sends it
+        goes. Only a message still waiting (queued or sending) is claimed, and, given
+        ``attempts`` (the count the worker read), only if no one has tried it since: a message
+        another worker has claimed or sent meanwhile is left alone (False)."""
         with self._tx():
-            self.db.execute(
-                "UPDATE messages SET state = 'sending', attempts = attempts + 1 WHERE id = ?",
-                (message_id,),
+            cursor = self.db.execute(
+                "UPDATE messages SET state = 'sending', attempts = attempts + 1 WHERE id = ? "
+                "AND state IN ('queued', 'sending') AND (? IS NULL OR attempts = ?)",
+                (message_id, attempts, attempts),
             )
+            return cursor.rowcount == 1
 
     def mark_sent(self, message_id: str, at: float, provider_id: str | None) -> None:
         """Sent (or posted); the values kept only until then are emptied in the same write."""

@@ -11,6 +11,12 @@ pauses the whole worker and does not count as a try; so do several failures in a
 provider is down: waiting spares it, and the messages, a burst of hopeless tries). A letter
 the provider cannot send (SMTP has no letter service) is set aside for staff to post.
 
+Only one worker may send, or a message could go twice: on one machine a lock file beside the
+outbox (``lock``); with app servers sharing a database, a lock in that database
+(``run_as_the_one``: the others stand by and take over when the active one stops). Even so, a
+message is claimed by a conditional update (``Outbox.mark_sending``) before it is sent, so a
+message someone else claimed meanwhile is passed over.
+
 The time source is a ``Clock`` (``now``, ``sleep``) so tests can run hours of outage in
 seconds. Only the message's id, type and state are logged, never who it is for or what it says.
 """
@@ -137,7 +143,10 @@ class Sender:
             report.failed += 1
             log.warning("message %s (%s): failed, out of tries", message.id, message.type)
             return True
-        self.outbox.mark_sending(message.id)
+        if not self.outbox.mark_sending(message.id, message.attempts):
+            # Claimed or settled by someone else since it was read: theirs to send.
+            log.info("message %s (%s): taken by another worker", message.id, message.type)
+            return True
         try:
             provider_id = self.provider.send(message)
         except TryLater as error:
@@ -206,7 +215,9 @@ class Sender:
             self.clock.sleep(max(wake, self.paused_until) - now)
 
     def lock(self, path: Path) -> None:
-        """Hold the one worker lock of this outbox (two workers could send a message twice)."""
+        """Hold the one worker lock of this outbox file (two workers could send a message
+        twice). Under a shared database the lock is the database's instead, for every server
+        (``run_as_the_one``)."""
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -214,6 +225,19 @@ class Sender:
             os.close(fd)
             raise WorkerBusy("another message worker is running on this outbox") from error
         self._lock_fd = fd
+
+    def run_as_the_one(self, url: str, every: float | None = None) -> None:
+        """Send only while this is the one message worker of every server sharing the
+        database at ``url``; stand by while another is (trying again every ``every`` seconds),
+        and take over when it stops."""
+        from forms_app.storage.postgres.worker_lock import STANDBY_SECONDS, WorkerLock, lead
+
+        lead(
+            WorkerLock(url, "messages"),
+            self.clock.stopping,
+            lambda lost: self.run(until=lost),
+            STANDBY_SECONDS if every is None else every,
+        )
 
     def close(self) -> None:
         if self._lock_fd is not None:

@@ -224,7 +224,9 @@ class SyncWorker:
     # -- lifetime -------------------------------------------------------------------------
 
     def lock(self) -> None:
-        """One worker per data directory (raises WorkerBusy)."""
+        """One worker per data directory (raises WorkerBusy). With app servers sharing a
+        database, the command takes the database's worker lock instead
+        (``storage.postgres.worker_lock``), which holds across every server."""
         path = outbox_path(self.settings.data_dir).with_name("worker.lock")
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
@@ -242,12 +244,15 @@ class SyncWorker:
             os.close(self._lock_fd)
             self._lock_fd = None
 
-    def run(self, max_steps: int | None = None) -> None:
-        """Steps until stopped (``clock.stopping``) or ``max_steps`` are done."""
+    def run(self, max_steps: int | None = None, *, until=None) -> None:
+        """Steps until stopped (``clock.stopping``), ``max_steps`` are done or ``until()`` is
+        true (the worker lost the shared database's worker lock)."""
         steps = 0
         while max_steps is None or steps < max_steps:
             stopping = getattr(self.clock, "stopping", None)
             if stopping is not None and stopping.is_set():
+                return
+            if until is not None and until():
                 return
             started = self.clock.time()
             try:

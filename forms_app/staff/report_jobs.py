@@ -7,6 +7,10 @@
 - ``publish``: what ``feedback publish`` does (the report again, the site built, the PII gate
   over every built file; all or nothing), then a line in the audit log.
 - ``export``: what ``feedback export`` does, with only the cases the person asking may see.
+
+With app servers sharing a database, the job's state and files are shared through it
+(``web.database_jobs``), and the work builds the app's parts before it reads the accounts or
+writes the audit log, so that both are the database's, as they are for the servers.
 """
 
 from __future__ import annotations
@@ -98,6 +102,7 @@ def publish(progress: Progress) -> dict:
     from forms_app.reports.pii_gate import GateFailed
     from forms_app.reports.publish import PublishError
     from forms_app.reports.publish import publish as publish_site
+    from forms_app.web.parts import Parts
 
     settings, params = _settings(), progress.params
     period = period_of(params["period"])
@@ -132,6 +137,8 @@ def publish(progress: Progress) -> dict:
     for folder in (Path(params["site_out"]), Path(params["site_dir"]) / OUTCOMES):
         readable_by_all(folder)
     progress.step(2)
+    # With a shared database the audit log is there: the parts tell this process so.
+    Parts.build(settings)
     audit.record(
         settings.data_dir,
         actor=progress.actor,
@@ -149,12 +156,13 @@ def export(progress: Progress) -> dict:
 
     settings, params = _settings(), progress.params
     period = period_of(params["period"])
+    # Built first: with a shared database it tells this process where the accounts are.
+    parts = Parts.build(settings)
     me = UserBook(settings.data_dir).get(progress.actor)
     if me is None or not me.active or not me.has("manager"):
         raise JobFailed("Only a manager can export cases, and your account is not one now.")
     confidential = confidential_roles(settings.raw)
     progress.step(1)
-    parts = Parts.build(settings)
     name = f"feedback-cases-{period.slug}.{params['format']}"
     progress.step(2)
     result = export_cases(

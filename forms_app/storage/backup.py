@@ -17,6 +17,16 @@ Consistency:
   mixture. Each evidence file is in the manifest with its SHA-256 like every file, and the drill
   also checks it against the checksum in its row of the evidence table.
 
+With the case tables in PostgreSQL (``store_url``), the tables come from the database instead:
+written out under the store's write lock as the data package ``feedback export-package`` writes
+(the descriptor and one checksummed CSV per table, with the file names a data directory has), so
+the backup restores, and the drill checks it, exactly as a data directory's. Everything the data
+directory still holds (the cases' files, letters, the tracking page's codes, questionnaires) is
+copied as above, and the audit log is read from the database into ``audit.jsonl`` and
+``audit.head`` by ``feedback backup`` (``more``). The other tables the app servers share in the
+database (``DATABASE_LEFT_OUT``: accounts, sessions, drafts, rate limits, both outboxes) are not
+in the backup: the database's own backup (``pg_dump``, or continuous archiving) keeps them.
+
 Left out, on purpose:
 - ``drafts/``: answers people have not sent yet, personal data kept for days only; restoring
   them would bring back what the purge deleted, and a lost draft costs a retype, not a record;
@@ -42,6 +52,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .database_package import in_database, package_columns, write_package
 from .evidence import EVIDENCE, EvidenceDamaged
 from .store import Store
 from .table import StorageError, Table, fsync_directory
@@ -58,6 +69,19 @@ _AUDIT_FILES = ("audit.jsonl", "audit.head")
 _AUDIT_LOCK = ".audit.lock"
 _SQLITE_SUFFIX = ".sqlite3"
 _SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+#: Where the database's tables are written before being copied into the backup (and removed).
+_PACKAGE_STAGING = ".database-package.tmp"
+#: What a backup taken with the case tables in PostgreSQL does not hold: these live in the
+#: database beside the case tables, and the database's own backup (pg_dump, or continuous
+#: archiving) keeps them.
+DATABASE_LEFT_OUT = (
+    "staff accounts",
+    "staff sessions",
+    "drafts",
+    "rate limits",
+    "the message outbox",
+    "the sheet outbox",
+)
 
 
 class BackupError(StorageError):
@@ -77,12 +101,19 @@ class DrillReport:
 
 
 def take_backup(
-    store: Store, destination: Path, *, now: datetime | None = None, lock_held: bool = False
+    store: Store,
+    destination: Path,
+    *,
+    now: datetime | None = None,
+    lock_held: bool = False,
+    more: Callable[[], Mapping[str, bytes]] | None = None,
 ) -> Path:
     """Copy the data directory's state into a new directory under ``destination``; return it.
 
     ``lock_held``: the caller already holds the store lock (``feedback migrate`` keeps it from
-    the backup to the end of the upgrade), so it is not taken again (it is not re-entrant)."""
+    the backup to the end of the upgrade), so it is not taken again (it is not re-entrant).
+    ``more()``: files to add by name, with their bytes (the audit log from the database, which
+    a package below the audit log's own cannot read)."""
     data_dir = store.data_dir
     if not data_dir.is_dir():
         raise BackupError(f"there is no data directory at {data_dir}")
@@ -90,16 +121,21 @@ def take_backup(
     destination.mkdir(mode=0o700, parents=True, exist_ok=True)
     target = _new_directory(destination, now or datetime.now(UTC))
     files: dict[str, dict] = {}
-    tables = {table.path.name: table for table in store.tables.values()}
-    with contextlib.nullcontext() if lock_held else store.lock():
-        for name, table in tables.items():
-            if table.path.exists():
-                files[name] = _copy_file(table.path, target / name)
+    if in_database(store):
+        # The case tables from the database, as the data package they would be on disk.
+        tables = _database_tables(store, target, lock_held, files)
+    else:
+        tables = {table.path.name: table for table in store.tables.values()}
+        with contextlib.nullcontext() if lock_held else store.lock():
+            for name, table in tables.items():
+                if table.path.exists():
+                    files[name] = _copy_file(table.path, target / name)
     with _flock(data_dir / _AUDIT_LOCK):
         for name in _AUDIT_FILES:
             if (data_dir / name).exists():
                 files[name] = _copy_file(data_dir / name, target / name)
-    for relative in _other_state(data_dir, exclude=set(tables) | set(_AUDIT_FILES)):
+    # What is already in (the database's package, with its descriptor) is not copied again.
+    for relative in _other_state(data_dir, exclude=set(tables) | set(_AUDIT_FILES) | set(files)):
         source, copy = data_dir / relative, target / relative
         _make_dirs(target, copy.parent)
         if relative.endswith(_SQLITE_SUFFIX):
@@ -107,6 +143,11 @@ def take_backup(
         else:
             with contextlib.suppress(FileNotFoundError):  # removed meanwhile (a letter erased)
                 files[relative] = _copy_file(source, copy)
+    for name, data in (more() if more is not None else {}).items():
+        if name in files or "/" in name:
+            raise BackupError(f"{name}: already in the backup, or not a plain name")
+        _write_new(target / name, data)
+        files[name] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
     for name, table in tables.items():
         if name in files:
             # Rows as the drill will count them: intact records, a torn tail left out.
@@ -120,11 +161,28 @@ def take_backup(
         "files": files,
         "left_out": sorted(SKIPPED_DIRS | SKIPPED_FILES),
     }
+    if in_database(store):
+        manifest["case_tables_from"] = "postgresql"
+        manifest["left_out_in_the_database"] = list(DATABASE_LEFT_OUT)
     # Last, so that a backup interrupted part-way has no manifest and fails the drill.
     _write_new(target / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True).encode())
     fsync_directory(target)
     fsync_directory(destination)
     return target
+
+
+def _database_tables(store, target: Path, lock_held: bool, files: dict) -> dict[str, Table]:
+    """Write the database's case tables into ``target`` (a data package: the descriptor and
+    one CSV per table), each file entered in ``files``; return the tables by file name."""
+    package = target / _PACKAGE_STAGING
+    write_package(store, package, lock_held=lock_held)
+    written = Store(package, package_columns(store))
+    tables = {table.path.name: table for table in written.tables.values()}
+    for path in sorted(package.iterdir()):
+        if path.is_file():
+            files[path.name] = _copy_file(path, target / path.name)
+    shutil.rmtree(package)
+    return {name: Table(target / name, table.columns) for name, table in tables.items()}
 
 
 def restore_drill(

@@ -17,6 +17,10 @@ far it has got, and the result or the failure in plain words), the files it made
   stopped, in words; so is one whose process never started.
 - Finished jobs and their files are removed once they are older than ``KEEP_SECONDS``, when a
   new job of the kind starts or the kind's latest job is asked for (as the pages do).
+
+With app servers sharing a database (``store_url``), ``Jobs`` gives ``database_jobs.DatabaseJobs``:
+the same, but the state, the one-at-a-time rule, the sign that a job died and the files a job
+made are in the database, so every server sees every job.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from forms_app.organisation.settings import PROJECT_DIR
+from forms_app.storage.engines import URL_VARIABLE
+from forms_app.storage.shared_database import database_for
 
 JOBS = "jobs"
 STATE = "job.json"
@@ -72,7 +78,15 @@ class JobFailed(Exception):
 
 
 class Jobs:
-    """The jobs kept under one data directory."""
+    """The jobs kept under one data directory (or, when it uses a shared database, in that
+    database: ``database_jobs.DatabaseJobs``, the same methods)."""
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Jobs and database_for(args[0] if args else kwargs["data_dir"]):
+            from .database_jobs import DatabaseJobs
+
+            return super().__new__(DatabaseJobs)
+        return super().__new__(cls)
 
     def __init__(self, data_dir: Path | str):
         self.root = Path(data_dir) / JOBS
@@ -128,43 +142,11 @@ class Jobs:
             if running is not None:
                 raise Busy(running)
             self.clean(kind)
-            job_id = f"{time.time_ns():020d}-{secrets.token_hex(4)}"
-            job_dir = folder / job_id
+            job = new_job(kind, params, actor, steps)
+            job_dir = folder / job["id"]
             job_dir.mkdir(mode=0o700)
-            job = {
-                "id": job_id,
-                "kind": kind,
-                "actor": actor,
-                "params": params,
-                "steps": steps,
-                "done": 0,
-                "state": QUEUED,
-                "created": time.time(),
-                "updated": time.time(),
-                "pid": None,
-                "result": {},
-                "words": "",
-                "detail": "",
-            }
             write(job_dir, job)
-            env = {
-                **os.environ,
-                "FORMS_APP_SETTINGS": str(settings_path),
-                "FORMS_APP_DATA_DIR": str(data_dir),
-            }
-            with open(job_dir / LOG, "ab") as log:
-                child = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                    [sys.executable, "-m", module, str(job_dir)],
-                    cwd=PROJECT_DIR,
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=log,
-                    start_new_session=True,
-                )
-            # Collect the child's exit status when it ends, so it does not linger as a zombie
-            # (which would look alive to the check in ``read``).
-            threading.Thread(target=child.wait, daemon=True).start()
+            spawn(job_dir, module, settings_path, data_dir)
         job["dir"] = str(job_dir)
         return job
 
@@ -182,6 +164,50 @@ class Jobs:
                 continue
             if job["state"] in (DONE, FAILED) and now - job["updated"] > KEEP_SECONDS:
                 shutil.rmtree(path, ignore_errors=True)
+
+
+def new_job(kind: str, params: dict, actor: str, steps: list[str]) -> dict:
+    """A new job's state, queued."""
+    return {
+        "id": f"{time.time_ns():020d}-{secrets.token_hex(4)}",
+        "kind": kind,
+        "actor": actor,
+        "params": params,
+        "steps": steps,
+        "done": 0,
+        "state": QUEUED,
+        "created": time.time(),
+        "updated": time.time(),
+        "pid": None,
+        "result": {},
+        "words": "",
+        "detail": "",
+    }
+
+
+def spawn(
+    job_dir: Path, module: str, settings_path: Path | str, data_dir: Path | str, env=None
+) -> None:
+    """Start ``python -m module <job folder>`` in a session of its own, its output to the log."""
+    env = {
+        **os.environ,
+        "FORMS_APP_SETTINGS": str(settings_path),
+        "FORMS_APP_DATA_DIR": str(data_dir),
+        **(env or {}),
+    }
+    with open(job_dir / LOG, "ab") as log:
+        child = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", module, str(job_dir)],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+    # Collect the child's exit status when it ends, so it does not linger as a zombie
+    # (which would look alive to the check in ``read``).
+    threading.Thread(target=child.wait, daemon=True).start()
 
 
 def read(job_dir: Path) -> dict | None:
@@ -212,9 +238,18 @@ class Progress:
     """What a job's work is given: its parameters, its folder, and ``step()`` to say that the
     next step has begun."""
 
-    def __init__(self, job_dir: Path, job: dict):
+    def __init__(self, job_dir: Path, job: dict, shared=None):
         self.dir = Path(job_dir)
         self.job = job
+        #: The database's job table when the servers share one (``database_jobs.JobTable``).
+        self.shared = shared
+
+    def save(self) -> None:
+        """Record the job as it stands: its file, and its row when the servers share one."""
+        write(self.dir, self.job)
+        if self.shared is not None:
+            self.job["updated"] = time.time()
+            self.shared.save(self.job)
 
     @property
     def params(self) -> dict:
@@ -227,21 +262,34 @@ class Progress:
     def step(self, number: int) -> None:
         """Steps before ``number`` (counted from 1) are done."""
         self.job["done"] = number - 1
-        write(self.dir, self.job)
+        self.save()
 
 
 def run(job_dir: Path | str, work: Callable[[Progress], dict]) -> int:
-    """In the child process: do the work, and record its result, or its failure in words."""
+    """In the child process: do the work, and record its result, or its failure in words.
+
+    When the servers share a database (its URL in the environment, as ``DatabaseJobs.start``
+    sets it), the process holds the job's own lock there until it ends, records each step in
+    the job's row, and copies the files it made into the database before it says it is done."""
     job_dir = Path(job_dir)
     job = json.loads((job_dir / STATE).read_text("utf-8"))
+    shared, holding = None, None
+    url = os.environ.get(URL_VARIABLE, "")
+    if url:
+        from .database_jobs import JobTable
+
+        shared = JobTable(url)
+        holding = shared.hold(job["id"])  # let go when this process ends, however it ends
+    progress = Progress(job_dir, job, shared)
     job.update(state=RUNNING, pid=os.getpid())
-    write(job_dir, job)
-    progress = Progress(job_dir, job)
+    progress.save()
     try:
         result = work(progress)
+        if shared is not None:
+            shared.keep_files(job["id"], job_dir, {STATE, LOG})
     except JobFailed as failure:
         job.update(state=FAILED, words=failure.words, detail=failure.detail[-4000:])
-        write(job_dir, job)
+        progress.save()
         return 1
     except Exception:  # noqa: BLE001 - shown in words; the traceback goes to the log
         traceback.print_exc()
@@ -253,10 +301,16 @@ def run(job_dir: Path | str, work: Callable[[Progress], dict]) -> int:
                 "details are in the job's log)."
             ),
         )
-        write(job_dir, job)
+        progress.save()
         return 1
+    finally:
+        # Only once the outcome is recorded: a free lock beside "running" would read as died.
+        if holding is not None and job["state"] != RUNNING:
+            holding.close()
     job.update(state=DONE, done=len(job["steps"]), result=result or {})
-    write(job_dir, job)
+    progress.save()
+    if holding is not None:
+        holding.close()
     return 0
 
 
