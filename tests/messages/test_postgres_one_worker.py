@@ -18,10 +18,8 @@ import pytest
 from forms_app.messages.database_outbox import DatabaseOutbox
 from forms_app.messages.outbox import Message, outbox_path
 from forms_app.storage.postgres.worker_lock import WorkerLock
-from tests.support.postgres import postgres_server, postgres_url
 
 pytestmark = pytest.mark.slow
-__all__ = ["postgres_server", "postgres_url"]
 ROOT = Path(__file__).resolve().parents[2]
 
 

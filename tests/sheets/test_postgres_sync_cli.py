@@ -11,10 +11,7 @@ from forms_app.cli.group import main
 from forms_app.storage.postgres.worker_lock import WorkerLock
 from forms_app.storage.shared_database import use_database
 from tests.support.fake_sheets import SERVICE_ACCOUNT, FakeClock
-from tests.support.postgres import postgres_server, postgres_url
 from tests.support.sheets import settings_file, submit
-
-__all__ = ["postgres_server", "postgres_url"]
 
 
 @pytest.fixture

@@ -16,10 +16,8 @@ from forms_app.organisation.settings import EXAMPLE_SETTINGS
 from forms_app.storage.shared_database import use_database
 from forms_app.web.background import DONE, FAILED, RUNNING, STOPPED_WORDS, Busy, Jobs
 from forms_app.web.database_jobs import DatabaseJobs
-from tests.support.postgres import postgres_server, postgres_url
 
 pytestmark = pytest.mark.slow
-__all__ = ["postgres_server", "postgres_url"]
 KIND = "report"
 
 
