@@ -17,12 +17,12 @@ import pytest
 from forms_app import create_app
 from forms_app.organisation.settings import EXAMPLE_SETTINGS
 from forms_app.web.parts import EXTENSION
-from tests.support.postgres import postgres_server, postgres_url
+from tests.support.postgres import postgres_server, postgres_url, two_apps
 from tests.support.staff import PEOPLE, make_people, sign_in
 
 # A real PostgreSQL server for the session (``postgres_server``, started on first use, one per
-# test process) and a fresh database per test (``postgres_url``), for every folder's tests.
-__all__ = ["postgres_server", "postgres_url"]
+# test process), a fresh database per test (``postgres_url``) and two apps on it (``two_apps``).
+__all__ = ["postgres_server", "postgres_url", "two_apps"]
 
 
 @pytest.fixture

@@ -7,32 +7,8 @@ callers are the real pages, unchanged: the same routes as with the files."""
 
 from __future__ import annotations
 
-import secrets
-
-import pytest
-
-from forms_app import create_app
-from forms_app.organisation.settings import EXAMPLE_SETTINGS
 from forms_app.records import audit
-from forms_app.storage.shared_database import use_database
 from tests.support.staff import make_people, sign_in
-
-
-@pytest.fixture
-def two_apps(postgres_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("FORMS_APP_STORE_URL", postgres_url)
-    monkeypatch.setenv("FORMS_APP_SECRET_KEY", secrets.token_hex(32))
-    monkeypatch.delenv("FORMS_APP_SETTINGS", raising=False)
-    apps = []
-    for name in "ab":
-        data_dir = tmp_path / name / "data"
-        monkeypatch.setenv("FORMS_APP_DATA_DIR", str(data_dir))
-        app = create_app(str(EXAMPLE_SETTINGS))
-        app.config.update(TESTING=True)
-        apps.append((app, data_dir))
-    yield apps
-    for _app, data_dir in apps:
-        use_database(data_dir, "")
 
 
 def test_postgres_staff_signed_in_on_one_server_are_signed_in_on_the_other(two_apps):

@@ -7,34 +7,10 @@ callers are the real pages, unchanged: the same routes as with the files."""
 
 from __future__ import annotations
 
-import secrets
-
-import pytest
-
-from forms_app import create_app
 from forms_app.messages.outbox import Outbox, outbox_path
-from forms_app.organisation.settings import EXAMPLE_SETTINGS
-from forms_app.storage.shared_database import use_database
 from forms_app.tracking.access import MAX_TRIES, access_path
 from tests.support.walker import ANSWERS
 from tests.tracking.conftest import SECRET, ask, enter, submit
-
-
-@pytest.fixture
-def two_apps(postgres_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("FORMS_APP_STORE_URL", postgres_url)
-    monkeypatch.setenv("FORMS_APP_SECRET_KEY", secrets.token_hex(32))
-    monkeypatch.delenv("FORMS_APP_SETTINGS", raising=False)
-    apps = []
-    for name in "ab":
-        data_dir = tmp_path / name / "data"
-        monkeypatch.setenv("FORMS_APP_DATA_DIR", str(data_dir))
-        app = create_app(str(EXAMPLE_SETTINGS))
-        app.config.update(TESTING=True)
-        apps.append((app, data_dir))
-    yield apps
-    for _app, data_dir in apps:
-        use_database(data_dir, "")
 
 
 def _code_sent(data_dir, ref: str) -> str:

@@ -165,3 +165,29 @@ def postgres_url(postgres_server):
         yield postgres_server.url(name)
     finally:
         postgres_server.drop_database(name)
+
+
+@pytest.fixture
+def two_apps(postgres_url, tmp_path, monkeypatch):
+    """Two app servers' apps on one fresh database, each with a data directory of its own, as
+    [(app, data_dir), (app, data_dir)]: in-process (two ``create_app`` with the same
+    ``FORMS_APP_STORE_URL`` and secret key), so the callers are the real pages, unchanged."""
+    import secrets
+
+    from forms_app import create_app
+    from forms_app.organisation.settings import EXAMPLE_SETTINGS
+    from forms_app.storage.shared_database import use_database
+
+    monkeypatch.setenv("FORMS_APP_STORE_URL", postgres_url)
+    monkeypatch.setenv("FORMS_APP_SECRET_KEY", secrets.token_hex(32))
+    monkeypatch.delenv("FORMS_APP_SETTINGS", raising=False)
+    apps = []
+    for name in "ab":
+        data_dir = tmp_path / name / "data"
+        monkeypatch.setenv("FORMS_APP_DATA_DIR", str(data_dir))
+        app = create_app(str(EXAMPLE_SETTINGS))
+        app.config.update(TESTING=True)
+        apps.append((app, data_dir))
+    yield apps
+    for _app, data_dir in apps:
+        use_database(data_dir, "")
