@@ -106,12 +106,4 @@ class DatabaseLinks(Links):
         return found
 
     def forget(self, refs: list[str]) -> int:
-        refs = list(refs)
-        with self.table.durable() as connection:
-            removed = sum(
-                connection.execute(f"DELETE FROM {table} WHERE ref = ANY(%s)", (refs,)).rowcount
-                for table in (LINKS, REMINDERS)
-            )
-        if removed:
-            self.table.vacuum(LINKS, REMINDERS)
-        return removed
+        return self.table.forget_cases(refs, LINKS, REMINDERS)

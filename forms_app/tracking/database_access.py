@@ -140,12 +140,4 @@ class DatabaseAccess(Access):
         return found
 
     def forget(self, refs: list[str]) -> int:
-        refs = list(refs)
-        with self.table.durable() as connection:
-            removed = sum(
-                connection.execute(f"DELETE FROM {table} WHERE ref = ANY(%s)", (refs,)).rowcount
-                for table in (SECRETS, CODES)
-            )
-        if removed:
-            self.table.vacuum(SECRETS, CODES)
-        return removed
+        return self.table.forget_cases(refs, SECRETS, CODES)
