@@ -36,7 +36,17 @@ from forms_app.storage.postgres.small_tables import SmallTable
 from forms_app.storage.shared_database import database_for
 
 from .offers import OFFER_DAYS, Offers, _day
-from .store import EXPIRED, INVITATION_DAYS, OK, TOKEN, UNKNOWN, USED, Answers, month_of
+from .store import (
+    EXPIRED,
+    INVITATION_DAYS,
+    OK,
+    TOKEN,
+    UNKNOWN,
+    USED,
+    Answers,
+    invitation_state,
+    month_of,
+)
 
 INVITATIONS = "feedback_questionnaire_invitations"
 RESPONSES = "feedback_questionnaire_responses"
@@ -126,12 +136,7 @@ class DatabaseAnswers(Answers):
             f"SELECT questionnaire, expires, used FROM {INVITATIONS} WHERE token_hash = %s",
             (self.hashed(token),),
         )
-        if not rows:
-            return UNKNOWN, ""
-        questionnaire, expires, used = rows[0]
-        if used:
-            return USED, questionnaire
-        return (EXPIRED if now > expires else OK), questionnaire
+        return invitation_state(rows[0] if rows else None, now)
 
     # -- answering ---------------------------------------------------------------------------
 

@@ -69,6 +69,17 @@ def answers_path(data_dir: Path) -> Path:
     return Path(data_dir) / "questionnaires" / "answers.sqlite3"
 
 
+def invitation_state(row: tuple | None, now: float) -> tuple[str, str]:
+    """What an invitation's row (questionnaire, expires, used), or None, says at ``now``:
+    (OK, USED, UNKNOWN or EXPIRED; the questionnaire's key, "" when UNKNOWN)."""
+    if row is None:
+        return UNKNOWN, ""
+    questionnaire, expires, used = row
+    if used:
+        return USED, questionnaire
+    return (EXPIRED if now > expires else OK), questionnaire
+
+
 def month_of(moment: float) -> str:
     """``YYYY-MM``: the UK month of a moment (seconds since the epoch)."""
     return local_date(datetime.fromtimestamp(moment, UTC)).strftime("%Y-%m")
@@ -172,12 +183,7 @@ class Answers:
             "SELECT questionnaire, expires, used FROM invitations WHERE token_hash = ?",
             (self.hashed(token),),
         ).fetchone()
-        if row is None:
-            return UNKNOWN, ""
-        questionnaire, expires, used = row
-        if used:
-            return USED, questionnaire
-        return (EXPIRED if now > expires else OK), questionnaire
+        return invitation_state(row, now)
 
     # -- answering ---------------------------------------------------------------------------
 
