@@ -82,5 +82,6 @@ def easy_sections(settings: Settings, language: str = "en") -> str:
     out = [f"### {words['easy_heading']}", words["easy_intro"]]
     for names, said in used:
         easy = said["easy"]
-        out += [f"#### {names}", f"{easy['acknowledge']} {easy['respond']}", easy["final"]]
+        # One sentence to a line, as easy read asks.
+        out += [f"#### {names}", easy["acknowledge"], easy["respond"], easy["final"]]
     return "\n\n".join(out)
