@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from forms_app import create_app
-from forms_app.accounts.users import use_document
+from forms_app.accounts.users import UserBook, use_document
 from forms_app.casework.request_links import Links
 from forms_app.cli import main
 from forms_app.demo.data import make_demo_data
@@ -194,3 +194,54 @@ def test_migrate_store_refuses_an_audit_log_that_does_not_verify_and_moves_nothi
     assert refused.exit_code == 1
     assert "nothing moved" in refused.output and "does not verify" in refused.output
     assert list(PostgresStore(postgres_url, installation["data_dir"], TABLES).rows("events")) == []
+
+
+def test_migrate_store_from_postgres_brings_accounts_audit_outbox_codes_links_and_invitations_back(
+    installation, postgres_url, tmp_path
+):
+    data_dir, ref, now = installation["data_dir"], installation["ref"], installation["now"]
+    assert feedback(data_dir, "migrate-store", "--to", postgres_url).exit_code == 0
+    back = tmp_path / "back"
+    moved = feedback(back, "migrate-store", "--from", postgres_url, "--data-dir", back)
+    assert moved.exit_code == 0, moved.output
+    assert "accounts: 1 accounts" in moved.output and "messages: 1 messages" in moved.output
+
+    assert json.loads((back / "users.json").read_text("utf-8")) == json.loads(
+        (data_dir / "users.json").read_text("utf-8")
+    )
+    assert (back / audit.LOG_NAME).read_bytes() == (data_dir / audit.LOG_NAME).read_bytes()
+    report = audit.verify(back)
+    assert report.ok and report.entries == len(installation["audit_lines"]), report.problem
+    audit.record(back, actor="olive", action="case.view", ref=ref, fields=["service"])
+    assert audit.verify(back).ok, "the chain carries on in the files"
+
+    with Outbox(outbox_path(back)) as outbox:
+        assert [m.id for m in outbox.due(now + 1)] == ["move-1"]
+    key = installation["key"]
+    with Access(back, key) as access:
+        assert access.attempt(ref, installation["code"], now=now + 1).outcome == OK
+    with Links(back, key) as links:
+        found = links.find(installation["link"], now=now + 1)
+    assert found is not None and found.ref == ref
+    with Answers(back, key) as answers:
+        assert answers.check(installation["token"], now=now + 1) == (INVITED, "satisfaction")
+
+    again = feedback(back, "migrate-store", "--from", postgres_url, "--data-dir", back)
+    assert again.exit_code == 1 and "nothing moved" in again.output
+
+
+def test_migrate_store_from_postgres_into_a_data_directory_with_accounts_refuses_and_moves_nothing(
+    installation, postgres_url, tmp_path
+):
+    assert feedback(installation["data_dir"], "migrate-store", "--to", postgres_url).exit_code == 0
+    back = tmp_path / "back"
+    make_people(back, {"oscar": PEOPLE["oscar"]})
+    refused = feedback(back, "migrate-store", "--from", postgres_url, "--data-dir", back)
+    assert refused.exit_code == 1
+    assert "nothing moved" in refused.output and "already holds accounts" in refused.output
+    assert (
+        not (back / "submissions.csv").exists()
+        or len((back / "submissions.csv").read_bytes().splitlines()) <= 1
+    )
+    assert not (back / audit.LOG_NAME).exists() and not outbox_path(back).exists()
+    assert [user.username for user in UserBook(back).all()] == ["oscar"]
