@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import closing
 from pathlib import Path
 
 import psycopg
@@ -22,9 +23,12 @@ from forms_app.cli import main
 from forms_app.demo.data import make_demo_data
 from forms_app.messages.outbox import Message, Outbox, outbox_path
 from forms_app.organisation.settings import EXAMPLE_SETTINGS
+from forms_app.questionnaires.offers import Offers
 from forms_app.questionnaires.store import OK as INVITED
 from forms_app.questionnaires.store import Answers
 from forms_app.records import audit
+from forms_app.sheets.outbox import Outbox as SheetOutbox
+from forms_app.sheets.outbox import outbox_path as sheet_outbox_path
 from forms_app.storage.contract import Contract
 from forms_app.storage.postgres import PostgresStore
 from forms_app.storage.shared_database import use_database
@@ -78,6 +82,11 @@ def installation(app, app_parts):
         link = links.make("request-1", ref, expires=now + 86400, now=now)
     with Answers(data_dir, key) as answers:
         token = answers.invite("satisfaction", ref, now=now)
+    with Offers(data_dir, key) as offers:
+        offer = offers.make("equality", now=now)
+    with closing(SheetOutbox(sheet_outbox_path(data_dir))) as sheet:
+        assert sheet.enqueue("Cases", [(ref, now, None)]) == 1
+        sheet.note(last_success=now)
     yield {
         "data_dir": data_dir,
         "ref": ref,
@@ -88,6 +97,7 @@ def installation(app, app_parts):
         "code": code,
         "link": link,
         "token": token,
+        "offer": offer,
         "audit_lines": (data_dir / audit.LOG_NAME).read_text("utf-8").splitlines(),
     }
     use_database(data_dir, "")
@@ -114,7 +124,8 @@ def test_migrate_store_to_postgres_moves_accounts_audit_outbox_codes_links_and_i
         f"audit: {len(installation['audit_lines'])} entries",
         "messages: 1 messages",
         "tracking: 2 secrets and codes",
-        "questionnaires: 1 invitations",
+        "questionnaires: 2 invitations",
+        "sheet_outbox: 1 rows",
         "request_links: 1 links",
         "secret key",
     ):
@@ -160,6 +171,11 @@ def test_migrate_store_to_postgres_moves_accounts_audit_outbox_codes_links_and_i
     assert found is not None and (found.request, found.ref) == ("request-1", ref)
     with Answers(data_dir, key) as answers:
         assert answers.check(installation["token"], now=now + 1) == (INVITED, "satisfaction")
+    with Offers(data_dir, key) as offers:
+        assert offers.is_open(installation["offer"], "equality", now=now + 1)
+    with closing(SheetOutbox(sheet_outbox_path(data_dir))) as sheet:
+        assert type(sheet).__name__ == "DatabaseOutbox"
+        assert sheet.pending("Cases") == [(ref, None)] and sheet.get("last_success") == now
     # Nothing is read from the files any more: the files are left as they were.
     assert (data_dir / "users.json").exists()
 
@@ -225,6 +241,10 @@ def test_migrate_store_from_postgres_brings_accounts_audit_outbox_codes_links_an
     assert found is not None and found.ref == ref
     with Answers(back, key) as answers:
         assert answers.check(installation["token"], now=now + 1) == (INVITED, "satisfaction")
+    with Offers(back, key) as offers:
+        assert offers.is_open(installation["offer"], "equality", now=now + 1)
+    with closing(SheetOutbox(sheet_outbox_path(back))) as sheet:
+        assert sheet.pending("Cases") == [(ref, None)] and sheet.get("last_success") == now
 
     again = feedback(back, "migrate-store", "--from", postgres_url, "--data-dir", back)
     assert again.exit_code == 1 and "nothing moved" in again.output
