@@ -41,15 +41,16 @@ def _database(url: str, data_dir: Path):
     "--to",
     "to_url",
     metavar="URL",
-    help="Move the data directory's case tables "
-    "into the empty PostgreSQL database at URL (postgresql://user@host/database).",
+    help="Move the data directory's case tables, files, letters, staff accounts, audit log, "
+    "outboxes, tracking codes, questionnaires and request links into the PostgreSQL database "
+    "at URL (postgresql://user@host/database), which must hold none of them.",
 )
 @click.option(
     "--from",
     "from_url",
     metavar="URL",
-    help="Move the case tables of the database "
-    "at URL back into the data directory (its tables must be empty).",
+    help="Move all of that back from the database at URL into the data directory, which "
+    "must hold none of it.",
 )
 @click.option(
     "--data-dir",
@@ -57,7 +58,8 @@ def _database(url: str, data_dir: Path):
     help="The data directory (default: the one the settings name).",
 )
 def migrate_store_command(to_url: str | None, from_url: str | None, data_dir: Path | None):
-    """Move the case tables between the data directory and a PostgreSQL database.
+    """Move the case tables and the rest of the app's state between the data directory and
+    a PostgreSQL database.
 
     Stop the service first. Every row of every case table is copied in one transaction (all
     or nothing) into a target that holds no rows yet, in the order written, and read back to
@@ -65,38 +67,91 @@ def migrate_store_command(to_url: str | None, from_url: str | None, data_dir: Pa
     letters after. The source is left as it was: keep it until the service runs well
     on the new engine, then remove it. Then set store_url in the settings (or
     FORMS_APP_STORE_URL) to the database URL, or remove it to go back to the data directory.
+
+    The rest of what the app keeps moves too, as it is, either way: staff accounts, the
+    audit log (it must verify; its chain carries on), the message and sheet outboxes,
+    tracking codes and secrets, questionnaire invitations, answers and offers, and request
+    links. Nothing is moved if the target holds any of them already. The tracking codes,
+    request links and questionnaire links keep working only while the app keeps the same
+    secret key (FORMS_APP_SECRET_KEY, or .secret_key in the data directory): give every app
+    server that key. Drafts, staff sessions and rate limits are not moved: people part way
+    through a form start it again, and staff sign in again.
     """
     from forms_app.letters.database_letters import DatabaseLetters, copy_letters
     from forms_app.letters.document import LetterFiles
     from forms_app.organisation.settings import load_settings
     from forms_app.storage import StorageError
-    from forms_app.storage.postgres.moving import TargetNotEmpty, copy_rows
+    from forms_app.storage.postgres.moving import TargetNotEmpty, check_empty, copy_rows
+
+    from .moving_state import (
+        StateNotMovable,
+        held_in,
+        held_in_files,
+        read_database_state,
+        read_state,
+        write_files_state,
+        write_state,
+    )
 
     if bool(to_url) == bool(from_url):
         raise click.UsageError("give exactly one of --to URL or --from URL")
     data_dir = data_dir or load_settings().data_dir
     try:
+        # Everything is read and checked, and the target found empty, before anything is
+        # written, so a refusal leaves the target as it was.
         if to_url:
-            counts = copy_rows(_data_package(data_dir), _database(to_url, data_dir), files=True)
+            state = read_state(data_dir)
+            source, target = _data_package(data_dir), _database(to_url, data_dir)
+            check_empty(source, target)
+            held = held_in(to_url)
+            if held:
+                raise TargetNotEmpty(f"the target already holds {', '.join(held)}")
+            counts = copy_rows(source, target, files=True)
             letters = (LetterFiles(data_dir), DatabaseLetters(data_dir, to_url))
             where = "the database"
         else:
+            state = read_database_state(from_url)
             data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            counts = copy_rows(_database(from_url, data_dir), _data_package(data_dir), files=True)
+            source, target = _database(from_url, data_dir), _data_package(data_dir)
+            check_empty(source, target)
+            held = held_in_files(data_dir)
+            if held:
+                raise TargetNotEmpty(f"{data_dir} already holds {', '.join(held)}")
+            counts = copy_rows(source, target, files=True)
             letters = (DatabaseLetters(data_dir, from_url), LetterFiles(data_dir))
             where = str(data_dir)
         counts["letters"] = copy_letters(*letters)
-    except (TargetNotEmpty, StorageError, OSError) as error:
+        if to_url:
+            counts.update(write_state(to_url, state))
+        else:
+            counts.update(write_files_state(data_dir, state))
+    except (TargetNotEmpty, StateNotMovable, StorageError, OSError) as error:
         raise click.ClickException(f"nothing moved: {error}") from error
     except Exception as error:  # psycopg's errors: no connection, no such database, no right
         if type(error).__module__.startswith("psycopg"):
             raise click.ClickException(f"nothing moved: {error}") from error
         raise
-    units = {"evidence_files": "files", "letters": "letters"}
+    units = {
+        "evidence_files": "files",
+        "letters": "letters",
+        "accounts": "accounts",
+        "audit": "entries",
+        "messages": "messages",
+        "sheet_outbox": "rows",
+        "tracking": "secrets and codes",
+        "questionnaires": "invitations, answers and offers",
+        "request_links": "links and reminders",
+    }
     moved = ", ".join(
         f"{name}: {count} {units.get(name, 'rows')}" for name, count in counts.items()
     )
     click.echo(f"moved into {where} and read back the same: {moved}")
+    if any(counts.get(kind) for kind in ("tracking", "questionnaires", "request_links")):
+        click.echo(
+            "tracking codes, request links and questionnaire links are keyed with the app's "
+            "secret key: give every app server the same one (FORMS_APP_SECRET_KEY, or "
+            f"{data_dir / '.secret_key'})"
+        )
 
 
 @click.command("export-package")

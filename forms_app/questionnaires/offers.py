@@ -60,13 +60,17 @@ class Offers(Answers):
         ).fetchone()
         return found is not None
 
+    def make_table(self) -> None:
+        """Make the table of offers if it is not there yet (the first offer, or a copy)."""
+        self.db.executescript(_SCHEMA)
+
     def make(self, questionnaire: str, now: float | None = None) -> str:
         """A new link's token for ``questionnaire``; offers that ran out are removed."""
         now = time.time() if now is None else now
         token = secrets.token_urlsafe(24)
         today = _day(now)
         last = (datetime.fromisoformat(today).date() + timedelta(days=OFFER_DAYS)).isoformat()
-        self.db.executescript(_SCHEMA)
+        self.make_table()
         with Transaction(self.db):
             self.db.execute("DELETE FROM offers WHERE last_day < ?", (today,))
             self.db.execute(

@@ -172,6 +172,30 @@ def verify(data_dir: Path | str) -> VerifyReport:
     return _verify(lines, head, HEAD_NAME)
 
 
+def verify_lines(lines: Sequence[str], head: tuple[int, str] | None) -> VerifyReport:
+    """Check a log read from elsewhere (its lines in order and its head), as ``verify`` does:
+    for ``feedback migrate-store`` moving the log out of a database."""
+    return _verify([line.encode("utf-8") for line in lines], head, "the head row")
+
+
+def write_copied(data_dir: Path | str, lines: Sequence[str], head: str) -> None:
+    """Write a log copied from elsewhere into ``data_dir``'s files, as it was: its ``lines``
+    in order, then the head anchored at them (``head``: the last entry's hash). The log must
+    have verified where it was; ``data_dir`` must not hold a log yet."""
+    data_dir = Path(data_dir)
+    path = data_dir / LOG_NAME
+    if (path.exists() and path.stat().st_size) or (data_dir / HEAD_NAME).exists():
+        raise AuditError(f"{path} already holds a log")
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        for line in lines:
+            handle.write(line.encode("utf-8") + b"\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    _write_head(data_dir, len(lines), head)
+
+
 def last_entries(data_dir: Path | str, count: int) -> list[dict]:
     """The last ``count`` entries, newest first (from the file, only its end is read)."""
     table = _table(data_dir)

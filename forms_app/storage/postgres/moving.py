@@ -33,10 +33,7 @@ def copy_rows(source, target, *, files: bool = False) -> dict[str, int]:
     With ``files``, the bytes of the evidence files are copied first (``copy_files``), so no
     row arrives before its bytes. Returns the rows copied per table (and with ``files``,
     ``evidence_files``: how many files were copied)."""
-    names = [name for name in table_names(target) if name in table_names(source)]
-    full = [name for name in names if next(iter(target.rows(name)), None) is not None]
-    if full:
-        raise TargetNotEmpty(f"the target already holds rows in {', '.join(full)}")
+    names = check_empty(source, target)
     copied = copy_files(source, target) if files and EVIDENCE in names else None
     rows = {name: list(source.rows(name)) for name in names}
     counts = target.commit_batch(lambda: rows)
@@ -46,6 +43,16 @@ def copy_rows(source, target, *, files: bool = False) -> dict[str, int]:
     if copied is not None:
         counts = {**counts, "evidence_files": copied}
     return counts
+
+
+def check_empty(source, target) -> list[str]:
+    """The case tables both stores have; raises ``TargetNotEmpty`` if ``target`` holds rows
+    in any of them."""
+    names = [name for name in table_names(target) if name in table_names(source)]
+    full = [name for name in names if next(iter(target.rows(name)), None) is not None]
+    if full:
+        raise TargetNotEmpty(f"the target already holds rows in {', '.join(full)}")
+    return names
 
 
 def copy_files(source, target) -> int:
