@@ -6,6 +6,7 @@ A hosting file (YAML; its path in ``FORMS_APP_ORGANISATIONS``) lists the organis
       - code: northmoor
         settings: northmoor/settings.yaml   # relative to the hosting file, or absolute
         hosts: [www.feedback.northmoor.example.org]   # optional: more public host names
+        stylesheet: northmoor/app.css       # optional: its brand colour (build-assets)
 
 Each organisation's settings file is an ordinary one, as a single installation uses: its own
 ``data_dir``, its own ``store_url`` (a database of its own) if any, its branding and words, its
@@ -13,7 +14,9 @@ public host (the host of ``form_url``) and its staff host (``staff_host``). ``cr
 builds one app per organisation with ``create_app(settings)`` and answers each request with
 the app whose host names include the request's ``Host`` (lower-cased, port and trailing dot
 taken off; behind nginx it is the host the person typed, ``proxy_set_header Host $http_host``).
-A request for any other host gets a plain ``421 Misdirected Request`` that names nobody.
+A request for any other host gets a plain ``421 Misdirected Request`` that names nobody. The
+stylesheet (the brand colour compiled in) is one per deployment unless an organisation's entry
+names its own, made by ``feedback build-assets --stylesheet FILE`` with its settings.
 
 Refused at start-up, with a message saying which organisations and what: a host name claimed
 by two organisations; two organisations sharing a data directory (or one inside another's) or
@@ -41,8 +44,9 @@ why those must differ):
 - Long work for the staff pages (``web.background``): the child process is handed the
   organisation's own settings file and data directory.
 - Process-wide but organisation-free: caches of package data (procedure profiles, working-day
-  tables, message and page words, questionnaires, compressed static files keyed by path and
-  ETag) and the blueprints, which hold no organisation's values.
+  tables, message and page words, questionnaires; compressed static files are keyed by their
+  path, ETag and bytes, so two organisations' stylesheets never stand in for each other) and
+  the blueprints, which hold no organisation's values.
 - Process-wide and shared on purpose, for the people running the deployment: the JSON log
   stream (one per process, as for one organisation) and the request counters behind
   ``/metrics`` (route, method and status class only; the data figures on each organisation's
@@ -62,7 +66,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
-from flask import Flask
+from flask import Flask, send_file
 
 from forms_app.organisation.settings import Settings, SettingsError, load_settings
 from forms_app.storage.engines import store_url
@@ -99,6 +103,9 @@ class Organisation:
     hosts: tuple[str, ...] = ()
     #: Its database URL ("" when its data is in files).
     database: str = ""
+    #: Its own compiled stylesheet, served as ``/static/app.css`` on its hosts (None: the
+    #: deployment's, from ``feedback build-assets``).
+    stylesheet: Path | None = None
 
     @property
     def data_dir(self) -> Path:
@@ -231,7 +238,21 @@ def _organisation(path: Path, entry: object) -> Organisation:
             "requests); set FORMS_APP_METRICS_ALLOW for the deployment instead"
         )
     database = store_url(settings.raw.get("store_url"))
-    return Organisation(code, settings, tuple(dict.fromkeys(h for h in hosts if h)), database)
+    stylesheet = None
+    if entry.get("stylesheet"):
+        stylesheet = Path(str(entry["stylesheet"]))
+        stylesheet = (
+            stylesheet if stylesheet.is_absolute() else path.parent / stylesheet
+        ).resolve()
+        if not stylesheet.is_file():
+            raise HostingError(
+                f"{path}: organisation {code}: stylesheet {stylesheet} does not exist; make it "
+                f"with FORMS_APP_SETTINGS={settings.source} feedback build-assets --stylesheet "
+                f"{stylesheet}"
+            )
+    return Organisation(
+        code, settings, tuple(dict.fromkeys(h for h in hosts if h)), database, stylesheet
+    )
 
 
 def check_apart(path: Path, organisations: Iterable[Organisation]) -> None:
@@ -285,8 +306,25 @@ def create_hosting(
         # The top of the package assembles an app; imported here, when the hosting is built,
         # because it imports this package first.
         from forms_app import create_app as make_app
-    apps = {o.code: make_app(str(o.settings.source)) for o in organisations}
+    apps = {}
+    for organisation in organisations:
+        app = apps[organisation.code] = make_app(str(organisation.settings.source))
+        if organisation.stylesheet is not None:
+            own_stylesheet(app, organisation.stylesheet)
     return Hosting(organisations, apps)
+
+
+def own_stylesheet(app: Flask, path: Path) -> None:
+    """Serve ``path`` as the app's ``/static/app.css`` (its brand colour), every other static
+    file as before."""
+    shared = app.view_functions["static"]
+
+    def static(filename: str):
+        if filename == "app.css":
+            return send_file(path, mimetype="text/css", max_age=app.get_send_file_max_age(filename))
+        return shared(filename=filename)
+
+    app.view_functions["static"] = static
 
 
 def __getattr__(name: str):

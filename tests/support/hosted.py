@@ -58,10 +58,15 @@ def organisation_settings(
     return path
 
 
-def hosting_file(folder: Path, organisations: dict[str, Path]) -> Path:
-    """A hosting file listing ``{code: settings file}``."""
+def hosting_file(
+    folder: Path, organisations: dict[str, Path], stylesheets: dict[str, Path] | None = None
+) -> Path:
+    """A hosting file listing ``{code: settings file}``, with ``{code: stylesheet}`` if any."""
     path = folder / "organisations.yaml"
     listed = [{"code": code, "settings": str(settings)} for code, settings in organisations.items()]
+    for entry in listed:
+        if entry["code"] in (stylesheets or {}):
+            entry["stylesheet"] = str(stylesheets[entry["code"]])
     path.write_text(yaml.safe_dump({"organisations": listed}), "utf-8")
     return path
 

@@ -38,6 +38,7 @@ TEGFAN = {
     "staff": "staff.tegfan.example.org",
     "manager": ("bryn", ("Bryn Manager", ["manager"], [])),
 }
+TEGFAN_CSS = "Tegfan's own stylesheet"
 SECRET = re.compile(r"data-tracking-secret>([^<]+)<")
 
 
@@ -88,7 +89,10 @@ def _deploy(folder, stores: dict[str, str] | None = None):
             secrets[code] = make_people(data_dir, {username: person})[username]
         finally:
             use_document(data_dir, None)
-    return HostedGunicorn(hosting_file(folder, files)), secrets
+    # Tegfan's own stylesheet (its brand colour; a stand-in here: compiling is tested below).
+    stylesheet = folder / "tegfan" / "app.css"
+    stylesheet.write_text(f"/* {TEGFAN_CSS} */ :root{{--brand:#7a1a4b}}", "utf-8")
+    return HostedGunicorn(hosting_file(folder, files, {"tegfan": stylesheet})), secrets
 
 
 @pytest.fixture(scope="module")
@@ -139,6 +143,34 @@ def test_each_organisation_answers_on_its_own_hosts_with_its_own_name(deployment
         # The host with a port and in capitals is the same host.
         _, status, page = HostClient(server.port, org["public"].upper() + ":443").get("/")
         assert status == 200 and org["name"] in page
+
+
+def test_an_organisation_with_its_own_stylesheet_gets_it_and_the_others_keep_theirs(
+    deployment,
+):
+    server, _secrets, _folder = deployment
+    for host in (TEGFAN["public"], TEGFAN["staff"]):
+        _, status, css = HostClient(server.port, host).get("/static/app.css")
+        assert status == 200 and TEGFAN_CSS in css, host
+    _, status, css = HostClient(server.port, NORTHMOOR["public"]).get("/static/app.css")
+    assert status == 200 and TEGFAN_CSS not in css and ".govuk-" in css
+    # The other static files are the shared ones on every host.
+    for org in (NORTHMOOR, TEGFAN):
+        assert HostClient(server.port, org["public"]).get("/static/favicon.svg")[1] == 200
+
+
+def test_build_assets_compiles_one_organisations_stylesheet_with_its_colour(tmp_path):
+    from forms_app.organisation.branding import build_stylesheet
+    from forms_app.organisation.settings import PROJECT_DIR, load_settings
+
+    settings = load_settings(
+        organisation_settings(
+            tmp_path, TEGFAN["name"], "a.example.org", "b.example.org", brand_colour="#7a1a4b"
+        )
+    )
+    out = build_stylesheet(settings, PROJECT_DIR, tmp_path / "tegfan" / "app.css")
+    css = out.read_text("utf-8").lower()
+    assert "#7a1a4b" in css and ".govuk-header" in css
 
 
 def test_an_unknown_host_is_misdirected_and_names_no_organisation(deployment):
@@ -380,4 +412,13 @@ def test_an_organisation_may_not_open_the_shared_metrics_to_its_own_addresses(
     # traffic together: only the deployment's operators may read them.
     path = _two(tmp_path, lambda raw: raw.update(monitoring={"metrics_allow": ["10.0.0.5/32"]}))
     with pytest.raises(HostingError, match="tegfan: monitoring.metrics_allow"):
+        create_hosting(path, make_app=_never)
+
+
+def test_a_stylesheet_that_is_not_there_is_refused_with_how_to_make_it(tmp_path, no_overrides):
+    path = _two(tmp_path)
+    raw = yaml.safe_load(path.read_text("utf-8"))
+    raw["organisations"][1]["stylesheet"] = "tegfan/app.css"
+    path.write_text(yaml.safe_dump(raw), "utf-8")
+    with pytest.raises(HostingError, match="tegfan: stylesheet .* feedback build-assets"):
         create_hosting(path, make_app=_never)
