@@ -269,7 +269,7 @@ def test_each_organisation_on_its_own_postgres_database_sees_only_its_own(
         person = HostClient(server.port, NORTHMOOR["public"])
         reference = walk(person.get, person.post, "/complaint/", COMPLAINT).reference
         tegfan = HostClient(server.port, TEGFAN["staff"])
-        assert _sign_in(tegfan, "bryn", secrets["tegfan"]) == 302
+        assert _sign_in(tegfan, "bryn", secrets["tegfan"]) == 302, server.log()
         _, status, page = tegfan.get(f"/staff/search?q={reference}")
         assert status == 200 and "No cases match." in page
         assert tegfan.get(f"/staff/cases/{reference}")[1] == 404
