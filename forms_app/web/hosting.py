@@ -40,7 +40,9 @@ why those must differ):
   and search indexes, page fragments, the virus scanner, the upload page hooks: kept in each
   app's own ``extensions``; the limiters count in each data directory (or database) with each
   organisation's own key.
-- Session signing keys: each app's own (``web.config`` makes one per data directory).
+- Session signing keys: each app's own (``web.config`` makes one per data directory, written
+  whole before it is linked into place, so workers starting together on a new organisation
+  agree on it).
 - Long work for the staff pages (``web.background``): the child process is handed the
   organisation's own settings file and data directory.
 - Process-wide but organisation-free: caches of package data (procedure profiles, working-day

@@ -102,7 +102,7 @@ class HostedGunicorn:
                 ],
                 cwd=PROJECT,
                 env=env,
-                stdout=subprocess.DEVNULL,
+                stdout=log,  # the JSON log lines, errors included
                 stderr=log,
                 start_new_session=True,
             )

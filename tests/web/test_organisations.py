@@ -58,7 +58,8 @@ def _sign_in(client: HostClient, username: str, totp_secret: str) -> int:
     )
     if status != 302:
         return status
-    _, _, page = client.get("/staff/sign-in/code")
+    url, status, page = client.get("/staff/sign-in/code")
+    assert status == 200 and url.endswith("/staff/sign-in/code"), (url, status, page[-2000:])
     code = pyotp.TOTP(totp_secret).now()
     _, status, _ = client.post(
         "/staff/sign-in/code", {"code": code, "csrf_token": _csrf(page)}, follow=False
@@ -422,3 +423,39 @@ def test_a_stylesheet_that_is_not_there_is_refused_with_how_to_make_it(tmp_path,
     path.write_text(yaml.safe_dump(raw), "utf-8")
     with pytest.raises(HostingError, match="tegfan: stylesheet .* feedback build-assets"):
         create_hosting(path, make_app=_never)
+
+
+def test_workers_starting_together_on_a_new_organisation_agree_on_its_session_key(
+    tmp_path, monkeypatch
+):
+    # Each worker reads the organisation's key as it starts; on a new data directory the first
+    # makes it. A second worker reading at any step of that making must get the same key,
+    # never an empty one (with which its sessions, and so staff sign-in, would not work).
+    import os
+
+    from forms_app.web import config
+
+    seen: list[str] = []
+    busy = []
+
+    def with_a_second_worker(name):
+        real = getattr(os, name)
+
+        def step(*args, **kwargs):
+            if not busy:
+                busy.append(name)
+                try:
+                    seen.append(config._secret_key(tmp_path))
+                finally:
+                    busy.pop()
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(os, name, step)
+
+    for name in ("fdopen", "write", "fsync", "link", "replace", "rename", "unlink"):
+        with_a_second_worker(name)
+    first = config._secret_key(tmp_path)
+    monkeypatch.undo()
+    assert len(first) == 64
+    assert seen and set(seen) == {first}
+    assert config._secret_key(tmp_path) == first
