@@ -459,3 +459,19 @@ def test_workers_starting_together_on_a_new_organisation_agree_on_its_session_ke
     assert len(first) == 64
     assert seen and set(seen) == {first}
     assert config._secret_key(tmp_path) == first
+
+
+def test_a_command_on_a_deployment_of_several_must_name_its_organisation(tmp_path, monkeypatch):
+    # Without FORMS_APP_SETTINGS a command would fall back to instance/settings.yaml or the
+    # example, which may be no organisation's, or the wrong one's.
+    from forms_app.organisation.settings import SettingsError, load_settings
+
+    monkeypatch.delenv("FORMS_APP_SETTINGS", raising=False)
+    monkeypatch.setenv("FORMS_APP_ORGANISATIONS", str(tmp_path / "organisations.yaml"))
+    with pytest.raises(SettingsError, match="set FORMS_APP_SETTINGS to the settings file of"):
+        load_settings()
+    chosen = organisation_settings(
+        tmp_path / "tegfan", TEGFAN["name"], "a.example.org", "b.example.org"
+    )
+    monkeypatch.setenv("FORMS_APP_SETTINGS", str(chosen))
+    assert load_settings().organisation["name"] == TEGFAN["name"]
