@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from forms_app.organisation.settings import PROJECT_DIR, load_settings
 
 
 @click.command("build-assets")
-def build_assets_command():
+@click.option(
+    "--stylesheet",
+    type=click.Path(dir_okay=False),
+    help="Compile only the stylesheet, to this file: one organisation's, when several share "
+    "a deployment (its hosting file names the file).",
+)
+def build_assets_command(stylesheet):
     """Compile GOV.UK Frontend with the organisation's colour into forms_app/static/."""
-    from forms_app.organisation.branding import build_assets
+    from forms_app.organisation.branding import build_assets, build_stylesheet
 
+    if stylesheet:
+        written = build_stylesheet(load_settings(), PROJECT_DIR, Path(stylesheet).resolve())
+        click.echo(f"built {written}")
+        return
     written = build_assets(load_settings(), PROJECT_DIR)
     click.echo(f"built {len(written)} asset files")
 

@@ -49,12 +49,21 @@ def build_assets(settings: Settings, project_dir: Path) -> list[Path]:
     brand colour is too light for white text, or Sass fails.
     """
     project_dir = Path(project_dir).resolve()
+    static = project_dir / "forms_app" / "static"
+    written = [build_stylesheet(settings, project_dir, static / "app.css")]
+    written += _copy_frontend(_frontend(project_dir) / "dist" / "govuk", static / "govuk")
+    return written
+
+
+def build_stylesheet(settings: Settings, project_dir: Path, out: Path) -> Path:
+    """Compile only the branded CSS, to ``out``: for one organisation among several on one
+    deployment, whose pages are then given this stylesheet instead of the shared one (the
+    JavaScript and images are the same for every organisation). Raises AssetsError as
+    ``build_assets`` does."""
+    project_dir = Path(project_dir).resolve()
     assets_dir = project_dir / "assets"
     node_modules = assets_dir / "node_modules"
     sass = node_modules / ".bin" / "sass"
-    govuk = node_modules / "govuk-frontend" / "dist" / "govuk"
-    static = project_dir / "forms_app" / "static"
-
     colour = settings.brand_colour.lower()
     ratio = contrast_with_white(colour)
     if ratio < MIN_CONTRAST:
@@ -63,17 +72,17 @@ def build_assets(settings: Settings, project_dir: Path) -> list[Path]:
             f"{ratio:.2f}:1 with white; it needs at least {MIN_CONTRAST}:1 (WCAG 2.2 AA) because "
             "it is used for links and behind white header text. Choose a darker shade."
         )
-
-    if not sass.exists() or not (govuk / "index.scss").exists():
+    if not sass.exists() or not (_frontend(project_dir) / "dist" / "govuk" / "index.scss").exists():
         raise AssetsError(
             f"GOV.UK Frontend and Sass are not installed in {node_modules}: "
             "run `make assets` (or `npm ci --prefix assets`) first"
         )
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    return _compile_css(sass, assets_dir, node_modules, colour, Path(out))
 
-    static.mkdir(parents=True, exist_ok=True)
-    written = [_compile_css(sass, assets_dir, node_modules, colour, static / "app.css")]
-    written += _copy_frontend(govuk, static / "govuk")
-    return written
+
+def _frontend(project_dir: Path) -> Path:
+    return project_dir / "assets" / "node_modules" / "govuk-frontend"
 
 
 def contrast_with_white(colour: str) -> float:

@@ -1,7 +1,8 @@
 """The organisation's settings: one YAML file, checked when it is loaded.
 
 The file is found in this order: the path in ``FORMS_APP_SETTINGS``; ``instance/settings.yaml``;
-the committed example ``config/settings.example.yaml`` (so a fresh clone runs).
+the committed example ``config/settings.example.yaml`` (so a fresh clone runs). Where
+``FORMS_APP_ORGANISATIONS`` lists several organisations, only ``FORMS_APP_SETTINGS`` counts.
 
 Texts the public reads can have a Welsh twin beside them, named with ``_cy``: a service's
 ``name_cy``, ``contact.address_cy``, ``organisation.name_cy`` and so on. ``service_name`` and
@@ -148,6 +149,13 @@ def settings_path() -> Path:
     """Which settings file is in force."""
     if os.environ.get("FORMS_APP_SETTINGS"):
         return Path(os.environ["FORMS_APP_SETTINGS"])
+    if os.environ.get("FORMS_APP_ORGANISATIONS"):
+        # On a deployment of several organisations there is no default one: falling back to
+        # the files below could act on the wrong organisation's data.
+        raise SettingsError(
+            "several organisations are listed in FORMS_APP_ORGANISATIONS: set "
+            "FORMS_APP_SETTINGS to the settings file of the one to use"
+        )
     if INSTANCE_SETTINGS.exists():
         return INSTANCE_SETTINGS
     return EXAMPLE_SETTINGS

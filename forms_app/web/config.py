@@ -12,8 +12,10 @@ a TLS staging server).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -125,12 +127,19 @@ def _secret_key(data_dir: Path) -> str:
     """A key made once per installation and kept beside the data (mode 0600), so sessions
     survive restarts and every worker agrees, with nothing to configure."""
     path = data_dir / ".secret_key"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+    if path.exists():
         return path.read_text("ascii").strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secrets.token_hex(32))
-        handle.flush()
-        os.fsync(handle.fileno())
+    # Written whole to a file of its own, then linked into place in one step: a worker starting
+    # at the same moment finds either no key (and makes its own, of which only the first linked
+    # is kept) or the whole key, never an empty file it would keep as its key until restarted.
+    fd, temporary = tempfile.mkstemp(dir=data_dir, prefix=".secret_key.")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
     return path.read_text("ascii").strip()
