@@ -118,15 +118,26 @@ for _place, _name in enumerate(FIELDS):
 
 
 def pack(brief: Brief) -> tuple:
-    """The brief as a plain tuple, which ``marshal`` can save."""
+    """The brief as a plain tuple, which ``marshal`` can save (and ``Brief(values)`` makes
+    the brief again)."""
     return tuple(brief)
 
 
-def unpack(values: tuple) -> Brief:
-    """A brief from ``pack``'s values (ValueError if they are not one)."""
-    if type(values) is not tuple or len(values) != len(FIELDS):
-        raise ValueError("not a saved brief")
-    return Brief(values)
+def share(refs: list[str], packed: list[tuple | None]) -> tuple[list[str], list[tuple | None]]:
+    """``refs`` and the packed briefs again, each distinct string among them one object (a
+    case's reference the same object as in ``refs``): ``marshal`` writes an object it has
+    written before as a reference to it, so the file is smaller and quicker to load."""
+    strings: dict[str, str] = {}
+
+    def one(value):
+        kind = type(value)
+        if kind is str:
+            return strings.setdefault(value, value)
+        if kind is tuple:
+            return tuple([one(part) for part in value])
+        return value
+
+    return [one(ref) for ref in refs], [one(values) for values in packed]
 
 
 def rules_digest(default_procedure: str, closure_days: Iterable[date]) -> str:

@@ -34,7 +34,7 @@ from forms_app.procedures.profiles import (
 from forms_app.storage.gc_pause import paused_collection
 from forms_app.storage.store import EVENTS, SUBMISSIONS, Store
 
-from .briefs import Brief, pack, rules_digest, unpack
+from .briefs import FIELDS, Brief, pack, rules_digest, share
 from .deadlines import Due, answered_stages, soon_limit, stage_due, status_of
 from .index_snapshot import SavedIndex
 from .state import SUBMISSION_COLUMNS, Case
@@ -63,7 +63,8 @@ class CaseIndex:
         self._calendars: dict[str, WorkingCalendar] = {}
         self._due: dict[str, tuple] = {}
         self._briefs: dict[str, tuple[int, date, Brief]] = {}  # of folded cases, per version/day
-        # Briefs saved with the cases not folded yet, packed (``briefs.pack``) as loaded.
+        # Briefs saved with the cases not folded yet, packed (``briefs.pack``) as loaded;
+        # None for a case saved with none.
         self._saved_briefs: dict[str, tuple] = {}
         self._rules: str | None = None
         # The last day "due soon" as a day number, by procedure code and day.
@@ -129,8 +130,7 @@ class CaseIndex:
             cold = dict(zip(refs, blobs, strict=True))
             for ref, events in waiting.items():
                 self._waiting[ref] = [self._event(values) for values in events]
-            if not isinstance(packed, dict):
-                raise TypeError("the saved briefs are not a table")
+            saved_briefs = dict(zip(refs, packed, strict=True))
         except (TypeError, ValueError, AttributeError):
             self._columns = ((), ())
             self._waiting.clear()
@@ -138,7 +138,7 @@ class CaseIndex:
         self._cold = cold
         # Briefs whose dates were worked out by other rules are set aside (the cases are kept:
         # their rows do not depend on the rules).
-        self._saved_briefs = packed if rules == self.rules else {}
+        self._saved_briefs = saved_briefs if rules == self.rules else {}
         self._cases = dict.fromkeys(cold)
         self._cursors = cursor
         self.generation += 1
@@ -163,6 +163,9 @@ class CaseIndex:
             for row in submissions
         ]
         columns = (CASE_COLUMNS, tuple(events[0]) if events else ())
+        # One object for each distinct value (a reference, a service...), so ``marshal`` saves
+        # it once and loads it once.
+        refs, briefs = share(refs, [briefs.get(ref) for ref in refs])
         self.saved.save(cursor, (columns, refs, blobs, by_ref, (self.rules, briefs)))
 
     def _briefs_to_save(self, refs: list[str], events: Counter) -> dict[str, tuple]:
@@ -344,13 +347,15 @@ class CaseIndex:
     def _make_briefs(self, today: date, open_only: bool) -> tuple[Brief, ...]:
         with paused_collection():
             found = []
-            saved = self._saved_briefs
+            saved, fields = self._saved_briefs, len(FIELDS)
             for ref, case in list(self._cases.items()):
                 if case is None:
-                    try:
-                        brief = unpack(saved[ref])
-                    except (KeyError, ValueError):
-                        # None saved (or not as this code saves them): fold the case.
+                    values = saved.get(ref)
+                    # A saved brief is a tuple of as many values as ``FIELDS`` (anything else
+                    # was not saved by this code).
+                    if type(values) is tuple and len(values) == fields:
+                        brief = Brief(values)
+                    else:  # none saved (or not as this code saves them): fold the case
                         brief = self.brief(self._thaw(ref), today)
                 else:
                     brief = self.brief(case, today)
