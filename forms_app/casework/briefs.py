@@ -123,10 +123,10 @@ def pack(brief: Brief) -> tuple:
     return tuple(brief)
 
 
-def share(refs: list[str], packed: list[tuple | None]) -> tuple[list[str], list[tuple | None]]:
-    """``refs`` and the packed briefs again, each distinct string among them one object (a
-    case's reference the same object as in ``refs``): ``marshal`` writes an object it has
-    written before as a reference to it, so the file is smaller and quicker to load."""
+def share(packed: list[tuple | None]) -> list[tuple | None]:
+    """The packed briefs again, each distinct string among them one object: ``marshal`` writes
+    an object it has written before as a reference to it, so the saved briefs are smaller and
+    quicker to load."""
     strings: dict[str, str] = {}
 
     def one(value):
@@ -137,7 +137,7 @@ def share(refs: list[str], packed: list[tuple | None]) -> tuple[list[str], list[
             return tuple([one(part) for part in value])
         return value
 
-    return [one(ref) for ref in refs], [one(values) for values in packed]
+    return [one(values) for values in packed]
 
 
 def rules_digest(default_procedure: str, closure_days: Iterable[date]) -> str:

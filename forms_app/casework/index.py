@@ -63,9 +63,12 @@ class CaseIndex:
         self._calendars: dict[str, WorkingCalendar] = {}
         self._due: dict[str, tuple] = {}
         self._briefs: dict[str, tuple[int, date, Brief]] = {}  # of folded cases, per version/day
-        # Briefs saved with the cases not folded yet, packed (``briefs.pack``) as loaded;
-        # None for a case saved with none.
+        # Briefs saved with the cases not folded yet, packed (``briefs.pack``); None for a
+        # case saved with none. Only a case not folded since the load is ever listed from its
+        # saved brief. Loaded as one ``marshal`` blob with the digest of the rules they were
+        # made by, and unpacked by the first list that wants them (a search never does).
         self._saved_briefs: dict[str, tuple] = {}
+        self._saved_briefs_blob: tuple[str, list[str], bytes] | None = None
         self._rules: str | None = None
         # The last day "due soon" as a day number, by procedure code and day.
         self._soon: dict[tuple[str, date], int] = {}
@@ -125,20 +128,19 @@ class CaseIndex:
             return
         cursor, payload = loaded
         try:
-            columns, refs, blobs, waiting, (rules, packed) = payload
+            columns, refs, blobs, waiting, (rules, briefs) = payload
             self._columns = (tuple(columns[0]), tuple(columns[1]))
             cold = dict(zip(refs, blobs, strict=True))
             for ref, events in waiting.items():
                 self._waiting[ref] = [self._event(values) for values in events]
-            saved_briefs = dict(zip(refs, packed, strict=True))
+            if type(rules) is not str or type(briefs) is not bytes:
+                raise TypeError("the saved briefs are not as this code saves them")
         except (TypeError, ValueError, AttributeError):
             self._columns = ((), ())
             self._waiting.clear()
             return
         self._cold = cold
-        # Briefs whose dates were worked out by other rules are set aside (the cases are kept:
-        # their rows do not depend on the rules).
-        self._saved_briefs = saved_briefs if rules == self.rules else {}
+        self._saved_briefs_blob = (rules, refs, briefs)
         self._cases = dict.fromkeys(cold)
         self._cursors = cursor
         self.generation += 1
@@ -163,9 +165,8 @@ class CaseIndex:
             for row in submissions
         ]
         columns = (CASE_COLUMNS, tuple(events[0]) if events else ())
-        # One object for each distinct value (a reference, a service...), so ``marshal`` saves
-        # it once and loads it once.
-        refs, briefs = share(refs, [briefs.get(ref) for ref in refs])
+        # The briefs as one blob of their own, unpacked only by a process that lists cases.
+        briefs = marshal.dumps(share([briefs.get(ref) for ref in refs]))
         self.saved.save(cursor, (columns, refs, blobs, by_ref, (self.rules, briefs)))
 
     def _briefs_to_save(self, refs: list[str], events: Counter) -> dict[str, tuple]:
@@ -174,6 +175,8 @@ class CaseIndex:
         since, or whose due date moves with the day, has none (the next process folds it)."""
         today = date.today()
         packed: dict[str, tuple] = {}
+        with self._lock:
+            self._open_saved_briefs()
         for ref in refs:
             with self._lock:
                 case = self._cases.get(ref)
@@ -245,6 +248,7 @@ class CaseIndex:
         self._due.clear()
         self._briefs.clear()
         self._saved_briefs.clear()
+        self._saved_briefs_blob = None
 
     def _add_case(self, row: dict) -> None:
         # A later submission row for a reference replaces the case, as if read in order.
@@ -315,6 +319,22 @@ class CaseIndex:
     def _forget_saved_brief(self, ref: str) -> None:
         self._saved_briefs.pop(ref, None)
 
+    def _open_saved_briefs(self) -> None:
+        """Unpack the briefs loaded with the saved cases, unless the rules their dates follow
+        changed since they were saved: then they are set aside (the saved cases are kept: their
+        rows do not depend on the rules), and each case is folded when a list wants it."""
+        if self._saved_briefs_blob is None:
+            return
+        rules, refs, blob = self._saved_briefs_blob
+        self._saved_briefs_blob = None
+        if rules != self.rules:
+            return
+        try:
+            with paused_collection():
+                self._saved_briefs = dict(zip(refs, marshal.loads(blob), strict=True))
+        except (EOFError, TypeError, ValueError):
+            self._saved_briefs = {}
+
     def brief(self, case: Case, today: date) -> Brief:
         """The case in brief as things stand ``today``, cached until it changes or the day
         does."""
@@ -346,6 +366,7 @@ class CaseIndex:
 
     def _make_briefs(self, today: date, open_only: bool) -> tuple[Brief, ...]:
         with paused_collection():
+            self._open_saved_briefs()
             found = []
             saved, fields = self._saved_briefs, len(FIELDS)
             for ref, case in list(self._cases.items()):
