@@ -26,6 +26,9 @@ GOALS = {
     "staff_list_growth_ratio": ("<=", 2),
     "search_ms_100k": ("<=", 100),
     "staff_first_request_s_100k": ("<=", 0.5),
+    "staff_first_search_s_100k": ("report", None),
+    "staff_first_list_s_100k": ("report", None),
+    "staff_first_home_s_100k": ("report", None),
     "sheets_requests_per_1000": ("<=", 25),
     "sheets_step_growth_ratio": ("<=", 1.5),
     "form_page_kb": ("<=", 150),
@@ -56,9 +59,12 @@ WHAT = {
     "staff_list_growth_ratio": "staff case list with 100,000 cases, over 1,000",
     "search_ms_100k": "median ms of 50 mixed staff searches over 100,000 cases, in-process",
     "staff_first_request_s_100k": (
-        "seconds of the first staff request (a search) in a fresh process with 100,000 cases "
-        "and the indexes an earlier process saved"
+        "seconds of the first staff request in a fresh process with 100,000 cases and the "
+        "indexes an earlier process saved: the slowest of the three below"
     ),
+    "staff_first_search_s_100k": "the same, the first request a search by a common surname",
+    "staff_first_list_s_100k": "the same, the first request the case list (`/staff/cases`)",
+    "staff_first_home_s_100k": "the same, the first request the home page (`/staff/`)",
     "sheets_requests_per_1000": "Sheets API requests per 1,000 submissions at 10 a second",
     "sheets_step_growth_ratio": (
         "one usual sheet sync step (worker CPU) with 100,000 cases, over 1,000"

@@ -108,6 +108,32 @@ def stage_due(
     )
 
 
+def answered_stages(
+    procedure: Procedure, calendar: WorkingCalendar, case: Case
+) -> tuple[tuple[date, bool], ...]:
+    """Each stage of a complaint answered in full, as (the day it was answered, whether that was
+    by the date the procedure sets for the stage before any extension). Stages whose response
+    time is agreed with the person, or that this procedure does not have, have no target and are
+    left out; any other kind of case answers none."""
+    if case.kind != "complaint":
+        return ()
+    answered = []
+    for stage in case.stages.values():
+        if stage.responded is None:
+            continue
+        try:
+            profile = procedure.stage(stage.code)
+        except KeyError:
+            continue  # a stage this procedure does not have: no target to be on time for
+        if profile.respond is None:
+            continue  # the time is agreed with the person: no target to be on time for
+        targets = (profile.acknowledge, profile.respond)
+        due = stage_due(procedure, calendar, case, stage, stage.responded, targets)
+        on_time = due.respond_target is not None and stage.responded <= due.respond_target
+        answered.append((stage.responded, on_time))
+    return tuple(answered)
+
+
 def status_of(due_on: date | None, today: date, soon_by: date, paused: bool = False) -> str:
     """on_time, due_soon (within 2 working days), overdue, or paused."""
     if paused:

@@ -7,7 +7,8 @@ backups, removed by any rewrite of the tables: see ``storage.prefixes``):
 
 - ``cases``: the rows of ``submissions`` and ``events`` as read (the case index folds them
   again, case by case, when a case is first wanted: the folding code never has to match the
-  code that saved them);
+  code that saved them), and beside them each case in brief (``briefs``: what the lists and
+  the home page's figures need, kept only while the rules its dates follow are the same);
 - ``search``: the search index's keys and lists of case numbers.
 
 Only a store that can write down where a read stopped (``Store.cursor_marks`` and

@@ -1,10 +1,17 @@
-"""The case list: one row per case with its next due date and status; filters and sorting."""
+"""The case list: one row per case with its next due date and status; filters and sorting.
+
+Rows are made from cases in brief (``briefs``), so a list of many cases folds only the cases
+whose rows are drawn (``CaseRow.case``); a case passed in whole is kept as it is.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
+from forms_app.storage.gc_pause import paused_collection
+
+from .briefs import Brief
 from .deadlines import DUE_SOON, OVERDUE
 from .index import CaseIndex
 from .state import Case
@@ -13,18 +20,35 @@ SORTS = ("due", "received", "ref", "owner", "stage", "service")
 STATUSES = ("on_time", "due_soon", "overdue", "paused")
 
 
-@dataclass(frozen=True)
 class CaseRow:
-    """What the case list shows for one case."""
+    """What the case list shows for one case: its brief, what is due next, by when, and the
+    status that gives today; the case itself is looked up when first asked for."""
 
-    case: Case
-    next_what: str
-    next_due: date | None
-    status: str
+    __slots__ = ("brief", "status", "_index", "_case")
+
+    def __init__(self, brief: Brief, status: str, index: CaseIndex, case: Case | None = None):
+        self.brief = brief
+        self.status = status
+        self._index = index
+        self._case = case
 
     @property
     def ref(self) -> str:
-        return self.case.ref
+        return self.brief.ref
+
+    @property
+    def next_what(self) -> str:
+        return self.brief.next_what
+
+    @property
+    def next_due(self) -> date | None:
+        return self.brief.next_due
+
+    @property
+    def case(self) -> Case:
+        if self._case is None:
+            self._case = self._index.peek(self.brief.ref)
+        return self._case
 
 
 @dataclass(frozen=True)
@@ -51,28 +75,41 @@ class Filters:
 
 
 def case_rows(index: CaseIndex, cases, today: date, filters: Filters = Filters()) -> list[CaseRow]:
-    """Rows for ``cases`` that pass ``filters``, sorted. Cheap filters run before deadlines."""
+    """Rows for ``cases`` (cases or cases in brief) that pass ``filters``, sorted. Cheap
+    filters run before deadlines."""
+    with paused_collection():  # up to one row per case, and no cycle among them
+        return _case_rows(index, cases, today, filters)
+
+
+def _case_rows(index: CaseIndex, cases, today: date, filters: Filters) -> list[CaseRow]:
     rows = []
-    for case in cases:
-        if filters.service and case.service != filters.service:
+    append = rows.append
+    brief_of, status_of = index.brief, index.due_status
+    filtered = filters.service or filters.stage or filters.owner or filters.kind
+    for item in cases:
+        if filtered and not (
+            (not filters.service or item.service == filters.service)
+            and (not filters.stage or item.stage == filters.stage)
+            and (not filters.owner or item.owner == filters.owner)
+            and (not filters.kind or item.kind == filters.kind)
+        ):
             continue
-        if filters.stage and case.stage != filters.stage:
-            continue
-        if filters.owner and case.owner != filters.owner:
-            continue
-        if filters.kind and case.kind != filters.kind:
-            continue
-        _due, what, when, status = index.deadline(case, today)
+        if type(item) is Brief:
+            brief, case = item, None
+        else:
+            brief, case = brief_of(item, today), item
+        status = status_of(brief, today)
         if filters.status and status != filters.status:
             continue
-        rows.append(CaseRow(case, what, when, status))
+        append(CaseRow(brief, status, index, case))
+    last = date.max.toordinal()
     key = {
-        "due": lambda r: (r.next_due or date.max, r.case.received),
-        "received": lambda r: r.case.received,
-        "ref": lambda r: r.case.ref,
-        "owner": lambda r: (r.case.owner or "~", r.next_due or date.max),
-        "stage": lambda r: (r.case.stage, r.next_due or date.max),
-        "service": lambda r: (r.case.service, r.next_due or date.max),
+        "due": lambda r: (r.brief.due_day or last, r.brief.received_at),
+        "received": lambda r: r.brief.received_at,
+        "ref": lambda r: r.brief.ref,
+        "owner": lambda r: (r.brief.owner or "~", r.brief.due_day or last),
+        "stage": lambda r: (r.brief.stage, r.brief.due_day or last),
+        "service": lambda r: (r.brief.service, r.brief.due_day or last),
     }[filters.sort]
     rows.sort(key=key)
     return rows

@@ -43,13 +43,28 @@ def _my_open_cases():
     return index().memo(key, lambda: visible(me, index().open_cases(), confidential()))
 
 
+def visible_briefs(*, open_only: bool = False):
+    """Every case (or every open one) this member of staff may see, in brief
+    (``casework.briefs``): the lists and the home page's figures fold only the cases they draw.
+    Remembered until any case changes or the day does."""
+    me, day = user(), today()
+    key = ("briefs seen by", me.username, tuple(me.roles), tuple(me.services), day, open_only)
+    if open_only:
+        return index().memo(key, lambda: [c for c in visible_briefs() if c.is_open])
+    return index().memo(key, lambda: visible(me, index().briefs(day), confidential()))
+
+
+def _my_open_briefs():
+    return visible_briefs(open_only=True)
+
+
 @blueprint.route("/")
 def home():
     me = user()
     rows = []
     safeguarding = []
     if me.has("officer", "manager", "safeguarding_lead"):
-        cases = _my_open_cases()
+        cases = _my_open_briefs()
         rows = case_rows(index(), [c for c in cases if c.owner == me.username], today())
         if me.has("safeguarding_lead", "manager"):
             safeguarding = case_rows(
@@ -57,11 +72,12 @@ def home():
             )
     audit_log("home.view", detail=f"{len(rows)} own cases")
     # The person wrote, or added files, on the tracking page since anyone on the staff last
-    # acted on the case.
+    # acted on the case (only their own cases are folded to find out).
+    own = sorted(row.ref for row in rows)
     replied = [
         (c.ref, n, f)
-        for c in sorted(_my_open_cases(), key=lambda c: c.ref)
-        if c.owner == me.username and ((n := unanswered_replies(c)) + (f := unseen_files(c)))
+        for c in (index().peek(ref) for ref in own)
+        if c is not None and ((n := unanswered_replies(c)) + (f := unseen_files(c)))
     ]
     return render(
         "staff/home.html",
@@ -76,7 +92,7 @@ def home():
 @blueprint.route("/inbox")
 @need("officer", "manager")
 def inbox():
-    cases = [c for c in _my_open_cases() if c.in_inbox]
+    cases = [c for c in _my_open_briefs() if c.in_inbox]
     rows = case_rows(index(), cases, today(), Filters(sort="received"))
     audit_log("inbox.view", detail=f"{len(rows)} cases")
     return render("staff/inbox.html", title="Inbox", rows=rows, **_common())
@@ -156,15 +172,15 @@ def _kept(name: str, filters: Filters, scope: str, raw: str) -> str:
 
 def _list(filters: Filters, scope: str = "open"):
     if scope == "open":
-        cases = _my_open_cases()
+        cases = _my_open_briefs()
     else:
-        everything = visible(user(), index().all_cases(), confidential())
+        everything = visible_briefs()
         cases = everything if scope == "all" else [c for c in everything if not c.is_open]
     rows = case_rows(index(), cases, today(), filters)
     if scope != "open" and filters.sort == "due":
         # Closed cases have nothing due: the most recently received first reads best.
-        rows.sort(key=lambda row: (row.case.is_open, row.case.received), reverse=True)
-    return rows, sorted({row.case.owner for row in rows if row.case.owner})
+        rows.sort(key=lambda row: (row.brief.is_open, row.brief.received_at), reverse=True)
+    return rows, sorted({row.brief.owner for row in rows if row.brief.owner})
 
 
 @blueprint.route("/weekly")

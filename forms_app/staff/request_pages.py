@@ -47,6 +47,7 @@ from .access import visible
 from .auth import need
 from .case_files import KIND_NAMES, OPENABLE
 from .context import audit_log, confidential, index, render, today, user, users, visible_case
+from .pages import visible_briefs
 
 log = logging.getLogger(__name__)
 DEFAULT_DAYS = 10
@@ -103,8 +104,12 @@ def _waiting_count() -> dict[str, int]:
     key = ("requests waiting", me.username, tuple(me.roles), tuple(me.services), today())
 
     def count():
-        found = outstanding_among(visible(me, index().open_cases(), confidential()))
-        return {"all": len(found), "mine": sum(c.owner == me.username for c, _r in found)}
+        # Counted from the open cases in brief: counting folds none of them.
+        found = visible_briefs(open_only=True)
+        return {
+            "all": sum(c.waiting for c in found),
+            "mine": sum(c.waiting for c in found if c.owner == me.username),
+        }
 
     return index().memo(key, count)
 
