@@ -5,7 +5,8 @@ bench.postgres_scale``.
 The cases are the report benchmark's (``bench.report.make_data_dir``: 100,000 cases over three
 financial years with the events real casework leaves), written into a data directory and then
 moved into a database the way ``feedback migrate-store`` moves them (``copy_rows``: one commit,
-read back and compared). Each side then runs, in fresh processes:
+read back and compared), and back out into a new data directory whose table files must be
+byte for byte the originals. Each side then runs, in fresh processes:
 
 - the staff case list through the real route with a signed-in manager, the first request and
   the warm median (``bench.staff_list``'s own measurement);
@@ -93,6 +94,31 @@ def _move_into(data_dir: Path, database_dir: Path, url: str) -> float:
     return time.perf_counter() - started
 
 
+def _move_back(url: str, database_dir: Path, files_dir: Path, back_dir: Path) -> float:
+    """Copy the database's case tables into the new data directory ``back_dir`` and check each
+    table's file is byte for byte the one it came from; seconds taken."""
+    from forms_app.storage import Store
+    from forms_app.storage.contract import Contract
+    from forms_app.storage.postgres import PostgresStore
+    from forms_app.storage.postgres.moving import copy_rows
+
+    contract = Contract()
+    tables = {name: contract.columns(name) for name in contract.resource_names}
+    source = PostgresStore(url, database_dir, tables)
+    source.recover()
+    back_dir.mkdir(parents=True)
+    target = Store(back_dir, tables)
+    target.recover()
+    started = time.perf_counter()
+    copy_rows(source, target)
+    took = time.perf_counter() - started
+    for name in tables:
+        csv = f"{name}.csv"
+        if (files_dir / csv).read_bytes() != (back_dir / csv).read_bytes():
+            raise RuntimeError(f"{csv} is not the same after the round trip")
+    return took
+
+
 def measure(scratch: Path) -> dict:
     from tests.support.postgres import start_server
 
@@ -102,6 +128,7 @@ def measure(scratch: Path) -> dict:
     try:
         url = server.url(server.new_database())
         moved_s = _move_into(files_dir, database_dir, url)
+        back_s = _move_back(url, database_dir, files_dir, scratch / "back")
         # Each app's own settings and accounts: the PostgreSQL side's data directory holds no
         # case table, so nothing can be read from the files by mistake.
         files_list = _time_list(files_dir, "")
@@ -119,6 +146,7 @@ def measure(scratch: Path) -> dict:
             "cases": rows.get("submissions"),
             "events": rows.get("events"),
             "moved_into_postgres_s": round(moved_s, 1),
+            "moved_back_identical_s": round(back_s, 1),
             "staff_list_warm_ms": {
                 "files": round(1000 * files_list["median"], 1),
                 "postgres": round(1000 * database_list["median"], 1),
