@@ -161,8 +161,9 @@ def run() -> dict:
             f"{scale['staff_list_warm_ms']['files']} ms from the files; the first request after "
             f"a start {scale['staff_list_first_s']['postgres']} s against "
             f"{scale['staff_list_first_s']['files']} s (load average {scale['load_average']}). "
-            f"Both engines fold the cases into the same in-process case index and the list is "
-            f"served from it, so only reading the rows at start differs"
+            f"Both engines serve the list from the same in-process case index; on PostgreSQL "
+            f"each request also reads the signed-in session from its table and asks the store "
+            f"whether anything was written since, each a round trip to the server"
         )
         notes["report_ratio_postgres"] = (
             f"{scale['report_s']['postgres']} s from PostgreSQL against "

@@ -29,6 +29,11 @@ started = time.perf_counter()
 first = client.get("/staff/cases")
 assert first.status_code == 200, first.status_code
 first_s = time.perf_counter() - started
+# The first request may have started saving the indexes in a thread of their own: the warm
+# figure is the page once that is done, not the page sharing the process with the save.
+for part in app.extensions.values():
+    if hasattr(getattr(part, "saved", None), "wait"):
+        part.saved.wait()
 times = []
 for _ in range({repeats}):
     t = time.perf_counter()
