@@ -1,6 +1,19 @@
-"""Templates: ours first, then the GOV.UK Frontend macros, and what every page can use."""
+"""Templates: ours first, then the GOV.UK Frontend macros, and what every page can use.
+
+Compiled templates are kept on disk (``<data_dir>/run/templates-<key>/``), so a process
+started later (a restart, a new gunicorn worker) loads each page's compiled code instead of
+compiling its templates again on its first request. Jinja checks each kept file against its
+template's source and its own version; the folder's ``key`` covers what else shapes the
+compiled code (this module, where the environment is set up), so a change to either starts a
+new folder. A disk that cannot be written only means compiling again next time.
+"""
 
 from __future__ import annotations
+
+import contextlib
+import hashlib
+import shutil
+from pathlib import Path
 
 import jinja2
 from flask import Flask, current_app, g, render_template
@@ -10,7 +23,39 @@ from markupsafe import Markup
 from forms_app.language import invisible as invisible_characters
 from forms_app.organisation.settings import in_language
 
-from .parts import parts
+from .parts import EXTENSION, parts
+
+
+class _KeptTemplates(jinja2.FileSystemBytecodeCache):
+    """Jinja's cache of compiled templates in a folder, where a failure to read or write a
+    kept file (a full disk, say) costs a compile rather than the page."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError:
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)  # to a temporary file, renamed into place
+
+
+def _kept_templates(data_dir: Path) -> _KeptTemplates | None:
+    """The compiled-template cache under ``data_dir``, or None when its folder cannot be made."""
+    key = hashlib.sha256(Path(__file__).read_bytes() + jinja2.__version__.encode()).hexdigest()
+    run = Path(data_dir) / "run"
+    folder = run / f"templates-{key[:16]}"
+    try:
+        # One level at a time, each 0700: the data directory is never readable by others.
+        for level in (run, folder):
+            level.mkdir(mode=0o700, exist_ok=True)
+        for other in run.glob("templates-*"):
+            if other != folder:
+                shutil.rmtree(other, ignore_errors=True)  # made by code no longer running
+    except OSError:
+        return None
+    return _KeptTemplates(str(folder))
 
 
 def setup_templates(app: Flask) -> None:
@@ -22,6 +67,7 @@ def setup_templates(app: Flask) -> None:
             ),
         ]
     )
+    app.jinja_env.bytecode_cache = _kept_templates(app.extensions[EXTENSION].settings.data_dir)
     # govuk-frontend-jinja's page template calls macros without every argument.
     app.jinja_env.undefined = jinja2.ChainableUndefined
     app.jinja_env.add_extension("jinja2.ext.i18n")
