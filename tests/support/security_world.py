@@ -36,7 +36,11 @@ CASE_PERSON = {
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Files that change on every request by design (the audit log of staff views, the staff
 # session's last-seen time, the rate-limit counters): not case state.
-VOLATILE = re.compile(r"^(\.?audit[^/]*|\.ratelimit[^/]*|[^/]*\.lock|staff_sessions/.*)$")
+# The audit log, counters, locks and sessions change on every request; compiled templates are
+# kept the first time a page is drawn (``web.templating``) and hold no case state.
+VOLATILE = re.compile(
+    r"^(\.?audit[^/]*|\.ratelimit[^/]*|[^/]*\.lock|staff_sessions/.*|run/templates-[^/]*/.*)$"
+)
 
 
 @dataclass
