@@ -14,7 +14,9 @@ public host (the host of ``form_url``) and its staff host (``staff_host``). ``cr
 builds one app per organisation with ``create_app(settings)`` and answers each request with
 the app whose host names include the request's ``Host`` (lower-cased, port and trailing dot
 taken off; behind nginx it is the host the person typed, ``proxy_set_header Host $http_host``).
-A request for any other host gets a plain ``421 Misdirected Request`` that names nobody. The
+A request for any other host gets a plain ``421 Misdirected Request`` that names nobody, except
+``/healthz`` and ``/readyz``: asked by address alone (a load balancer's check), they answer for
+the whole deployment, 200 only when every organisation's own check does. The
 stylesheet (the brand colour compiled in) is one per deployment unless an organisation's entry
 names its own, made by ``feedback build-assets --stylesheet FILE`` with its settings.
 
@@ -88,6 +90,8 @@ SHARED_OVERRIDES = (
 )
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _HOST = re.compile(r"^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?)*$")
+#: Health checks a load balancer may ask by address alone, answered for the whole deployment.
+HEALTH_PATHS = ("/healthz", "/readyz")
 MISDIRECTED = b"421 Misdirected Request: this service does not answer for this address.\n"
 
 
@@ -135,8 +139,44 @@ class Hosting:
     def __call__(self, environ, start_response):
         app = self.app_for(environ.get("HTTP_HOST", ""))
         if app is None:
+            if environ.get("PATH_INFO") in HEALTH_PATHS:
+                return self.health(environ, start_response)
             return misdirected(environ, start_response)
         return app(environ, start_response)
+
+    def health(self, environ, start_response) -> list[bytes]:
+        """``/healthz`` or ``/readyz`` asked by address alone (a load balancer's check): the
+        deployment's answer, 200 only if every organisation's own check answers 200. Names no
+        organisation, as the check may come from anyone who can reach the address."""
+        statuses = []
+        for organisation in self.organisations:
+            host = organisation.hosts[0]
+            # Asked as from the same address, so each app's own rules about who may ask hold.
+            answer = (
+                self.apps[organisation.code]
+                .test_client()
+                .get(
+                    environ["PATH_INFO"],
+                    headers={"Host": host},
+                    environ_base={
+                        "REMOTE_ADDR": environ.get("REMOTE_ADDR", ""),
+                        "wsgi.url_scheme": environ.get("wsgi.url_scheme", "http"),
+                    },
+                )
+            )
+            statuses.append(answer.status_code)
+        ready = all(status == 200 for status in statuses)
+        body = b"ok\n" if ready else b"not ready: an organisation's check failed\n"
+        start_response(
+            "200 OK" if ready else "503 Service Unavailable",
+            [
+                ("Content-Type", "text/plain; charset=utf-8"),
+                ("Content-Length", str(len(body))),
+                ("Cache-Control", "no-store"),
+                ("X-Content-Type-Options", "nosniff"),
+            ],
+        )
+        return [body]
 
 
 def misdirected(_environ, start_response) -> list[bytes]:

@@ -475,3 +475,41 @@ def test_a_command_on_a_deployment_of_several_must_name_its_organisation(tmp_pat
     )
     monkeypatch.setenv("FORMS_APP_SETTINGS", str(chosen))
     assert load_settings().organisation["name"] == TEGFAN["name"]
+
+
+def test_a_health_check_by_address_answers_for_the_whole_deployment(deployment):
+    server, _secrets, _folder = deployment
+    for path in ("/healthz", "/readyz"):
+        _, status, page = HostClient(server.port, f"127.0.0.1:{server.port}").get(path)
+        assert status == 200, (path, page)
+        assert page.strip() == "ok"
+
+
+def test_the_deployment_is_not_ready_while_one_organisation_is_not():
+    from flask import Flask
+
+    from forms_app.web.hosting import Hosting, Organisation
+
+    def app_answering(status: int) -> Flask:
+        app = Flask(__name__)
+        app.add_url_rule("/readyz", "readyz", lambda: ("", status))
+        app.add_url_rule("/healthz", "healthz", lambda: ("", 200))
+        return app
+
+    organisations = (
+        Organisation("northmoor", None, hosts=("feedback.northmoor.example.org",)),
+        Organisation("tegfan", None, hosts=("adborth.tegfan.example.org",)),
+    )
+    apps = {"northmoor": app_answering(200), "tegfan": app_answering(503)}
+    client = Flask(__name__).test_client()
+    client.application.wsgi_app = Hosting(organisations, apps)
+    ready = client.get("/readyz", headers={"Host": "10.0.0.5"})
+    assert ready.status_code == 503
+    assert "tegfan" not in ready.text.lower() and "northmoor" not in ready.text.lower()
+    assert client.get("/healthz", headers={"Host": "10.0.0.5"}).status_code == 200
+    # Asked on an organisation's own host, its own answer, as before.
+    assert (
+        client.get("/readyz", headers={"Host": "feedback.northmoor.example.org"}).status_code == 200
+    )
+    assert client.get("/readyz", headers={"Host": "adborth.tegfan.example.org"}).status_code == 503
+    assert client.get("/", headers={"Host": "10.0.0.5"}).status_code == 421
