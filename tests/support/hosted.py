@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from forms_app.web.hosting import SHARED_OVERRIDES
-from tests.support.served import GUNICORN, PROJECT, free_port
+from tests.support.served import GUNICORN, PROJECT, free_port, stop_group
 
 
 def organisation_settings(
@@ -125,15 +125,7 @@ class HostedGunicorn:
             return ""
 
     def stop(self) -> None:
-        import signal
-
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        stop_group(self.process)
 
 
 class HostClient:

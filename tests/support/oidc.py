@@ -18,7 +18,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import time
 from html import unescape
@@ -28,7 +27,7 @@ from urllib.parse import urljoin
 import requests
 from joserfc.jwk import RSAKey
 
-from tests.support.served import free_port
+from tests.support.served import free_port, stop_group
 
 FOLDER = Path(__file__).resolve().parent / "oidc"
 SCRIPT = FOLDER / "provider.mjs"
@@ -169,13 +168,7 @@ class OpenIdProvider:
             return ""
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
+        stop_group(self.process, timeout=5)
 
 
 def _form(html: str, base: str) -> tuple[str, dict[str, str]]:

@@ -142,9 +142,16 @@ class Gunicorn:
             self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        stop_group(self.process)
+
+
+def stop_group(process: subprocess.Popen | None, timeout: float = 10) -> None:
+    """Stop a server started in a process group of its own: SIGTERM to the group, then
+    SIGKILL if it has not ended within ``timeout`` seconds."""
+    if process and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=timeout)
