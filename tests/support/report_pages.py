@@ -30,10 +30,12 @@ def report_app(
     plan: str | None = None,
     extra_events: list[dict] = (),
     confidential_roles: list[str] | None = None,
+    settings_changes: dict | None = None,
 ):
     """The app over the data set; ``plan``: an improvement plan to publish with the report;
     ``extra_events``: more events on its cases; ``confidential_roles``: who may open a
-    confidential case (the settings' ``staff: confidential_roles``)."""
+    confidential case (the settings' ``staff: confidential_roles``); ``settings_changes``:
+    settings sections to add or change (each merged into the one there)."""
     data = write_data(tmp / "data", extra_events)
     reports = {}
     if plan is not None:
@@ -41,9 +43,14 @@ def report_app(
         path.write_text(plan, "utf-8")
         reports["improvement_plan"] = str(path)
     settings = write_settings(tmp, data, **reports)
-    if confidential_roles is not None:
+    if confidential_roles is not None or settings_changes:
         raw = yaml.safe_load(settings.read_text("utf-8"))
-        raw["staff"] = {**(raw.get("staff") or {}), "confidential_roles": confidential_roles}
+        if confidential_roles is not None:
+            raw["staff"] = {**(raw.get("staff") or {}), "confidential_roles": confidential_roles}
+        for section, values in (settings_changes or {}).items():
+            kept = raw.get(section)
+            both_sections = isinstance(kept, dict) and isinstance(values, dict)
+            raw[section] = {**kept, **values} if both_sections else values
         settings.write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")
     monkeypatch.setenv("FORMS_APP_DATA_DIR", str(data))
     monkeypatch.delenv("FORMS_APP_SETTINGS", raising=False)

@@ -17,14 +17,10 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 
 import pytest
-import yaml
 from playwright.sync_api import expect, sync_playwright
 
-from forms_app import create_app
-from forms_app.organisation.settings import PROJECT_DIR
 from forms_app.web.parts import EXTENSION
 from tests.requests.conftest import deliver, link_in
 from tests.requests.conftest import inbox as requests_inbox
@@ -35,8 +31,7 @@ from tests.support.browser import (
     staff_sign_in,
     walk_in_browser,
 )
-from tests.support.report_pages import PUBLISHER, QUARTER
-from tests.support.reports import write_data, write_settings
+from tests.support.report_pages import PUBLISHER, QUARTER, report_app
 from tests.support.staff import PASSWORD, make_people
 from tests.support.walker import COMPLAINT
 
@@ -76,27 +71,14 @@ def private_umask():
 def officer_app(tmp_path, monkeypatch, inbox, private_umask):
     """The app over the report tests' data set (cases in 2025-26), its site and report
     folders in the test's folder, email and the message outbox sent to ``inbox``."""
-    data = write_data(tmp_path / "data")
-    path = write_settings(tmp_path, data)
-    settings = yaml.safe_load(path.read_text("utf-8"))
-    settings["email"] = {
+    email = {
         "host": "127.0.0.1",
         "port": inbox.port,
         "tls": "none",
         "from": "casework@riverside.example.org",
     }
-    settings["messages"] = {**settings.get("messages", {}), "provider": "smtp"}
-    path.write_text(yaml.safe_dump(settings, allow_unicode=True), "utf-8")
-    monkeypatch.setenv("FORMS_APP_DATA_DIR", str(data))
-    monkeypatch.delenv("FORMS_APP_SETTINGS", raising=False)
-    shutil.copytree(PROJECT_DIR / "site", tmp_path / "site")
-    app = create_app(str(path))
-    app.config.update(
-        TESTING=True,
-        REPORTS_SITE_DIR=str(tmp_path / "site"),
-        REPORTS_SITE_OUT=str(tmp_path / "built"),
-        REPORTS_DATA_OUT=str(tmp_path / "data-out"),
-        REPORTS_PDFS=False,
+    app, _data = report_app(
+        tmp_path, monkeypatch, settings_changes={"email": email, "messages": {"provider": "smtp"}}
     )
     parts = app.extensions[EXTENSION]
     inbox.deliver = lambda: deliver(parts)
