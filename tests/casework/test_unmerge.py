@@ -14,10 +14,8 @@ from forms_app.casework.flags import RESTRICTED
 from forms_app.casework.linking import NOT_FOUND, Refused, survivor_of
 from forms_app.casework.state import Case
 from forms_app.casework.transitions import Actor
-from forms_app.organisation.settings import load_settings
-from forms_app.reports.loading import load
 from tests.support.cases import case_with
-from tests.support.reports import cases, write_data, write_settings
+from tests.support.reports import cases, loaded, merge_events
 
 ACTOR = Actor("mina", date(2026, 3, 27), datetime(2026, 3, 27, 10, 0, tzinfo=UTC))
 
@@ -79,26 +77,17 @@ def test_an_unmerge_is_refused_when_there_is_no_such_merge_or_it_may_not_be_made
         linking.unmerge(duplicate, restricted, ACTOR, sees=everyone)
 
 
-def _loaded(tmp_path, name, extra_events=()):
-    folder = tmp_path / name
-    data_dir = write_data(folder / "data", extra_events=list(extra_events))
-    return load(data_dir, load_settings(write_settings(folder, data_dir)))
-
-
 def test_reports_count_an_unmerged_duplicate_again(tmp_path):
     submissions, _events = cases()
     first, second = submissions[0]["ref"], submissions[1]["ref"]
-    merge = [
-        {"ref": second, "at": "2025-05-01T12:00:00+00:00", "type": "merged_into", "value": first},
-        {"ref": first, "at": "2025-05-01T12:00:00+00:00", "type": "merged_from", "value": second},
-    ]
+    merge = merge_events(second, first)
     undone = [
         {"ref": second, "at": "2025-05-02T12:00:00+00:00", "type": "unmerged", "value": first},
         {"ref": first, "at": "2025-05-02T12:00:00+00:00", "type": "unmerged", "value": second},
     ]
-    before = _loaded(tmp_path, "before")
-    merged = _loaded(tmp_path, "merged", merge)
-    unmerged = _loaded(tmp_path, "unmerged", merge + undone)
+    before = loaded(tmp_path, "before")
+    merged = loaded(tmp_path, "merged", merge)
+    unmerged = loaded(tmp_path, "unmerged", merge + undone)
     assert len(merged.cases) == len(before.cases) - 1
     assert len(unmerged.cases) == len(before.cases)
     assert second in {case.ref for case in unmerged.cases}

@@ -305,3 +305,22 @@ def write_settings(directory: Path, data_dir: Path, **reports) -> Path:
     path = directory / "settings.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     return path
+
+
+def loaded(tmp_path: Path, name: str, extra_events=()):
+    """The report's data set folded as ``feedback report`` folds it (``reports.loading.load``),
+    written under ``tmp_path / name`` with ``extra_events`` added to its cases."""
+    from forms_app.organisation.settings import load_settings
+    from forms_app.reports.loading import load
+
+    folder = tmp_path / name
+    data_dir = write_data(folder / "data", extra_events=list(extra_events))
+    return load(data_dir, load_settings(write_settings(folder, data_dir)))
+
+
+def merge_events(duplicate: str, survivor: str, at: str = "2025-05-01T12:00:00+00:00"):
+    """The two events a merge writes: ``duplicate`` merged into ``survivor``."""
+    return [
+        {"ref": duplicate, "at": at, "type": "merged_into", "value": survivor},
+        {"ref": survivor, "at": at, "type": "merged_from", "value": duplicate},
+    ]
