@@ -4,9 +4,11 @@ themes onto them (``ko41a:`` in the settings file).
 KO41a is NHS England's collection of written complaints about hospital and community health
 services ("Data on Written Complaints in the NHS"). Its form counts each new complaint by the
 patient's age, the complainant's status, the service area, the subject area and the profession
-(staff group) complained about. The categories below are the form's, as NHS England describes
-the collection (see ``forms_app/reports/figures/ko41a.py`` for the sources); the short codes are
-ours, for the settings file, and the names are the form's words, which the return file carries.
+(staff group) complained about. The short codes below are ours, for the settings file: NHS
+England publishes no codes for the form's boxes. The names are the words the return file
+carries; how far each name is backed by a public source is in ``NAME_SOURCES`` (the sources
+themselves are listed in ``forms_app/reports/figures/ko41a.py``). The order within a section is
+ours too (alphabetical, "other" last), as the form's own order is not public.
 
 The settings say, for each service, its KO41a service area and the staff groups it involves,
 and for each theme, the KO41a subject it counts under::
@@ -35,11 +37,12 @@ def _(english: str) -> str:
     return english
 
 
-#: Section 3: the patient's age.
+#: Section 3: the patient's age. Only "age unknown", the one box this service fills (it does not
+#: ask the age). The form's age bands are not public, and they are not the 0-17, 18-64 and 65+
+#: this module once guessed: NHS Digital published the share of complaints about patients
+#: "aged between 26 and 55", a band that cuts across 18-64. The person submitting the return
+#: enters 0 in each of the form's other age boxes.
 AGE_BANDS = {
-    "0-17": _("Age 0 to 17"),
-    "18-64": _("Age 18 to 64"),
-    "65-plus": _("Age 65 and over"),
     "unknown": _("Age unknown"),
 }
 
@@ -67,18 +70,23 @@ SERVICE_AREAS = {
 #: Section 7: the subject area of the complaint.
 SUBJECTS = {
     "access-to-treatment": _("Access to treatment or drugs"),
-    "admissions-discharge": _("Admissions, discharge and transfers"),
-    "appointments": _("Appointments, including delays and cancellations"),
+    "admissions-discharge": _(
+        "Admissions, discharges and transfers (excluding delayed discharge due to absence of "
+        "care package)"
+    ),
+    "appointments": _("Appointments"),
     "clinical-treatment": _("Clinical treatment"),
     "commissioning": _("Commissioning"),
     "communications": _("Communications"),
     "consent": _("Consent"),
     "end-of-life-care": _("End of life care"),
-    "facilities": _("Facilities"),
-    "integrated-care": _("Integrated care, including delayed discharge for want of a care package"),
+    "facilities": _("Facilities services"),
+    "integrated-care": _(
+        "Integrated care, including delayed discharge due to absence of care package"
+    ),
     "mortuary": _("Mortuary"),
-    "patient-care": _("Patient care, including nutrition and hydration"),
-    "prescribing": _("Prescribing"),
+    "patient-care": _("Patient care including nutrition/hydration"),
+    "prescribing": _("Prescribing errors"),
     "privacy-dignity": _("Privacy, dignity and wellbeing"),
     "restraint": _("Restraint"),
     "staff-numbers": _("Staff numbers"),
@@ -100,6 +108,58 @@ STAFF_GROUPS = {
     "support": _("Support services (estates, hotel and domestic)"),
     "other": _("Other"),
 }
+
+#: How far a category's name is backed by a public source, by (section, code); a name not listed
+#: is ours. The sources are listed in ``forms_app/reports/figures/ko41a.py``.
+KO41A_GUIDANCE = "NHS England KO41a guidance"
+KO41B_GUIDANCE = "NHS England KO41b guidance"
+TRUST_LIST = "one NHS trust's KO41a list"
+OURS = "ours"
+NAME_SOURCES = {
+    # Named in NHS England's KO41a guidance pages ("Total New Complaints"; the worked example's
+    # service "Mental Health" and profession "Scientific, Therapeutic and Technical"; "other"
+    # for what fits no subject area).
+    ("2", "new"): KO41A_GUIDANCE,
+    ("5", "mental-health"): KO41A_GUIDANCE,
+    ("7", "other"): KO41A_GUIDANCE,
+    ("8", "scientific"): KO41A_GUIDANCE,
+    # Named in NHS England's guidance for the primary care return (KO41b), whose summary, age
+    # and subject boxes carry the same names.
+    ("2", "brought-forward"): KO41B_GUIDANCE,
+    ("2", "resolved"): KO41B_GUIDANCE,
+    ("2", "upheld"): KO41B_GUIDANCE,
+    ("2", "partially-upheld"): KO41B_GUIDANCE,
+    ("2", "not-upheld"): KO41B_GUIDANCE,
+    ("2", "carried-forward"): KO41B_GUIDANCE,
+    ("3", "unknown"): KO41B_GUIDANCE,
+    ("7", "communications"): KO41B_GUIDANCE,
+    # Named, word for word, in one NHS trust's published list of its "KO41a aligned" subjects:
+    # a third party's copy, not NHS England's.
+    **{
+        ("7", code): TRUST_LIST
+        for code in (
+            "access-to-treatment",
+            "admissions-discharge",
+            "appointments",
+            "clinical-treatment",
+            "consent",
+            "end-of-life-care",
+            "facilities",
+            "patient-care",
+            "prescribing",
+            "privacy-dignity",
+            "restraint",
+            "trust-administration",
+            "waiting-times",
+        )
+    },
+}
+
+
+def name_source(section: str, code: str) -> str:
+    """Where the name of the category ``code`` in ``section`` comes from (``OURS`` if nowhere)."""
+    return NAME_SOURCES.get((section, code), OURS)
+
 
 #: Service codes common enough to map without being told: (service area, staff groups).
 DEFAULT_SERVICES = {

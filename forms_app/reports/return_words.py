@@ -109,8 +109,21 @@ GAP_NO_FINDING = _(
     "decide how to count resolved complaints with no upheld, partly upheld or not upheld "
     "finding (withdrawn, or resolved without one)"
 )
+GAP_CHECK_AGE_STATUS = _(
+    "make the age and the status of complainant each add up to the new complaints, as the form "
+    "requires"
+)
+GAP_CHECK_SUBJECT_STAFF = _(
+    "make the subject areas and the staff groups each add up to at least the new complaints, as "
+    "the form requires"
+)
+GAP_CHECK_CARRIED = _(
+    "make the complaints carried forward equal those brought forward, plus the new ones, less "
+    "the resolved ones, as the form works it out"
+)
 NOTE_AGE = _(
-    "This service does not ask the patient's age: every new complaint is counted as age unknown."
+    "This service does not ask the patient's age: every new complaint is counted as age "
+    "unknown, and each of the form's other age boxes is 0."
 )
 NOTE_STATUS = _("New complaints that do not say who complained are counted as status unknown.")
 NOTE_CLINICAL = _(

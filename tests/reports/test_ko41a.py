@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 
 import pytest
 from click.testing import CliRunner
@@ -35,12 +36,16 @@ from forms_app.cli import main
 from forms_app.organisation.returns_mapping import (
     AGE_BANDS,
     COMPLAINANT_STATUS,
+    KO41A_GUIDANCE,
+    KO41B_GUIDANCE,
+    OURS,
     SERVICE_AREAS,
     STAFF_GROUPS,
     SUBJECTS,
+    TRUST_LIST,
 )
 from forms_app.organisation.settings import SettingsError
-from forms_app.reports.figures.ko41a import submission_csv
+from forms_app.reports.figures.ko41a import form_checks, submission_csv
 from forms_app.reports.pages import render
 from forms_app.reports.periods import financial_year
 from forms_app.reports.tables import HIDDEN
@@ -275,3 +280,55 @@ def test_the_command_will_not_write_the_return_where_the_site_publishes_it(nhs):
     assert done.exit_code == 1
     assert "folder the site publishes" in done.output
     assert not target.exists()
+
+
+def test_the_return_file_says_where_each_category_name_comes_from(nhs):
+    rows = list(csv.DictReader(io.StringIO(submission_csv(nhs[1].ko41a))))
+    source = {(row["section"], row["item_code"]): row["name_source"] for row in rows}
+    assert source["2", "new"] == KO41A_GUIDANCE  # "Total New Complaints"
+    assert source["8", "scientific"] == KO41A_GUIDANCE
+    assert source["3", "unknown"] == KO41B_GUIDANCE  # "Age Unknown"
+    assert source["7", "patient-care"] == TRUST_LIST
+    assert source["7", "values-behaviours"] == OURS
+    assert source["4", "patient"] == OURS
+    # The form's age bands are not public, so the file has only the box this service fills.
+    assert [code for section, code in source if section == "3"] == ["unknown"]
+
+
+def _counts(**sections):
+    summary = {"brought-forward": 1, "new": 2, "resolved": 1, "carried-forward": 2}
+    counts = {"2": Counter(summary), "3": Counter(unknown=2), "4": Counter(patient=2)}
+    counts |= {"7": Counter(communications=2), "8": Counter(nursing=2)}
+    for section, values in sections.items():
+        counts[section.removeprefix("s")] = Counter(values)
+    return counts
+
+
+def test_the_forms_own_checks_pass_on_balanced_counts_and_name_each_that_fails():
+    assert form_checks(_counts()) == []
+    # Age or status not adding up to the 2 new complaints.
+    assert form_checks(_counts(s3={"unknown": 1})) == ["age-status"]
+    assert form_checks(_counts(s4={"patient": 1, "unknown": 2})) == ["age-status"]
+    # Subject areas or staff groups adding up to fewer than the new complaints; more is right.
+    assert form_checks(_counts(s7={"communications": 1})) == ["subject-staff"]
+    assert form_checks(_counts(s8={})) == ["subject-staff"]
+    assert form_checks(_counts(s7={"communications": 2, "consent": 1})) == []
+    # Carried forward must be 1 + 2 - 1 = 2, and never negative.
+    summary = {"brought-forward": 1, "new": 2, "resolved": 1, "carried-forward": 3}
+    assert form_checks(_counts(s2=summary)) == ["carried-forward"]
+    summary = {"brought-forward": 0, "new": 2, "resolved": 3, "carried-forward": -1}
+    assert form_checks(_counts(s2=summary)) == ["carried-forward"]
+
+
+def test_counts_the_form_would_refuse_hold_the_return_back(tmp_path):
+    # One new complaint, about community nursing (nursing by default), whose only theme
+    # ("charging") maps to no subject area: no subject area adds up to the one new complaint.
+    subs = [complaint("C1", "2025-05-01", "community-nursing")]
+    events = _themes("C1", "2025-05-02", "charging")
+    data = write_cases(tmp_path / "data", NHS, subs, events)
+    ret = report_for(settings_for(tmp_path, data, NHS, ko41a=MAPPING), financial_year(2025)).ko41a
+    missing = {gap.key: gap for gap in ret.missing}
+    assert set(missing) == {"theme:charging", "check:subject-staff"}
+    assert "at least the new complaints" in missing["check:subject-staff"].what["en"]
+    assert "o leiaf nifer y cwynion newydd" in missing["check:subject-staff"].what["cy"]
+    assert not ret.ready

@@ -1,42 +1,79 @@
 """NHS England's KO41a return ("Data on Written Complaints in the NHS", hospital and community
-health services): counted once with the actual numbers (``Ko41aReturn``), written as the return
-file NHS England collects (``submission_rows``), and shown on the public page as tables with
-our disclosure control (``public_tables``).
+health services): counted once with the actual numbers (``Ko41aReturn``), checked against the
+form's own rules (``form_checks``), written as the return file NHS England collects
+(``submission_rows``), and shown on the public page as tables with our disclosure control
+(``public_tables``).
 
-What the collection asks, from NHS England's public pages:
+Public sources, and what each says (the guidance pages are NHS England's, under
+https://digital.nhs.uk/data-and-information/data-collections-and-data-sets/data-collections/;
+where the live page could not be read, a public mirror of it was):
 
-- The collection and its parts: organisation and site details; a summary of overall numbers;
-  age of patient; status of complainant; service area; subject area (with the sub-categories
-  of clinical treatment); profession. Annual from the 2022-23 reporting period (1 April to 31
-  March), quarterly before. https://digital.nhs.uk/data-and-information/data-collections-and-
-  data-sets/data-collections/hospital-and-community-health-services-complaints-collection-ko41a
-  and the standard "Hospital and Community Health Services Written Complaints Collection"
-  (SCCI2125, https://standards.nhs.uk/published-standards/hospital-and-community-health-
-  services-written-complaints-collection).
-- How to count (the collection's guidelines, .../ko41a-nhs-hospital-and-community-health-
-  services/guidelines and .../support-and-further-guidance under the address above): written
-  complaints made by or on behalf of patients; the details (age, status, service, subject,
-  profession) only for new complaints received in the period; a complaint about several
-  aspects counts once in the total and once under each service, subject and profession it
-  concerns, so those sections can add up to more than the new complaints; a complaint about
-  several subjects but one profession counts once under that profession; what fits no category
-  goes under "other".
-- The form's checks (NHS England's guidance on the same collection system for the primary care
-  return, .../primary-care-gp-and-dental-complaints-collection-ko41b/primary-care-written-
-  complaints-guidance/other-ko41b-form-information): every box of the summary, age and status
-  needs a number, 0 where there is none (never blank); age and status each add up to the new
-  complaints; subject and staff group add up to at least the new complaints; the upheld, partly
-  upheld and not upheld complaints make up the resolved ones; carried forward is never negative.
-- Small numbers: the return carries the actual numbers. Suppression is NHS England's, when it
-  publishes; the return file is for NHS England and never goes on the site.
+1. The collection's page, .../hospital-and-community-health-services-complaints-collection-
+   ko41a: every NHS organisation and those delivering NHS services send it; annual from the
+   2022-23 reporting period (1 April to 31 March), quarterly before; its parts are organisation
+   and site details, summary of overall numbers, age of patient, status of complainant, service
+   area, subject area, profession. The standard is "Hospital and Community Health Services
+   Written Complaints Collection", SCCI2125 Amd 102/2015, published 6 July 2023, effective 26
+   June 2023 (https://standards.nhs.uk/published-standards/hospital-and-community-health-
+   services-written-complaints-collection), "by service area, profession and type".
+2. The collection's guidelines, .../hospital-and-community-health-services-complaints-
+   collection-ko41a/ko41a-nhs-hospital-and-community-health-services/guidelines (read through
+   the mirror at nhsd-proxy.dokku3.ebmdatalab.net): the section numbers and names used here
+   (2 summary of overall numbers of complaints, 3 age of patient, 4 status of complainant, 5
+   service area, 6 subject area of clinical treatment sub-categories, 7 subject area, 8
+   profession); written complaints made by or on behalf of patients, including oral ones once
+   recorded in writing, but not comments or suggestions needing no investigation, nor
+   investigations by outside agencies; the details only for new complaints; a complaint about
+   several aspects counts under each service, subject and profession it concerns, so sections
+   5, 7 and 8 can add up to more than the new complaints; section 6 only for complaints with a
+   clinical aspect; a transferred complaint is counted by the organisation that deals with it.
+3. The same collection's "Support and further guidance" page (.../support-and-further-guidance,
+   same mirror): a complaint about several aspects is one in "Total New Complaints"; one about
+   several subjects but one profession counts once under that profession; what fits no subject
+   area goes under "other"; its worked example names the service area "Mental Health" and the
+   profession "Scientific, Therapeutic and Technical". It names the two documents that hold the
+   form's data items and validations, "KO41a complaints data items lookup and validations" and
+   "KO41a SDCS template"; neither could be found in public.
+4. The form's checks, from NHS England's guidance for the primary care return KO41b, which
+   shares the summary, age, status, subject and staff group parts:
+   .../primary-care-gp-and-dental-complaints-collection-ko41b/primary-care-written-complaints-
+   guidance/other-ko41b-form-information: every box of the summary, age and status needs a
+   number, 0 where there is none ("a 0 would still need entering in the 'Age Unknown' field");
+   age and status each add up to "Total New Complaints"; subject area and staff group add up to
+   at least it; "Total Carried Forward" is never negative. And .../summary-information: "Total
+   Resolved" is the upheld, partially upheld and not upheld added up, and "Total Carried
+   Forward" is brought forward plus new less resolved. KO41a's own validations document is not
+   public, so these are applied as the nearest public statement of them.
+5. The age bands: NHS Digital's release on 2015-16 (https://digital.nhs.uk/news-and-events/
+   news-archive/2016-news-archive/number-of-written-complaints-about-nhs-falls-by-4-per-cent)
+   gives the share of complaints about patients "aged between 26 and 55", and Healthwatch
+   England (https://www.healthwatch.co.uk/blog/2019-06-19/what-does-nhs-data-about-complaints-
+   tell-us) that one band spans eight years and another thirty: so the form's bands are not
+   0-17, 18-64 and 65+, and the others are not public.
+6. Subject area names, word for word: one NHS trust's published list of its "KO41a aligned"
+   subjects (https://github.com/Lodd193/HPEG-Reports, HPEGs/hpeg_data_processor.py,
+   ``SUBJECTS_CANON``): a third party's copy, which backs our names but is not NHS England's.
 
-Not found in public text: the collection system's own data item codes and the exact wording of
-each category. The categories in ``forms_app.organisation.returns_mapping`` follow the form's
-publicly described sections and its subject list as published since the 2015-16 revision; the
-return file names each category in words beside our code, and the person submitting it should
-check them against the "KO41a complaints data items lookup and validations" document NHS
-England sends with the collection. The clinical treatment sub-categories (the form's section 6)
-are not produced: the return lists them as to be filled in by hand.
+What is confirmed, and what is still ours:
+
+- Confirmed by NHS England's KO41a pages: the sections, their numbers and names; how to count;
+  the names "Total New Complaints", "Mental Health" (service area), "Other" (subject area) and
+  "Scientific, Therapeutic and Technical" (profession).
+- Confirmed for the sister form KO41b by NHS England, and taken to hold for KO41a: the
+  summary's box names, "Age Unknown", "Communications", and the checks in ``form_checks``.
+- Backed only by one trust's list: most subject area names (``returns_mapping``'s
+  ``NAME_SOURCES`` says which).
+- Ours: every item code (NHS England publishes none); the order within each section; the
+  names of the complainant statuses, of the service areas but mental health, of the staff groups
+  but scientific, therapeutic and technical, and of the subject areas commissioning, integrated
+  care, mortuary, staff numbers, transport and values and behaviours. The return file says
+  where each name comes from (its ``name_source`` column), and the person submitting it checks
+  the rest against the collection system.
+- Not produced: the known-age boxes (the service does not ask the age; they are 0) and the
+  clinical treatment sub-categories of section 6, filled in by hand.
+
+Small numbers: the return carries the actual numbers. Suppression is NHS England's, when it
+publishes; the return file is for NHS England and never goes on the site.
 """
 
 from __future__ import annotations
@@ -52,6 +89,7 @@ from forms_app.organisation.returns_mapping import (
     SERVICE_AREAS,
     STAFF_GROUPS,
     SUBJECTS,
+    name_source,
 )
 
 from .. import return_words as w
@@ -96,6 +134,7 @@ FILE_COLUMNS = [
     "section_name",
     "item_code",
     "item_name",
+    "name_source",
     "value",
 ]
 
@@ -183,6 +222,8 @@ def _count(counting: Counting) -> Ko41aReturn:
         _subjects(f, mapping, names, counts, gaps)
     if not mapping.organisation_code:
         gaps.add("organisation-code", w.GAP_ORGANISATION_CODE)
+    for key in form_checks(counts):
+        gaps.add(f"check:{key}", CHECK_WORDS[key])
     for f in resolved:
         if f.final_outcome not in ("upheld", "partially_upheld", "not_upheld"):
             gaps.add("no-finding", w.GAP_NO_FINDING, f.case.ref)
@@ -195,6 +236,33 @@ def _count(counting: Counting) -> Ko41aReturn:
         if any(mapping.subject(theme) == "clinical-treatment" for theme in f.case.themes):
             notes.add("clinical", w.NOTE_CLINICAL, f.case.ref)
     return Ko41aReturn(period, mapping.organisation_code, counts, gaps.found, notes.found)
+
+
+#: What to do about each of the form's checks that fails.
+CHECK_WORDS = {
+    "age-status": w.GAP_CHECK_AGE_STATUS,
+    "subject-staff": w.GAP_CHECK_SUBJECT_STAFF,
+    "carried-forward": w.GAP_CHECK_CARRIED,
+}
+
+
+def form_checks(counts: dict[str, Counter]) -> list[str]:
+    """The form's checks on its numbers (source 4 above) that these counts fail, by key:
+    ``age-status`` (the age boxes, and the status boxes, each add up to the new complaints),
+    ``subject-staff`` (the subject areas, and the staff groups, each add up to at least the new
+    complaints), ``carried-forward`` (carried forward is brought forward plus new less resolved,
+    and never negative). Empty when the form would take them."""
+    summary = counts["2"]
+    new = summary["new"]
+    failed = []
+    if sum(counts["3"].values()) != new or sum(counts["4"].values()) != new:
+        failed.append("age-status")
+    if sum(counts["7"].values()) < new or sum(counts["8"].values()) < new:
+        failed.append("subject-staff")
+    carried = summary["brought-forward"] + new - summary["resolved"]
+    if summary["carried-forward"] != carried or summary["carried-forward"] < 0:
+        failed.append("carried-forward")
+    return failed
 
 
 class _Gaps:
@@ -271,6 +339,7 @@ def submission_rows(ret: Ko41aReturn) -> list[dict[str, object]]:
                     "section_name": SECTIONS[section],
                     "item_code": code,
                     "item_name": name,
+                    "name_source": name_source(section, code),
                     "value": ret.counts[section][code],
                 }
             )
