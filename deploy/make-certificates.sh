@@ -3,26 +3,31 @@
 # (`make stack`) and for the HTTPS tests: not for a server people reach, which needs a
 # certificate from a public authority (or the organisation's own).
 #
-#   deploy/make-certificates.sh FOLDER [DAYS] [ADDRESS]
+#   deploy/make-certificates.sh FOLDER [DAYS] [ADDRESS...]
 #
 # Writes FOLDER/ca.pem (what a browser or curl is told to trust), FOLDER/ca.key,
-# FOLDER/server.pem and FOLDER/server.key (what nginx serves). ADDRESS (default 127.0.0.1) is
-# put in subjectAltName, which is all browsers and Python read; a name instead of an IP address
-# works too.
+# FOLDER/server.pem and FOLDER/server.key (what nginx serves). Each ADDRESS (default 127.0.0.1)
+# is put in subjectAltName, which is all browsers and Python read; names instead of IP
+# addresses work too (one organisation's public and staff host names, say).
 set -eu
 
 folder="$1"
 days="${2:-30}"
-address="${3:-127.0.0.1}"
+if [ "$#" -ge 3 ]; then shift 2; else set -- 127.0.0.1; fi
+address="$1"
 
 mkdir -p "$folder"
 cd "$folder"
 umask 077
 
-case "$address" in
-    *[!0-9.]*) alt="DNS:$address" ;;
-    *) alt="IP:$address" ;;
-esac
+alt=""
+for name in "$@"; do
+    case "$name" in
+        *[!0-9.]*) entry="DNS:$name" ;;
+        *) entry="IP:$name" ;;
+    esac
+    alt="${alt:+$alt,}$entry"
+done
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
     -keyout ca.key -out ca.pem -days "$days" \

@@ -5,6 +5,12 @@ everywhere), every log record goes to standard output as one JSON object: ``time
 ``level``, ``logger``, ``message``, ``pid`` and, inside a request, its ``request_id``. Standard
 output is where a container runtime or systemd's journal collects a service's logs.
 
+When one process serves several organisations (``web.hosting``), each organisation's app has
+its code from the hosting file in its configuration (``ORGANISATION_CODE``), and every record
+made inside that app (its requests, and anything any logger writes while one is served) carries
+it as ``organisation``: the code, such as ``northmoor``, never a person's name. A line of a
+single organisation's installation has no ``organisation``.
+
 Each request adds one line from the ``forms_app.requests`` logger with ``method``, ``route``
 (the page's rule, ``/<journey>/<page>``, never the address with its values), ``status`` and
 ``duration_ms``. Never a query string, a form field, a cookie or a header value: the only value
@@ -30,7 +36,7 @@ import time
 import traceback
 from datetime import UTC, datetime
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask.logging import default_handler
 
 REQUEST_ID_HEADER = "X-Request-Id"
@@ -41,6 +47,8 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 #: The route of a request that matched no page.
 UNMATCHED = "<unmatched>"
 REQUEST_FIELDS = ("method", "route", "status", "duration_ms")
+#: The app configuration key holding the organisation's code when several share a process.
+ORGANISATION_CODE = "ORGANISATION_CODE"
 
 requests_log = logging.getLogger("forms_app.requests")
 
@@ -59,6 +67,9 @@ class JsonLines(logging.Formatter):
         request_id = getattr(record, "request_id", None)
         if request_id:
             line["request_id"] = request_id
+        organisation = getattr(record, "organisation", None)
+        if organisation:
+            line["organisation"] = organisation
         for name in REQUEST_FIELDS:
             if hasattr(record, name):
                 line[name] = getattr(record, name)
@@ -86,12 +97,22 @@ class _Stdout(logging.StreamHandler):
 
 
 class _RequestId(logging.Filter):
-    """Gives every record made during a request that request's id."""
+    """Gives every record made during a request that request's id, and every record made inside
+    an organisation's app (several in one process) that organisation's code."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id") and has_request_context():
             record.request_id = g.get("request_id")
+        if not hasattr(record, "organisation") and has_app_context():
+            record.organisation = organisation_code()
         return True
+
+
+def organisation_code() -> str:
+    """The code of the organisation whose app is answering ("" for a single installation)."""
+    if not has_app_context():
+        return ""
+    return current_app.config.get(ORGANISATION_CODE) or ""
 
 
 def json_logs_wanted(production: bool) -> bool:
@@ -124,7 +145,8 @@ def setup_json_logs(app: Flask) -> None:
 
 def setup_request_log(app: Flask, on_response=None) -> None:
     """A request id for every request, and one log line when its response is ready.
-    ``on_response(route, method, status, seconds)`` is told of each response too."""
+    ``on_response(route, method, status, seconds, organisation)`` is told of each response too
+    (``organisation``: the code of the organisation answering, "" for a single installation)."""
 
     @app.before_request
     def start_request():
@@ -151,5 +173,5 @@ def setup_request_log(app: Flask, on_response=None) -> None:
             },
         )
         if on_response is not None:
-            on_response(route, method, response.status_code, seconds)
+            on_response(route, method, response.status_code, seconds, organisation_code())
         return response

@@ -2,7 +2,12 @@
 
 Counted as requests are answered (every worker counting in its own files, see
 ``multiprocess``): ``feedback_http_request_duration_seconds`` (a histogram by route and
-method) and ``feedback_http_errors_total`` (responses of 400 and above, by status class).
+method) and ``feedback_http_errors_total`` (responses of 400 and above, by status class), each
+also labelled ``organisation``: the code of the organisation that answered when one process
+serves several (``web.hosting``), empty for a single installation (which Prometheus reads as
+no label at all). The counters are the process's: on a deployment of several organisations
+every organisation's ``/metrics`` shows every organisation's counters, told apart by that
+label, so only the deployment's operators may read it.
 Read from the data when scraped (``scrape``): submissions stored by kind and channel, rows
 waiting for the sheet and how long the oldest has waited, drafts kept.
 
@@ -47,14 +52,14 @@ class Instruments:
         self.latency = Histogram(
             "feedback_http_request_duration_seconds",
             "Time to answer a request, by route (the page's rule) and method.",
-            ("route", "method"),
+            ("organisation", "route", "method"),
             buckets=LATENCY_BUCKETS,
             registry=None,
         )
         self.errors = Counter(
             "feedback_http_errors",
             "Responses with a status of 400 or above, by status class (4xx, 5xx).",
-            ("status_class",),
+            ("organisation", "status_class"),
             registry=None,
         )
 
@@ -68,10 +73,12 @@ class Instruments:
                     multiprocess.compact(folder)
             return cls._made
 
-    def record(self, route: str, method: str, status: int, seconds: float) -> None:
-        self.latency.labels(route, method).observe(seconds)
+    def record(
+        self, route: str, method: str, status: int, seconds: float, organisation: str = ""
+    ) -> None:
+        self.latency.labels(organisation, route, method).observe(seconds)
         if status >= 400:
-            self.errors.labels(f"{status // 100}xx").inc()
+            self.errors.labels(organisation, f"{status // 100}xx").inc()
 
     def exposition(self, collector: DataCollector) -> bytes:
         from prometheus_client import CollectorRegistry, generate_latest, multiprocess

@@ -53,11 +53,20 @@ why those must differ):
   the blueprints, which hold no organisation's values.
 - Process-wide and shared on purpose, for the people running the deployment: the JSON log
   stream (one per process, as for one organisation) and the request counters behind
-  ``/metrics`` (route, method and status class only; the data figures on each organisation's
-  ``/metrics`` are its own). So an organisation's settings may not name
+  ``/metrics`` (route, method and status class; the data figures on each organisation's
+  ``/metrics`` are its own). Each app has its organisation's code in its configuration
+  (``ORGANISATION_CODE``), so every log line written while it serves a request names the
+  organisation (``"organisation": "northmoor"``) and the request counters carry it as their
+  ``organisation`` label. A request for an unknown host is answered here, by no organisation's
+  app, and logs nothing. Every organisation's ``/metrics`` still shows all the organisations'
+  counters (told apart by that label), so an organisation's settings may not name
   ``monitoring.metrics_allow``: only the deployment's operators read ``/metrics``. Give the
   deployment its own ``PROMETHEUS_MULTIPROC_DIR``, or the counters' files are kept in the first
   organisation's data directory.
+
+Behind nginx: ``deploy/nginx/organisations.conf.template`` (the shared parts, and the refusal of
+any other host name) and ``deploy/nginx/organisation.conf.template`` (one organisation's
+``server``, filled in once per organisation).
 """
 
 from __future__ import annotations
@@ -79,6 +88,9 @@ from .config import UnsafeConfiguration
 from .hosts import staff_host
 
 ENVIRONMENT_NAME = "FORMS_APP_ORGANISATIONS"
+#: The app configuration key naming its organisation's code (read by the log lines and the
+#: request counters, which cannot import this package: it is beside theirs).
+ORGANISATION_CODE = "ORGANISATION_CODE"
 #: Variables that would give every organisation the same settings file, data, database, key or
 #: staff host: each organisation names its own in its settings file instead.
 SHARED_OVERRIDES = (
@@ -351,6 +363,8 @@ def create_hosting(
     apps = {}
     for organisation in organisations:
         app = apps[organisation.code] = make_app(str(organisation.settings.source))
+        # Named in every log line and request counter of this app (forms_app.observing.logs).
+        app.config[ORGANISATION_CODE] = organisation.code
         if organisation.stylesheet is not None:
             own_stylesheet(app, organisation.stylesheet)
     return Hosting(organisations, apps)

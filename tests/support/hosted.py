@@ -74,9 +74,10 @@ def hosting_file(
 class HostedGunicorn:
     """Gunicorn serving the hosting app of ``hosting`` on a free port of 127.0.0.1."""
 
-    def __init__(self, hosting: Path, workers: int = 2):
+    def __init__(self, hosting: Path, workers: int = 2, env: dict[str, str] | None = None):
         self.hosting = hosting
         self.workers = workers
+        self.env = dict(env or {})
         self.port = free_port()
         self.process: subprocess.Popen | None = None
         self.log_path = hosting.parent / f"gunicorn-{self.port}.log"
@@ -84,6 +85,7 @@ class HostedGunicorn:
     def start(self, ready_host: str, timeout: float = 60) -> None:
         env = {k: v for k, v in os.environ.items() if k not in SHARED_OVERRIDES}
         env.setdefault("FORMS_APP_ENV", "testing")
+        env.update(self.env)
         env["FORMS_APP_ORGANISATIONS"] = str(self.hosting)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
@@ -132,11 +134,16 @@ class HostClient:
     """Plain HTTP to 127.0.0.1:``port`` naming ``host``: cookies kept, redirects followed.
     ``get`` and ``post`` return (url, status, html) as ``tests.support.walker.walk`` wants."""
 
+    scheme = "http"
+
     def __init__(self, port: int, host: str, timeout: float = 20):
         self.port = port
         self.host = host
         self.timeout = timeout
         self.cookies: dict[str, str] = {}
+
+    def connection(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
 
     def get(self, url: str, follow: bool = True):
         return self.request("GET", url, None, follow)
@@ -151,14 +158,14 @@ class HostClient:
             status, headers, text = self._once(method, path, body)
             location = headers.get("location")
             if not follow or status not in (301, 302, 303, 307, 308) or not location:
-                return f"http://{self.host}{path}", status, text
+                return f"{self.scheme}://{self.host}{path}", status, text
             path = urllib.parse.urljoin(path, _path(location))
             if status in (301, 302, 303):
                 method, body = "GET", None
         raise AssertionError(f"too many redirects from {url}")
 
     def _once(self, method: str, path: str, body: str | None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        connection = self.connection()
         try:
             headers = {"Host": self.host}
             if self.cookies:
@@ -166,7 +173,7 @@ class HostClient:
             if body is not None:
                 headers["Content-Type"] = "application/x-www-form-urlencoded"
                 # A browser posting a form names the page's origin (the service checks it).
-                headers["Origin"] = f"http://{self.host}"
+                headers["Origin"] = f"{self.scheme}://{self.host}"
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
             text = response.read().decode("utf-8", "replace")

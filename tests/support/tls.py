@@ -72,11 +72,14 @@ class Certificates:
         return base64.b64encode(hashlib.sha256(der).digest()).decode("ascii")
 
 
-def make_certificates(folder: Path, days: int = 2) -> Certificates:
-    """A throwaway certificate authority and a server certificate it signed for 127.0.0.1, made
-    by the same script as `make stack`'s (deploy/make-certificates.sh)."""
+def make_certificates(
+    folder: Path, days: int = 2, names: tuple[str, ...] = (HOST,)
+) -> Certificates:
+    """A throwaway certificate authority and a server certificate it signed for ``names``
+    (127.0.0.1 unless told), made by the same script as `make stack`'s
+    (deploy/make-certificates.sh)."""
     subprocess.run(
-        ["sh", str(DEPLOY / "make-certificates.sh"), str(folder), str(days), HOST],
+        ["sh", str(DEPLOY / "make-certificates.sh"), str(folder), str(days), *names],
         check=True,
         capture_output=True,
     )
