@@ -32,6 +32,7 @@ from pathlib import Path
 
 from forms_app.casework.database_links import LINKS, REMINDERS, LinkTables
 from forms_app.casework.request_links import Links, links_path
+from forms_app.letters.database_letters import LetterTable
 from forms_app.messages.database_outbox import MESSAGES, MessageTable
 from forms_app.messages.database_outbox import META as MESSAGES_META
 from forms_app.messages.outbox import Outbox as MessageOutbox
@@ -52,6 +53,7 @@ from forms_app.sheets.outbox import outbox_path as sheet_outbox_path
 from forms_app.storage.postgres.accounts import TABLE as DOCUMENTS
 from forms_app.storage.postgres.accounts import DocumentTable
 from forms_app.storage.postgres.audit import HEAD, LINES, AuditTable
+from forms_app.storage.postgres.files import FileTables
 from forms_app.storage.postgres.moving import TargetNotEmpty
 from forms_app.storage.postgres.shared import connections
 from forms_app.storage.shared_database import database_for
@@ -288,8 +290,9 @@ def _with_booleans(row: tuple, flags: list[int]) -> tuple:
 
 
 def _make_tables(url: str) -> None:
-    """Make the database's tables for every kind (as the app does on first use)."""
-    for maker in (AuditTable, *(kind.maker for kind in KINDS)):
+    """Make the database's tables for every kind, and for the files' bytes and the letters
+    (as the app does on first use), before the move's one transaction writes them."""
+    for maker in (AuditTable, FileTables, LetterTable, *(kind.maker for kind in KINDS)):
         with maker(url).durable():
             pass
     with DocumentTable(url, USERS_DOCUMENT).durable():

@@ -8,6 +8,7 @@ would be left behind).
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -34,6 +35,73 @@ def _database(url: str, data_dir: Path):
     store = PostgresStore(url, data_dir, _tables())
     store.recover()
     return store
+
+
+def _into_database(url: str, data_dir: Path) -> Callable[[], dict[str, int]]:
+    """Check that the data directory's state can move into the empty database at ``url``;
+    returns the move itself, which writes all of it in one transaction (all or nothing)."""
+    from forms_app.letters.database_letters import DatabaseLetters, copy_letters
+    from forms_app.letters.document import LetterFiles
+    from forms_app.storage.postgres.moving import TargetNotEmpty, check_empty, copy_rows
+
+    from .all_or_nothing import one_transaction
+    from .moving_state import held_in, read_state, write_state
+
+    state = read_state(data_dir)
+    source, target = _data_package(data_dir), _database(url, data_dir)
+    check_empty(source, target)
+    held = held_in(url)  # makes every table written below, before the transaction
+    if held:
+        raise TargetNotEmpty(f"the target already holds {', '.join(held)}")
+
+    def move() -> dict[str, int]:
+        with one_transaction(url, target):
+            counts = copy_rows(source, target, files=True)
+            counts["letters"] = copy_letters(LetterFiles(data_dir), DatabaseLetters(data_dir, url))
+            counts.update(write_state(url, state))
+        return counts
+
+    return move
+
+
+def _into_files(url: str, data_dir: Path) -> Callable[[], dict[str, int]]:
+    """Check that the database's state can move into ``data_dir``, which holds none of it;
+    returns the move itself, which writes all of it beside ``data_dir`` and moves it in only
+    once it is all written and checked (all or nothing)."""
+    from forms_app.letters.database_letters import DatabaseLetters, copy_letters
+    from forms_app.letters.document import LetterFiles
+    from forms_app.storage import Store
+    from forms_app.storage.postgres.moving import TargetNotEmpty, check_empty, copy_rows
+
+    from .all_or_nothing import staged_directory
+    from .moving_state import held_in_files, read_database_state, write_files_state
+
+    state = read_database_state(url)
+    source = _database(url, data_dir)
+    # Read only: the data directory is not touched until everything is ready to move in.
+    check_empty(source, Store(data_dir, _tables()))
+    held = held_in_files(data_dir)
+    if held:
+        raise TargetNotEmpty(f"{data_dir} already holds {', '.join(held)}")
+
+    def move() -> dict[str, int]:
+        with staged_directory(data_dir) as staging:
+            counts = copy_rows(source, _data_package(staging), files=True)
+            counts["letters"] = copy_letters(DatabaseLetters(data_dir, url), LetterFiles(staging))
+            counts.update(write_files_state(staging, state))
+        return counts
+
+    return move
+
+
+def _said(error: Exception) -> str:
+    """What went wrong, in a line: for the database's refusals its message alone, without
+    the detail that may quote a row's cells (a person's details among them)."""
+    primary = getattr(getattr(error, "diag", None), "message_primary", None)
+    if primary:
+        return primary
+    lines = str(error).splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 @click.command("migrate-store")
@@ -77,60 +145,35 @@ def migrate_store_command(to_url: str | None, from_url: str | None, data_dir: Pa
     server that key. Drafts, staff sessions and rate limits are not moved: people part way
     through a form start it again, and staff sign in again.
     """
-    from forms_app.letters.database_letters import DatabaseLetters, copy_letters
-    from forms_app.letters.document import LetterFiles
     from forms_app.organisation.settings import load_settings
     from forms_app.storage import StorageError
-    from forms_app.storage.postgres.moving import TargetNotEmpty, check_empty, copy_rows
+    from forms_app.storage.postgres.moving import TargetNotEmpty
 
-    from .moving_state import (
-        StateNotMovable,
-        held_in,
-        held_in_files,
-        read_database_state,
-        read_state,
-        write_files_state,
-        write_state,
-    )
+    from .moving_state import StateNotMovable
 
     if bool(to_url) == bool(from_url):
         raise click.UsageError("give exactly one of --to URL or --from URL")
     data_dir = data_dir or load_settings().data_dir
+    where = "the database" if to_url else str(data_dir)
     try:
         # Everything is read and checked, and the target found empty, before anything is
         # written, so a refusal leaves the target as it was.
-        if to_url:
-            state = read_state(data_dir)
-            source, target = _data_package(data_dir), _database(to_url, data_dir)
-            check_empty(source, target)
-            held = held_in(to_url)
-            if held:
-                raise TargetNotEmpty(f"the target already holds {', '.join(held)}")
-            counts = copy_rows(source, target, files=True)
-            letters = (LetterFiles(data_dir), DatabaseLetters(data_dir, to_url))
-            where = "the database"
-        else:
-            state = read_database_state(from_url)
-            data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            source, target = _database(from_url, data_dir), _data_package(data_dir)
-            check_empty(source, target)
-            held = held_in_files(data_dir)
-            if held:
-                raise TargetNotEmpty(f"{data_dir} already holds {', '.join(held)}")
-            counts = copy_rows(source, target, files=True)
-            letters = (DatabaseLetters(data_dir, from_url), LetterFiles(data_dir))
-            where = str(data_dir)
-        counts["letters"] = copy_letters(*letters)
-        if to_url:
-            counts.update(write_state(to_url, state))
-        else:
-            counts.update(write_files_state(data_dir, state))
+        move = _into_database(to_url, data_dir) if to_url else _into_files(from_url, data_dir)
     except (TargetNotEmpty, StateNotMovable, StorageError, OSError) as error:
         raise click.ClickException(f"nothing moved: {error}") from error
     except Exception as error:  # psycopg's errors: no connection, no such database, no right
         if type(error).__module__.startswith("psycopg"):
-            raise click.ClickException(f"nothing moved: {error}") from error
+            raise click.ClickException(f"nothing moved: {_said(error)}") from error
         raise
+    try:
+        counts = move()
+    except Exception as error:
+        # Whatever went wrong while writing, all of it was undone (``all_or_nothing``).
+        raise click.ClickException(
+            f"nothing moved: the move failed part way ({_said(error)}). Everything it had "
+            f"written was undone, so {where} is as it was before. Put right what went wrong "
+            "and run the same command again."
+        ) from error
     units = {
         "evidence_files": "files",
         "letters": "letters",
