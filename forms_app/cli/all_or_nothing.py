@@ -60,7 +60,7 @@ def staged_directory(data_dir: Path) -> Iterator[Path]:
     """A new, empty staging directory beside ``data_dir`` for the block to write into; moved
     into ``data_dir`` once the block ends without an error, removed if it raises. Either way
     nothing of it is left beside ``data_dir``, and on an error ``data_dir`` is as it was."""
-    data_dir = Path(data_dir).absolute()
+    data_dir = Path(data_dir).resolve()  # a link followed: the staging is on the same disk
     data_dir.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     staging = Path(tempfile.mkdtemp(prefix=f".{data_dir.name}.moving-", dir=data_dir.parent))
     try:

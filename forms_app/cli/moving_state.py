@@ -17,8 +17,10 @@ way, each copied as the rows it is:
 
 Drafts, staff sessions, rate limits and the sign-in throttle are short-lived and are not moved.
 Everything is read and checked before anything is written, and the target must hold none of
-it. Into the database it is written in one transaction (all or nothing); into the files, one
-file at a time. Either way it is counted again where it arrived.
+it. ``write_state`` and ``write_files_state`` write it and count it again where it arrived;
+``feedback migrate-store`` runs them as the last part of one move that is all or nothing
+(``all_or_nothing``): into the database inside the transaction that also writes the case
+tables, into the files in the staging directory the case tables were written to.
 """
 
 from __future__ import annotations
@@ -326,7 +328,9 @@ def held_in(url: str) -> list[str]:
 
 def write_state(url: str, state: State) -> dict[str, int]:
     """Write ``state`` into the database at ``url``, which must hold none of it, in one durable
-    transaction; then count it again there. Returns the count of each kind."""
+    transaction (a part of the caller's, when this thread's connection is already in one:
+    ``all_or_nothing.one_transaction``); then count it again there. Returns the count of each
+    kind."""
     held = held_in(url)
     if held:
         raise TargetNotEmpty(f"the target already holds {', '.join(held)}")

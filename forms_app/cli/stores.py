@@ -1,8 +1,12 @@
 """``feedback migrate-store`` and ``feedback export-package``: the case tables between engines.
 
-The work is in ``forms_app.storage.postgres.moving``; this is the command line around it. It
-builds no app, so it runs with the service stopped (stop it first: rows written during a move
-would be left behind).
+The work is in ``forms_app.storage.postgres.moving`` (the case tables) and ``moving_state``
+(the rest of the app's state); this is the command line around it. It builds no app, so it
+runs with the service stopped (stop it first: rows written during a move would be left
+behind). A move is checked whole before anything is written, then written all or nothing
+(``all_or_nothing``): one database transaction into PostgreSQL, a staging directory moved
+into place into the files. A move that fails part way says so and leaves the target as it
+was, so the same command can be run again once the fault is put right.
 """
 
 from __future__ import annotations
@@ -129,12 +133,17 @@ def migrate_store_command(to_url: str | None, from_url: str | None, data_dir: Pa
     """Move the case tables and the rest of the app's state between the data directory and
     a PostgreSQL database.
 
-    Stop the service first. Every row of every case table is copied in one transaction (all
-    or nothing) into a target that holds no rows yet, in the order written, and read back to
-    check it is the same; the bytes of the files added to cases go first, the produced
-    letters after. The source is left as it was: keep it until the service runs well
-    on the new engine, then remove it. Then set store_url in the settings (or
-    FORMS_APP_STORE_URL) to the database URL, or remove it to go back to the data directory.
+    Stop the service first. Every row of every case table is copied into a target that holds
+    no rows yet, in the order written, and read back to check it is the same; the bytes of
+    the files added to cases go first, the produced letters after. The source is left as it
+    was: keep it until the service runs well on the new engine, then remove it. Then set
+    store_url in the settings (or FORMS_APP_STORE_URL) to the database URL, or remove it to
+    go back to the data directory.
+
+    It is all or nothing: into the database everything is written in one transaction; into
+    the data directory everything is written into a new directory beside it and moved in
+    only once it is all written and checked. If the move fails part way, everything it wrote
+    is undone, it says what went wrong, and the same command can be run again.
 
     The rest of what the app keeps moves too, as it is, either way: staff accounts, the
     audit log (it must verify; its chain carries on), the message and sheet outboxes,

@@ -4,7 +4,8 @@ Both work through the stores' own methods (``rows`` to read, ``commit_batch`` to
 work between any two engines, in either direction, and the rows arrive in the order they were
 written: a data directory moved into PostgreSQL and back holds the same rows, and so the same
 bytes (each row's checksum is made from its cells). ``feedback migrate-store`` also copies the
-bytes of the cases' evidence files (``copy_files``), before the rows that name them.
+bytes of the cases' evidence files (``copy_files``), before the rows that name them, and runs
+all of it inside one larger move that is all or nothing (the command makes it so).
 """
 
 from __future__ import annotations
