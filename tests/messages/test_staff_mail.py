@@ -37,6 +37,14 @@ class Inbox:
 
     def __init__(self):
         self.messages: list[tuple[list[str], str, str]] = []
+        #: Refuse every address (a 550 reply), as a server that will never take the email.
+        self.refuse = False
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
+        if self.refuse:
+            return "550 no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -271,3 +279,26 @@ def test_the_person_is_never_shown_a_staff_mail_and_its_body_is_emptied_once_sen
             outbox.mark_sent(message_id, 2.0, None)
         assert outbox.one("s1").values["body"] == ""
         assert outbox.one("r1").values["link"] == ""
+
+
+def test_a_staff_email_the_mail_server_refuses_is_listed_under_messages_not_sent(
+    tmp_path, mail_server, data_dir
+):
+    app, parts, secrets, ref = _app(tmp_path, mail_server, provider="none")
+    mail_server.inbox.refuse = True
+    mail_server.start()
+    client = app.test_client()
+    sign_in(client, "olive", secrets["olive"])
+    page = client.get(f"/staff/cases/{ref}/do/flag")
+    client.post(
+        f"/staff/cases/{ref}/do/flag",
+        data={"flag": "safeguarding", "detail": CONCERN, "csrf_token": csrf(page.text)},
+    )
+    _worker(app)  # refused for good: failed at once, not tried for ever
+    assert mail_server.inbox.messages == []
+    mina = app.test_client()
+    sign_in(mina, "mina", secrets["mina"])
+    failed = mina.get("/staff/messages/failed").text
+    assert "Email to staff (an alert, a request or a reminder)" in failed
+    assert "the mail server refused the address" in failed
+    assert "staff_mail.sent" not in _actions(parts, ref)
