@@ -3,9 +3,12 @@ is near and one once it is overdue (``requests.due_reminder`` says which is due)
 most once however often the morning job runs.
 
 A reminder is claimed in the links file's ledger under its message id (the request and which
-reminder) before it is sent, and then recorded as a ``request_reminded`` event, so staff see
+reminder) before it is queued, and then recorded as a ``request_reminded`` event, so staff see
 it on the timeline. A run cut short between the two records the event on the next run without
-sending again. No personal details travel by email: the reference, what is asked and the date.
+sending again. The email is queued in the message outbox (``send``: the morning job hands in
+``messages.staff_mail.queue_staff_mail``), so a mail server that is down delays it rather than
+losing it; the message worker sends it once. No personal details travel by email: the
+reference, what is asked and the date.
 """
 
 from __future__ import annotations
@@ -24,12 +27,14 @@ from .request_links import Links
 from .request_state import ASKS, BEFORE, InvestigatorRequest
 from .requests import due_reminder, remind
 
-#: ``send(to, subject, body) -> bool``: True when the email was accepted.
-Send = Callable[[list[str], str, str], bool]
+#: ``send(to, subject, body, ref=..., cause=...) -> bool``: True when the email is queued to
+#: send (``cause`` names the reminder, so queueing it again keeps one).
+Send = Callable[..., bool]
 
 
 @dataclass
 class Reminded:
+    #: Reminders queued to send (the message worker sends them).
     sent: int = 0
     recorded: int = 0
     no_address: int = 0
@@ -67,7 +72,7 @@ def send_reminders(
     staff_link: str,
     today: date,
 ) -> Reminded:
-    """Send every reminder due ``today``; ``emails``: staff accounts' addresses by username."""
+    """Queue every reminder due ``today``; ``emails``: staff accounts' addresses by username."""
     done = Reminded()
     for case in index.open_cases():
         if not case.requests:
@@ -89,7 +94,9 @@ def send_reminders(
                     "find it, reply to the officer who asked and they will send a new one."
                 )
                 subject, body = reminder_text(case.ref, request, which, where)
-                done.sent += bool(send([to], subject, body))
+                done.sent += bool(
+                    send([to], subject, body, ref=case.ref, cause=message_id(request, which))
+                )
             try:
                 rows = remind(case, Actor("system", today), request.ident, which)
             except Refused:

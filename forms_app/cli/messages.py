@@ -1,5 +1,5 @@
 """``feedback messages send|status|templates|retry``: messages to the public (README.md,
-"Messages to the public")."""
+"Messages to the public") and the emails to staff that go through the same outbox."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ def _parts():
 
 @click.group("messages")
 def messages_group():
-    """Messages to the public: the worker that sends them, and the outbox's state."""
+    """Messages to the public and emails to staff: the worker that sends them, and the
+    outbox's state."""
 
 
 @messages_group.command("send")
@@ -39,8 +40,10 @@ def send_command(once: bool):
 
     messenger = _parts().messenger
     config = messenger.config
-    if not config.enabled:
-        raise click.ClickException("messages.provider is none: there is nothing to send")
+    if not config.worker_needed:
+        raise click.ClickException(
+            "messages.provider is none and email is not set up: there is nothing to send"
+        )
     try:
         provider = build_provider(config)
     except MessagesSettingsError as error:
@@ -51,6 +54,7 @@ def send_command(once: bool):
         provider,
         config.retry,
         before_step=Sweep(messenger, _parts().store),
+        after_sent=_record_staff_mail(_parts().settings.data_dir),
     )
     url = _parts().shared_url
     once_lock = None
@@ -87,6 +91,26 @@ def send_command(once: bool):
         if once_lock is not None:
             once_lock.release()
         sender.close()
+
+
+def _record_staff_mail(data_dir):
+    """What the worker does once a message is sent: an email to staff is recorded in the audit
+    log as sent (by what it was for, never to whom or what it said), so its case's trail shows
+    the alert queued and then sent."""
+    from forms_app.messages.outbox import STAFF_MAIL
+    from forms_app.records import audit
+
+    def sent(message) -> None:
+        if message.type == STAFF_MAIL:
+            audit.record(
+                data_dir,
+                actor="messages",
+                action="staff_mail.sent",
+                ref=message.ref or None,
+                detail=message.values.get("kind") or "email to staff",
+            )
+
+    return sent
 
 
 def _take_once(url: str):
@@ -155,8 +179,8 @@ def register(group: click.Group) -> None:
     group.add_command(messages_group)
 
 
-if __name__ == "__main__":  # python -m forms_app.cli.messages: exit 0 if messages are on
+if __name__ == "__main__":  # python -m forms_app.cli.messages: exit 0 if a worker is needed
     from forms_app.messages.config import messages_config
     from forms_app.organisation.settings import load_settings
 
-    sys.exit(0 if messages_config(load_settings().raw).enabled else 1)
+    sys.exit(0 if messages_config(load_settings().raw).worker_needed else 1)

@@ -277,30 +277,48 @@ def due_command(on, email):
 
 def _remind_requests(today) -> None:
     """Reminders to the people asked for statements: before the due date and once overdue,
-    each sent once however often this runs."""
+    each queued once however often this runs (the message worker sends them)."""
     from flask import current_app
 
     from forms_app.casework.request_links import Links
     from forms_app.casework.request_reminders import send_reminders
     from forms_app.messages import smtp as mail
+    from forms_app.messages.staff_mail import queue_staff_mail
     from forms_app.web.hosts import staff_url
     from forms_app.web.parts import case_index, parts
 
     settings = parts().settings
     config = mail.email_settings(settings.raw)
     sender = settings.contact.get("email", "")
+
+    def queue(to, subject, body, *, ref, cause) -> bool:
+        # Into the message outbox: the message worker sends it, retrying while mail is down.
+        return bool(
+            queue_staff_mail(
+                settings.data_dir,
+                config,
+                to,
+                subject,
+                body,
+                ref=ref,
+                cause=cause,
+                kind="reminder",
+                sender=sender,
+            )
+        )
+
     with Links(settings.data_dir, current_app.config["SECRET_KEY"]) as links:
         done = send_reminders(
             case_index(),
             parts().store,
             parts().contract,
             links,
-            lambda to, subject, body: mail.send(config, to, subject, body, sender=sender),
+            queue,
             emails={u.username: u.email for u in _book().all() if u.active},
             staff_link=f"{staff_url(settings)}/staff/requests",
             today=today,
         )
-    click.echo(f"reminded {done.sent} people asked for statements")
+    click.echo(f"reminded {done.sent} people asked for statements (queued to send)")
 
 
 def _email_owners(by_owner, today) -> None:

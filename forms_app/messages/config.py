@@ -66,6 +66,17 @@ class MessagesConfig:
         return self.provider != "none"
 
     @property
+    def staff_email(self) -> dict | None:
+        """The ``email:`` section when it names a host: emails to staff go through it."""
+        return self.email if self.email and self.email.get("host") else None
+
+    @property
+    def worker_needed(self) -> bool:
+        """Whether the message worker has anything to send: messages to the public, or
+        emails to staff (queued whenever email is set up, whatever the provider)."""
+        return self.enabled or self.staff_email is not None
+
+    @property
     def channels(self) -> tuple[str, ...]:
         """What the provider can send: Notify sends emails, texts and letters; SMTP emails,
         with letters printed and posted by staff."""

@@ -22,7 +22,6 @@ from forms_app.storage.postgres.shared import SharedTable
 
 from .outbox import (
     _COLUMNS,
-    KEPT_UNTIL_SENT,
     QUEUED,
     SENDING,
     STATES,
@@ -30,6 +29,8 @@ from .outbox import (
     Outbox,
     _message,
     _new_row,
+    for_the_person,
+    kept_until_sent,
 )
 
 MESSAGES = "feedback_messages"
@@ -196,6 +197,7 @@ class DatabaseOutbox(Outbox):
     # -- what staff and people see -----------------------------------------------------------
 
     def for_refs(self, refs: list[str]) -> list[Message]:
+        """The messages to the person of each case, oldest first (not ``NOT_TO_THE_PERSON``)."""
         out: list[Message] = []
         for ref in refs:
             out += [
@@ -204,6 +206,7 @@ class DatabaseOutbox(Outbox):
                     f"SELECT {_COLUMNS} FROM {MESSAGES} WHERE ref = ? ORDER BY queued_at, position",
                     (ref,),
                 )
+                if for_the_person(row[2])
             ]
         return out
 
@@ -272,9 +275,9 @@ class DatabaseOutbox(Outbox):
 
 def _forget_kept_until_sent(connection, message_id: str) -> None:
     row = connection.execute(
-        f"SELECT channel, payload FROM {MESSAGES} WHERE id = %s", (message_id,)
+        f"SELECT channel, payload, type FROM {MESSAGES} WHERE id = %s", (message_id,)
     ).fetchone()
-    names = KEPT_UNTIL_SENT.get(row[0], ()) if row else ()
+    names = kept_until_sent(row[0], row[2]) if row else ()
     values = json.loads(row[1]) if row else {}
     if not any(values.get(name) for name in names):
         return

@@ -23,9 +23,11 @@ or the printed page has it then, and the outbox keeps it no longer. A failed mes
 so that it can be sent again.
 
 A few messages about a case go to someone other than the person (``NOT_TO_THE_PERSON``: the
-link emailed to an investigating manager). They are sent, retried and listed as failed like the
-rest, and erased with the case, but ``for_refs`` (what the tracking page and subject access
-show the person) leaves them out: they name someone else.
+link emailed to an investigating manager, and the emails to staff of ``staff_mail``: the
+safeguarding lead's alert, requests and their reminders, the shared sheet's alerts). They are
+sent, retried and listed as failed like the rest, and erased with the case, but ``for_refs``
+(what the tracking page and subject access show the person) leaves them out: they name
+someone else. An email to staff keeps its words only until it is sent.
 
 The outbox holds personal data (an address or number, and the message's values), so retention,
 subject access and erasure reach it by reference (``for_refs``, ``forget``).
@@ -50,10 +52,12 @@ STATES = (QUEUED, SENDING, SENT, FAILED, TO_POST)
 CHANNELS = ("email", "sms", "letter")
 #: Values emptied once a message of that channel is sent or posted (see the module's words).
 KEPT_UNTIL_SENT = {"letter": ("tracking",)}
+#: An email to staff (``staff_mail``): its subject and words are in its values, not templates.
+STAFF_MAIL = "staff_mail"
 #: Values emptied once a message of that type is sent, whatever its channel.
-KEPT_UNTIL_SENT_BY_TYPE = {"request_link": ("link",)}
+KEPT_UNTIL_SENT_BY_TYPE = {"request_link": ("link",), STAFF_MAIL: ("subject", "body")}
 #: Message types to someone other than the person the case is about (see the module's words).
-NOT_TO_THE_PERSON = ("request_link",)
+NOT_TO_THE_PERSON = ("request_link", STAFF_MAIL)
 
 _TABLE = """
 CREATE TABLE IF NOT EXISTS messages (
@@ -82,6 +86,17 @@ CREATE INDEX IF NOT EXISTS messages_ref ON messages (ref);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 )
+
+
+def kept_until_sent(channel: str, message_type: str) -> tuple[str, ...]:
+    """The names of the values a message keeps only until it is sent or posted (both engines
+    ask this, so both forget the same)."""
+    return KEPT_UNTIL_SENT.get(channel, ()) + KEPT_UNTIL_SENT_BY_TYPE.get(message_type, ())
+
+
+def for_the_person(message_type: str) -> bool:
+    """Whether messages of this type are the person's own (shown to them, see the module)."""
+    return message_type not in NOT_TO_THE_PERSON
 
 
 def outbox_path(data_dir: Path) -> Path:
@@ -271,11 +286,7 @@ class Outbox:
         row = self.db.execute(
             "SELECT channel, payload, type FROM messages WHERE id = ?", (message_id,)
         ).fetchone()
-        names = (
-            (KEPT_UNTIL_SENT.get(row[0], ()) + KEPT_UNTIL_SENT_BY_TYPE.get(row[2], ()))
-            if row
-            else ()
-        )
+        names = kept_until_sent(row[0], row[2]) if row else ()
         values = json.loads(row[1]) if row else {}
         if not any(values.get(name) for name in names):
             return False
@@ -355,7 +366,7 @@ class Outbox:
                     f"SELECT {_COLUMNS} FROM messages WHERE ref = ? ORDER BY queued_at, rowid",
                     (ref,),
                 )
-                if row[2] not in NOT_TO_THE_PERSON
+                if for_the_person(row[2])
             ]
         return out
 

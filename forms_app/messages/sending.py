@@ -17,6 +17,9 @@ outbox (``lock``); with app servers sharing a database, a lock in that database
 message is claimed by a conditional update (``Outbox.mark_sending``) before it is sent, so a
 message someone else claimed meanwhile is passed over.
 
+``after_sent`` is told of each message once it is marked sent (the command hands in the
+audit log's writer, which records the emails to staff as sent).
+
 The time source is a ``Clock`` (``now``, ``sleep``) so tests can run hours of outage in
 seconds. Only the message's id, type and state are logged, never who it is for or what it says.
 """
@@ -84,6 +87,7 @@ class Sender:
         clock: Clock | None = None,
         rng: random.Random | None = None,
         before_step=None,
+        after_sent=None,
         batch: int = 100,
     ):
         self.outbox = outbox
@@ -92,6 +96,7 @@ class Sender:
         self.clock = clock or Clock()
         self.rng = rng or random.Random()
         self.before_step = before_step
+        self.after_sent = after_sent
         self.batch = batch
         self.paused_until = 0.0
         self.failures_in_a_row = 0
@@ -135,6 +140,7 @@ class Sender:
                 self.outbox.mark_sent(message.id, now, found)
                 report.found_sent += 1
                 log.info("message %s (%s): had been sent", message.id, message.type)
+                self._sent(message)
                 return True
         if message.attempts >= self.retry.max_attempts:
             self.outbox.mark_failed(
@@ -179,7 +185,18 @@ class Sender:
         self.failures_in_a_row = 0
         self.outbox.mark_sent(message.id, self.clock.now(), provider_id)
         report.sent += 1
+        self._sent(message)
         return True
+
+    def _sent(self, message: Message) -> None:
+        """Tell ``after_sent``; its failure is logged, as the message is sent and recorded so
+        in the outbox already."""
+        if self.after_sent is None:
+            return
+        try:
+            self.after_sent(message)
+        except Exception:  # noqa: BLE001 - a record of the send must not stop the sending
+            log.exception("message %s (%s): sent, not recorded", message.id, message.type)
 
     def _failed_again(self, now: float, error: TryLater) -> bool:
         """Count a failure; after several in a row, pause the worker (False ends the step)."""

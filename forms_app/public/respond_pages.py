@@ -34,6 +34,7 @@ from forms_app.casework.requests import shared_view
 from forms_app.evidence import CLEAN, INFECTED, NOT_SCANNED, Refusal, safe_name
 from forms_app.language.welsh import long_date
 from forms_app.messages import smtp as mail
+from forms_app.messages.staff_mail import queue_staff_mail
 from forms_app.records import audit
 from forms_app.storage import EvidenceDamaged, StoreWriteError
 from forms_app.storage.vocabulary import LANGUAGES
@@ -268,7 +269,8 @@ def _receive():
 
 
 def _alert(case, asked) -> None:
-    """Email whoever asked, and the case's owner, that the answer came."""
+    """Queue the email to whoever asked, and the case's owner, that the answer came (the
+    message worker sends it)."""
     settings = parts().settings
     book = UserBook(settings.data_dir)
     accounts = [book.get(asked.asked_by), book.get(case.owner)]
@@ -276,11 +278,15 @@ def _alert(case, asked) -> None:
     subject, body = answered_alert(
         case.ref, asked, asked.to_name, f"{staff_url(settings)}/staff/cases/{case.ref}#requests"
     )
-    mail.send(
+    queue_staff_mail(
+        settings.data_dir,
         mail.email_settings(settings.raw),
         to,
         subject,
         body,
+        ref=case.ref,
+        cause=f"{asked.ident}:answered",
+        kind="request_answered",
         sender=settings.contact.get("email", ""),
     )
 

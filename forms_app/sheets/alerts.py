@@ -1,5 +1,7 @@
 """Saying loudly that the sheet is behind: the log (always), the outbox's record that
-``feedback sheets status`` shows, and an email to the administrators when email is set up;
+``feedback sheets status`` shows, and an email to the administrators when email is set up,
+queued in the message outbox (``queued_mail``: the message worker sends it, trying again while
+the mail server is down);
 and how a moment and a length of time read in those alerts and in the status
 (``clock_text``, ``duration``).
 
@@ -15,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from forms_app.messages import smtp as mail
+from forms_app.messages.staff_mail import queue_staff_mail
 
 log = logging.getLogger("forms_app.sheets")
 _LONDON = ZoneInfo("Europe/London")
@@ -33,7 +35,7 @@ class Alerts:
         email_config: dict | None,
         recipients: list[str],
         sender: str = "",
-        send: Callable[..., bool] = mail.send,
+        send: Callable[..., bool],
     ):
         self.outbox = outbox
         self.clock = clock
@@ -44,7 +46,7 @@ class Alerts:
 
     def raise_(self, kind: str, subject: str, body: str) -> bool:
         """Log it, record it, email it unless this kind was emailed within the hour.
-        Returns True if an email went."""
+        Returns True if an email was queued to send."""
         now = self.clock.time()
         alerts = dict(self.outbox.get("alerts", {}))
         previous = alerts.get(kind) or {}
@@ -76,6 +78,27 @@ class Alerts:
 
     def active(self) -> dict[str, dict]:
         return {k: v for k, v in self.outbox.get("alerts", {}).items() if v.get("active")}
+
+
+def queued_mail(data_dir, clock) -> Callable[..., bool]:
+    """The ``send`` of ``Alerts``: queues the email to staff in the message outbox of
+    ``data_dir``; True when it is queued."""
+
+    def send(config, to, subject, body, *, sender="") -> bool:
+        return bool(
+            queue_staff_mail(
+                data_dir,
+                config,
+                to,
+                subject,
+                body,
+                cause=f"sheets:{subject}:{clock.time()}",
+                kind="sheet_alert",
+                sender=sender,
+            )
+        )
+
+    return send
 
 
 def duration(seconds: float) -> str:

@@ -54,7 +54,7 @@ from forms_app.procedures.profiles import closure_years
 from forms_app.storage.store import EVENTS, SUBMISSIONS
 
 from . import appending, clearing, parking, positions, settling, spreadsheet, triage
-from .alerts import Alerts
+from .alerts import Alerts, queued_mail
 from .client import build_client, service_account_email
 from .config import SheetsConfig, sheets_config
 from .layout import INTAKE, TRIAGE, Layout, LayoutError
@@ -155,7 +155,7 @@ class SyncWorker:
         session=None,
         client=None,
         rng=None,
-        send=mail.send,
+        send=None,
         index: CaseIndex | None = None,
         audit=None,
     ):
@@ -191,7 +191,7 @@ class SyncWorker:
             email_config=mail.email_settings(self.settings.raw),
             recipients=self._alert_recipients(),
             sender=self.settings.contact.get("email", ""),
-            send=send,
+            send=send or queued_mail(data_dir, self.clock),
         )
         self.editor = service_account_email(config)
         # The audit log's writer (``forms_app.records.audit.record``, a layer above this one:

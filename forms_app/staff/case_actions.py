@@ -89,11 +89,19 @@ def run_action(
                     fields=sorted({r["type"] for r in rows}),
                     detail=act.name,
                 )
-                if any(r["type"] == "flag_set" and r["value"] == "safeguarding" for r in rows):
-                    sent = safeguarding_alert(index().get(case.ref), user().name)
+                flagged = [
+                    r for r in rows if r["type"] == "flag_set" and r["value"] == "safeguarding"
+                ]
+                if flagged:
+                    queued = safeguarding_alert(
+                        index().get(case.ref), user().name, flagged[0]["event_id"]
+                    )
+                    # Queued, not sent: the message worker sends it (and tries again while
+                    # the mail server is down); the home page shows the case at once.
                     flash(
-                        "The safeguarding lead has been alerted by email."
-                        if sent
+                        "The safeguarding lead will be alerted by email: the alert is queued "
+                        "to send. The case is on their home page now."
+                        if queued
                         else "The case is on the safeguarding lead's home page."
                     )
                 flash(f"{act.title}: done.")

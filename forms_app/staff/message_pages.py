@@ -40,6 +40,7 @@ TYPES = {
     "tracking_code": "Tracking page code",
     "escalation_received": "Request for the next stage received",
     "request_link": "Link to answer a request (to an investigating manager)",
+    "staff_mail": "Email to staff (an alert, a request or a reminder)",
 }
 STATES = {
     "queued": ("Waiting to send", "govuk-tag--grey"),

@@ -5,7 +5,8 @@ revoking and withdrawing, the list of requests for you and those you wait for
 Thin: the rules are in ``forms_app.casework.requests``. Someone without an account is sent a
 link by email through the message outbox, so a failed send is tried again and shown on the
 "messages not sent" page (``forms_app.public.respond_pages`` serves the link; with no message
-provider set, the email goes straight by SMTP); a member of staff answers here,
+provider set, it goes as an email to staff through the same outbox, by the ``email:`` section);
+a member of staff is emailed the staff page's address through the outbox too, and answers here,
 seeing only what was shared, even on a case they could not otherwise open. Every view and
 change is audited.
 """
@@ -36,6 +37,7 @@ from forms_app.casework.requests import (
 )
 from forms_app.evidence import INFECTED, Refusal, safe_name
 from forms_app.messages import smtp as mail
+from forms_app.messages.staff_mail import queue_staff_mail
 from forms_app.storage import EvidenceDamaged, StoreWriteError
 from forms_app.web.downloads import file_response
 from forms_app.web.hosts import staff_url
@@ -189,17 +191,24 @@ def request_new(ref):
     ident = rows[0]["value"]
     audit_log("request.ask", ref=case.ref, detail=ident)
     found = _refolded(case.ref).requests[ident]
-    sent = _send_request(case, found)
+    queued = _send_request(case, found)
     done = f"Request sent to {who_asked(found)}. Due by {found.due.strftime('%-d %B %Y')}."
-    if sent == "queued":
+    # The email is queued, not sent yet: the message worker sends it and tries again while
+    # the mail server is down, and one that never goes is listed under messages not sent.
+    if queued and found.to_user:
+        done += (
+            " The email to them is queued to send; they will also see the request when they"
+            " sign in."
+        )
+    elif queued:
         done += (
             " The email with their link is waiting to send: if it cannot go, it is listed"
             " under messages not sent."
         )
-    elif not sent and found.to_user:
-        done += " The email could not be sent: they will see the request when they sign in."
-    elif not sent:
-        done += " The email with their link could not be sent: revoke this and ask again."
+    elif found.to_user:
+        done += " The email could not be queued: they will see the request when they sign in."
+    else:
+        done += " The email with their link could not be queued: revoke this and ask again."
     flash(done)
     return redirect(url_for("staff.case", ref=case.ref) + "#requests", code=303)
 
@@ -215,9 +224,11 @@ def respond_path(secret: str, language: str) -> str:
     return f"{'/cy' if language == 'cy' else ''}/respond/{secret}"
 
 
-def _send_request(case, found) -> bool | str:
-    """Email the person asked: a link for someone without an account (through the message
-    outbox: "queued"), else the staff page. True or False: sent straight by SMTP, or not."""
+def _send_request(case, found) -> bool:
+    """Queue the email to the person asked in the message outbox: a link for someone without
+    an account (the ``request_link`` message, in the case's language, when messages are on),
+    else the staff page; the message worker sends it. False when it could not be queued (no
+    address, email not set up, the outbox not written)."""
     ref = case.ref
     settings = parts().settings
     config = mail.email_settings(settings.raw)
@@ -239,7 +250,8 @@ def _send_request(case, found) -> bool | str:
             except (OSError, sqlite3.Error) as error:
                 log.error("requests: link email not queued (%s)", type(error).__name__)
                 return False
-            return "queued"
+            audit_log("request.email_queued", ref=ref, detail=found.ident)
+            return True
         to = found.to_email
         where = (
             f"Read what was shared with you and answer here: {link}\n\n"
@@ -250,13 +262,20 @@ def _send_request(case, found) -> bool | str:
         f"{me} has asked you for {asked} about case {ref}, by {due}.\n\n{where}\n\n"
         "This email holds no personal details on purpose.\n"
     )
-    return mail.send(
+    queued = queue_staff_mail(
+        settings.data_dir,
         config,
         [to],
         f"Case {ref}: {asked} needed by {due}",
         body,
+        ref=ref,
+        cause=found.ident,
+        kind="request",
         sender=settings.contact.get("email", ""),
     )
+    if queued:
+        audit_log("request.email_queued", ref=ref, detail=found.ident)
+    return bool(queued)
 
 
 @blueprint.route("/cases/<ref>/requests/<ident>/<change>", methods=["POST"])
@@ -397,18 +416,24 @@ def request_answer(ref, ident):
 
 
 def alert_officer(case, found, who: str) -> bool:
-    """Email whoever asked (and the case's owner) that an answer came."""
+    """Queue the email to whoever asked (and the case's owner) that an answer came."""
     settings = parts().settings
     to = [a.email for a in (users().get(found.asked_by), users().get(case.owner)) if a and a.email]
     subject, body = answered_alert(
         case.ref, found, who, f"{staff_url(settings)}/staff/cases/{case.ref}#requests"
     )
-    return mail.send(
-        mail.email_settings(settings.raw),
-        to,
-        subject,
-        body,
-        sender=settings.contact.get("email", ""),
+    return bool(
+        queue_staff_mail(
+            settings.data_dir,
+            mail.email_settings(settings.raw),
+            to,
+            subject,
+            body,
+            ref=case.ref,
+            cause=f"{found.ident}:answered",
+            kind="request_answered",
+            sender=settings.contact.get("email", ""),
+        )
     )
 
 

@@ -18,14 +18,11 @@ import yaml
 from aiosmtpd.controller import Controller
 
 from forms_app import create_app
-from forms_app.messages.config import messages_config
-from forms_app.messages.outbox import Outbox, outbox_path
-from forms_app.messages.providers import build_provider
-from forms_app.messages.sending import Sender
 from forms_app.organisation.settings import EXAMPLE_SETTINGS
 from forms_app.records import audit
 from forms_app.web.parts import EXTENSION
 from tests.support.clamd import running_clamd
+from tests.support.message_worker import deliver
 from tests.support.staff import PEOPLE, add_events, csrf, make_people, sign_in, submit
 
 PERSON_NAME = "Gwenllian Example"
@@ -60,15 +57,6 @@ class Inbox:
 
     def to(self, address: str) -> list[str]:
         return [body for rcpts, body in self.messages if address in rcpts]
-
-
-def deliver(parts) -> None:
-    """One step of the message worker over the world's outbox."""
-    path = outbox_path(parts.settings.data_dir)
-    if not path.exists():
-        return
-    with Outbox(path) as outbox:
-        Sender(outbox, build_provider(messages_config(parts.settings.raw))).step()
 
 
 def _free_port() -> int:

@@ -10,6 +10,7 @@ from forms_app.casework.request_links import Links
 from forms_app.casework.request_reminders import send_reminders
 from forms_app.cli.staff import due_command
 from forms_app.messages import smtp as mail
+from forms_app.messages.staff_mail import queue_staff_mail
 from forms_app.web.parts import case_index
 from tests.support.staff import csrf
 
@@ -84,7 +85,9 @@ def _run(world, today: date):
                 world.parts.store,
                 world.parts.contract,
                 links,
-                lambda to, subject, body: mail.send(config, to, subject, body),
+                lambda to, subject, body, *, ref, cause: queue_staff_mail(
+                    world.parts.settings.data_dir, config, to, subject, body, ref=ref, cause=cause
+                ),
                 emails={"oscar": OSCAR},
                 staff_link="http://staff.example/staff/requests",
                 today=today,

@@ -22,8 +22,8 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from forms_app.web.parts import EXTENSION
-from tests.requests.conftest import deliver, link_in
 from tests.requests.conftest import inbox as requests_inbox
+from tests.requests.conftest import link_in
 from tests.support.browser import (
     arrive_and_check,
     launch_chromium,
@@ -31,6 +31,7 @@ from tests.support.browser import (
     staff_sign_in,
     walk_in_browser,
 )
+from tests.support.message_worker import deliver
 from tests.support.report_pages import PUBLISHER, QUARTER, report_app
 from tests.support.staff import PASSWORD, make_people
 from tests.support.walker import COMPLAINT

@@ -1,0 +1,304 @@
+"""Emails to staff (the safeguarding lead's alert, a request to an investigator, its reminders,
+the shared sheet's alerts) go through the durable message outbox, on the data directory's
+files and in PostgreSQL alike: written at the moment of the action, so a mail server that is
+down then loses nothing; sent by the message worker once it is back, exactly once however
+often the worker runs; holding the reference and a link, never the person's details; and the
+audit log says it was queued, then sent."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+
+import pytest
+import yaml
+from aiosmtpd.controller import Controller
+
+from forms_app import create_app
+from forms_app.cli.messages import messages_group
+from forms_app.messages import outbox as outbox_module
+from forms_app.messages.config import messages_config
+from forms_app.messages.outbox import Message, Outbox, outbox_path
+from forms_app.messages.providers import build_provider
+from forms_app.messages.sending import Sender
+from forms_app.messages.staff_mail import STAFF_MAIL, queue_staff_mail
+from forms_app.organisation.settings import EXAMPLE_SETTINGS
+from forms_app.records import audit
+from forms_app.web.parts import EXTENSION
+from tests.support.served import free_port
+from tests.support.staff import csrf, make_people, sign_in, submit
+
+PERSON = "Gwenllian Example"
+CONCERN = "Unexplained bruising on her arm"
+
+
+class Inbox:
+    """What the loopback SMTP stand-in was sent: (recipients, subject, body)."""
+
+    def __init__(self):
+        self.messages: list[tuple[list[str], str, str]] = []
+        #: Refuse every address (a 550 reply), as a server that will never take the email.
+        self.refuse = False
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
+        if self.refuse:
+            return "550 no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((envelope.rcpt_tos, message["Subject"], message.get_content()))
+        return "250 OK"
+
+
+class MailServer:
+    """An SMTP stand-in on a port of its own, down until ``start`` (nothing listens there)."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.inbox = Inbox()
+        self.controller = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+
+
+@pytest.fixture
+def mail_server():
+    server = MailServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["files", "postgres"])
+def engine(request, monkeypatch, data_dir):
+    """Which engine the app keeps its cases, audit log and outboxes in."""
+    if request.param == "postgres":
+        monkeypatch.setenv("FORMS_APP_STORE_URL", request.getfixturevalue("postgres_url"))
+    return request.param
+
+
+def _app(tmp_path, mail_server, provider: str):
+    settings = yaml.safe_load(EXAMPLE_SETTINGS.read_text())
+    settings["email"] = {
+        "host": "127.0.0.1",
+        "port": mail_server.port,
+        "tls": "none",
+        "timeout": 3,
+        "from": "casework@riverside.example.org",
+        "safeguarding_to": ["safeguarding-team@riverside.example.org"],
+    }
+    settings["messages"] = {**settings.get("messages", {}), "provider": provider}
+    path = tmp_path / "settings.yaml"
+    path.write_text(yaml.safe_dump(settings))
+    app = create_app(str(path))
+    app.config.update(TESTING=True)
+    parts = app.extensions[EXTENSION]
+    secrets = make_people(parts.settings.data_dir)
+    ref = submit(parts, service="home-care", name=PERSON, email="gwenllian@example.com")
+    return app, parts, secrets, ref
+
+
+def _worker(app, times: int = 1) -> None:
+    """Run the message worker's command for one step, ``times`` times."""
+    runner = app.test_cli_runner()
+    for _ in range(times):
+        result = runner.invoke(messages_group, ["send", "--once"])
+        assert result.exit_code == 0, result.output
+
+
+def _actions(parts, ref: str) -> list[str]:
+    return [e["action"] for e in audit.entries_for(parts.settings.data_dir, {ref})]
+
+
+def test_a_safeguarding_alert_flagged_while_the_mail_server_is_down_goes_once_it_is_back(
+    tmp_path, mail_server, engine
+):
+    # Messages to the public are off: the staff alert still goes through the outbox.
+    app, parts, secrets, ref = _app(tmp_path, mail_server, provider="none")
+    client = app.test_client()
+    sign_in(client, "olive", secrets["olive"])
+    page = client.get(f"/staff/cases/{ref}/do/flag")
+    response = client.post(
+        f"/staff/cases/{ref}/do/flag",
+        data={"flag": "safeguarding", "detail": CONCERN, "csrf_token": csrf(page.text)},
+    )
+    assert response.status_code == 302
+    shown = client.get(response.headers["Location"]).text
+    assert "the alert is queued to send" in shown
+    assert "safeguarding.alert_queued" in _actions(parts, ref)
+
+    _worker(app)  # the mail server is still down: nothing goes, nothing is lost
+    assert mail_server.inbox.messages == []
+    mail_server.start()
+    with Outbox(outbox_path(parts.settings.data_dir)) as outbox:
+        # Due again now rather than after the back-off, so the test need not wait.
+        for message in outbox.due(float("inf")):
+            outbox.later(message.id, 0.0, message.reason, unsure=False)
+    _worker(app, times=3)
+
+    # One email to the lead and the team, sent once however often the worker ran.
+    ((recipients, subject, body),) = mail_server.inbox.messages
+    assert set(recipients) == {
+        "sam@staff.example.org",
+        "safeguarding-team@riverside.example.org",
+    }
+    assert subject == f"Safeguarding: case {ref} needs your attention"
+    assert f"/staff/cases/{ref}" in body
+    assert PERSON not in subject + body and "bruising" not in subject + body
+    assert "gwenllian" not in (subject + body).lower()
+    assert _actions(parts, ref).count("staff_mail.sent") == 1
+
+
+def test_a_request_email_asked_while_the_mail_server_is_down_goes_once_it_is_back(
+    tmp_path, mail_server, engine
+):
+    app, parts, secrets, ref = _app(tmp_path, mail_server, provider="smtp")
+    client = app.test_client()
+    sign_in(client, "olive", secrets["olive"])
+    page = client.get(f"/staff/cases/{ref}/requests/new")
+    assert page.status_code == 200, page.text
+    response = client.post(
+        f"/staff/cases/{ref}/requests/new",
+        data={
+            "csrf_token": csrf(page.text),
+            "who": "staff",
+            "user": "oscar",
+            "asks": "statement",
+            "question": "What did the rota say?",
+            "days": "5",
+            "shares": "account",
+        },
+    )
+    assert response.status_code == 303, response.text
+    shown = client.get(response.headers["Location"]).text
+    assert "The email to them is queued to send" in shown
+    assert "request.email_queued" in _actions(parts, ref)
+
+    mail_server.start()
+    _worker(app, times=2)
+    to_oscar = [m for m in mail_server.inbox.messages if "oscar@staff.example.org" in m[0]]
+    assert len(to_oscar) == 1
+    _, subject, body = to_oscar[0]
+    assert ref in subject and "/staff/requests" in body
+    assert PERSON not in subject + body and "medication" not in body
+    assert "staff_mail.sent" in _actions(parts, ref)
+
+
+@pytest.fixture(params=["files", "postgres"])
+def outbox_engine(request, tmp_path):
+    """A data directory whose outbox is the file or (``postgres``) in a fresh database."""
+    data_dir = tmp_path / "data"
+    if request.param == "postgres":
+        outbox_module.use_database(data_dir, request.getfixturevalue("postgres_url"))
+    yield data_dir
+    outbox_module.use_database(data_dir, "")
+
+
+def _email_config(mail_server) -> dict:
+    return {
+        "host": "127.0.0.1",
+        "port": mail_server.port,
+        "tls": "none",
+        "timeout": 3,
+        "from": "casework@riverside.example.org",
+    }
+
+
+def test_two_workers_send_a_staff_mail_exactly_once(outbox_engine, mail_server):
+    config = _email_config(mail_server)
+    queued = queue_staff_mail(
+        outbox_engine,
+        config,
+        ["lead@staff.example.org", "lead@staff.example.org", "deputy@staff.example.org"],
+        "Safeguarding: case AB12-CD34 needs your attention",
+        "Open the case: https://staff.example/staff/cases/AB12-CD34\n",
+        ref="AB12-CD34",
+        cause="flag-1",
+        kind="safeguarding_alert",
+    )
+    assert queued == 2  # to each address, the repeated one once
+    again = queue_staff_mail(
+        outbox_engine, config, ["lead@staff.example.org"], "s", "b", ref="AB12-CD34", cause="flag-1"
+    )
+    assert again, "queued again for the same cause, it is the same message"
+    with Outbox(outbox_path(outbox_engine)) as outbox:
+        assert outbox.counts()["queued"] == 1
+    mail_server.start()
+    provider = build_provider(messages_config({"email": config}))
+    path = outbox_path(outbox_engine)
+    with Outbox(path) as first, Outbox(path) as second:
+        one, two = Sender(first, provider), Sender(second, provider)
+        for _ in range(3):
+            one.step()
+            two.step()
+        ((recipients, subject, _body),) = mail_server.inbox.messages
+        assert recipients == ["lead@staff.example.org", "deputy@staff.example.org"]
+        assert subject == "Safeguarding: case AB12-CD34 needs your attention"
+        # Settled: nothing waits or failed, and the person's own messages never show them.
+        assert first.due(float("inf")) == [] and first.failed() == []
+        assert first.counts()["sent"] == 1
+        assert first.for_refs(["AB12-CD34"]) == []
+
+
+def test_the_person_is_never_shown_a_staff_mail_and_its_body_is_emptied_once_sent(
+    outbox_engine,
+):
+    path = outbox_path(outbox_engine)
+    staff = Message(
+        id="s1",
+        ref="AB12-CD34",
+        type=STAFF_MAIL,
+        channel="email",
+        recipient="lead@staff.example.org",
+        language="en",
+        wording="standard",
+        values={"subject": "Case AB12-CD34", "body": "https://staff.example/secret-link"},
+    )
+    link = Message(
+        id="r1",
+        ref="AB12-CD34",
+        type="request_link",
+        channel="email",
+        recipient="idris.manager@trust.example.org",
+        language="en",
+        wording="standard",
+        values={"reference": "AB12-CD34", "link": "https://example/respond/secret"},
+    )
+    with Outbox(path) as outbox:
+        outbox.queue([staff, link], at=1.0)
+        assert outbox.for_refs(["AB12-CD34"]) == []
+        for message_id in ("s1", "r1"):
+            assert outbox.mark_sending(message_id)
+            outbox.mark_sent(message_id, 2.0, None)
+        assert outbox.one("s1").values["body"] == ""
+        assert outbox.one("r1").values["link"] == ""
+
+
+def test_a_staff_email_the_mail_server_refuses_is_listed_under_messages_not_sent(
+    tmp_path, mail_server, data_dir
+):
+    app, parts, secrets, ref = _app(tmp_path, mail_server, provider="none")
+    mail_server.inbox.refuse = True
+    mail_server.start()
+    client = app.test_client()
+    sign_in(client, "olive", secrets["olive"])
+    page = client.get(f"/staff/cases/{ref}/do/flag")
+    client.post(
+        f"/staff/cases/{ref}/do/flag",
+        data={"flag": "safeguarding", "detail": CONCERN, "csrf_token": csrf(page.text)},
+    )
+    _worker(app)  # refused for good: failed at once, not tried for ever
+    assert mail_server.inbox.messages == []
+    mina = app.test_client()
+    sign_in(mina, "mina", secrets["mina"])
+    failed = mina.get("/staff/messages/failed").text
+    assert "Email to staff (an alert, a request or a reminder)" in failed
+    assert "the mail server refused the address" in failed
+    assert "staff_mail.sent" not in _actions(parts, ref)
