@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from forms_app.messages.smtp import email_settings
+from forms_app.messages.staff_mail import queue_staff_mail
 from forms_app.storage.contract import Contract
 from forms_app.storage.store import Store
 
@@ -48,3 +50,24 @@ def answered_alert(ref: str, request: InvestigatorRequest, who: str, link: str) 
         "This email holds no personal details on purpose. Sign in to read them.\n"
     )
     return subject, body
+
+
+def queue_answered_alert(
+    settings, case: Case, request: InvestigatorRequest, who: str, accounts, link: str
+) -> int:
+    """Queue the email telling whoever asked, and the case's owner (``accounts``, either may be
+    None), that ``who`` answered ``request`` (the message worker sends it); how many were
+    queued. Queued again for the same answer, it is still one email."""
+    to = [a.email for a in accounts if a is not None and a.email]
+    subject, body = answered_alert(case.ref, request, who, link)
+    return queue_staff_mail(
+        settings.data_dir,
+        email_settings(settings.raw),
+        to,
+        subject,
+        body,
+        ref=case.ref,
+        cause=f"{request.ident}:answered",
+        kind="request_answered",
+        sender=settings.contact.get("email", ""),
+    )

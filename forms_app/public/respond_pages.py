@@ -28,13 +28,11 @@ from flask_babel import refresh as refresh_language
 
 from forms_app.accounts import UserBook
 from forms_app.casework.changes import Actor, Refused
-from forms_app.casework.request_answers import answered_alert, record_answer
+from forms_app.casework.request_answers import queue_answered_alert, record_answer
 from forms_app.casework.request_links import Links, links_exist
 from forms_app.casework.requests import shared_view
 from forms_app.evidence import CLEAN, INFECTED, NOT_SCANNED, Refusal, safe_name
 from forms_app.language.welsh import long_date
-from forms_app.messages import smtp as mail
-from forms_app.messages.staff_mail import queue_staff_mail
 from forms_app.records import audit
 from forms_app.storage import EvidenceDamaged, StoreWriteError
 from forms_app.storage.vocabulary import LANGUAGES
@@ -273,22 +271,9 @@ def _alert(case, asked) -> None:
     message worker sends it)."""
     settings = parts().settings
     book = UserBook(settings.data_dir)
+    link = f"{staff_url(settings)}/staff/cases/{case.ref}#requests"
     accounts = [book.get(asked.asked_by), book.get(case.owner)]
-    to = [a.email for a in accounts if a is not None and a.email]
-    subject, body = answered_alert(
-        case.ref, asked, asked.to_name, f"{staff_url(settings)}/staff/cases/{case.ref}#requests"
-    )
-    queue_staff_mail(
-        settings.data_dir,
-        mail.email_settings(settings.raw),
-        to,
-        subject,
-        body,
-        ref=case.ref,
-        cause=f"{asked.ident}:answered",
-        kind="request_answered",
-        sender=settings.contact.get("email", ""),
-    )
+    queue_answered_alert(settings, case, asked, asked.to_name, accounts, link)
 
 
 @_route("/respond/<secret>/files/<file_id>", "respond_file")

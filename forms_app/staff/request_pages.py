@@ -21,7 +21,7 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from forms_app.casework import events
 from forms_app.casework.changes import Actor, Refused
 from forms_app.casework.flags import is_restricted
-from forms_app.casework.request_answers import answered_alert, record_answer
+from forms_app.casework.request_answers import queue_answered_alert, record_answer
 from forms_app.casework.request_links import Links, expiry
 from forms_app.casework.request_messages import request_link_message
 from forms_app.casework.request_state import ASKS, SHARES
@@ -418,23 +418,9 @@ def request_answer(ref, ident):
 def alert_officer(case, found, who: str) -> bool:
     """Queue the email to whoever asked (and the case's owner) that an answer came."""
     settings = parts().settings
-    to = [a.email for a in (users().get(found.asked_by), users().get(case.owner)) if a and a.email]
-    subject, body = answered_alert(
-        case.ref, found, who, f"{staff_url(settings)}/staff/cases/{case.ref}#requests"
-    )
-    return bool(
-        queue_staff_mail(
-            settings.data_dir,
-            mail.email_settings(settings.raw),
-            to,
-            subject,
-            body,
-            ref=case.ref,
-            cause=f"{found.ident}:answered",
-            kind="request_answered",
-            sender=settings.contact.get("email", ""),
-        )
-    )
+    link = f"{staff_url(settings)}/staff/cases/{case.ref}#requests"
+    accounts = (users().get(found.asked_by), users().get(case.owner))
+    return bool(queue_answered_alert(settings, case, found, who, accounts, link))
 
 
 @blueprint.route("/requests/<ref>/<ident>/files/<file_id>")

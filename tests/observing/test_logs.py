@@ -12,6 +12,7 @@ import pytest
 from forms_app import create_app
 from forms_app.observing.logs import JsonLines, json_logs_wanted
 from forms_app.organisation.settings import EXAMPLE_SETTINGS
+from tests.support.log_capture import drop_json_handlers, json_lines
 
 CANARY = "Canarylogq7x"
 
@@ -24,15 +25,7 @@ def json_app(data_dir, monkeypatch, capsys):
     level = root.level
     app = create_app(str(EXAMPLE_SETTINGS))
     yield app
-    for handler in list(root.handlers):
-        if getattr(handler, "_forms_app_json", False):
-            root.removeHandler(handler)
-    root.setLevel(level)
-
-
-def _lines(capsys) -> list[dict]:
-    out = capsys.readouterr().out
-    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    drop_json_handlers(level)
 
 
 def test_each_request_logs_one_json_line_with_its_route_and_id(json_app, capsys):
@@ -43,7 +36,7 @@ def test_each_request_logs_one_json_line_with_its_route_and_id(json_app, capsys)
         headers={"X-Request-Id": "5f0c2a9e-7b1d-4c3e-9a8f-0123456789ab", "Cookie": f"x={CANARY}"},
     )
     assert response.headers["X-Request-Id"] == "5f0c2a9e-7b1d-4c3e-9a8f-0123456789ab"
-    lines = [line for line in _lines(capsys) if line["logger"] == "forms_app.requests"]
+    lines = [line for line in json_lines(capsys) if line["logger"] == "forms_app.requests"]
     assert len(lines) == 1
     line = lines[0]
     assert line["request_id"] == "5f0c2a9e-7b1d-4c3e-9a8f-0123456789ab"
@@ -72,14 +65,14 @@ def test_a_request_id_that_does_not_look_like_one_is_replaced(json_app, capsys, 
     response = json_app.test_client().get("/healthz", headers={"X-Request-Id": sent})
     made = response.headers["X-Request-Id"]
     assert made != sent and re.fullmatch(r"[0-9a-f]{32}", made)
-    (line,) = [line for line in _lines(capsys) if line["logger"] == "forms_app.requests"]
+    (line,) = [line for line in json_lines(capsys) if line["logger"] == "forms_app.requests"]
     assert line["request_id"] == made
 
 
 def test_a_made_up_method_is_logged_as_other(json_app, capsys):
     capsys.readouterr()
     json_app.test_client().open("/healthz", method=CANARY.upper())
-    (line,) = [line for line in _lines(capsys) if line["logger"] == "forms_app.requests"]
+    (line,) = [line for line in json_lines(capsys) if line["logger"] == "forms_app.requests"]
     assert line["method"] == "OTHER" and CANARY.upper() not in json.dumps(line)
 
 
@@ -94,7 +87,7 @@ def test_lines_written_during_a_request_carry_its_id(json_app, capsys):
 
     response = client.get("/explode-for-test", headers={"X-Request-Id": "abcdef0123456789abcdef"})
     assert response.status_code == 500
-    lines = _lines(capsys)
+    lines = json_lines(capsys)
     error = [line for line in lines if line["level"] == "ERROR"]
     assert error and all(line["request_id"] == "abcdef0123456789abcdef" for line in error)
     assert CANARY not in json.dumps(lines)
@@ -143,7 +136,7 @@ def test_the_app_logs_json_lines_in_production(data_dir, monkeypatch, capsys):
         app = create_app(str(EXAMPLE_SETTINGS))
         capsys.readouterr()
         app.test_client().get("/healthz")
-        (line,) = [line for line in _lines(capsys) if line["logger"] == "forms_app.requests"]
+        (line,) = [line for line in json_lines(capsys) if line["logger"] == "forms_app.requests"]
         assert line["route"] == "/healthz"
     finally:
         for handler in list(root.handlers):
@@ -156,5 +149,5 @@ def test_making_a_second_app_does_not_write_each_line_twice(json_app, capsys):
     second = create_app(str(EXAMPLE_SETTINGS))
     capsys.readouterr()
     second.test_client().get("/healthz")
-    lines = [line for line in _lines(capsys) if line["logger"] == "forms_app.requests"]
+    lines = [line for line in json_lines(capsys) if line["logger"] == "forms_app.requests"]
     assert len(lines) == 1

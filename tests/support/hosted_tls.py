@@ -12,7 +12,6 @@ and in ``Host``, and trusts only that organisation's certificate authority.
 from __future__ import annotations
 
 import http.client
-import os
 import socket
 import ssl
 import subprocess
@@ -20,7 +19,7 @@ from pathlib import Path
 
 from .hosted import HostClient, HostedGunicorn
 from .served import free_port
-from .tls import DEPLOY, HOST, Certificates, TlsStack, make_certificates, render
+from .tls import DEPLOY, HOST, Certificates, TlsStack, make_certificates, render, write_standalone
 
 
 class HostedTlsStack(TlsStack):
@@ -93,21 +92,7 @@ class HostedTlsStack(TlsStack):
             ),
             "ascii",
         )
-        conf = self.conf_dir / "nginx.conf"
-        conf.write_text(
-            render(
-                DEPLOY / "nginx" / "standalone.conf.template",
-                {
-                    # As root, nginx's workers would otherwise run as nobody, who cannot enter
-                    # this private folder to buffer request bodies.
-                    "USER": "user root;" if os.geteuid() == 0 else "",
-                    "RUN_DIR": str(self.conf_dir),
-                    "INCLUDE": str(frame),
-                },
-            ),
-            "ascii",
-        )
-        return conf
+        return write_standalone(self.conf_dir, frame)
 
     def start(self, timeout: float = 60) -> None:
         first = next(iter(self.organisations.values()))[0]

@@ -153,21 +153,7 @@ class TlsStack:
             ),
             "ascii",
         )
-        conf = self.conf_dir / "nginx.conf"
-        conf.write_text(
-            render(
-                DEPLOY / "nginx" / "standalone.conf.template",
-                {
-                    # As root, nginx's workers would otherwise run as nobody, who cannot enter
-                    # this private folder to buffer request bodies.
-                    "USER": "user root;" if os.geteuid() == 0 else "",
-                    "RUN_DIR": str(self.conf_dir),
-                    "INCLUDE": str(site),
-                },
-            ),
-            "ascii",
-        )
-        return conf
+        return write_standalone(self.conf_dir, site)
 
     def start(self, timeout: float = 30) -> None:
         nginx = nginx_path()
@@ -220,3 +206,23 @@ def production_env() -> dict[str, str]:
     """The app in production mode, as the README's recipe runs it: secure ``__Host-`` cookies,
     HSTS, and the start-up guard (a long random secret, a private data directory)."""
     return {"FORMS_APP_ENV": "production", "FORMS_APP_SECRET_KEY": secrets.token_hex(32)}
+
+
+def write_standalone(conf_dir: Path, include: Path) -> Path:
+    """nginx's whole configuration in ``conf_dir`` (``deploy/nginx/standalone.conf.template``,
+    which runs nginx as the test's own process), including the server file ``include``."""
+    conf = conf_dir / "nginx.conf"
+    conf.write_text(
+        render(
+            DEPLOY / "nginx" / "standalone.conf.template",
+            {
+                # As root, nginx's workers would otherwise run as nobody, who cannot enter
+                # this private folder to buffer request bodies.
+                "USER": "user root;" if os.geteuid() == 0 else "",
+                "RUN_DIR": str(conf_dir),
+                "INCLUDE": str(include),
+            },
+        ),
+        "ascii",
+    )
+    return conf

@@ -13,6 +13,7 @@ from werkzeug.test import Client
 from forms_app.web.hosting import SHARED_OVERRIDES, create_hosting
 from tests.observing.test_metrics import _value
 from tests.support.hosted import hosting_file, organisation_settings
+from tests.support.log_capture import drop_json_handlers, json_lines
 
 HOSTS = {
     "northmoor": ("feedback.northmoor.example.org", "staff.northmoor.example.org"),
@@ -42,15 +43,7 @@ def hosting(tmp_path, monkeypatch):
             "/written-while-serving", "written", lambda: (SOMEWHERE.warning("mid-request"), "")[1]
         )
     yield hosting
-    for handler in list(root.handlers):
-        if getattr(handler, "_forms_app_json", False):
-            root.removeHandler(handler)
-    root.setLevel(level)
-
-
-def _lines(capsys) -> list[dict]:
-    out = capsys.readouterr().out
-    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    drop_json_handlers(level)
 
 
 def test_each_log_line_names_the_organisation_whose_request_wrote_it(hosting, capsys):
@@ -61,7 +54,7 @@ def test_each_log_line_names_the_organisation_whose_request_wrote_it(hosting, ca
         assert client.get("/", headers={"Host": public}).status_code == 200
         assert client.get("/staff/sign-in", headers={"Host": staff}).status_code == 200
         client.get("/written-while-serving", headers={"Host": public})
-        by_code[code] = _lines(capsys)
+        by_code[code] = json_lines(capsys)
     for code, lines in by_code.items():
         requests = [line for line in lines if line["logger"] == "forms_app.requests"]
         assert [line["route"] for line in requests] == [
@@ -83,7 +76,7 @@ def test_a_request_for_no_organisation_logs_no_organisation(hosting, capsys):
     capsys.readouterr()
     assert client.get("/", headers={"Host": "feedback.elsewhere.example.net"}).status_code == 421
     logging.getLogger("forms_app").warning("between requests")
-    lines = _lines(capsys)
+    lines = json_lines(capsys)
     assert lines and all("organisation" not in line for line in lines)
 
 
