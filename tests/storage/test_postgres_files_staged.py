@@ -185,3 +185,18 @@ def test_postgres_evidence_file_id_of_an_upload_in_progress_does_not_take_its_pl
     assert parts.store.evidence.attach(theirs, [(row, PHOTO)], parts.contract) == 1
     [listed] = parts.store.evidence.files_of(theirs)
     assert parts.store.evidence.read(listed) == PHOTO
+
+
+def test_postgres_evidence_bytes_the_database_did_not_take_are_a_store_write_error(
+    parts, postgres_url, monkeypatch
+):
+    ref = submit(parts)
+
+    def lost(*args, **kwargs):
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(files, "_put", lost)
+    # The error the pages already answer with "not attached yet", not a server error.
+    with pytest.raises(StoreWriteError):
+        parts.store.evidence.attach(ref, [(file_row(PHOTO), PHOTO)], parts.contract)
+    assert stored(postgres_url) == []

@@ -43,6 +43,7 @@ from ..evidence import (
     valid_file_id,
     valid_ids,
 )
+from ..store import StoreWriteError
 from .shared import SharedTable
 
 CASE_FILES = "feedback_evidence_files"
@@ -178,10 +179,15 @@ class DatabaseEvidenceFiles(EvidenceFiles):
                 wanted[row["id"]] = (row, data)
         if not wanted:
             return 0
-        self.table.ready()
-        # A form sent again sends no bytes again (checked again under the lock).
-        known = self._attached(list(wanted))
-        sent = self.send_bytes(ref, [item for key, item in wanted.items() if key not in known])
+        try:
+            self.table.ready()
+            # A form sent again sends no bytes again (checked again under the lock).
+            known = self._attached(list(wanted))
+            sent = self.send_bytes(ref, [item for key, item in wanted.items() if key not in known])
+        except psycopg.Error as exc:
+            self.store.connections.forget()  # it may be broken: the next call opens a new one
+            # The same error as a batch the store could not write: callers handle that one.
+            raise StoreWriteError("the files could not be stored; nothing was written") from exc
 
         def decide() -> dict[str, list[dict[str, str]]]:
             # Inside ``commit_batch``: this thread's connection holds the batch's transaction
