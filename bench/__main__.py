@@ -43,6 +43,8 @@ GOALS = {
     "worker_rss_mb_files": ("report", None),
     "staff_list_ratio_postgres": ("report", None),
     "report_ratio_postgres": ("report", None),
+    "postgres_upload_small_write_p95_ratio": ("report", None),
+    "postgres_upload_small_write_max_ratio": ("report", None),
 }
 WHAT = {
     "submit_throughput_ratio": (
@@ -89,6 +91,11 @@ WHAT = {
         "annual report over 100,000 cases read from PostgreSQL, over the same from the data "
         "package, same run (headline figures checked equal)"
     ),
+    "postgres_upload_small_write_p95_ratio": (
+        "p95 of a small write (a note on a case) on PostgreSQL while files of the largest size "
+        "a form takes are attached to another case, over the same with no upload, same run"
+    ),
+    "postgres_upload_small_write_max_ratio": "the same, the longest small write",
 }
 
 
@@ -124,6 +131,7 @@ def run() -> dict:
         "letters",
         "submit_postgres",
         "postgres_scale",
+        "postgres_upload_lock",
     ):
         module, why = _optional(name)
         if module is None:
@@ -171,6 +179,17 @@ def run() -> dict:
             f"average {scale['load_average']}). The counting is the same code; every row comes "
             f"over a socket from a server process on the same two cores and is made into Python "
             f"values by the client, where the files engine reads its CSV straight"
+        )
+    uploads = results.get("postgres_upload_lock_detail") or {}
+    if uploads:
+        notes["postgres_upload_small_write_p95_ratio"] = (
+            f"small writes p95 {uploads['small_write_p95_ms']['uploads']} ms with "
+            f"{uploads['file_mb']} MB files going up against "
+            f"{uploads['small_write_p95_ms']['alone']} ms without (longest "
+            f"{uploads['small_write_max_ms']['uploads']} against "
+            f"{uploads['small_write_max_ms']['alone']} ms), load average "
+            f"{uploads['load_average']}: the bytes go up before the write lock is taken, so "
+            f"what remains is the uploads' share of the disk and the two cores"
         )
     for key in GOALS:
         if key not in results:
