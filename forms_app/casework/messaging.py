@@ -37,7 +37,7 @@ from forms_app.procedures.choice import calendar_for, procedure_for_case
 from forms_app.procedures.profiles import Procedure, WorkingCalendar
 from forms_app.storage.store import Store
 
-from .transitions import TELLS_THE_PERSON
+from .transitions import TELLS_THE_PERSON, tells_the_person
 
 log = logging.getLogger(__name__)
 #: How far back the sweep looks for feedback or changes with no message queued.
@@ -237,7 +237,7 @@ class Messenger:
 
     def update(self, submission: dict, personal: dict | None, row: dict) -> list[Message]:
         """The update an event tells the person about, or []."""
-        message_type = TELLS_THE_PERSON.get(row.get("type", ""))
+        message_type = tells_the_person(row)
         base = self._base(submission, personal)
         if message_type is None or base is None or submission.get("channel") == "import":
             return []

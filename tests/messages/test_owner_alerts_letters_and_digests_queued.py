@@ -176,6 +176,8 @@ def test_a_letter_emailed_while_the_mail_server_is_down_goes_to_the_person_once_
     assert ref in subject
     assert "Annwyl Gwenllian Example" in body  # the letter itself, in its own language
     assert "letter.emailed" in _actions(parts, ref)
+    # The letter is the acknowledgement: no "we have started" message goes with it.
+    assert not any("Rydym wedi dechrau" in s for s, _ in _to(mail_server, PERSON_EMAIL))
     shown = olive.get(f"/staff/cases/{ref}/letters/{letter_id}").text
     assert "Emailed" in shown and "waiting to send" not in shown
     with Outbox(outbox_path(parts.settings.data_dir)) as outbox:
