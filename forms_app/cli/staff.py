@@ -243,7 +243,11 @@ def deadlines_command(profile, received, list_profiles, no_closures):
 
 @click.command("due")
 @click.option("--today", "on", help="Pretend today is this day (YYYY-MM-DD).")
-@click.option("--email", is_flag=True, help="Also email each owner their list (SMTP needed).")
+@click.option(
+    "--email",
+    is_flag=True,
+    help="Also email each owner their list (queued: the message worker sends it).",
+)
 @with_appcontext
 def due_command(on, email):
     """What is overdue or due within 2 working days, by owner: the morning look."""
