@@ -15,6 +15,7 @@ from .actions import new_action_id
 from .flags import RESTRICTED
 from .state import CHANNELS, FLAGS, Case
 from .transitions import (
+    ACKNOWLEDGED_BY_LETTER,
     Actor,
     Refused,
     acknowledge,
@@ -128,5 +129,6 @@ def send_letter(
         )
     ]
     if acknowledges and can_acknowledge(case):
-        rows += acknowledge(case, actor)
+        # The letter is the acknowledgement: no "started on it" message goes with it.
+        rows += [{**row, "note": ACKNOWLEDGED_BY_LETTER} for row in acknowledge(case, actor)]
     return rows

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import psycopg
+
 from forms_app.language.welsh import localise, long_date
 from forms_app.messages import wording
 from forms_app.messages.config import MessagesConfig, messages_config
@@ -35,7 +37,7 @@ from forms_app.procedures.choice import calendar_for, procedure_for_case
 from forms_app.procedures.profiles import Procedure, WorkingCalendar
 from forms_app.storage.store import Store
 
-from .transitions import TELLS_THE_PERSON
+from .transitions import TELLS_THE_PERSON, tells_the_person
 
 log = logging.getLogger(__name__)
 #: How far back the sweep looks for feedback or changes with no message queued.
@@ -235,7 +237,7 @@ class Messenger:
 
     def update(self, submission: dict, personal: dict | None, row: dict) -> list[Message]:
         """The update an event tells the person about, or []."""
-        message_type = TELLS_THE_PERSON.get(row.get("type", ""))
+        message_type = tells_the_person(row)
         base = self._base(submission, personal)
         if message_type is None or base is None or submission.get("channel") == "import":
             return []
@@ -305,6 +307,62 @@ class Messenger:
                 base=(channel, recipient, language, words, values),
             )
         ]
+
+    # -- a letter by email -------------------------------------------------------------------
+
+    def letter_email_to(self, submission: dict, personal: dict | None) -> str:
+        """The address a produced letter may be emailed to: the person's, when they chose to be
+        contacted by email and messages to the public are sent; else "" (the letter is posted)."""
+        base = self._base(submission, personal)
+        return base[1] if base is not None and base[0] == "email" else ""
+
+    def emailed_letter(
+        self,
+        submission: dict,
+        personal: dict | None,
+        *,
+        cause: str,
+        title: str,
+        text: str,
+        language: str,
+    ) -> list[Message]:
+        """A produced letter emailed to the person (``text``: the letter as plain text, in
+        ``language``, the letter's own, which staff may have chosen), or [] when it may not be
+        emailed (``letter_email_to``). ``cause`` names the letter and which sending of it this
+        is, so queueing the same sending again keeps one."""
+        base = self._base(submission, personal)
+        if base is None or base[0] != "email":
+            return []
+        _channel, recipient, own, words, values = base
+        language = language if language in wording.LANGUAGES else own
+        organisation = localise(self.settings.organisation, language)
+        values.update(org_name=organisation.get("name", ""), title=title, letter=text)
+        base = ("email", recipient, language, words, values)
+        return [_message(submission, "emailed_letter", cause, base=base)]
+
+    def queue_emailed_letter(self, store: Store, ref: str, personal: dict | None, **letter) -> str:
+        """Queue a produced letter to the person by email (``letter``: ``emailed_letter``'s
+        values); the message's id when it is in the outbox (queued now, or before for the same
+        cause), "" when it may not be emailed or the outbox could not be written (logged)."""
+        submission = store.find(ref)
+        messages = self.emailed_letter(submission, personal, **letter) if submission else []
+        if not messages:
+            return ""
+        try:
+            with Outbox(self.path) as outbox:
+                outbox.queue(messages)
+                return messages[0].id if outbox.known([messages[0].id]) else ""
+        except (OSError, sqlite3.Error, psycopg.Error) as error:
+            log.error("messages: a letter by email not queued (%s)", type(error).__name__)
+            return ""
+
+    def states(self, ids: list[str]) -> dict[str, str]:
+        """The outbox state of each of these messages it holds (``queued``, ``sent``...)."""
+        if not ids:
+            return {}
+        with Outbox(self.path) as outbox:
+            found = (outbox.one(message_id) for message_id in ids)
+            return {m.id: m.state for m in found if m is not None}
 
     # -- queueing ---------------------------------------------------------------------------
 

@@ -56,6 +56,16 @@ TELLS_THE_PERSON = {
     "withdrawn": "withdrawn",
     "reopened": "reopened",
 }
+#: The note of an acknowledgement given by a letter sent to the person (``send_letter``): the
+#: letter told them, so no message about it goes to them as well.
+ACKNOWLEDGED_BY_LETTER = "by letter"
+
+
+def tells_the_person(row: dict) -> str | None:
+    """The message type of the update an event tells the person about, or None."""
+    if row.get("type") == "acknowledged" and row.get("note") == ACKNOWLEDGED_BY_LETTER:
+        return None
+    return TELLS_THE_PERSON.get(row.get("type", ""))
 
 
 class Account(Protocol):

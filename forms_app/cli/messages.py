@@ -54,7 +54,7 @@ def send_command(once: bool):
         provider,
         config.retry,
         before_step=Sweep(messenger, _parts().store),
-        after_sent=_record_staff_mail(_parts().settings.data_dir),
+        after_sent=_record_sent(_parts().settings.data_dir),
     )
     url = _parts().shared_url
     once_lock = None
@@ -93,10 +93,10 @@ def send_command(once: bool):
         sender.close()
 
 
-def _record_staff_mail(data_dir):
-    """What the worker does once a message is sent: an email to staff is recorded in the audit
-    log as sent (by what it was for, never to whom or what it said), so its case's trail shows
-    the alert queued and then sent."""
+def _record_sent(data_dir):
+    """What the worker does once a message is sent: an email to staff, or a letter emailed to
+    the person, is recorded in the audit log as sent (by what it was for, never to whom or
+    what it said), so its case's trail shows it queued and then sent."""
     from forms_app.messages.outbox import STAFF_MAIL
     from forms_app.records import audit
 
@@ -108,6 +108,14 @@ def _record_staff_mail(data_dir):
                 action="staff_mail.sent",
                 ref=message.ref or None,
                 detail=message.values.get("kind") or "email to staff",
+            )
+        elif message.type == "emailed_letter":
+            audit.record(
+                data_dir,
+                actor="messages",
+                action="letter.emailed",
+                ref=message.ref,
+                detail=message.values.get("title") or "a letter",
             )
 
     return sent

@@ -243,7 +243,11 @@ def deadlines_command(profile, received, list_profiles, no_closures):
 
 @click.command("due")
 @click.option("--today", "on", help="Pretend today is this day (YYYY-MM-DD).")
-@click.option("--email", is_flag=True, help="Also email each owner their list (SMTP needed).")
+@click.option(
+    "--email",
+    is_flag=True,
+    help="Also email each owner their list (queued: the message worker sends it).",
+)
 @with_appcontext
 def due_command(on, email):
     """What is overdue or due within 2 working days, by owner: the morning look."""
@@ -322,7 +326,10 @@ def _remind_requests(today) -> None:
 
 
 def _email_owners(by_owner, today) -> None:
+    """Queue each owner's list of their cases due or overdue in the message outbox (the message
+    worker sends it, retrying while mail is down): one a day, however often this runs."""
     from forms_app.messages import smtp as mail
+    from forms_app.messages.staff_mail import queue_staff_mail
     from forms_app.web.hosts import staff_url
     from forms_app.web.parts import parts
 
@@ -331,7 +338,7 @@ def _email_owners(by_owner, today) -> None:
     if config is None:
         raise click.ClickException("email is not configured (the 'email:' settings section)")
     book = _book()
-    sent = 0
+    queued = 0
     for owner, rows in by_owner.items():
         account = book.get(owner)
         if account is None or not account.email:
@@ -345,14 +352,20 @@ def _email_owners(by_owner, today) -> None:
             + "\n".join(lines)
             + f"\n\n{staff_url(settings)}/staff/\n"
         )
-        sent += mail.send(
-            config,
-            [account.email],
-            "Casework due today",
-            body,
-            sender=settings.contact.get("email", ""),
+        queued += bool(
+            queue_staff_mail(
+                settings.data_dir,
+                config,
+                [account.email],
+                "Casework due today",
+                body,
+                cause=f"due:{owner}:{today.isoformat()}",
+                kind="due_list",
+                sender=settings.contact.get("email", ""),
+            )
         )
-    click.echo(f"emailed {sent} owners")
+    owners = "owner" if queued == 1 else "owners"
+    click.echo(f"queued the list to {queued} {owners} (the message worker sends it)")
 
 
 def register(group: click.Group) -> None:

@@ -1,5 +1,8 @@
 """Email through SMTP, when the settings file has an ``email:`` section; otherwise nothing is
 sent and callers carry on (a safeguarding alert is also always on the lead's dashboard).
+Only the message worker sends (``deliver``, through its providers): every email is first
+queued in the message outbox at the moment of the action, so a mail server that is down then
+delays it rather than losing it.
 
 Settings keys (all under ``email:``):
 
@@ -15,14 +18,11 @@ Settings keys (all under ``email:``):
 
 from __future__ import annotations
 
-import logging
 import os
 import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-
-log = logging.getLogger(__name__)
 
 
 def email_settings(raw_settings: dict) -> dict | None:
@@ -31,20 +31,6 @@ def email_settings(raw_settings: dict) -> dict | None:
     if not isinstance(section, dict) or not section.get("host"):
         return None
     return section
-
-
-def send(config: dict | None, to: list[str], subject: str, body: str, *, sender: str = "") -> bool:
-    """Send a plain-text email; True if the server accepted it. Never raises: a mail outage
-    must not lose the change that caused the email (it is logged instead)."""
-    recipients = [address for address in dict.fromkeys(to) if address]
-    if config is None or not recipients:
-        return False
-    try:
-        deliver(config, recipients, subject, body, sender=sender)
-        return True
-    except (OSError, smtplib.SMTPException) as error:
-        log.error("mail: could not send %r to %d recipients: %s", subject, len(recipients), error)
-        return False
 
 
 def deliver(

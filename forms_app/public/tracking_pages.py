@@ -390,11 +390,11 @@ def track_reply():
         kept = text.replace("\x00", "")
         return _case_page(400, problems={"message": message}, typed={"message": kept})
     try:
-        conversation.reply(parts().store, parts().contract, case, text, date.today())
+        done = conversation.reply(parts().store, parts().contract, case, text, date.today())
     except (Refused, StoreWriteError, OSError, ValueError) as error:
         log.error("tracking: reply not stored (%s)", type(error).__name__)
         return _case_page(503, problems={"message": _say("too_many")}, typed={"message": text})
-    _alert(case, "sent a message")
+    _alert(case, done, "sent a message")
     return redirect(url_for("public.track_case", done="reply"), code=303)
 
 
@@ -423,13 +423,13 @@ def track_add_files():
     at = now()
     files = [({**got.row, "added_by": "person", "at": at}, got.data) for got in received]
     try:
-        conversation.add_files(parts().store, parts().contract, case, files, date.today())
+        done = conversation.add_files(parts().store, parts().contract, case, files, date.today())
     except (Refused, StoreWriteError, OSError, ValueError) as error:
         log.error("tracking: files not stored (%s)", type(error).__name__)
         return _case_page(503, file_problems=[_say("files_not_stored")])
     added = any(row["scan"] != INFECTED for row, _data in files)
     if added:
-        _alert(case, "added files")
+        _alert(case, done, "added files")
     if problems:
         return _case_page(400, file_problems=problems, done="files" if added else "")
     return redirect(url_for("public.track_case", done="files") + "#add-files", code=303)
@@ -472,7 +472,7 @@ def track_escalate():
 
     owners = owners_among(UserBook(parts().settings.data_dir).all())
     try:
-        conversation.escalate(
+        done = conversation.escalate(
             parts().store,
             parts().contract,
             case,
@@ -490,7 +490,7 @@ def track_escalate():
     except (StoreWriteError, OSError, ValueError) as error:
         log.error("tracking: request for the next stage not stored (%s)", type(error).__name__)
         return _case_page(503, problems={"reasons": _say("too_many")}, typed={"reasons": text})
-    _alert(case, "asked for the next stage")
+    _alert(case, done, "asked for the next stage")
     return redirect(url_for("public.track_case", done="escalate"), code=303)
 
 
@@ -500,8 +500,9 @@ def track_finish():
     return redirect(url_for("public.track"), code=303)
 
 
-def _alert(case, what: str) -> None:
-    """Tell the case's owner by email, when there is an owner and an email server."""
+def _alert(case, done: conversation.Done, what: str) -> None:
+    """Tell the case's owner by email (queued in the message outbox), when there is an owner
+    and an email server."""
     from forms_app.accounts.users import UserBook
 
     settings = parts().settings
@@ -510,5 +511,11 @@ def _alert(case, what: str) -> None:
         return
     link = f"{staff_url(settings)}/staff/cases/{case.ref}"
     conversation.alert_owner(
-        settings.raw, owner.email, case.ref, link, what, (settings.contact or {}).get("email", "")
+        settings.data_dir,
+        settings.raw,
+        owner.email,
+        done,
+        link,
+        what,
+        (settings.contact or {}).get("email", ""),
     )

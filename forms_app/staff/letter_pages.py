@@ -1,8 +1,12 @@
 """Letters from the case page: choose a template, check and edit the filled letter, produce it
 (kept with the case, and a ``letter_sent`` event on the timeline), then print it or download
-the PDF to post, and mark it as posted or email it. Sending a letter that acknowledges the
-feedback records the acknowledgement (``casework.annotations.send_letter``). No letter is
-produced or sent while the case's processing is restricted."""
+the PDF to post, and mark it as posted or email it. Emailing it queues it in the message outbox
+as one of the person's messages (``casework.messaging``: only to someone who chose email, in the
+letter's language), and the message worker sends it; it is recorded when queued, as any change
+that tells the person something is, and the letter's page shows whether it has gone yet.
+Sending a letter that acknowledges the feedback records the acknowledgement
+(``casework.annotations.send_letter``). No letter is produced or sent while the case's
+processing is restricted."""
 
 from __future__ import annotations
 
@@ -25,7 +29,6 @@ from forms_app.letters.document import LetterFiles, page, plain_text
 from forms_app.letters.fill import context as letter_context
 from forms_app.letters.fill import fill, long_date
 from forms_app.letters.pdf import PdfError, html_to_pdf
-from forms_app.messages import smtp as mail
 from forms_app.web.parts import parts
 
 from . import blueprint, labels
@@ -208,10 +211,9 @@ def letter(ref, letter_id):
     audit_log("letter.view", ref=case.ref, fields=["name", "address"], detail=meta["template"])
     from forms_app.letters.document import body_html
 
-    personal = index().personal(case.ref) or {}
-    can_email = mail.email_settings(parts().settings.raw) is not None and bool(
-        personal.get("email")
-    )
+    email_to = _email_to(case)
+    sent = meta.get("sent", [])
+    states = parts().messenger.states([s["message"] for s in sent if s.get("message")])
     acknowledges = meta.get("template") in catalogue.ACKNOWLEDGES and can_acknowledge(case)
     return render(
         "staff/letter.html",
@@ -220,13 +222,18 @@ def letter(ref, letter_id):
         meta=meta,
         produced_on=_english_date(meta),
         sent=[
-            {**sent, "on": _english_date(sent), "by": _name_of(sent.get("by", ""))}
-            for sent in meta.get("sent", [])
+            {
+                **one,
+                "on": _english_date(one),
+                "by": _name_of(one.get("by", "")),
+                "state": states.get(one.get("message", ""), "sent"),
+            }
+            for one in sent
         ],
         acknowledges=acknowledges,
         restricted=is_restricted(case),
         letter_id=letter_id,
-        email_to=personal.get("email", "") if can_email else "",
+        email_to=email_to,
         body=body_html(text),
         back_url=url_for("staff.case", ref=case.ref),
     )
@@ -258,16 +265,30 @@ def letter_pdf(ref, letter_id):
     )
 
 
-def _record_sending(case, letter_id: str, text: str, meta: dict, channel: str) -> str:
-    """Record that the letter went out (a contact, and the acknowledgement when the letter
-    gives it) and keep when and how beside the letter; the words to show staff."""
+def _email_to(case) -> str:
+    """The person's address when the letter may be emailed to them, else ""."""
+    submission = parts().store.find(case.ref)
+    if submission is None:
+        return ""
+    return parts().messenger.letter_email_to(submission, index().personal(case.ref))
+
+
+def _sending(case, meta: dict, channel: str) -> list[dict]:
+    """The events of the letter going out (a contact, and the acknowledgement when the letter
+    gives it); raises ``Refused``."""
     acknowledges = meta.get("template") in catalogue.ACKNOWLEDGES
-    rows = send_letter(
+    return send_letter(
         case, _actor(), channel=channel, title=meta.get("title", ""), acknowledges=acknowledges
     )
+
+
+def _record_sending(letter_id: str, text: str, meta: dict, rows: list[dict], **how) -> str:
+    """Record that the letter went out (``rows``: ``_sending``'s) and keep when and how beside
+    the letter (``how``: ``how``, and the outbox ``message`` of an email); the words to show
+    staff."""
     record(parts().store, parts().contract, rows)
-    sent = [*meta.get("sent", []), {"how": channel, "at": rows[0]["at"], "by": user().username}]
-    _files().save(case.ref, letter_id, text, {**meta, "sent": sent})
+    sent = [*meta.get("sent", []), {**how, "at": rows[0]["at"], "by": user().username}]
+    _files().save(rows[0]["ref"], letter_id, text, {**meta, "sent": sent})
     if any(row["type"] == "acknowledged" for row in rows):
         return "The acknowledgement is recorded as sent today."
     return ""
@@ -279,7 +300,7 @@ def letter_posted(ref, letter_id):
     case = visible_case(ref)
     text, meta = _letter(case, letter_id)
     try:
-        said = _record_sending(case, letter_id, text, meta, "letter")
+        said = _record_sending(letter_id, text, meta, _sending(case, meta, "letter"), how="letter")
     except Refused as refusal:
         flash(refusal.reason, "refused")
     else:
@@ -290,30 +311,36 @@ def letter_posted(ref, letter_id):
 
 @blueprint.route("/cases/<ref>/letters/<letter_id>/email", methods=["POST"])
 def letter_email(ref, letter_id):
-    """Send the letter as a plain-text email to the person, when email is configured; the
-    sending is a contact on the timeline (and the acknowledgement, for a letter that gives
-    it)."""
+    """Queue the letter as a plain-text email to the person, who chose email; the message
+    worker sends it. The sending is a contact on the timeline (and the acknowledgement, for a
+    letter that gives it), recorded once it is queued."""
     case = visible_case(ref)
     text, meta = _letter(case, letter_id)
-    config = mail.email_settings(parts().settings.raw)
-    personal = index().personal(case.ref) or {}
-    if config is None or not personal.get("email"):
+    if not _email_to(case):
         abort(404)
     if refused := _refused_here(case, "sending a letter"):
         return refused
-    settings = parts().settings
-    subject = f"{meta.get('title', 'Letter')} ({case.ref}): {settings.organisation['name']}"
-    sent = mail.send(
-        config,
-        [personal["email"]],
-        subject,
-        plain_text(text),
-        sender=settings.contact.get("email", ""),
+    try:
+        rows = _sending(case, meta, "email")
+    except Refused as refusal:
+        flash(refusal.reason, "refused")
+        return redirect(url_for("staff.letter", ref=case.ref, letter_id=letter_id))
+    # Which sending of this letter: the same one queued again (after its record failed) is one
+    # email, while emailing the letter again later is another.
+    emailed = sum(one.get("how") == "email" for one in meta.get("sent", []))
+    message = parts().messenger.queue_emailed_letter(
+        parts().store,
+        case.ref,
+        index().personal(case.ref),
+        cause=f"{letter_id}.{emailed}",
+        title=meta.get("title", ""),
+        text=plain_text(text),
+        language=meta.get("language", ""),
     )
-    if sent:
-        said = _record_sending(case, letter_id, text, meta, "email")
-        audit_log("letter.email", ref=case.ref, fields=["email"], detail=meta["template"])
-        flash(f"The letter was emailed. {said}".strip())
-    else:
-        flash("The email could not be sent. Print the letter and post it instead.")
+    if not message:
+        flash("The email could not be queued. Print the letter and post it instead.", "refused")
+        return redirect(url_for("staff.letter", ref=case.ref, letter_id=letter_id))
+    said = _record_sending(letter_id, text, meta, rows, how="email", message=message)
+    audit_log("letter.email_queued", ref=case.ref, fields=["email"], detail=meta["template"])
+    flash(f"The letter is queued to send by email. {said}".strip())
     return redirect(url_for("staff.letter", ref=case.ref, letter_id=letter_id))

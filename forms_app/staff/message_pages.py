@@ -39,6 +39,7 @@ TYPES = {
     "closed": "Case closed",
     "tracking_code": "Tracking page code",
     "escalation_received": "Request for the next stage received",
+    "emailed_letter": "A letter, by email",
     "request_link": "Link to answer a request (to an investigating manager)",
     "staff_mail": "Email to staff (an alert, a request or a reminder)",
 }

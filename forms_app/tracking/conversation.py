@@ -2,7 +2,8 @@
 it, or ask for its next stage. Each goes through the casework transition (``person_reply``,
 ``person_add_file``, ``person_escalate``) and ``events.record``, like any change staff make;
 the request for a stage is acknowledged through the message outbox, and the case's owner is
-told by email when the settings have an ``email:`` section (no personal details travel in it)."""
+told by email when the settings have an ``email:`` section (no personal details travel in it):
+an email to staff, queued in the same outbox and sent by the message worker."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from forms_app.casework import events
 from forms_app.casework.deadlines import stage_due
@@ -26,6 +28,7 @@ from forms_app.casework.transitions import (
     person_reply,
 )
 from forms_app.messages import smtp as mail
+from forms_app.messages.staff_mail import queue_staff_mail
 from forms_app.procedures.profiles import Procedure, WorkingCalendar
 from forms_app.storage.contract import Contract
 from forms_app.storage.store import Store
@@ -165,16 +168,38 @@ def _since_staff(case: Case, event_type: str) -> int:
     return count
 
 
-def alert_owner(raw_settings: dict, to: str, ref: str, link: str, what: str, sender: str) -> bool:
-    """Email the case's owner that the person wrote (``what``: "sent a message", "added
-    files" or "asked for the next stage"). Only the reference and a link: no personal details
-    by email."""
+def alert_owner(
+    data_dir: Path,
+    raw_settings: dict,
+    to: str,
+    done: Done,
+    link: str,
+    what: str,
+    sender: str,
+) -> bool:
+    """Queue an email to the case's owner that the person wrote (``what``: "sent a message",
+    "added files" or "asked for the next stage"; ``done``: what was stored, whose first event
+    names the cause, so queueing it again for the same one keeps one email). Only the
+    reference and a link: no personal details by email. True when it is queued."""
     config = mail.email_settings(raw_settings)
-    if config is None or not to:
+    if config is None or not to or not done.rows:
         return False
+    ref = done.rows[0]["ref"]
     body = (
         f"The person who sent case {ref} has {what} on the tracking page.\n\n"
         f"Open the case to read it: {link}\n\n"
         "This email holds no personal details on purpose. Sign in to read them.\n"
     )
-    return mail.send(config, [to], f"Case {ref}: the person has {what}", body, sender=sender)
+    return bool(
+        queue_staff_mail(
+            data_dir,
+            config,
+            [to],
+            f"Case {ref}: the person has {what}",
+            body,
+            ref=ref,
+            cause=done.rows[0]["event_id"],
+            kind="tracking_alert",
+            sender=sender,
+        )
+    )

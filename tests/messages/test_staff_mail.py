@@ -7,12 +7,8 @@ audit log says it was queued, then sent."""
 
 from __future__ import annotations
 
-import email
-import email.policy
-
 import pytest
 import yaml
-from aiosmtpd.controller import Controller
 
 from forms_app import create_app
 from forms_app.cli.messages import messages_group
@@ -25,48 +21,11 @@ from forms_app.messages.staff_mail import STAFF_MAIL, queue_staff_mail
 from forms_app.organisation.settings import EXAMPLE_SETTINGS
 from forms_app.records import audit
 from forms_app.web.parts import EXTENSION
-from tests.support.served import free_port
+from tests.support.mail_standin import MailServer
 from tests.support.staff import csrf, make_people, sign_in, submit
 
 PERSON = "Gwenllian Example"
 CONCERN = "Unexplained bruising on her arm"
-
-
-class Inbox:
-    """What the loopback SMTP stand-in was sent: (recipients, subject, body)."""
-
-    def __init__(self):
-        self.messages: list[tuple[list[str], str, str]] = []
-        #: Refuse every address (a 550 reply), as a server that will never take the email.
-        self.refuse = False
-
-    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
-        if self.refuse:
-            return "550 no such mailbox here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((envelope.rcpt_tos, message["Subject"], message.get_content()))
-        return "250 OK"
-
-
-class MailServer:
-    """An SMTP stand-in on a port of its own, down until ``start`` (nothing listens there)."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.inbox = Inbox()
-        self.controller = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ FILLED = {
     "tracking_code": {"org_name", "reference", "code", "minutes"},
     "escalation_received": {"org_name", "reference", "stage_name", "next_steps"},
     "request_link": {"org_name", "reference", "asker", "asks", "due", "link"},
+    "emailed_letter": {"org_name", "reference", "title", "letter"},
 }
 
 

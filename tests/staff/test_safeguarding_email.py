@@ -1,7 +1,7 @@
 """A real SMTP server on loopback (aiosmtpd): the safeguarding lead is alerted when a case is
 flagged (queued in the message outbox at that moment and sent by the message worker's next
 step; no personal details in the email; the flag is on the lead's home page too), and a
-produced letter can be emailed to the person."""
+produced letter can be emailed to the person who chose email (queued in the same outbox)."""
 
 from __future__ import annotations
 
@@ -61,6 +61,8 @@ def mailed(tmp_path, data_dir):
             "from": "casework@riverside.example.org",
             "safeguarding_to": ["safeguarding-team@riverside.example.org"],
         }
+        # A letter emailed is one of the person's messages: it goes through the provider.
+        settings["messages"] = {**settings.get("messages", {}), "provider": "smtp"}
         path = tmp_path / "settings.yaml"
         path.write_text(yaml.safe_dump(settings))
         app = create_app(str(path))
@@ -69,10 +71,11 @@ def mailed(tmp_path, data_dir):
             from forms_app.web.parts import parts
 
             secrets_by_user = make_people(parts().settings.data_dir)
-            ref = submit(parts(), service="home-care", name="Gwenllian Example")
+            ref = submit(
+                parts(), service="home-care", name="Gwenllian Example", preferred_contact="email"
+            )
             app_parts = parts()
-        # The example settings' Notify has no key here: the worker's step sends the staff's.
-        inbox.deliver = lambda: deliver(app_parts, staff_only=True)
+        inbox.deliver = lambda: deliver(app_parts)
         yield app, inbox, secrets_by_user, ref
     finally:
         controller.stop()
@@ -121,7 +124,7 @@ def test_a_letter_is_emailed_to_the_person(mailed):
     sent = client.post(
         f"{produced.headers['Location']}/email", data={"csrf_token": csrf(letter.text)}
     )
-    assert "The letter was emailed." in client.get(sent.headers["Location"]).text
+    assert "The letter is queued to send by email." in client.get(sent.headers["Location"]).text
     recipients, content = inbox.messages[-1]
     assert recipients == ["alys@example.com"]
     assert "Dear Gwenllian Example," in content and ref in content
@@ -149,7 +152,12 @@ def test_emailing_the_acknowledgement_letter_records_the_acknowledgement(mailed)
         f"{produced.headers['Location']}/email", data={"csrf_token": csrf(letter.text)}
     )
     shown = client.get(sent.headers["Location"]).text
-    assert "The letter was emailed. The acknowledgement is recorded as sent today." in shown
+    assert (
+        "The letter is queued to send by email. The acknowledgement is recorded as sent today."
+        in shown
+    )
+    inbox.deliver()  # the message worker's step sends it
+    shown = client.get(sent.headers["Location"]).text
     assert re.search(r"Emailed \d{1,2} [A-Z][a-z]+ \d{4} by Olive Officer", shown)
     with app.app_context():
         from forms_app.web.parts import parts

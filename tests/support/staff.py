@@ -69,9 +69,11 @@ def submit(
     language="en",
     name="Alys Example",
     email="alys@example.com",
+    preferred_contact="post",
     **extra,
 ) -> str:
-    """Store a submission as the public form would; return its reference."""
+    """Store a submission as the public form would; return its reference. ``preferred_contact``:
+    how the person chose to be contacted (``post``, ``email``, ``phone``)."""
     columns = parts.contract.columns("submissions")
     row = {c: "" for c in columns if c not in ("crc", "ref")}
     row.update(
@@ -93,7 +95,7 @@ def submit(
         email=email,
         address="1 Mill Lane\nExampleton",
         postcode="EX1 2AB",
-        preferred_contact="post",
+        preferred_contact=preferred_contact,
     )
     ref, _ = parts.store.commit_submission(
         idempotency_key=row["idempotency_key"], submission=row, personal=personal

@@ -37,12 +37,14 @@ MESSAGE_TYPES = (
     "reopened",
     "tracking_code",
     "escalation_received",
+    # A letter produced for the case, emailed to the person (see its file).
+    "emailed_letter",
     # Not to the person: the link emailed to an investigating manager (see its file).
     "request_link",
 )
 CHANNELS = ("email", "sms", "letter")
-#: Message types never sent as a letter.
-NOT_POSTED = ("tracking_code", "request_link")
+#: Message types never sent as a letter (an emailed letter is posted by hand instead).
+NOT_POSTED = ("tracking_code", "request_link", "emailed_letter")
 PLACEHOLDER = re.compile(r"\(\(([a-z_]+)\)\)")
 #: Placeholders a message may go without, with the value it is then sent with: each was added
 #: to its message type after messages of that type were first queued (an outbox can outlive an
