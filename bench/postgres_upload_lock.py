@@ -31,27 +31,13 @@ from pathlib import Path
 from bench.postgres_store import TABLES, _person, _submission
 from forms_app.casework.events import event
 from forms_app.evidence.content import Limits
-from forms_app.storage.evidence import new_file_id, sha256_of
 from forms_app.storage.postgres import PostgresStore
+from tests.support.evidence_rows import evidence_row
 
 SMALL_WRITES = 150
 #: A pause between the small appends, so they sample the whole time the uploads run.
 PAUSE_S = 0.02
 FILE_BYTES = Limits().file_bytes
-
-
-def _file_row(data: bytes) -> dict[str, str]:
-    return {
-        "id": new_file_id(),
-        "name": "scan.pdf",
-        "kind": "pdf",
-        "size": str(len(data)),
-        "sha256": sha256_of(data),
-        "scan": "clean",
-        "finding": "",
-        "added_by": "person",
-        "at": "2026-12-07T06:00:00.000000+00:00",
-    }
 
 
 def _case(store: PostgresStore, key: str) -> str:
@@ -77,7 +63,7 @@ def _uploads(store: PostgresStore, ref: str, stop: threading.Event, done: list[f
     data = os.urandom(FILE_BYTES)
     while not stop.is_set():
         started = time.perf_counter()
-        store.evidence.attach(ref, [(_file_row(data), data)])
+        store.evidence.attach(ref, [(evidence_row(data, "scan.pdf", "pdf"), data)])
         done.append(time.perf_counter() - started)
 
 

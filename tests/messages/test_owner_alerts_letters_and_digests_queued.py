@@ -14,37 +14,20 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import yaml
 
 from forms_app import create_app
-from forms_app.cli.messages import messages_group
 from forms_app.cli.staff import due_command
 from forms_app.messages.outbox import Outbox, outbox_path
 from forms_app.organisation.settings import EXAMPLE_SETTINGS
 from forms_app.records import audit
 from forms_app.web.parts import EXTENSION
-from tests.support.mail_standin import MailServer
+from tests.support.message_worker import run_worker
 from tests.support.staff import add_events, csrf, make_people, sign_in, submit
 
 PERSON = "Gwenllian Example"
 PERSON_EMAIL = "gwenllian@example.com"
 REPLY = "The carer came at ten again last night and my father's tablets were missed."
-
-
-@pytest.fixture
-def mail_server():
-    server = MailServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(params=["files", "postgres"])
-def engine(request, monkeypatch, data_dir):
-    """Which engine the app keeps its cases, audit log and outboxes in."""
-    if request.param == "postgres":
-        monkeypatch.setenv("FORMS_APP_STORE_URL", request.getfixturevalue("postgres_url"))
-    return request.param
 
 
 def _app(tmp_path, mail_server, *, provider="smtp", language="en", contact="email", received=None):
@@ -77,14 +60,6 @@ def _app(tmp_path, mail_server, *, provider="smtp", language="en", contact="emai
     return app, parts, secrets, ref
 
 
-def _worker(app, times: int = 1) -> None:
-    """Run the message worker's command for one step, ``times`` times."""
-    runner = app.test_cli_runner()
-    for _ in range(times):
-        result = runner.invoke(messages_group, ["send", "--once"])
-        assert result.exit_code == 0, result.output
-
-
 def _due_now(parts) -> None:
     """Make every waiting message due now rather than after its back-off, so the test need not
     wait."""
@@ -113,11 +88,11 @@ def test_the_owners_alert_of_a_reply_sent_while_the_mail_server_is_down_goes_onc
     response = person.post("/track/reply", data={"message": REPLY, "csrf_token": csrf(page.text)})
     assert response.status_code == 303, response.text
 
-    _worker(app)  # the mail server is still down: nothing goes, nothing is lost
+    run_worker(app)  # the mail server is still down: nothing goes, nothing is lost
     assert mail_server.inbox.messages == []
     mail_server.start()
     _due_now(parts)
-    _worker(app, times=3)
+    run_worker(app, times=3)
 
     ((subject, body),) = _to(mail_server, "olive@staff.example.org")
     assert subject == f"Case {ref}: the person has sent a message"
@@ -164,11 +139,11 @@ def test_a_letter_emailed_while_the_mail_server_is_down_goes_to_the_person_once_
     assert any(e["type"] == "acknowledged" for e in events)
     assert "letter.email_queued" in _actions(parts, ref)
 
-    _worker(app)  # the mail server is still down: nothing goes, nothing is lost
+    run_worker(app)  # the mail server is still down: nothing goes, nothing is lost
     assert mail_server.inbox.messages == []
     mail_server.start()
     _due_now(parts)
-    _worker(app, times=3)
+    run_worker(app, times=3)
 
     letters = [(s, b) for s, b in _to(mail_server, PERSON_EMAIL) if "Cydnabod" in s]
     assert len(letters) == 1, mail_server.inbox.messages
@@ -212,11 +187,11 @@ def test_the_owners_morning_list_asked_while_the_mail_server_is_down_goes_once_i
     again = runner.invoke(due_command, ["--email"])  # run twice the same day: one email
     assert again.exit_code == 0, again.output
 
-    _worker(app)  # the mail server is still down: nothing goes, nothing is lost
+    run_worker(app)  # the mail server is still down: nothing goes, nothing is lost
     assert mail_server.inbox.messages == []
     mail_server.start()
     _due_now(parts)
-    _worker(app, times=3)
+    run_worker(app, times=3)
 
     ((subject, body),) = _to(mail_server, "olive@staff.example.org")
     assert subject == "Casework due today"

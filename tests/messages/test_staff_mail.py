@@ -11,7 +11,6 @@ import pytest
 import yaml
 
 from forms_app import create_app
-from forms_app.cli.messages import messages_group
 from forms_app.messages import outbox as outbox_module
 from forms_app.messages.config import messages_config
 from forms_app.messages.outbox import Message, Outbox, outbox_path
@@ -21,26 +20,11 @@ from forms_app.messages.staff_mail import STAFF_MAIL, queue_staff_mail
 from forms_app.organisation.settings import EXAMPLE_SETTINGS
 from forms_app.records import audit
 from forms_app.web.parts import EXTENSION
-from tests.support.mail_standin import MailServer
+from tests.support.message_worker import run_worker
 from tests.support.staff import csrf, make_people, sign_in, submit
 
 PERSON = "Gwenllian Example"
 CONCERN = "Unexplained bruising on her arm"
-
-
-@pytest.fixture
-def mail_server():
-    server = MailServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(params=["files", "postgres"])
-def engine(request, monkeypatch, data_dir):
-    """Which engine the app keeps its cases, audit log and outboxes in."""
-    if request.param == "postgres":
-        monkeypatch.setenv("FORMS_APP_STORE_URL", request.getfixturevalue("postgres_url"))
-    return request.param
 
 
 def _app(tmp_path, mail_server, provider: str):
@@ -64,14 +48,6 @@ def _app(tmp_path, mail_server, provider: str):
     return app, parts, secrets, ref
 
 
-def _worker(app, times: int = 1) -> None:
-    """Run the message worker's command for one step, ``times`` times."""
-    runner = app.test_cli_runner()
-    for _ in range(times):
-        result = runner.invoke(messages_group, ["send", "--once"])
-        assert result.exit_code == 0, result.output
-
-
 def _actions(parts, ref: str) -> list[str]:
     return [e["action"] for e in audit.entries_for(parts.settings.data_dir, {ref})]
 
@@ -93,14 +69,14 @@ def test_a_safeguarding_alert_flagged_while_the_mail_server_is_down_goes_once_it
     assert "the alert is queued to send" in shown
     assert "safeguarding.alert_queued" in _actions(parts, ref)
 
-    _worker(app)  # the mail server is still down: nothing goes, nothing is lost
+    run_worker(app)  # the mail server is still down: nothing goes, nothing is lost
     assert mail_server.inbox.messages == []
     mail_server.start()
     with Outbox(outbox_path(parts.settings.data_dir)) as outbox:
         # Due again now rather than after the back-off, so the test need not wait.
         for message in outbox.due(float("inf")):
             outbox.later(message.id, 0.0, message.reason, unsure=False)
-    _worker(app, times=3)
+    run_worker(app, times=3)
 
     # One email to the lead and the team, sent once however often the worker ran.
     ((recipients, subject, body),) = mail_server.inbox.messages
@@ -141,7 +117,7 @@ def test_a_request_email_asked_while_the_mail_server_is_down_goes_once_it_is_bac
     assert "request.email_queued" in _actions(parts, ref)
 
     mail_server.start()
-    _worker(app, times=2)
+    run_worker(app, times=2)
     to_oscar = [m for m in mail_server.inbox.messages if "oscar@staff.example.org" in m[0]]
     assert len(to_oscar) == 1
     _, subject, body = to_oscar[0]
@@ -253,7 +229,7 @@ def test_a_staff_email_the_mail_server_refuses_is_listed_under_messages_not_sent
         f"/staff/cases/{ref}/do/flag",
         data={"flag": "safeguarding", "detail": CONCERN, "csrf_token": csrf(page.text)},
     )
-    _worker(app)  # refused for good: failed at once, not tried for ever
+    run_worker(app)  # refused for good: failed at once, not tried for ever
     assert mail_server.inbox.messages == []
     mina = app.test_client()
     sign_in(mina, "mina", secrets["mina"])

@@ -10,57 +10,25 @@ import zipfile
 import psycopg
 import pytest
 
-from forms_app import create_app
 from forms_app.letters.database_letters import DatabaseLetters
 from forms_app.letters.document import LetterFiles
-from forms_app.organisation.settings import EXAMPLE_SETTINGS
 from forms_app.records.retention import reach
 from forms_app.records.retention.erasure import erase
 from forms_app.records.retention.subject_access import subject_access
 from forms_app.storage import EvidenceDamaged
 from forms_app.storage.drafts import draft_owner, new_draft_id
-from forms_app.storage.evidence import new_file_id, sha256_of
+from forms_app.storage.evidence import new_file_id
 from forms_app.storage.postgres.files import (
     CASE_FILES,
     HELD_FILES,
     DatabaseEvidenceFiles,
     case_files_stored,
 )
-from forms_app.storage.shared_database import use_database
-from forms_app.web.parts import EXTENSION
+from tests.support.evidence_rows import evidence_row
 from tests.support.staff import submit
 
 PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
 LETTER_TEXT = "Dear Gwenllian Prydderch,\n\nThank you for telling us about the late visit.\n"
-
-
-@pytest.fixture
-def parts(postgres_url, tmp_path, monkeypatch):
-    """The app's parts on the database, with a data directory of its own."""
-    data_dir = tmp_path / "data"
-    monkeypatch.setenv("FORMS_APP_STORE_URL", postgres_url)
-    monkeypatch.setenv("FORMS_APP_DATA_DIR", str(data_dir))
-    monkeypatch.delenv("FORMS_APP_SETTINGS", raising=False)
-    app = create_app(str(EXAMPLE_SETTINGS))
-    app.config.update(TESTING=True)
-    yield app.extensions[EXTENSION]
-    use_database(data_dir, "")
-
-
-def file_row(data: bytes, name: str = "ward.png", **changes) -> dict[str, str]:
-    row = {
-        "id": new_file_id(),
-        "name": name,
-        "kind": "png",
-        "size": str(len(data)),
-        "sha256": sha256_of(data),
-        "scan": "clean",
-        "finding": "",
-        "added_by": "person",
-        "at": "2026-12-07T06:00:00.000000+00:00",
-    }
-    row.update(changes)
-    return row
 
 
 def stored_bytes(url: str, table: str) -> list[tuple]:
@@ -74,7 +42,7 @@ def test_postgres_evidence_bytes_are_kept_in_the_database_not_the_data_directory
     ref = submit(parts, name="Gwenllian Prydderch")
     evidence = parts.store.evidence
     assert isinstance(evidence, DatabaseEvidenceFiles)
-    row = file_row(PHOTO)
+    row = evidence_row(PHOTO)
     assert evidence.attach(ref, [(row, PHOTO)], parts.contract) == 1
     assert evidence.attach(ref, [(row, PHOTO)], parts.contract) == 0, "nothing twice"
     [listed] = evidence.files_of(ref)
@@ -88,7 +56,7 @@ def test_postgres_evidence_bytes_are_kept_in_the_database_not_the_data_directory
 
 def test_postgres_evidence_row_and_bytes_commit_together_or_not_at_all(parts, postgres_url):
     ref = submit(parts)
-    good, bad = file_row(PHOTO), file_row(PHOTO, scan="not-a-scan-state")
+    good, bad = evidence_row(PHOTO), evidence_row(PHOTO, scan="not-a-scan-state")
     with pytest.raises(ValueError):
         # No contract given: the store itself refuses the second row, after the bytes of
         # both were written in the same transaction.
@@ -101,7 +69,7 @@ def test_postgres_evidence_read_refuses_bytes_that_no_longer_match_their_checksu
     parts, postgres_url
 ):
     ref = submit(parts)
-    row = file_row(PHOTO)
+    row = evidence_row(PHOTO)
     parts.store.evidence.attach(ref, [(row, PHOTO)])
     with psycopg.connect(postgres_url) as connection:
         connection.execute(
@@ -117,7 +85,7 @@ def test_postgres_evidence_read_refuses_bytes_that_no_longer_match_their_checksu
 
 def test_postgres_evidence_kept_on_disk_before_the_move_is_still_read_and_checked(parts):
     ref = submit(parts)
-    row = file_row(PHOTO)
+    row = evidence_row(PHOTO)
     folder = parts.settings.data_dir / "evidence" / ref
     folder.mkdir(parents=True)
     (folder / row["id"]).write_bytes(PHOTO)
@@ -173,7 +141,7 @@ def test_postgres_subject_access_copies_letters_and_files_and_erasure_removes_th
     data_dir = parts.settings.data_dir
     ref = submit(parts, name="Gwenllian Prydderch")
     kept = submit(parts, name="Someone Else")
-    row, other = file_row(PHOTO), file_row(b"%PDF-1.4 kept", name="kept.pdf", kind="pdf")
+    row, other = evidence_row(PHOTO), evidence_row(b"%PDF-1.4 kept", name="kept.pdf", kind="pdf")
     parts.store.evidence.attach(ref, [(row, PHOTO)], parts.contract)
     parts.store.evidence.attach(kept, [(other, b"%PDF-1.4 kept")], parts.contract)
     letters = LetterFiles(data_dir)

@@ -11,50 +11,17 @@ import threading
 import psycopg
 import pytest
 
-from forms_app import create_app
 from forms_app.casework.events import event
-from forms_app.organisation.settings import EXAMPLE_SETTINGS
 from forms_app.records.retention.erasure import erase
 from forms_app.storage import EvidenceDamaged, StoreWriteError
-from forms_app.storage.evidence import new_file_id, sha256_of
 from forms_app.storage.postgres import files
 from forms_app.storage.postgres.files import CASE_FILES, case_files_stored
 from forms_app.storage.postgres.schema import WRITE_LOCK
-from forms_app.storage.shared_database import use_database
-from forms_app.web.parts import EXTENSION
+from tests.support.evidence_rows import evidence_row
 from tests.support.staff import submit
 
 PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
 OTHER = b"%PDF-1.4 a letter from the ward" + bytes(range(200)) * 30
-
-
-@pytest.fixture
-def parts(postgres_url, tmp_path, monkeypatch):
-    """The app's parts on the database, with a data directory of its own."""
-    data_dir = tmp_path / "data"
-    monkeypatch.setenv("FORMS_APP_STORE_URL", postgres_url)
-    monkeypatch.setenv("FORMS_APP_DATA_DIR", str(data_dir))
-    monkeypatch.delenv("FORMS_APP_SETTINGS", raising=False)
-    app = create_app(str(EXAMPLE_SETTINGS))
-    app.config.update(TESTING=True)
-    yield app.extensions[EXTENSION]
-    use_database(data_dir, "")
-
-
-def file_row(data: bytes, **changes) -> dict[str, str]:
-    row = {
-        "id": new_file_id(),
-        "name": "ward.png",
-        "kind": "png",
-        "size": str(len(data)),
-        "sha256": sha256_of(data),
-        "scan": "clean",
-        "finding": "",
-        "added_by": "person",
-        "at": "2026-12-07T06:00:00.000000+00:00",
-    }
-    row.update(changes)
-    return row
 
 
 def write_lock_holders(url: str) -> int:
@@ -91,7 +58,7 @@ def test_postgres_evidence_bytes_go_up_while_other_writers_can_write(
         return sending(*args, **kwargs)
 
     monkeypatch.setattr(files, "_put", observed)
-    row = file_row(PHOTO)
+    row = evidence_row(PHOTO)
     assert parts.store.evidence.attach(ref, [(row, PHOTO)], parts.contract) == 1
     assert seen == [(0, False)], "the write lock was held while the bytes went up"
     [listed] = parts.store.evidence.files_of(ref)
@@ -104,7 +71,7 @@ def test_postgres_evidence_bytes_of_a_batch_that_failed_are_never_read_and_go(
     parts, postgres_url, monkeypatch
 ):
     ref = submit(parts)
-    row = file_row(PHOTO)
+    row = evidence_row(PHOTO)
 
     def refused(decide):
         raise StoreWriteError("the rows could not be stored; nothing was written")
@@ -122,7 +89,7 @@ def test_postgres_evidence_bytes_left_without_rows_are_swept_after_a_grace_time(
 ):
     # A server that stopped between sending the bytes and writing the rows leaves them behind.
     ref = submit(parts)
-    row = file_row(PHOTO)
+    row = evidence_row(PHOTO)
     parts.store.evidence.send_bytes(ref, [(row, PHOTO)])
     assert stored(postgres_url) == [(row["id"], ref)]
     with pytest.raises(EvidenceDamaged):
@@ -142,7 +109,7 @@ def test_postgres_evidence_bytes_left_without_rows_are_swept_after_a_grace_time(
 def test_postgres_evidence_bytes_whose_rows_came_late_are_attached_once(parts, postgres_url):
     # A retried form: the first attempt's bytes went up, its rows did not.
     ref = submit(parts)
-    row = file_row(PHOTO)
+    row = evidence_row(PHOTO)
     parts.store.evidence.send_bytes(ref, [(row, PHOTO)])
     assert parts.store.evidence.attach(ref, [(row, PHOTO)], parts.contract) == 1
     assert parts.store.evidence.attach(ref, [(row, PHOTO)], parts.contract) == 0
@@ -154,8 +121,8 @@ def test_postgres_evidence_bytes_whose_rows_came_late_are_attached_once(parts, p
 
 def test_postgres_erasure_removes_bytes_of_the_case_that_never_had_rows(parts, postgres_url):
     ref, kept = submit(parts, name="Gwenllian Prydderch"), submit(parts, name="Someone Else")
-    parts.store.evidence.send_bytes(ref, [(file_row(PHOTO), PHOTO)])
-    parts.store.evidence.attach(kept, [(file_row(OTHER), OTHER)], parts.contract)
+    parts.store.evidence.send_bytes(ref, [(evidence_row(PHOTO), PHOTO)])
+    parts.store.evidence.attach(kept, [(evidence_row(OTHER), OTHER)], parts.contract)
     erase(parts, ref, "error", actor="officer.a")
     assert case_files_stored(postgres_url, [ref]) == 0
     assert case_files_stored(postgres_url, [kept]) == 1
@@ -163,9 +130,9 @@ def test_postgres_erasure_removes_bytes_of_the_case_that_never_had_rows(parts, p
 
 def test_postgres_evidence_file_id_of_another_case_does_not_overwrite_its_bytes(parts):
     theirs, mine = submit(parts), submit(parts)
-    row = file_row(PHOTO)
+    row = evidence_row(PHOTO)
     assert parts.store.evidence.attach(theirs, [(row, PHOTO)], parts.contract) == 1
-    taken = file_row(OTHER, id=row["id"])
+    taken = evidence_row(OTHER, id=row["id"])
     assert parts.store.evidence.attach(mine, [(taken, OTHER)], parts.contract) == 0
     # What an attach racing the first one would send: refused as well.
     assert parts.store.evidence.send_bytes(mine, [(taken, OTHER)]) == []
@@ -176,9 +143,9 @@ def test_postgres_evidence_file_id_of_another_case_does_not_overwrite_its_bytes(
 
 def test_postgres_evidence_file_id_of_an_upload_in_progress_does_not_take_its_place(parts):
     theirs, mine = submit(parts), submit(parts)
-    row = file_row(PHOTO)
+    row = evidence_row(PHOTO)
     parts.store.evidence.send_bytes(theirs, [(row, PHOTO)])  # their rows are not written yet
-    taken = file_row(OTHER, id=row["id"])
+    taken = evidence_row(OTHER, id=row["id"])
     with pytest.raises(EvidenceDamaged):
         parts.store.evidence.attach(mine, [(taken, OTHER)], parts.contract)
     assert parts.store.evidence.files_of(mine) == []
@@ -198,5 +165,5 @@ def test_postgres_evidence_bytes_the_database_did_not_take_are_a_store_write_err
     monkeypatch.setattr(files, "_put", lost)
     # The error the pages already answer with "not attached yet", not a server error.
     with pytest.raises(StoreWriteError):
-        parts.store.evidence.attach(ref, [(file_row(PHOTO), PHOTO)], parts.contract)
+        parts.store.evidence.attach(ref, [(evidence_row(PHOTO), PHOTO)], parts.contract)
     assert stored(postgres_url) == []

@@ -22,3 +22,14 @@ def deliver(parts, *, staff_only: bool = False) -> None:
     )
     with Outbox(path) as outbox:
         Sender(outbox, provider).step()
+
+
+def run_worker(app, times: int = 1) -> None:
+    """Run the message worker's own command (``feedback messages send --once``) ``times``
+    times, as its service would."""
+    from forms_app.cli.messages import messages_group
+
+    runner = app.test_cli_runner()
+    for _ in range(times):
+        result = runner.invoke(messages_group, ["send", "--once"])
+        assert result.exit_code == 0, result.output
