@@ -128,9 +128,10 @@ class Messenger:
     def __post_init__(self):
         self.config = messages_config(self.settings.raw)
         if self.config.enabled:
-            # Made now, so its creation time marks when messages were turned on (the sweep
-            # never acknowledges feedback from before).
-            Outbox(self.path).close()
+            # Recorded now, when messages were turned on: the sweep never acknowledges
+            # feedback from before (``Outbox.public_since``).
+            with Outbox(self.path) as outbox:
+                outbox.public_since(datetime.now(UTC).timestamp())
 
     @property
     def path(self) -> Path:
@@ -463,8 +464,8 @@ class Sweep:
         with Outbox(self.messenger.path) as outbox:
             # Times in the tables are to the second: a minute's slack keeps feedback sent in
             # the second messages were turned on.
-            created = float(outbox.get("created_at", 0.0)) - 60
-            since = max(created, self.now() - SWEEP_WINDOW.total_seconds())
+            turned_on = outbox.public_since(self.now()) - 60
+            since = max(turned_on, self.now() - SWEEP_WINDOW.total_seconds())
             events = changes.rows.get("events", [])
             self.quarantined |= {
                 e["ref"] for e in events if e["type"] == "flag_set" and e["value"] == "quarantine"

@@ -257,6 +257,14 @@ class DatabaseOutbox(Outbox):
                     (key, json.dumps(value)),
                 )
 
+    def set_first(self, **values) -> None:
+        with self.table.durable() as connection:
+            for key, value in values.items():
+                connection.execute(
+                    f"INSERT INTO {META} (key, value) VALUES (%s, %s) ON CONFLICT (key) DO NOTHING",
+                    (key, json.dumps(value)),
+                )
+
     # -- erasure ------------------------------------------------------------------------------
 
     def forget(self, refs: list[str]) -> int:

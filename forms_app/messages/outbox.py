@@ -157,6 +157,11 @@ def _message(row: tuple) -> Message:
     return Message(*values)
 
 
+#: Who first opened an outbox (its ``opened_for``): the messages to the public, or email to
+#: staff while messages to the public were off.
+PUBLIC, STAFF_ONLY = "public", "staff_only"
+
+
 class Outbox:
     def __new__(cls, *args, **kwargs):
         if cls is Outbox and database_for(args[0] if args else kwargs["path"]):
@@ -418,6 +423,30 @@ class Outbox:
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                 [(k, json.dumps(v)) for k, v in values.items()],
             )
+
+    def set_first(self, **values) -> None:
+        """``set`` for each key not set yet; a key already set keeps its value (whichever
+        process set it first)."""
+        with self._tx():
+            self.db.executemany(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+                [(k, json.dumps(v)) for k, v in values.items()],
+            )
+
+    def public_since(self, now: float) -> float:
+        """When messages to the public were turned on for this outbox, recorded the first time
+        it is asked (``now``). An outbox first opened for email to staff, while messages to the
+        public were off, dates from this call; one opened by the messages themselves (or made
+        before email to staff used it) dates from its making, as it always has."""
+        found = self.get("public_since")
+        if found is not None:
+            return float(found)
+        self.set_first(opened_for=PUBLIC)
+        if self.get("opened_for") == PUBLIC:
+            self.set_first(public_since=float(self.get("created_at", now)))
+        else:
+            self.set_first(public_since=now)
+        return float(self.get("public_since"))
 
     # -- erasure ------------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import psycopg
 
-from .outbox import STAFF_MAIL, Message, Outbox, outbox_path
+from .outbox import STAFF_MAIL, STAFF_ONLY, Message, Outbox, outbox_path
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,9 @@ def queue_staff_mail(
         return 0
     try:
         with Outbox(outbox_path(data_dir)) as outbox:
+            # Marks an outbox this makes as made for staff, so that messages to the public,
+            # turned on later, do not reach back to feedback from before (``public_since``).
+            outbox.set_first(opened_for=STAFF_ONLY)
             outbox.queue([message])
             return len(recipients(message)) if outbox.known([message.id]) else 0
     except (OSError, sqlite3.Error, psycopg.Error) as error:

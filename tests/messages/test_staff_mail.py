@@ -7,6 +7,8 @@ audit log says it was queued, then sent."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import yaml
 
@@ -237,3 +239,46 @@ def test_a_staff_email_the_mail_server_refuses_is_listed_under_messages_not_sent
     assert "Email to staff (an alert, a request or a reminder)" in failed
     assert "the mail server refused the address" in failed
     assert "staff_mail.sent" not in _actions(parts, ref)
+
+
+def test_feedback_from_before_public_messages_is_not_acknowledged_if_staff_mail_made_the_outbox(
+    tmp_path, mail_server, engine
+):
+    from forms_app.casework.messaging import Sweep
+
+    # Messages to the public are off and email to staff is set up: a staff alert makes the
+    # outbox. Feedback comes in and nobody is told anything, as the settings say.
+    app, parts, _secrets, ref = _app(tmp_path, mail_server, provider="none")
+    config = {"host": "127.0.0.1", "port": mail_server.port, "tls": "none"}
+    to = ["lead@riverside.example.org"]
+    assert (
+        queue_staff_mail(
+            parts.settings.data_dir, config, to, "Alert", "Open it.", ref=ref, cause="flag-1"
+        )
+        == 1
+    )
+    with Outbox(outbox_path(parts.settings.data_dir)) as outbox:
+        # The alert was yesterday: the outbox was made then.
+        outbox.set(created_at=(datetime.now(UTC) - timedelta(days=1)).timestamp())
+    earlier = datetime.now(UTC) - timedelta(hours=3)
+    before = submit(
+        parts,
+        name=PERSON,
+        email="gwenllian@example.com",
+        received=earlier,
+        preferred_contact="email",
+    )
+    # Three hours later the organisation turns messages to the public on.
+    path = tmp_path / "settings.yaml"
+    settings = yaml.safe_load(path.read_text())
+    settings["messages"]["provider"] = "smtp"
+    path.write_text(yaml.safe_dump(settings))
+    turned_on = create_app(str(path)).extensions[EXTENSION]
+    after = submit(turned_on, name=PERSON, email="gwenllian@example.com", preferred_contact="email")
+    # The sweep catches what the normal path missed: the feedback sent since messages were
+    # turned on, never the feedback from before, which would be acknowledged out of the blue.
+    Sweep(turned_on.messenger, turned_on.store)()
+    with Outbox(outbox_path(parts.settings.data_dir)) as outbox:
+        acknowledged = {m.ref for m in outbox.due(float("inf")) if m.type != STAFF_MAIL}
+    assert after in acknowledged
+    assert before not in acknowledged
