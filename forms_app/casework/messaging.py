@@ -448,8 +448,9 @@ def after_recorded(store: Store, rows: list[dict]) -> None:
 
 class Sweep:
     """Queues the acknowledgements and updates the normal path missed, reading the store's new
-    rows each step. Looks back at most ``SWEEP_WINDOW``, and never before the outbox existed
-    (feedback from before messages were turned on is not acknowledged out of the blue)."""
+    rows each step. Looks back at most ``SWEEP_WINDOW``, and never before messages to the public
+    were turned on (``Outbox.public_since``): feedback from before is not acknowledged out of the
+    blue."""
 
     def __init__(self, messenger: Messenger, store: Store, clock_now=None):
         self.messenger = messenger
