@@ -14,14 +14,11 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 
-import yaml
-
-from forms_app import create_app
 from forms_app.cli.staff import due_command
 from forms_app.messages.outbox import Outbox, outbox_path
-from forms_app.organisation.settings import EXAMPLE_SETTINGS
 from forms_app.records import audit
 from forms_app.web.parts import EXTENSION
+from tests.support.mail_standin import app_mailing_through
 from tests.support.message_worker import run_worker
 from tests.support.staff import add_events, csrf, make_people, sign_in, submit
 
@@ -32,19 +29,7 @@ REPLY = "The carer came at ten again last night and my father's tablets were mis
 
 def _app(tmp_path, mail_server, *, provider="smtp", language="en", contact="email", received=None):
     """The app with email through the stand-in, staff accounts, and one case owned by Olive."""
-    settings = yaml.safe_load(EXAMPLE_SETTINGS.read_text())
-    settings["email"] = {
-        "host": "127.0.0.1",
-        "port": mail_server.port,
-        "tls": "none",
-        "timeout": 3,
-        "from": "casework@riverside.example.org",
-    }
-    settings["messages"] = {**settings.get("messages", {}), "provider": provider}
-    path = tmp_path / "settings.yaml"
-    path.write_text(yaml.safe_dump(settings))
-    app = create_app(str(path))
-    app.config.update(TESTING=True)
+    app = app_mailing_through(tmp_path, mail_server, provider)
     parts = app.extensions[EXTENSION]
     secrets = make_people(parts.settings.data_dir)
     ref = submit(

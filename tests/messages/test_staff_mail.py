@@ -19,9 +19,9 @@ from forms_app.messages.outbox import Message, Outbox, outbox_path
 from forms_app.messages.providers import build_provider
 from forms_app.messages.sending import Sender
 from forms_app.messages.staff_mail import STAFF_MAIL, queue_staff_mail
-from forms_app.organisation.settings import EXAMPLE_SETTINGS
 from forms_app.records import audit
 from forms_app.web.parts import EXTENSION
+from tests.support.mail_standin import app_mailing_through
 from tests.support.message_worker import run_worker
 from tests.support.staff import csrf, make_people, sign_in, submit
 
@@ -30,20 +30,9 @@ CONCERN = "Unexplained bruising on her arm"
 
 
 def _app(tmp_path, mail_server, provider: str):
-    settings = yaml.safe_load(EXAMPLE_SETTINGS.read_text())
-    settings["email"] = {
-        "host": "127.0.0.1",
-        "port": mail_server.port,
-        "tls": "none",
-        "timeout": 3,
-        "from": "casework@riverside.example.org",
-        "safeguarding_to": ["safeguarding-team@riverside.example.org"],
-    }
-    settings["messages"] = {**settings.get("messages", {}), "provider": provider}
-    path = tmp_path / "settings.yaml"
-    path.write_text(yaml.safe_dump(settings))
-    app = create_app(str(path))
-    app.config.update(TESTING=True)
+    app = app_mailing_through(
+        tmp_path, mail_server, provider, safeguarding_to=["safeguarding-team@riverside.example.org"]
+    )
     parts = app.extensions[EXTENSION]
     secrets = make_people(parts.settings.data_dir)
     ref = submit(parts, service="home-care", name=PERSON, email="gwenllian@example.com")

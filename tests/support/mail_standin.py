@@ -47,3 +47,29 @@ class MailServer:
     def stop(self) -> None:
         if self.controller is not None:
             self.controller.stop()
+
+
+def app_mailing_through(tmp_path, server: MailServer, provider: str, **email):
+    """An app on the example settings whose email goes through ``server`` (with ``email``
+    added to its ``email:`` section) and whose messages to the public go by ``provider``; its
+    settings file is ``tmp_path / "settings.yaml"``, so a test can change it and start again."""
+    import yaml
+
+    from forms_app import create_app
+    from forms_app.organisation.settings import EXAMPLE_SETTINGS
+
+    settings = yaml.safe_load(EXAMPLE_SETTINGS.read_text())
+    settings["email"] = {
+        "host": "127.0.0.1",
+        "port": server.port,
+        "tls": "none",
+        "timeout": 3,
+        "from": "casework@riverside.example.org",
+        **email,
+    }
+    settings["messages"] = {**settings.get("messages", {}), "provider": provider}
+    path = tmp_path / "settings.yaml"
+    path.write_text(yaml.safe_dump(settings))
+    app = create_app(str(path))
+    app.config.update(TESTING=True)
+    return app
