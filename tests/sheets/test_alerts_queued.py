@@ -4,6 +4,8 @@ kind, with counts and times only."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from forms_app.messages.outbox import STAFF_MAIL
 from forms_app.messages.outbox import Outbox as MessageOutbox
 from forms_app.messages.outbox import outbox_path as message_outbox_path
@@ -26,18 +28,26 @@ def _staff_mail(data_dir) -> list:
         return [m for m in outbox.due(float("inf")) if m.type == STAFF_MAIL]
 
 
-def test_a_sheet_alert_is_queued_for_the_message_worker_once_an_hour(tmp_path):
-    data_dir = tmp_path / "data"
-    clock = Clock()
+@contextmanager
+def _alerts(data_dir, clock: Clock, email_config: dict | None):
+    """The sheet worker's alerts for Ada, queued in the message outbox of ``data_dir``."""
     sheet_outbox = Outbox(outbox_path(data_dir))
     try:
-        alerts = Alerts(
+        yield Alerts(
             sheet_outbox,
             clock,
-            email_config=EMAIL,
+            email_config=email_config,
             recipients=["ada@staff.example.org"],
             send=queued_mail(data_dir, clock),
         )
+    finally:
+        sheet_outbox.close()
+
+
+def test_a_sheet_alert_is_queued_for_the_message_worker_once_an_hour(tmp_path):
+    data_dir = tmp_path / "data"
+    clock = Clock()
+    with _alerts(data_dir, clock, EMAIL) as alerts:
         subject = "The shared sheet is not being updated"
         assert alerts.raise_("parked", subject, "Parked for 4 h 0 min: 12 rows waiting.")
         clock.now += 60
@@ -49,24 +59,11 @@ def test_a_sheet_alert_is_queued_for_the_message_worker_once_an_hour(tmp_path):
         clock.now += REPEAT_AFTER
         assert alerts.raise_("parked", subject, "Parked for 5 h 1 min: 12 rows waiting.")
         assert len(_staff_mail(data_dir)) == 2
-    finally:
-        sheet_outbox.close()
 
 
 def test_without_email_set_up_a_sheet_alert_queues_nothing(tmp_path):
     data_dir = tmp_path / "data"
-    clock = Clock()
-    sheet_outbox = Outbox(outbox_path(data_dir))
-    try:
-        alerts = Alerts(
-            sheet_outbox,
-            clock,
-            email_config=None,
-            recipients=["ada@staff.example.org"],
-            send=queued_mail(data_dir, clock),
-        )
+    with _alerts(data_dir, Clock(), None) as alerts:
         assert not alerts.raise_("parked", "The shared sheet is not being updated", "Parked.")
         assert alerts.active()["parked"]["emailed_at"] is None
-    finally:
-        sheet_outbox.close()
     assert not message_outbox_path(data_dir).exists()
