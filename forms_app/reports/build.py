@@ -36,7 +36,7 @@ from . import charts, datapackage, pages
 from .figures import Report, compute
 from .freetext import Item, approved_items
 from .loading import load
-from .parallel import in_background
+from .parallel import Then, in_background
 from .periods import Period
 from .pii_gate import Finding, Gate, GateFailed
 from .pii_sources import Allowed, CaseWriting, known_people
@@ -174,6 +174,9 @@ def count(settings: Settings, period: Period, as_at: date | None, keep: list):
     dataset = load(settings.data_dir, settings)
     keep.append(dataset)
     timings["load"] = time.perf_counter() - started
+    # How the cases were folded: -1 from the first row, else from the saved cases and the rows
+    # appended since (``saved_counts``), this many.
+    timings["rows_since_saved"] = -1 if dataset.since_saved is None else dataset.since_saved
     mark = time.perf_counter()
     report = compute(dataset, settings, period, as_at=as_at)
     names = Names(settings, [dataset.default_procedure])
@@ -182,23 +185,36 @@ def count(settings: Settings, period: Period, as_at: date | None, keep: list):
     return report, items, timings, dataset.writing
 
 
+def _count_then_save(settings: Settings, period: Period, as_at: date | None) -> Then:
+    """``count``, then (once the figures are handed back) the folded cases saved for the next
+    report (``saved_counts``), when there is anything new to save."""
+    keep: list = []
+    counted = count(settings, period, as_at, keep)
+    return Then(counted, keep[0].saving)
+
+
 def _stage(settings, period, site_dir: Path, data_out: Path, as_at, staging_parent) -> Staged:
     # The counting runs in a second process while this one reads what else the PII gate must
     # know (the people with personal details and the staff): neither needs anything from the
     # other, and a small server has two cores. Who acted on cases and what was written comes
     # from the counting, which reads the events and submissions anyway.
     started = time.perf_counter()
-    counting = in_background(count, settings, period, as_at, [])
+    counting = in_background(_count_then_save, settings, period, as_at)
     try:
-        vocabulary = site_vocabulary(site_dir)
-        # Made ready for scanning now, while the counting runs: afterwards only the staff who
-        # acted on cases are added (finishing again looks only at what was added).
-        known = known_people(settings.data_dir, vocabulary, settings).finish()
-        allowed = Allowed.from_settings(settings)
-        gate_reading = time.perf_counter() - started
-        report, items, timings, writing = counting.result()
+        return _stage_counted(settings, site_dir, data_out, staging_parent, counting, started)
     finally:
+        # Waits for the saving of the folded cases, which ran beside the writing and the gate.
         counting.close()
+
+
+def _stage_counted(settings, site_dir, data_out, staging_parent, counting, started) -> Staged:
+    vocabulary = site_vocabulary(site_dir)
+    # Made ready for scanning now, while the counting runs: afterwards only the staff who
+    # acted on cases are added (finishing again looks only at what was added).
+    known = known_people(settings.data_dir, vocabulary, settings).finish()
+    allowed = Allowed.from_settings(settings)
+    gate_reading = time.perf_counter() - started
+    report, items, timings, writing = counting.result()
     timings["gate_reading"] = gate_reading  # alongside load and figures, not after them
     timings["counted"] = time.perf_counter() - started
     mark = time.perf_counter()

@@ -28,6 +28,7 @@ from pathlib import Path
 from forms_app.casework.flags import is_restricted
 from forms_app.storage.store import PERSONAL
 
+from .counted import Counted
 from .deidentify import NAME_MARK, Knowledge, deidentified, places_from_settings
 from .loading import Dataset
 from .periods import Period
@@ -50,15 +51,15 @@ def _norm(text: str) -> str:
     return " ".join((text or "").split())
 
 
-def approval(case, users: dict, second: bool) -> str | None:
+def approval(case: Counted, users: dict, second: bool) -> str | None:
     """The approved public summary of a case, or None (see the module docstring)."""
-    approvals = [e for e in case.events if e["type"] == "publication_approved"]
+    approvals = case.approvals
     if not approvals or "confidential" in case.flags or "safeguarding" in case.flags:
         return None
     if is_restricted(case):
         return None
-    latest = approvals[-1]
-    text = _norm(latest.get("note") or "")
+    latest_actor, latest_note = approvals[-1]
+    text = _norm(latest_note)
     if not text:
         return None
 
@@ -66,16 +67,12 @@ def approval(case, users: dict, second: bool) -> str | None:
         user = users.get(actor)
         return bool(user) and "publisher" in (user.get("roles") or []) and not user.get("disabled")
 
-    if not publisher(latest["actor"]):
+    if not publisher(latest_actor):
         return None
-    actors = {
-        e["actor"]
-        for e in approvals
-        if _norm(e.get("note") or "") == text and publisher(e["actor"])
-    }
+    actors = {actor for actor, note in approvals if _norm(note) == text and publisher(actor)}
     if second and len(actors) < 2:
         return None
-    return latest.get("note").strip()
+    return latest_note.strip()
 
 
 def load_users(data_dir: Path, settings=None) -> dict[str, dict]:
@@ -87,8 +84,6 @@ def approved_items(
     dataset: Dataset, period: Period, names: Names, settings, data_dir: Path
 ) -> list[Item]:
     """The approved free text of cases received or closed in the period, scrubbed."""
-    from forms_app.procedures.profiles import local_date
-
     from .words import OUTCOME_GROUP_OF
 
     users = load_users(data_dir, settings)
@@ -99,7 +94,7 @@ def approved_items(
         # nothing to publish (``approval`` would say None), so the events need no looking at.
         if not _norm(case.publication_summary):
             continue
-        if local_date(case.received) not in period and case.closed_on not in period:
+        if case.received_on not in period and case.closed_on not in period:
             continue
         text = approval(case, users, second)
         if text is None:
@@ -117,7 +112,7 @@ def approved_items(
         for row in open_tables(data_dir, settings).scan(PERSONAL)
         if row.get("ref") in refs
     }
-    staff = staff_of(users, {e["actor"] for c, _, _ in found for e in c.events})
+    staff = staff_of(users, {actor for c, _, _ in found for actor in c.actors})
     places = places_from_settings(settings.raw)
     shared = Knowledge.gather(None, staff, places, people_names(data_dir, settings))
     items = []

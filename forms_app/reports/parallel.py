@@ -1,17 +1,50 @@
 """Work done in a second process while this one carries on (a report uses both cores of a
-small server): ``later = in_background(function, *args)`` then ``later.result()``.
+small server): ``later = in_background(function, *args)`` then ``later.result()``, and
+``later.close()`` once nothing more is wanted of it.
 
 The child is forked (it shares what this process has read, without copying it) and sends its
 result back pickled through a pipe. Where fork is unavailable, or this process runs other
 threads (forking them is unsafe), the function simply runs here and now.
+
+A function may return ``Then(value, afterwards)``: ``value`` is the result, and
+``afterwards()`` runs once it has been handed back (a report saves what it folded for the next
+one while this process writes its pages). ``close`` waits for it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import pickle
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Then:
+    """A result, and work to do after it has been handed back (None for none)."""
+
+    value: object
+    afterwards: Callable[[], object] | None = None
+
+
+def _split(returned) -> tuple[object, Callable[[], object] | None]:
+    if isinstance(returned, Then):
+        return returned.value, returned.afterwards
+    return returned, None
+
+
+def _run_afterwards(afterwards: Callable[[], object] | None) -> None:
+    if afterwards is None:
+        return
+    try:
+        afterwards()
+    except Exception:  # the result is already with the caller: say so, and carry on
+        log.exception("the work after a result failed")
 
 
 class BackgroundError(RuntimeError):
@@ -21,9 +54,12 @@ class BackgroundError(RuntimeError):
 class _Now:
     def __init__(self, function, args):
         try:
-            self._value, self._error = function(*args), None
+            self._value, afterwards = _split(function(*args))
+            self._error = None
         except Exception as error:  # re-raised by result(), as the forked form does
             self._value, self._error = None, error
+            return
+        _run_afterwards(afterwards)
 
     def result(self):
         if self._error is not None:
@@ -40,27 +76,34 @@ class _Forked:
         self._pid = os.fork()
         if self._pid == 0:  # the child: do the work, send it, leave without cleaning up
             os.close(read)
+            afterwards = None
             try:
-                payload = pickle.dumps((True, function(*args)), protocol=pickle.HIGHEST_PROTOCOL)
+                value, afterwards = _split(function(*args))
+                more = afterwards is not None
+                payload = pickle.dumps((True, value, more), protocol=pickle.HIGHEST_PROTOCOL)
             except BaseException as error:  # noqa: BLE001 - reported by the parent
                 payload = _failure(error)
             with os.fdopen(write, "wb") as pipe:
                 pipe.write(payload)
+            _run_afterwards(afterwards)
             os._exit(0)
         os.close(write)
         self._read = read
         self._done = False
+        self._ended = False
         self._value = None
 
     def result(self):
         if not self._done:
             with os.fdopen(self._read, "rb") as pipe:
                 payload = pipe.read()
-            os.waitpid(self._pid, 0)
             self._done = True
             if not payload:
                 raise BackgroundError("the background process ended without a result")
-            ok, self._value = pickle.loads(payload)
+            ok, self._value, more = pickle.loads(payload)
+            if not more:  # the child ends now: wait for it here (``close`` need not be called)
+                self._ended = True
+                os.waitpid(self._pid, 0)
             if not ok:
                 self._value, failure = None, self._value
                 if isinstance(failure, Exception):
@@ -69,9 +112,13 @@ class _Forked:
         return self._value
 
     def close(self) -> None:
+        """Wait for the child to end (its work after the result included)."""
         if not self._done:
-            with contextlib.suppress(BackgroundError):
+            with contextlib.suppress(Exception):
                 self.result()
+        if not self._ended:
+            self._ended = True
+            os.waitpid(self._pid, 0)
 
 
 def _failure(error: BaseException) -> bytes:
@@ -79,12 +126,12 @@ def _failure(error: BaseException) -> bytes:
     parent can catch it by its type, as if the work had run there), else its name and text."""
     if isinstance(error, Exception):
         try:
-            payload = pickle.dumps((False, error))
+            payload = pickle.dumps((False, error, False))
             pickle.loads(payload)  # some exceptions pickle but cannot be rebuilt
             return payload
         except Exception:  # noqa: BLE001, S110 - fall back to the text below
             pass
-    return pickle.dumps((False, f"{type(error).__name__}: {error}"))
+    return pickle.dumps((False, f"{type(error).__name__}: {error}", False))
 
 
 def in_background(function, *args):

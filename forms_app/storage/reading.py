@@ -13,12 +13,14 @@ from __future__ import annotations
 import csv
 import io
 import operator
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from .records import CRC_COLUMN, row_maker
+from .table import _SUFFIX, Cursor
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
@@ -64,6 +66,13 @@ class TableReader:
         """The table's rows as cells (see ``Cells``), or None if it is missing or empty."""
         return file_cells(table_path(self.data_dir, table))
 
+    def cells_to_here(self, table: str) -> tuple[Cells | None, Cursor | None]:
+        """``cells``, and where they end as a cursor of the store's tables (``table.Cursor``),
+        so that a reader that saves what it built can later read on from there. The cursor is
+        None when the file ends part-way through a record (a write in progress): the end of
+        what was read is then not known to be the end of a record."""
+        return file_cells_to_here(table_path(self.data_dir, table))
+
     def scan(self, table: str, columns: Sequence[str] | None = None) -> Iterator:
         """Each complete row: a dict without the checksum, or with ``columns`` a tuple of those
         cells in that order (a column the table lacks reads as "") and nothing else made."""
@@ -108,6 +117,28 @@ def file_cells(path: Path) -> Cells | None:
         data = path.read_bytes()
     except FileNotFoundError:
         return None
+    return _cells(data)
+
+
+def file_cells_to_here(path: Path) -> tuple[Cells | None, Cursor | None]:
+    """``file_cells`` and the cursor at the end of what was read (``TableReader.cells_to_here``)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None, None
+    try:
+        st = os.fstat(fd)
+        with os.fdopen(os.dup(fd), "rb") as file:
+            data = file.read()
+    finally:
+        os.close(fd)
+    cursor = None
+    if data.endswith(b"\n"):
+        cursor = Cursor((st.st_dev, st.st_ino), len(data), data[-_SUFFIX:])
+    return _cells(data), cursor
+
+
+def _cells(data: bytes) -> Cells | None:
     if not data.endswith(b"\n"):
         # A write in progress: leave out its incomplete last record (if the cut falls inside
         # a quoted field, what is left of the record has too few cells and is skipped).

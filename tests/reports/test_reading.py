@@ -16,6 +16,7 @@ import os
 import shutil
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -130,6 +131,38 @@ def test_a_failure_that_cannot_travel_arrives_as_its_name_and_message(thread_fre
     later = parallel.in_background(_fail_with, _Unpicklable(threading.Lock()))
     with pytest.raises(parallel.BackgroundError, match="_Unpicklable: held a lock"):
         later.result()
+
+
+def _value_then_wait_for(folder: Path):
+    def afterwards():
+        deadline = time.monotonic() + 10
+        while not (folder / "go").exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        (folder / "done").write_text("after go" if (folder / "go").exists() else "gave up")
+
+    return parallel.Then(42, afterwards)
+
+
+def test_work_after_a_result_runs_once_it_is_handed_back_and_close_waits_for_it(
+    thread_free, tmp_path
+):
+    """A report saves what it folded after handing its figures back (``Then``): the caller
+    gets the value without waiting for that, and ``close`` waits for it to end."""
+    later = parallel.in_background(_value_then_wait_for, tmp_path)
+    assert isinstance(later, parallel._Forked)
+    assert later.result() == 42
+    assert not (tmp_path / "done").exists()
+    (tmp_path / "go").touch()
+    later.close()
+    assert (tmp_path / "done").read_text() == "after go"
+
+
+def test_work_after_a_result_runs_at_once_where_nothing_forks(tmp_path, monkeypatch):
+    monkeypatch.setenv("FEEDBACK_REPORT_FORK", "0")
+    (tmp_path / "go").touch()
+    later = parallel.in_background(_value_then_wait_for, tmp_path)
+    assert (tmp_path / "done").read_text() == "after go"
+    assert later.result() == 42
 
 
 def test_a_report_counted_in_a_second_process_is_the_same_as_one_counted_here(

@@ -7,12 +7,12 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import TypeVar
 
-from forms_app.casework.state import Case, StageState, parse_at
-from forms_app.procedures.profiles import local_date
+from forms_app.casework.state import StageState
 
+from ..counted import Counted
 from ..disclosure import Policy
 from ..loading import Dataset
 from ..periods import Period
@@ -26,7 +26,7 @@ Worked = TypeVar("Worked")
 class CaseFacts:
     """What the tables need from one case, worked out once."""
 
-    case: Case
+    case: Counted
     received: date  # the UK date it was received
     final_outcome: str  # a complaint's outcome group ("other" if none yet); "" if not a complaint
     stage_outcomes: list[tuple[str, date, str]]  # (stage code, date given, outcome group)
@@ -63,16 +63,12 @@ class Counting:
         self.facts: list[CaseFacts] = []
         self.complaints: list[CaseFacts] = []
         order = {code: i for i, code in enumerate(names.stage_order)}
-        # One pass over every case: ``uk_date`` and ``which`` written out in the loop.
+        # One pass over every case, ``which`` written out in the loop.
         end = self.period.end
         first, e0, e1 = periods[0].start, periods[0].end, periods[1].end
         add_fact, add_complaint = self.facts.append, self.complaints.append
         for case in dataset.cases:
-            moment = case.received
-            if moment.hour < 23 and moment.utcoffset() == _ZERO:
-                received = moment.date()
-            else:
-                received = local_date(moment)
+            received = case.received_on
             if received > end:
                 continue
             which = -1 if received < first else 0 if received <= e0 else 1 if received <= e1 else 2
@@ -146,12 +142,10 @@ def _add_outcomes(facts: CaseFacts, order: dict[str, int]) -> None:
     stage (in the procedure's order) that has one; "other" if it was withdrawn or has none."""
     case = facts.case
     final, final_rank = "", -1
-    for stage in case.stages.values():
-        if not stage.outcome:
-            continue
-        group = OUTCOME_GROUP_OF.get(stage.outcome, "other")
-        facts.stage_outcomes.append((stage.code, outcome_date(case, stage), group))
-        rank = order.get(stage.code, len(order))
+    for code, day in case.outcome_on.items():
+        group = OUTCOME_GROUP_OF.get(case.stages[code].outcome, "other")
+        facts.stage_outcomes.append((code, day, group))
+        rank = order.get(code, len(order))
         if rank >= final_rank:
             final, final_rank = group, rank
     if case.status == "withdrawn":
@@ -159,45 +153,7 @@ def _add_outcomes(facts: CaseFacts, order: dict[str, int]) -> None:
     facts.final_outcome = final or "other"
 
 
-def outcome_date(case: Case, stage: StageState) -> date:
-    """The day a stage's outcome was given: its response date, else the day the outcome was
-    recorded, else the day the stage started."""
-    if stage.responded is not None:
-        return stage.responded
-    for event in reversed(case.events):
-        if event["type"] == "outcome_recorded" and (event.get("stage") or "") in (stage.code, ""):
-            return parse_at(event["at"]).date()
-    return stage.started
-
-
-def uk_date(moment) -> date:
-    """The UK date of a moment. The UK is UTC or UTC+1, so a UTC time before 23:00 has the same
-    date in the UK (the common case, without a time zone conversion)."""
-    if moment.utcoffset() == _ZERO and moment.hour < 23:
-        return moment.date()
-    return local_date(moment)
-
-
-_ZERO = timedelta(0)
-
-
-def stages_entered(case: Case) -> list[StageState]:
-    """The stages a complaint entered, as councils count them: a complaint that started at a
-    later stage (its first stage was never entered) is not counted at the first stage.
-
-    A complaint starts at the procedure's first stage on receipt unless its record says
-    otherwise: the first event that names a stage (``stage_entered``, or any event given a
-    stage) names a later one. An imported case that went straight to Stage 2 says so that way.
-    """
-    first = case.first_stage
-    stages = list(case.stages.values())
-    if not first or first not in case.stages:
-        return stages
-    for event in case.events:
-        code = event.get("stage") or ""
-        if not code or code == "ombudsman":
-            continue
-        if code == first:
-            return stages
-        return [stage for stage in stages if stage.code != first]
-    return stages
+def stages_entered(case: Counted) -> list[StageState]:
+    """The stages a complaint entered, as councils count them (``counted.entered``)."""
+    stages = case.stages
+    return [stages[code] for code in case.entered]

@@ -44,4 +44,4 @@ def learning_actions(counting: Counting) -> Table:
 
 def _every_action(counting: Counting) -> list[tuple]:
     """(day agreed, day completed or None) of every learning action on the report's cases."""
-    return [(a.added, a.completed) for f in counting.facts for a in f.case.actions.values()]
+    return [(a.added, a.completed) for f in counting.facts for a in f.case.actions]

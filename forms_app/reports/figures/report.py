@@ -166,7 +166,7 @@ def earliest_due(counting: Counting):
     dates = [
         action.target
         for f in counting.facts
-        for action in f.case.actions.values()
+        for action in f.case.actions
         if period.start <= action.added <= period.end
         and action.completed is None
         and action.target is not None

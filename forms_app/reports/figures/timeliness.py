@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from forms_app.casework.deadlines import stage_due
-from forms_app.casework.state import Case, StageState
+from forms_app.casework.state import StageState
 from forms_app.language import welsh
 
+from ..counted import Counted
 from ..tables import DAYS, NOT_KNOWN, PERCENT, TEXT, Column, Row, Table, percent
 from ..words import LANGUAGES, both
 from .counting import Counting, title_and_how
@@ -190,7 +191,7 @@ def _all_timings(counting: Counting) -> list[StageTiming]:
     ]
 
 
-def _timing(counting: Counting, case: Case, stage: StageState) -> StageTiming:
+def _timing(counting: Counting, case: Counted, stage: StageState) -> StageTiming:
     """One stage against its targets. The common case (working days counted from the start of
     the stage, nothing paused) is a count of working days; anything else (pauses, a target
     counted from the acknowledgement, an extension) goes through
@@ -240,7 +241,7 @@ def _timing(counting: Counting, case: Case, stage: StageState) -> StageTiming:
     )
 
 
-def _stage_targets(counting: Counting, case: Case, code: str):
+def _stage_targets(counting: Counting, case: Counted, code: str):
     """The case's procedure and the stage's acknowledgement and response targets (None, None
     for a stage that procedure does not have)."""
     procedure = counting.dataset.procedure_for(case)

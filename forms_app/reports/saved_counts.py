@@ -1,0 +1,357 @@
+"""The cases as the last report counted them, saved beside the data so that the next report
+folds only what changed since: ``run/index/report.index`` in the data directory.
+
+A report that folded every case (``folding``) saves, once it has handed its figures back:
+
+- each case as the report counts it (``counted.pack``), in the order stored;
+- what folds each case again: its submission's cells and its counted events' cells;
+- what the PII gate must know was written on cases (``CaseWriting``), and who sent each piece
+  of feedback for someone else;
+- the first stage of each procedure the cases follow, and a digest of the code that folds and
+  counts them.
+
+The next report loads it and reads only the rows appended to the tables since
+(``SavedIndex``: used only if the file is whole, was made by the same code for the same
+schemas, and every table still begins with exactly the bytes it was built from; a rewrite of
+the tables, such as an erasure or a retention purge, removes it). A new submission starts a new
+case; a case with new events is folded again from its saved rows and the new ones, so it is
+folded exactly as a report from the first row would fold it. The tests compare the two, figure
+for figure.
+
+Only the data package's tables are saved this way (the reader must say where its read ended:
+``TableReader.cells_to_here``); a report from PostgreSQL folds every case each time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+from array import array
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+
+from forms_app.casework.index_snapshot import SavedIndex
+from forms_app.casework.state import Case
+from forms_app.storage.contract import Contract
+from forms_app.storage.prefixes import marks_of, resume
+from forms_app.storage.reading import table_path
+from forms_app.storage.records import row_maker
+from forms_app.storage.store import EVENTS, SUBMISSIONS
+from forms_app.storage.table import Table
+from forms_app.storage.tailing import ChangeCursor, Changes, read_changes
+
+from .counted import Packer, Unpacker, counted, pack
+from .folding import FOLDED, NOT_COUNTED, Folded, Procedures, fold_all, fold_tables
+from .pii_sources import CaseWriting
+
+NAME = "report"
+TABLES = (SUBMISSIONS, EVENTS)
+#: The modules of ``casework`` whose code folds a case (``SavedIndex`` digests their source).
+FOLDING_MODULES = ("state", "request_state")
+#: Rows appended since the saved cases after which a report saves them again (fewer are
+#: quicker to fold again than the whole file is to write).
+RESAVE_AFTER = 2000
+
+
+@cache
+def _code() -> str:
+    """A digest of this package's code that folds cases and takes what a report counts."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in ("counted", "folding", "saved_counts"):
+        digest.update(name.encode() + b"\0" + (here / f"{name}.py").read_bytes())
+    return digest.hexdigest()
+
+
+class _Files:
+    """The two case tables of a data directory as ``SavedIndex`` asks for them: where a read
+    ended, written down and checked again, and the rows appended since."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = Path(data_dir)
+        contract = Contract()
+        self.tables = {
+            name: Table(table_path(self.data_dir, name), contract.columns(name)) for name in TABLES
+        }
+
+    def _these(self, names) -> Mapping[str, Table]:
+        return {name: self.tables[name] for name in names}
+
+    def changes_since(self, cursor: object, tables=TABLES) -> Changes:
+        return read_changes(self._these(tables), cursor)
+
+    def cursor_marks(self, cursor: object, tables=TABLES):
+        return marks_of(self._these(tables), cursor)
+
+    def resume_cursor(self, marks: object, tables=TABLES):
+        return resume(self._these(tables), marks)
+
+
+def _index(data_dir: Path) -> SavedIndex:
+    return SavedIndex(_Files(data_dir), NAME, TABLES, FOLDING_MODULES)
+
+
+class Keeping:
+    """What a fold from the first row keeps (``folding.Keep``), to save for the next report."""
+
+    def __init__(self, reader, data_dir: Path):
+        self.reader = reader
+        self.data_dir = Path(data_dir)
+        self.rows: list[tuple[str, dict]] = []  # (ref, submission cells) in the order stored
+        self.events: dict[str, list] = {}  # ref -> each counted event's cells, in order
+        self.event_names: tuple[str, ...] = ()
+        self._ends: dict[str, object] = {}
+
+    @classmethod
+    def for_tables(cls, reader, data_dir: Path) -> Keeping | None:
+        """A keeper for this reader, or None if it cannot say where its read ended."""
+        if not callable(getattr(reader, "cells_to_here", None)):
+            return None
+        return cls(reader, data_dir)
+
+    def cells(self, table: str):
+        found, end = self.reader.cells_to_here(table)
+        self._ends[table] = end
+        return found
+
+    def event_columns(self, positions: dict[str, int]) -> None:
+        self.event_names = tuple(sorted(positions, key=positions.__getitem__))
+
+    def submission(self, ref: str, row: dict) -> None:
+        self.rows.append((ref, row))
+
+    def fold(self, procedures: Procedures) -> Folded:
+        """Fold every case through this keeper; the result can save itself (``saving``)."""
+        cases, on_behalf, writing = fold_tables(self.reader, procedures, self)
+        folded = Folded([counted(case) for case in cases], on_behalf, writing)
+        ends = tuple(self._ends.get(name) for name in TABLES)
+        if None in ends:
+            return folded  # a table missing, or a write in progress at its end: not saved
+        cursor = ChangeCursor(TABLES, ends)
+        folded.saving = lambda: self._save(cursor, folded, procedures)
+        return folded
+
+    def _save(self, cursor: ChangeCursor, folded: Folded, procedures: Procedures) -> None:
+        refs = [ref for ref, _row in self.rows]
+        if len(set(refs)) != len(refs):
+            return  # a reference stored twice (an edited file): such tables are read in order
+        events = self.events
+        width = len(self.event_names)  # each event's cells without its checksum
+        blobs = Blobs.joined(
+            [
+                marshal.dumps((row, [cells[:width] for cells in events.pop(ref, ())]))
+                for ref, row in self.rows
+            ]
+        )
+        saved = Saved(
+            procedures.first_stages,
+            self.event_names,
+            refs,
+            list(map(Packer(), folded.cases)),
+            blobs,
+            folded.on_behalf,
+            folded.writing,
+            events,  # what is left: events of references with no submission (yet)
+        )
+        saved.save(_index(self.data_dir), cursor)
+
+
+class Blobs:
+    """Each case's rows (its submission's cells and its counted events' cells) as a ``marshal``
+    blob, all held in one ``bytes`` with where each ends: one object to load, not a hundred
+    thousand. A case folded again gets a blob of its own (``set``, ``append``)."""
+
+    def __init__(self, data: bytes, ends: array):
+        self._data = data
+        self._ends = ends
+        self._changed: dict[int, bytes] = {}
+        self._count = len(ends)
+
+    @classmethod
+    def joined(cls, blobs: list[bytes]) -> Blobs:
+        ends = array("Q")
+        at = 0
+        for blob in blobs:
+            at += len(blob)
+            ends.append(at)
+        return cls(b"".join(blobs), ends)
+
+    @classmethod
+    def loaded(cls, saved) -> Blobs | None:
+        """From ``saved()``'s values; None if they are not such values."""
+        try:
+            data, ends_bytes = saved
+            ends = array("Q")
+            ends.frombytes(ends_bytes)
+        except (TypeError, ValueError):
+            return None
+        if not isinstance(data, bytes) or (ends and ends[-1] != len(data)):
+            return None
+        return cls(data, ends)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def get(self, i: int) -> bytes:
+        found = self._changed.get(i)
+        if found is not None:
+            return found
+        return self._data[self._ends[i - 1] if i else 0 : self._ends[i]]
+
+    def set(self, i: int, blob: bytes) -> None:
+        self._changed[i] = blob
+
+    def append(self, blob: bytes) -> None:
+        self._changed[self._count] = blob
+        self._count += 1
+
+    def saved(self) -> tuple[bytes, bytes]:
+        if self._changed:
+            joined = Blobs.joined([self.get(i) for i in range(self._count)])
+            self._data, self._ends, self._changed = joined._data, joined._ends, {}
+        return self._data, self._ends.tobytes()
+
+
+class Saved:
+    """The saved cases (see the module docstring), as lists that a report brings up to date."""
+
+    def __init__(self, first_stages, event_names, refs, packed, blobs, on_behalf, writing, orphans):
+        self.first_stages: dict[str, str] = first_stages
+        self.event_names: tuple[str, ...] = tuple(event_names)
+        self.refs: list[str] = refs
+        self.packed: list[tuple] = packed
+        self.blobs: Blobs = blobs
+        self.on_behalf: dict[str, str] = on_behalf
+        self.writing: CaseWriting = writing
+        self.orphans: dict[str, list] = orphans
+
+    def save(self, index: SavedIndex, cursor: object) -> bool:
+        return index.save(
+            cursor,
+            (
+                _code(),
+                self.first_stages,
+                self.event_names,
+                self.refs,
+                self.packed,
+                self.blobs.saved(),
+                self.on_behalf,
+                list(self.writing.actors),
+                list(self.writing.narratives),
+                self.orphans,
+            ),
+        )
+
+    @classmethod
+    def from_payload(cls, payload) -> Saved | None:
+        try:
+            code, first, names, refs, packed, blobs, behalf, actors, narratives, orphans = payload
+        except (TypeError, ValueError):
+            return None
+        blobs = Blobs.loaded(blobs)
+        if code != _code() or blobs is None or not (len(refs) == len(packed) == len(blobs)):
+            return None
+        writing = CaseWriting(set(actors), set(narratives))
+        return cls(first, names, refs, packed, blobs, behalf, writing, orphans)
+
+
+def resume_fold(reader, data_dir: Path, procedures: Procedures) -> Folded | None:
+    """The cases folded from the saved ones and the rows appended since; None if there are
+    none to start from (then the caller folds every case)."""
+    if not callable(getattr(reader, "cells_to_here", None)):
+        return None
+    index = _index(data_dir)
+    loaded = index.load()
+    if loaded is None:
+        return None
+    cursor, payload = loaded
+    saved = Saved.from_payload(payload)
+    if saved is None:
+        return None
+    # A profile's first stage changed since: every complaint under it starts elsewhere.
+    if any(procedures.first_stage(code) != first for code, first in saved.first_stages.items()):
+        return None
+    changes = index.store.changes_since(cursor)
+    if changes.restart:
+        return None
+    added = _bring_up_to_date(saved, changes, procedures)
+    if added is None:
+        return None
+    unpack = Unpacker()
+    folded = Folded([unpack(one) for one in saved.packed], saved.on_behalf, saved.writing)
+    folded.since_saved = added
+    if added >= RESAVE_AFTER:
+        saved.first_stages = procedures.first_stages
+        folded.saving = lambda: saved.save(index, changes.cursor)
+    return folded
+
+
+def _bring_up_to_date(saved: Saved, changes: Changes, procedures: Procedures) -> int | None:
+    """Apply the appended rows to ``saved``: how many there were, or None if the saved cases
+    cannot be brought up to date (a reference stored twice)."""
+    submissions = changes.rows.get(SUBMISSIONS, ())
+    events = changes.rows.get(EVENTS, ())
+    if not submissions and not events:
+        return 0
+    where = {ref: i for i, ref in enumerate(saved.refs)}
+    names = saved.event_names
+    writing = saved.writing
+    touched: dict[str, list[dict]] = {}
+    for row in submissions:
+        ref = row["ref"]
+        if ref in where:
+            return None
+        writing.narratives.update((row.get("details") or "", row.get("outcome_wanted") or ""))
+        if row.get("on_behalf"):
+            saved.on_behalf[ref] = row["on_behalf"]
+        where[ref] = len(saved.refs)
+        saved.refs.append(ref)
+        saved.packed.append(())
+        kept = saved.orphans.pop(ref, [])
+        saved.blobs.append(marshal.dumps(({n: row[n] for n in FOLDED if n in row}, kept)))
+        touched[ref] = []
+    for row in events:
+        writing.actors.add(row.get("actor") or "")
+        writing.narratives.add(row.get("note") or "")
+        kind = row.get("type")
+        if kind in NOT_COUNTED:
+            if kind == "assigned":
+                writing.actors.add(row.get("value") or "")
+            continue
+        ref = row.get("ref") or ""
+        if ref in where:
+            touched.setdefault(ref, []).append(row)
+        else:
+            saved.orphans.setdefault(ref, []).append([row.get(n, "") for n in names])
+    writing.actors.discard("")
+    writing.narratives.discard("")
+    make = row_maker(names)
+    for ref, new in touched.items():
+        i = where[ref]
+        submission, kept = marshal.loads(saved.blobs.get(i))
+        first_stage = procedures.first_stage(submission.get("procedure") or "")
+        case = Case.from_submission(submission, first_stage)
+        for cells in kept:
+            case.apply(make(cells))
+        for row in new:
+            case.apply(row)
+            kept.append([row.get(n, "") for n in names])
+        saved.packed[i] = pack(counted(case))
+        saved.blobs.set(i, marshal.dumps((submission, kept)))
+    return len(submissions) + len(events)
+
+
+def fold(reader, data_dir: Path, procedures: Procedures) -> Folded:
+    """The report's cases: from the saved ones where they can be used, else every case folded
+    (and kept, to be saved, when the reader can say where its read ended)."""
+    folded = resume_fold(reader, data_dir, procedures)
+    if folded is not None:
+        return folded
+    keeping = Keeping.for_tables(reader, data_dir)
+    if keeping is None:
+        return fold_all(reader, procedures)
+    return keeping.fold(procedures)
+
+
+__all__ = ["Folded", "Keeping", "Saved", "fold", "resume_fold"]

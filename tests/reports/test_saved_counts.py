@@ -1,0 +1,218 @@
+"""A report starting from the cases the last report saved (``reports.saved_counts``) counts
+exactly what a report folding every case from the first row counts: case by case, what the PII
+gate is told, and table by table; and it is never used once the tables were rewritten, the
+file is damaged, or a procedure's first stage changed."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bench.report import PROCEDURE, make_data_dir
+from forms_app.organisation.settings import load_settings
+from forms_app.procedures.profiles import load_procedure
+from forms_app.reports import saved_counts
+from forms_app.reports.counted import pack
+from forms_app.reports.figures import compute
+from forms_app.reports.folding import Procedures, fold_all
+from forms_app.reports.loading import load
+from forms_app.reports.periods import financial_year
+from forms_app.reports.sources import open_tables
+from forms_app.storage.contract import Contract
+from forms_app.storage.table import Table
+from tests.support.reports import write_settings
+
+YEAR = financial_year(2025)
+AS_AT = date(2026, 4, 30)
+SAVED = Path("run") / "index" / f"{saved_counts.NAME}.index"
+
+
+@pytest.fixture
+def world(tmp_path):
+    data_dir = tmp_path / "data"
+    make_data_dir(data_dir, cases=600, seed=5)
+    settings = load_settings(write_settings(tmp_path, data_dir))
+    return data_dir, settings
+
+
+def _append(data_dir: Path, name: str, rows: list[dict]) -> None:
+    contract = Contract()
+    blank = {column: "" for column in contract.columns(name) if column != "crc"}
+    Table(data_dir / f"{name}.csv", contract.columns(name)).append(
+        [{**blank, **row} for row in rows]
+    )
+
+
+def _event(n: int, ref: str, type_: str, at: str = "2026-01-10T10:00:00+00:00", **values) -> dict:
+    return {
+        "event_id": f"evnew{n:06d}",
+        "ref": ref,
+        "at": at,
+        "actor": "officer.a",
+        "type": type_,
+        **values,
+    }
+
+
+def _submission(ref: str, kind: str = "complaint", **values) -> dict:
+    return {
+        "ref": ref,
+        "idempotency_key": f"new-{ref}",
+        "received": "2026-01-05T09:00:00+00:00",
+        "kind": kind,
+        "variant": "standard",
+        "language": "en",
+        "channel": "online",
+        "procedure": PROCEDURE,
+        "service": "home-care",
+        "details": f"Written for {ref}: the carer did not come.",
+        "anonymous": "false",
+        **values,
+    }
+
+
+def _day_of_work(data_dir: Path, n: int) -> None:
+    """What a day adds: new cases, events on new and old cases (some counted, some not), an
+    event for a case whose submission comes later, and a case merged into another."""
+    _append(
+        data_dir,
+        "submissions",
+        [_submission(f"N{n}A", on_behalf="someone_else"), _submission(f"N{n}B", kind="compliment")],
+    )
+    _append(
+        data_dir,
+        "events",
+        [
+            _event(n * 100 + 1, f"N{n}A", "acknowledged"),
+            _event(n * 100 + 2, f"N{n}A", "stage_entered", stage="stage2"),
+            _event(n * 100 + 3, f"N{n}A", "responded", stage="stage2"),
+            _event(n * 100 + 4, f"N{n}A", "outcome_recorded", stage="stage2", outcome="upheld"),
+            _event(n * 100 + 5, "R0000003", "theme_added", value="access"),
+            _event(n * 100 + 6, "R0000003", "note", note=f"Rang back on day {n}"),
+            _event(n * 100 + 7, "R0000010", "assigned", value=f"new.officer{n}"),
+            _event(n * 100 + 8, "R0000010", "reopened"),
+            _event(n * 100 + 9, f"N{n}B", "publication_approved", note="Thank you, kind team."),
+            _event(n * 100 + 10, f"L{n}", "acknowledged"),  # its case is submitted next day
+            _event(n * 100 + 11, "R0000020", "merged_into", value="R0000021"),
+        ],
+    )
+    if n > 1:
+        _append(data_dir, "submissions", [_submission(f"L{n - 1}")])
+
+
+def _from_the_first_row(data_dir: Path, settings):
+    return fold_all(open_tables(data_dir, settings), Procedures(load_procedure(settings.procedure)))
+
+
+def _assert_same(resumed, cold) -> None:
+    assert [pack(case) for case in resumed.cases] == [pack(case) for case in cold.cases]
+    assert resumed.writing == cold.writing
+    assert resumed.on_behalf == cold.on_behalf
+
+
+def _tables(dataset, settings) -> dict:
+    report = compute(dataset, settings, YEAR, as_at=AS_AT)
+    tables = {**report.tables, **report.returns}
+    return {key: [row.values for row in table.rows] for key, table in tables.items()}
+
+
+@pytest.mark.parametrize("save_each_day", [False, True])
+def test_a_report_from_the_saved_cases_counts_what_folding_every_case_counts(
+    world, monkeypatch, save_each_day
+):
+    """Each day starts from the first day's save, or (``save_each_day``) from the day
+    before's: then an event whose case is submitted the next day is kept across a save."""
+    data_dir, settings = world
+    if save_each_day:
+        monkeypatch.setattr(saved_counts, "RESAVE_AFTER", 1)
+    first = load(data_dir, settings)
+    assert first.since_saved is None and first.saving is not None
+    first.saving()
+    assert (data_dir / SAVED).exists()
+    for day in (1, 2, 3):
+        _day_of_work(data_dir, day)
+        resumed = saved_counts.fold(
+            open_tables(data_dir, settings),
+            data_dir,
+            Procedures(load_procedure(settings.procedure)),
+        )
+        assert resumed.since_saved is not None and resumed.since_saved > 0  # it did resume
+        _assert_same(resumed, _from_the_first_row(data_dir, settings))
+        if save_each_day:
+            resumed.saving()
+        else:
+            assert resumed.saving is None  # a few rows since: cheaper to fold again than save
+    # The merged case is left out, the new ones are in, and every table is the same.
+    warm = load(data_dir, settings)
+    assert warm.since_saved is not None
+    refs = {case.ref for case in warm.cases}
+    assert {"N1A", "N3B", "L2"} <= refs and "R0000020" not in refs
+    os.unlink(data_dir / SAVED)
+    cold = load(data_dir, settings)
+    assert cold.since_saved is None
+    assert _tables(warm, settings) == _tables(cold, settings)
+
+
+def test_after_many_rows_the_report_saves_again(world, monkeypatch):
+    data_dir, settings = world
+    load(data_dir, settings).saving()
+    monkeypatch.setattr(saved_counts, "RESAVE_AFTER", 10)
+    _day_of_work(data_dir, 1)
+    resumed = load(data_dir, settings)
+    assert resumed.since_saved > 10 and resumed.saving is not None
+    resumed.saving()
+    again = load(data_dir, settings)
+    assert again.since_saved == 0
+    assert [pack(c) for c in again.cases] == [pack(c) for c in resumed.cases]
+
+
+def test_a_rewritten_table_is_never_read_from_the_saved_cases(world):
+    """An erasure rewrites the tables: what was saved may hold what it removed."""
+    data_dir, settings = world
+    load(data_dir, settings).saving()
+    path = data_dir / "submissions.csv"
+    lines = path.read_bytes().splitlines(keepends=True)
+    gone = lines.pop(5)  # one case's submission, as an erasure would remove it
+    path.write_bytes(b"".join(lines))
+    after = load(data_dir, settings)
+    assert after.since_saved is None
+    ref = gone.split(b",")[0].decode()
+    assert ref not in {case.ref for case in after.cases}
+
+
+@pytest.mark.parametrize("damage", ["flip", "cut"])
+def test_a_damaged_saved_file_is_ignored(world, damage):
+    data_dir, settings = world
+    load(data_dir, settings).saving()
+    path = data_dir / SAVED
+    data = bytearray(path.read_bytes())
+    if damage == "flip":
+        data[len(data) // 2] ^= 0xFF
+    else:
+        del data[len(data) - 100 :]
+    path.write_bytes(bytes(data))
+    after = load(data_dir, settings)
+    assert after.since_saved is None
+    _assert_same(after, _from_the_first_row(data_dir, settings))
+
+
+def test_a_changed_first_stage_folds_every_case_again(world, monkeypatch):
+    data_dir, settings = world
+    load(data_dir, settings).saving()
+    monkeypatch.setattr(Procedures, "first_stage", lambda self, code: "stage0")
+    after = saved_counts.resume_fold(
+        open_tables(data_dir, settings), data_dir, Procedures(load_procedure(settings.procedure))
+    )
+    assert after is None
+
+
+def test_nothing_is_saved_while_a_write_is_half_done(world):
+    """A table ending part-way through a record: where the read ended is not a record's end."""
+    data_dir, settings = world
+    with open(data_dir / "events.csv", "ab") as events:
+        events.write(b"evhalf,R0000001,2026-01-")
+    folded = load(data_dir, settings)
+    assert folded.saving is None
