@@ -171,6 +171,13 @@ class SavedIndex:
             _fsync_folder(folder)
         except OSError:
             return False
+        # A rewrite of the tables (an erasure) while this was being written removes the saved
+        # indexes before it ends, and this one may have been put in place after that: it must
+        # not keep what the rewrite removed. It would never be used (its marks no longer hold),
+        # but it is removed at once.
+        if self.store.resume_cursor(marks, self.tables) is None:
+            self.discard()
+            return False
         return True
 
     def save_later(self, work: Callable[[], None]) -> None:

@@ -203,7 +203,6 @@ def _stage(settings, period, site_dir: Path, data_out: Path, as_at, staging_pare
     try:
         return _stage_counted(settings, site_dir, data_out, staging_parent, counting, started)
     finally:
-        # Waits for the saving of the folded cases, which ran beside the writing and the gate.
         counting.close()
 
 

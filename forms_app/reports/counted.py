@@ -56,7 +56,8 @@ class Counted:
     entered: tuple[str, ...]
     #: The day each stage's outcome was given, for the stages that have one (``outcome_day``).
     outcome_on: dict[str, date]
-    #: Each approval of its public summary, in order: (who approved, the summary approved).
+    #: Each approval of its public summary, in order: (who approved, the summary approved);
+    #: kept only for a case with a public summary (none, nothing can be published).
     approvals: tuple[tuple[str, str], ...]
     #: Who acted on it (each event's actor), kept only for a case with a public summary: their
     #: names are taken out of the summary before it is published (``freetext``).
@@ -66,8 +67,11 @@ class Counted:
 def counted(case: Case) -> Counted:
     """What a report counts from a folded case."""
     # The folded case's own stages: the case itself is not kept (``pack`` saves only what a
-    # report reads of them).
+    # report reads of them). Written for speed (a report takes every case): nothing is looked
+    # for in the events of a case that cannot have it.
     stages = case.stages
+    summary = case.publication_summary
+    events = case.events
     return Counted(
         case.ref,
         uk_date(case.received),
@@ -81,21 +85,27 @@ def counted(case: Case) -> Counted:
         case.ombudsman_referred,
         case.ombudsman_outcome,
         case.closed_on,
-        case.publication_summary,
+        summary,
         tuple(
             CountedAction(action.added, action.completed, action.target)
             for action in case.actions.values()
-        ),
-        entered(case),
-        {code: outcome_day(case, stage) for code, stage in stages.items() if stage.outcome},
+        )
+        if case.actions
+        else (),
+        entered(case) if stages else (),
+        {code: outcome_day(case, stage) for code, stage in stages.items() if stage.outcome}
+        if stages
+        else {},
+        # Only a case with a summary has one to publish (``freetext``): the summary is the
+        # latest approval's.
         tuple(
             (event["actor"], event.get("note") or "")
-            for event in case.events
+            for event in events
             if event["type"] == "publication_approved"
-        ),
-        tuple(dict.fromkeys(event["actor"] for event in case.events))
-        if case.publication_summary
+        )
+        if summary
         else (),
+        tuple(dict.fromkeys(event["actor"] for event in events)) if summary else (),
     )
 
 

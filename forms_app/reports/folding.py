@@ -59,6 +59,9 @@ class Folded:
     #: How many rows were read after the saved cases it started from; None if it folded every
     #: case from the first row.
     since_saved: int | None = None
+    #: The folded cases themselves, kept with the result: freeing a million small objects one
+    #: by one takes longer than a process takes to end (a report's forked process never does).
+    folded: list | None = None
 
 
 class Procedures:
@@ -117,7 +120,7 @@ def fold_tables(
 def fold_all(tables, procedures: Procedures, keep: Keep | None = None) -> Folded:
     """``fold_tables``, each case taken as the report counts it."""
     cases, on_behalf, writing = fold_tables(tables, procedures, keep)
-    return Folded([counted(case) for case in cases], on_behalf, writing)
+    return Folded([counted(case) for case in cases], on_behalf, writing, folded=cases)
 
 
 def _start_cases(tables, procedures: Procedures, narratives: set, keep: Keep | None):

@@ -62,6 +62,8 @@ class Dataset:
     saving: Callable[[], object] | None = None
     #: Rows read after the saved cases the fold started from (None: folded from the first row).
     since_saved: int | None = None
+    #: What the fold made on the way (freed with the data set, not before: ``folding.Folded``).
+    folded: object = None
 
     def procedure_for(self, case: Counted) -> Procedure:
         return self.procedures.get(case.procedure) or self.default_procedure
@@ -104,6 +106,7 @@ def load(data_dir: Path, settings) -> Dataset:
         writing=folded.writing,
         saving=folded.saving,
         since_saved=folded.since_saved,
+        folded=folded,
     )
 
 

@@ -7,8 +7,10 @@ result back pickled through a pipe. Where fork is unavailable, or this process r
 threads (forking them is unsafe), the function simply runs here and now.
 
 A function may return ``Then(value, afterwards)``: ``value`` is the result, and
-``afterwards()`` runs once it has been handed back (a report saves what it folded for the next
-one while this process writes its pages). ``close`` waits for it.
+``afterwards()`` runs once it has been handed back, in a process of its own that nobody waits
+for (a report saves what it folded for the next one while this process writes its pages and
+after it has ended; the saved file is a cache, checked before it is used). Where nothing forks,
+it runs before the result is returned.
 """
 
 from __future__ import annotations
@@ -79,18 +81,19 @@ class _Forked:
             afterwards = None
             try:
                 value, afterwards = _split(function(*args))
-                more = afterwards is not None
-                payload = pickle.dumps((True, value, more), protocol=pickle.HIGHEST_PROTOCOL)
+                payload = pickle.dumps((True, value), protocol=pickle.HIGHEST_PROTOCOL)
             except BaseException as error:  # noqa: BLE001 - reported by the parent
                 payload = _failure(error)
             with os.fdopen(write, "wb") as pipe:
                 pipe.write(payload)
-            _run_afterwards(afterwards)
+            # The work after the result in a grandchild: this child ends at once, so the
+            # caller's wait for it is short, and the grandchild is nobody's to wait for.
+            if afterwards is not None and os.fork() == 0:
+                _run_afterwards(afterwards)
             os._exit(0)
         os.close(write)
         self._read = read
         self._done = False
-        self._ended = False
         self._value = None
 
     def result(self):
@@ -100,10 +103,8 @@ class _Forked:
             self._done = True
             if not payload:
                 raise BackgroundError("the background process ended without a result")
-            ok, self._value, more = pickle.loads(payload)
-            if not more:  # the child ends now: wait for it here (``close`` need not be called)
-                self._ended = True
-                os.waitpid(self._pid, 0)
+            os.waitpid(self._pid, 0)
+            ok, self._value = pickle.loads(payload)
             if not ok:
                 self._value, failure = None, self._value
                 if isinstance(failure, Exception):
@@ -112,13 +113,9 @@ class _Forked:
         return self._value
 
     def close(self) -> None:
-        """Wait for the child to end (its work after the result included)."""
         if not self._done:
             with contextlib.suppress(Exception):
                 self.result()
-        if not self._ended:
-            self._ended = True
-            os.waitpid(self._pid, 0)
 
 
 def _failure(error: BaseException) -> bytes:
@@ -126,12 +123,12 @@ def _failure(error: BaseException) -> bytes:
     parent can catch it by its type, as if the work had run there), else its name and text."""
     if isinstance(error, Exception):
         try:
-            payload = pickle.dumps((False, error, False))
+            payload = pickle.dumps((False, error))
             pickle.loads(payload)  # some exceptions pickle but cannot be rebuilt
             return payload
         except Exception:  # noqa: BLE001, S110 - fall back to the text below
             pass
-    return pickle.dumps((False, f"{type(error).__name__}: {error}", False))
+    return pickle.dumps((False, f"{type(error).__name__}: {error}"))
 
 
 def in_background(function, *args):

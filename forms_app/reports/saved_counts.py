@@ -42,7 +42,7 @@ from forms_app.storage.table import Table
 from forms_app.storage.tailing import ChangeCursor, Changes, read_changes
 
 from .counted import Packer, Unpacker, counted, pack
-from .folding import FOLDED, NOT_COUNTED, Folded, Procedures, fold_all, fold_tables
+from .folding import FOLDED, NOT_COUNTED, Folded, Procedures, fold_all
 from .pii_sources import CaseWriting
 
 NAME = "report"
@@ -123,8 +123,7 @@ class Keeping:
 
     def fold(self, procedures: Procedures) -> Folded:
         """Fold every case through this keeper; the result can save itself (``saving``)."""
-        cases, on_behalf, writing = fold_tables(self.reader, procedures, self)
-        folded = Folded([counted(case) for case in cases], on_behalf, writing)
+        folded = fold_all(self.reader, procedures, self)
         ends = tuple(self._ends.get(name) for name in TABLES)
         if None in ends:
             return folded  # a table missing, or a write in progress at its end: not saved

@@ -216,3 +216,27 @@ def test_nothing_is_saved_while_a_write_is_half_done(world):
         events.write(b"evhalf,R0000001,2026-01-")
     folded = load(data_dir, settings)
     assert folded.saving is None
+
+
+def test_cases_saved_while_an_erasure_rewrote_the_tables_are_not_left_behind(world, monkeypatch):
+    """The save runs after the report has handed back its figures. An erasure that rewrites
+    the tables meanwhile removes the saved indexes; a save put in place after that would keep
+    what the erasure removed (what people wrote, on disk), so it removes itself."""
+    from forms_app.casework import index_snapshot
+
+    data_dir, settings = world
+    folded = load(data_dir, settings)
+    real_replace = os.replace
+
+    def erasure_meanwhile(source, target):
+        path = data_dir / "submissions.csv"
+        lines = path.read_bytes().splitlines(keepends=True)
+        del lines[3]
+        rewritten = data_dir / "submissions.csv.new"
+        rewritten.write_bytes(b"".join(lines))
+        real_replace(rewritten, path)  # a new file, as the store's rewrite makes
+        real_replace(source, target)
+
+    monkeypatch.setattr(index_snapshot.os, "replace", erasure_meanwhile)
+    folded.saving()
+    assert not (data_dir / SAVED).exists()
