@@ -3,7 +3,9 @@
 - ``periods``: the UK financial year, its quarters, any dates;
 - ``sources``: the case tables and the staff directory from the engine the settings choose
   (the data package's files, or PostgreSQL), behind one small reading interface;
-- ``loading``: every case folded from its events (``casework.state.fold``);
+- ``loading``: every case folded from its events (``folding``, with ``casework.state``) and
+  taken as a report counts it (``counted``), starting from the cases the last report saved
+  when it can (``saved_counts``: only the rows appended since are read);
 - ``figures``: the counts and the returns to regulators, one module per family of tables;
 - ``words``: the labels and phrases in English and Welsh, and how each table is counted;
 - ``disclosure``: small-number suppression with secondary suppression (or NHS rounding);

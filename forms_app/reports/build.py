@@ -3,7 +3,10 @@
 1. Fold every case (``loading``, which also collects who acted on cases and what was written,
    for the PII gate), count the figures (``figures``) with disclosure control on the
    breakdowns, and collect the approved free text (``freetext``): in a second process, while
-   this one reads the rest of what the PII gate must know (the people and the staff).
+   this one reads the rest of what the PII gate must know (the people and the staff). The
+   cases are folded from where the last report saved them, reading only the rows appended
+   since (``saved_counts``); once the figures are handed back, a process of their own saves
+   them again when they were folded from the first row or many rows came since.
 2. Write the pages (English and Welsh), the charts and the data package into a staging folder,
    and validate the data package with frictionless.
 3. Run the PII gate over everything staged. If it finds anything, stop: nothing is written

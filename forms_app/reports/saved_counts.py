@@ -27,19 +27,13 @@ from __future__ import annotations
 import hashlib
 import marshal
 from array import array
-from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
 from forms_app.casework.index_snapshot import SavedIndex
 from forms_app.casework.state import Case
-from forms_app.storage.contract import Contract
-from forms_app.storage.prefixes import marks_of, resume
-from forms_app.storage.reading import table_path
 from forms_app.storage.records import row_maker
 from forms_app.storage.store import EVENTS, SUBMISSIONS
-from forms_app.storage.table import Table
-from forms_app.storage.tailing import ChangeCursor, Changes, read_changes
 
 from .counted import Packer, Unpacker, counted, pack
 from .folding import FOLDED, NOT_COUNTED, Folded, Procedures, fold_all
@@ -64,32 +58,8 @@ def _code() -> str:
     return digest.hexdigest()
 
 
-class _Files:
-    """The two case tables of a data directory as ``SavedIndex`` asks for them: where a read
-    ended, written down and checked again, and the rows appended since."""
-
-    def __init__(self, data_dir: Path):
-        self.data_dir = Path(data_dir)
-        contract = Contract()
-        self.tables = {
-            name: Table(table_path(self.data_dir, name), contract.columns(name)) for name in TABLES
-        }
-
-    def _these(self, names) -> Mapping[str, Table]:
-        return {name: self.tables[name] for name in names}
-
-    def changes_since(self, cursor: object, tables=TABLES) -> Changes:
-        return read_changes(self._these(tables), cursor)
-
-    def cursor_marks(self, cursor: object, tables=TABLES):
-        return marks_of(self._these(tables), cursor)
-
-    def resume_cursor(self, marks: object, tables=TABLES):
-        return resume(self._these(tables), marks)
-
-
-def _index(data_dir: Path) -> SavedIndex:
-    return SavedIndex(_Files(data_dir), NAME, TABLES, FOLDING_MODULES)
+def _index(reader) -> SavedIndex:
+    return SavedIndex(reader, NAME, TABLES, FOLDING_MODULES)
 
 
 class Keeping:
@@ -124,14 +94,13 @@ class Keeping:
     def fold(self, procedures: Procedures) -> Folded:
         """Fold every case through this keeper; the result can save itself (``saving``)."""
         folded = fold_all(self.reader, procedures, self)
-        ends = tuple(self._ends.get(name) for name in TABLES)
-        if None in ends:
+        cursor = self.reader.cursor([(name, self._ends.get(name)) for name in TABLES])
+        if cursor is None:
             return folded  # a table missing, or a write in progress at its end: not saved
-        cursor = ChangeCursor(TABLES, ends)
         folded.saving = lambda: self._save(cursor, folded, procedures)
         return folded
 
-    def _save(self, cursor: ChangeCursor, folded: Folded, procedures: Procedures) -> None:
+    def _save(self, cursor: object, folded: Folded, procedures: Procedures) -> None:
         refs = [ref for ref, _row in self.rows]
         if len(set(refs)) != len(refs):
             return  # a reference stored twice (an edited file): such tables are read in order
@@ -153,7 +122,7 @@ class Keeping:
             folded.writing,
             events,  # what is left: events of references with no submission (yet)
         )
-        saved.save(_index(self.data_dir), cursor)
+        saved.save(_index(self.reader), cursor)
 
 
 class Blobs:
@@ -260,7 +229,7 @@ def resume_fold(reader, data_dir: Path, procedures: Procedures) -> Folded | None
     none to start from (then the caller folds every case)."""
     if not callable(getattr(reader, "cells_to_here", None)):
         return None
-    index = _index(data_dir)
+    index = _index(reader)
     loaded = index.load()
     if loaded is None:
         return None
@@ -271,7 +240,7 @@ def resume_fold(reader, data_dir: Path, procedures: Procedures) -> Folded | None
     # A profile's first stage changed since: every complaint under it starts elsewhere.
     if any(procedures.first_stage(code) != first for code, first in saved.first_stages.items()):
         return None
-    changes = index.store.changes_since(cursor)
+    changes = reader.changes_since(cursor, TABLES)
     if changes.restart:
         return None
     added = _bring_up_to_date(saved, changes, procedures)
@@ -286,7 +255,7 @@ def resume_fold(reader, data_dir: Path, procedures: Procedures) -> Folded | None
     return folded
 
 
-def _bring_up_to_date(saved: Saved, changes: Changes, procedures: Procedures) -> int | None:
+def _bring_up_to_date(saved: Saved, changes, procedures: Procedures) -> int | None:
     """Apply the appended rows to ``saved``: how many there were, or None if the saved cases
     cannot be brought up to date (a reference stored twice)."""
     submissions = changes.rows.get(SUBMISSIONS, ())

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .records import CRC_COLUMN, row_maker
-from .table import _SUFFIX, Cursor
+from .table import _SUFFIX, Cursor, Table
+from .tailing import ChangeCursor, Changes, read_changes
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
@@ -66,12 +67,47 @@ class TableReader:
         """The table's rows as cells (see ``Cells``), or None if it is missing or empty."""
         return file_cells(table_path(self.data_dir, table))
 
+    # -- reading on from where an earlier reader stopped -----------------------------------
+    # What ``casework.index_snapshot.SavedIndex`` asks of a store, for a reader that saves what
+    # it built from the tables beside them (a report's folded cases).
+
     def cells_to_here(self, table: str) -> tuple[Cells | None, Cursor | None]:
-        """``cells``, and where they end as a cursor of the store's tables (``table.Cursor``),
-        so that a reader that saves what it built can later read on from there. The cursor is
-        None when the file ends part-way through a record (a write in progress): the end of
-        what was read is then not known to be the end of a record."""
+        """``cells``, and where they end (opaque: give it to ``cursor``), so that a reader
+        that saves what it built can later read on from there. None for the end when the file
+        ends part-way through a record (a write in progress): the end of what was read is then
+        not known to be the end of a record."""
         return file_cells_to_here(table_path(self.data_dir, table))
+
+    def cursor(self, ends: Sequence[tuple[str, object]]) -> object | None:
+        """A ``changes_since`` cursor from each table's end (``cells_to_here``), or None if
+        any end is unknown."""
+        if any(end is None for _name, end in ends):
+            return None
+        return ChangeCursor(tuple(name for name, _ in ends), tuple(end for _, end in ends))
+
+    def changes_since(self, cursor: object, tables: Sequence[str]) -> Changes:
+        """The rows appended to ``tables`` since ``cursor``, checked (``Store.changes_since``)."""
+        return read_changes(self._tables(tables), cursor)
+
+    def cursor_marks(self, cursor: object, tables: Sequence[str]) -> dict[str, list] | None:
+        """A cursor written down, to be checked later (``Store.cursor_marks``)."""
+        from .prefixes import marks_of
+
+        return marks_of(self._tables(tables), cursor)
+
+    def resume_cursor(self, marks: object, tables: Sequence[str]) -> object | None:
+        """The cursor the marks were made from, if still true (``Store.resume_cursor``)."""
+        from .prefixes import resume
+
+        return resume(self._tables(tables), marks)
+
+    def _tables(self, names: Sequence[str]) -> dict[str, Table]:
+        from .contract import Contract
+
+        contract = Contract()
+        return {
+            name: Table(table_path(self.data_dir, name), contract.columns(name)) for name in names
+        }
 
     def scan(self, table: str, columns: Sequence[str] | None = None) -> Iterator:
         """Each complete row: a dict without the checksum, or with ``columns`` a tuple of those
