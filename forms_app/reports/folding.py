@@ -5,14 +5,12 @@ taken as the report counts it (``counted``).
 
 The same pass collects what the PII gate must know was written on cases (``CaseWriting``: every
 actor, whoever a case was assigned to, every note, and what people wrote), so the report reads
-each table once. When the tables come from the data package, what is needed to fold a case again
-is kept as it is read (``saved_counts.Keeping``), so that the next report can start from here.
+each table once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 from forms_app.casework.state import SUBMISSION_COLUMNS, Case
 from forms_app.procedures.profiles import Procedure, ProcedureError, load_procedure
@@ -90,48 +88,31 @@ class Procedures:
         return dict(self._first)
 
 
-class Keep(Protocol):
-    """What a fold keeps to fold a case again later (``saved_counts.Keeping``): it reads the
-    tables for the fold, and is told each case's submission and given each counted event's
-    cells (``events``, by reference)."""
-
-    events: dict[str, list]
-
-    def cells(self, table: str): ...
-
-    def event_columns(self, positions: dict[str, int]) -> None: ...
-
-    def submission(self, ref: str, row: dict) -> None: ...
-
-
-def fold_tables(
-    tables, procedures: Procedures, keep: Keep | None = None
-) -> tuple[list[Case], dict[str, str], CaseWriting]:
-    """Every case of the tables, folded (see the module docstring), with what was written on
-    them put into ``writing``: returns (the cases, ``{ref: on_behalf}``, the writing)."""
+def fold_tables(tables, procedures: Procedures) -> tuple[list[Case], dict[str, str], CaseWriting]:
+    """Every case of the tables (any reader with ``cells``), folded (see the module
+    docstring): returns (the cases, ``{ref: on_behalf}``, what was written on them)."""
     writing = CaseWriting(set(), set())
-    cases, by_ref, on_behalf = _start_cases(tables, procedures, writing.narratives, keep)
-    _fold_events(tables, by_ref, writing, keep)
+    cases, by_ref, on_behalf = _start_cases(tables, procedures, writing.narratives)
+    _fold_events(tables, by_ref, writing)
     writing.actors.discard("")
     writing.narratives.discard("")
     return cases, on_behalf, writing
 
 
-def fold_all(tables, procedures: Procedures, keep: Keep | None = None) -> Folded:
+def fold_all(tables, procedures: Procedures) -> Folded:
     """``fold_tables``, each case taken as the report counts it."""
-    cases, on_behalf, writing = fold_tables(tables, procedures, keep)
+    cases, on_behalf, writing = fold_tables(tables, procedures)
     return Folded([counted(case) for case in cases], on_behalf, writing, folded=cases)
 
 
-def _start_cases(tables, procedures: Procedures, narratives: set, keep: Keep | None):
+def _start_cases(tables, procedures: Procedures, narratives: set):
     """Each submission as a new case (``Case.from_submission``), in the order written: (the
     cases, ``{ref: [case, ...]}``, ``{ref: on_behalf}``). What people wrote (``details``,
     ``outcome_wanted``) goes into ``narratives``."""
     cases: list[Case] = []
     by_ref: dict[str, list[Case]] = {}
     on_behalf: dict[str, str] = {}
-    reader = keep if keep is not None else tables
-    at, _make, width, rows = reader.cells(SUBMISSIONS) or ({}, None, 0, ())
+    at, _make, width, rows = tables.cells(SUBMISSIONS) or ({}, None, 0, ())
     row_of = row_maker(tuple((name, at[name]) for name in FOLDED if name in at))
     i_behalf = at.get("on_behalf")
     # A column the table lacks is read as "" (the cell added at the end of each row).
@@ -149,8 +130,6 @@ def _start_cases(tables, procedures: Procedures, narratives: set, keep: Keep | N
         case = start(row, first_stage(row.get("procedure") or ""))
         cases.append(case)
         ref = case.ref
-        if keep is not None:
-            keep.submission(ref, row)
         found = by_ref.get(ref)
         if found is None:
             by_ref[ref] = [case]
@@ -161,23 +140,20 @@ def _start_cases(tables, procedures: Procedures, narratives: set, keep: Keep | N
     return cases, by_ref, on_behalf
 
 
-def _fold_events(tables, by_ref: dict[str, list[Case]], writing: CaseWriting, keep: Keep | None):
+def _fold_events(tables, by_ref: dict[str, list[Case]], writing: CaseWriting):
     """Apply each counted event to its case as it is read, without first grouping them by
     case. Every event's actor (and whoever a case is assigned to) and note go into
-    ``writing``; with ``keep``, each counted event's cells are kept under its reference."""
-    events = (keep if keep is not None else tables).cells(EVENTS)
+    ``writing``."""
+    events = tables.cells(EVENTS)
     if events is None:
         return
     at, make, width, rows = events
-    if keep is not None:
-        keep.event_columns(at)
     i_ref, i_type = at["ref"], at["type"]
     i_actor, i_value, i_note = at["actor"], at["value"], at["note"]
     add_actor, add_narrative = writing.actors.add, writing.narratives.add
     skip = NOT_COUNTED
     get = by_ref.get
-    kept = keep.events if keep is not None else None
-    last_ref, found, kept_here = None, None, None
+    last_ref, found = None, None
     for cells in rows:
         if len(cells) != width:
             continue
@@ -193,12 +169,6 @@ def _fold_events(tables, by_ref: dict[str, list[Case]], writing: CaseWriting, ke
         ref = cells[i_ref]
         if ref != last_ref:  # the events of a case mostly follow one another
             last_ref, found = ref, get(ref)
-            if kept is not None:
-                kept_here = kept.get(ref)
-                if kept_here is None:
-                    kept_here = kept[ref] = []
-        if kept_here is not None:
-            kept_here.append(cells)
         if found is not None:
             event = make(cells)
             for case in found:

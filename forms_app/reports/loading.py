@@ -91,7 +91,7 @@ def load(data_dir: Path, settings) -> Dataset:
     except ProcedureError as error:
         raise DataError(f"the procedure named in the settings: {error}") from error
     procedures = Procedures(default)
-    folded = saved_counts.fold(tables, data_dir, procedures)
+    folded = saved_counts.fold(tables, procedures)
     # A duplicate merged into another case is the same feedback: it is counted once, as the
     # case it was merged into. (What it says is still read by the PII gate, above.)
     cases = [case for case in folded.cases if case.status != "merged"]

@@ -89,6 +89,9 @@ class _Forked:
             # The work after the result in a grandchild: this child ends at once, so the
             # caller's wait for it is short, and the grandchild is nobody's to wait for.
             if afterwards is not None and os.fork() == 0:
+                # At a lower priority: the caller still has its own work to finish.
+                with contextlib.suppress(OSError):
+                    os.nice(10)
                 _run_afterwards(afterwards)
             os._exit(0)
         os.close(write)

@@ -63,58 +63,51 @@ def _index(reader) -> SavedIndex:
 
 
 class Keeping:
-    """What a fold from the first row keeps (``folding.Keep``), to save for the next report."""
+    """Reads the tables for a fold from the first row, as the reader does (``cells``), and
+    remembers where each read ended, so that what was folded can be saved. The rows that fold
+    each case again are not kept while folding (millions of small strings, which would slow
+    the report down): the process that saves reads them again, up to those same ends."""
 
-    def __init__(self, reader, data_dir: Path):
+    def __init__(self, reader):
         self.reader = reader
-        self.data_dir = Path(data_dir)
-        self.rows: list[tuple[str, dict]] = []  # (ref, submission cells) in the order stored
-        self.events: dict[str, list] = {}  # ref -> each counted event's cells, in order
-        self.event_names: tuple[str, ...] = ()
         self._ends: dict[str, object] = {}
 
     @classmethod
-    def for_tables(cls, reader, data_dir: Path) -> Keeping | None:
+    def for_tables(cls, reader) -> Keeping | None:
         """A keeper for this reader, or None if it cannot say where its read ended."""
         if not callable(getattr(reader, "cells_to_here", None)):
             return None
-        return cls(reader, data_dir)
+        return cls(reader)
 
     def cells(self, table: str):
         found, end = self.reader.cells_to_here(table)
         self._ends[table] = end
         return found
 
-    def event_columns(self, positions: dict[str, int]) -> None:
-        self.event_names = tuple(sorted(positions, key=positions.__getitem__))
-
-    def submission(self, ref: str, row: dict) -> None:
-        self.rows.append((ref, row))
-
     def fold(self, procedures: Procedures) -> Folded:
-        """Fold every case through this keeper; the result can save itself (``saving``)."""
-        folded = fold_all(self.reader, procedures, self)
-        cursor = self.reader.cursor([(name, self._ends.get(name)) for name in TABLES])
+        """Fold every case; the result can save itself (``saving``)."""
+        folded = fold_all(self, procedures)
+        ends = [(name, self._ends.get(name)) for name in TABLES]
+        cursor = self.reader.cursor(ends)
         if cursor is None:
             return folded  # a table missing, or a write in progress at its end: not saved
-        folded.saving = lambda: self._save(cursor, folded, procedures)
+        folded.saving = lambda: self._save(cursor, dict(ends), folded, procedures)
         return folded
 
-    def _save(self, cursor: object, folded: Folded, procedures: Procedures) -> None:
-        refs = [ref for ref, _row in self.rows]
-        if len(set(refs)) != len(refs):
+    def _save(self, cursor: object, ends: dict, folded: Folded, procedures: Procedures) -> None:
+        found = _rows_by_case(self.reader, ends)
+        if found is None:
+            return
+        submissions, events, names = found
+        refs = [ref for ref, _row in submissions]
+        if len(set(refs)) != len(refs) or len(refs) != len(folded.cases):
             return  # a reference stored twice (an edited file): such tables are read in order
-        events = self.events
-        width = len(self.event_names)  # each event's cells without its checksum
         blobs = Blobs.joined(
-            [
-                marshal.dumps((row, [cells[:width] for cells in events.pop(ref, ())]))
-                for ref, row in self.rows
-            ]
+            [marshal.dumps((row, events.pop(ref, []))) for ref, row in submissions]
         )
         saved = Saved(
             procedures.first_stages,
-            self.event_names,
+            names,
             refs,
             list(map(Packer(), folded.cases)),
             blobs,
@@ -123,6 +116,31 @@ class Keeping:
             events,  # what is left: events of references with no submission (yet)
         )
         saved.save(_index(self.reader), cursor)
+
+
+def _rows_by_case(reader, ends: dict):
+    """The rows that fold each case, read again up to where the fold's reads ended: (each
+    submission's folded cells as ``(ref, row)`` in the order stored, ``{ref: [each counted
+    event's cells, in order]}``, the events' column names); None if a table is not there."""
+    submissions = reader.cells_before(SUBMISSIONS, ends[SUBMISSIONS])
+    events = reader.cells_before(EVENTS, ends[EVENTS])
+    if submissions is None or events is None:
+        return None
+    at, _make, width, rows = submissions
+    row_of = row_maker(tuple((name, at[name]) for name in FOLDED if name in at))
+    kept = [(row["ref"], row) for row in map(row_of, (c for c in rows if len(c) == width))]
+    at, _make, width, rows = events
+    names = tuple(sorted(at, key=at.__getitem__))
+    count, i_ref, i_type = len(names), at["ref"], at["type"]
+    by_ref: dict[str, list] = {}
+    skip = NOT_COUNTED
+    for cells in rows:
+        if len(cells) == width and cells[i_type] not in skip:
+            found = by_ref.get(cells[i_ref])
+            if found is None:
+                found = by_ref[cells[i_ref]] = []
+            found.append(cells[:count])  # without the checksum
+    return kept, by_ref, names
 
 
 class Blobs:
@@ -224,7 +242,7 @@ class Saved:
         return cls(first, names, refs, packed, blobs, behalf, writing, orphans)
 
 
-def resume_fold(reader, data_dir: Path, procedures: Procedures) -> Folded | None:
+def resume_fold(reader, procedures: Procedures) -> Folded | None:
     """The cases folded from the saved ones and the rows appended since; None if there are
     none to start from (then the caller folds every case)."""
     if not callable(getattr(reader, "cells_to_here", None)):
@@ -310,13 +328,13 @@ def _bring_up_to_date(saved: Saved, changes, procedures: Procedures) -> int | No
     return len(submissions) + len(events)
 
 
-def fold(reader, data_dir: Path, procedures: Procedures) -> Folded:
+def fold(reader, procedures: Procedures) -> Folded:
     """The report's cases: from the saved ones where they can be used, else every case folded
     (and kept, to be saved, when the reader can say where its read ended)."""
-    folded = resume_fold(reader, data_dir, procedures)
+    folded = resume_fold(reader, procedures)
     if folded is not None:
         return folded
-    keeping = Keeping.for_tables(reader, data_dir)
+    keeping = Keeping.for_tables(reader)
     if keeping is None:
         return fold_all(reader, procedures)
     return keeping.fold(procedures)

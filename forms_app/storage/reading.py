@@ -78,6 +78,24 @@ class TableReader:
         not known to be the end of a record."""
         return file_cells_to_here(table_path(self.data_dir, table))
 
+    def cells_before(self, table: str, end: object) -> Cells | None:
+        """The table's rows as cells up to an end ``cells_to_here`` gave: the same rows it
+        read then (the tables are only appended to; a later check of the marks says whether
+        the file is still the one read). None if the file is not there or is shorter."""
+        if not isinstance(end, Cursor):
+            return None
+        try:
+            fd = os.open(table_path(self.data_dir, table), os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return None
+        try:
+            data = os.pread(fd, end.offset, 0)
+        finally:
+            os.close(fd)
+        if len(data) != end.offset or not data.endswith(end.suffix):
+            return None
+        return _cells(data)
+
     def cursor(self, ends: Sequence[tuple[str, object]]) -> object | None:
         """A ``changes_since`` cursor from each table's end (``cells_to_here``), or None if
         any end is unknown."""

@@ -136,7 +136,6 @@ def test_a_report_from_the_saved_cases_counts_what_folding_every_case_counts(
         _day_of_work(data_dir, day)
         resumed = saved_counts.fold(
             open_tables(data_dir, settings),
-            data_dir,
             Procedures(load_procedure(settings.procedure)),
         )
         assert resumed.since_saved is not None and resumed.since_saved > 0  # it did resume
@@ -204,7 +203,7 @@ def test_a_changed_first_stage_folds_every_case_again(world, monkeypatch):
     load(data_dir, settings).saving()
     monkeypatch.setattr(Procedures, "first_stage", lambda self, code: "stage0")
     after = saved_counts.resume_fold(
-        open_tables(data_dir, settings), data_dir, Procedures(load_procedure(settings.procedure))
+        open_tables(data_dir, settings), Procedures(load_procedure(settings.procedure))
     )
     assert after is None
 
