@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-from array import array
 from functools import cache
 from pathlib import Path
 
@@ -38,6 +37,7 @@ from forms_app.storage.store import EVENTS, SUBMISSIONS
 from .counted import Packer, Unpacker, counted, pack
 from .folding import FOLDED, NOT_COUNTED, Folded, Procedures, fold_all
 from .pii_sources import CaseWriting
+from .saved_rows import CaseRows, RowsMismatch, remove_if_ours
 
 NAME = "report"
 TABLES = (SUBMISSIONS, EVENTS)
@@ -60,6 +60,10 @@ def _code() -> str:
 
 def _index(reader) -> SavedIndex:
     return SavedIndex(reader, NAME, TABLES, FOLDING_MODULES)
+
+
+def _rows_path(index: SavedIndex) -> Path:
+    return index.path.with_suffix(".rows")
 
 
 class Keeping:
@@ -102,7 +106,7 @@ class Keeping:
         refs = [ref for ref, _row in submissions]
         if len(set(refs)) != len(refs) or len(refs) != len(folded.cases):
             return  # a reference stored twice (an edited file): such tables are read in order
-        blobs = Blobs.joined(
+        blobs = CaseRows.made(
             [marshal.dumps((row, events.pop(ref, []))) for ref, row in submissions]
         )
         saved = Saved(
@@ -143,62 +147,6 @@ def _rows_by_case(reader, ends: dict):
     return kept, by_ref, names
 
 
-class Blobs:
-    """Each case's rows (its submission's cells and its counted events' cells) as a ``marshal``
-    blob, all held in one ``bytes`` with where each ends: one object to load, not a hundred
-    thousand. A case folded again gets a blob of its own (``set``, ``append``)."""
-
-    def __init__(self, data: bytes, ends: array):
-        self._data = data
-        self._ends = ends
-        self._changed: dict[int, bytes] = {}
-        self._count = len(ends)
-
-    @classmethod
-    def joined(cls, blobs: list[bytes]) -> Blobs:
-        ends = array("Q")
-        at = 0
-        for blob in blobs:
-            at += len(blob)
-            ends.append(at)
-        return cls(b"".join(blobs), ends)
-
-    @classmethod
-    def loaded(cls, saved) -> Blobs | None:
-        """From ``saved()``'s values; None if they are not such values."""
-        try:
-            data, ends_bytes = saved
-            ends = array("Q")
-            ends.frombytes(ends_bytes)
-        except (TypeError, ValueError):
-            return None
-        if not isinstance(data, bytes) or (ends and ends[-1] != len(data)):
-            return None
-        return cls(data, ends)
-
-    def __len__(self) -> int:
-        return self._count
-
-    def get(self, i: int) -> bytes:
-        found = self._changed.get(i)
-        if found is not None:
-            return found
-        return self._data[self._ends[i - 1] if i else 0 : self._ends[i]]
-
-    def set(self, i: int, blob: bytes) -> None:
-        self._changed[i] = blob
-
-    def append(self, blob: bytes) -> None:
-        self._changed[self._count] = blob
-        self._count += 1
-
-    def saved(self) -> tuple[bytes, bytes]:
-        if self._changed:
-            joined = Blobs.joined([self.get(i) for i in range(self._count)])
-            self._data, self._ends, self._changed = joined._data, joined._ends, {}
-        return self._data, self._ends.tobytes()
-
-
 class Saved:
     """The saved cases (see the module docstring), as lists that a report brings up to date."""
 
@@ -207,13 +155,19 @@ class Saved:
         self.event_names: tuple[str, ...] = tuple(event_names)
         self.refs: list[str] = refs
         self.packed: list[tuple] = packed
-        self.blobs: Blobs = blobs
+        self.blobs: CaseRows = blobs
         self.on_behalf: dict[str, str] = on_behalf
         self.writing: CaseWriting = writing
         self.orphans: dict[str, list] = orphans
 
     def save(self, index: SavedIndex, cursor: object) -> bool:
-        return index.save(
+        """Write the rows file, then the saved cases naming it (``saved_rows``)."""
+        rows_path = _rows_path(index)
+        try:
+            rows = self.blobs.write(rows_path)
+        except OSError:
+            return False
+        saved = index.save(
             cursor,
             (
                 _code(),
@@ -221,21 +175,24 @@ class Saved:
                 self.event_names,
                 self.refs,
                 self.packed,
-                self.blobs.saved(),
+                rows,
                 self.on_behalf,
                 list(self.writing.actors),
                 list(self.writing.narratives),
                 self.orphans,
             ),
         )
+        if not saved:  # not put in place, or undone (an erasure meanwhile): nor are the rows
+            remove_if_ours(rows_path, rows)
+        return saved
 
     @classmethod
-    def from_payload(cls, payload) -> Saved | None:
+    def from_payload(cls, payload, rows_path: Path) -> Saved | None:
         try:
-            code, first, names, refs, packed, blobs, behalf, actors, narratives, orphans = payload
+            code, first, names, refs, packed, rows, behalf, actors, narratives, orphans = payload
         except (TypeError, ValueError):
             return None
-        blobs = Blobs.loaded(blobs)
+        blobs = CaseRows.described(rows_path, rows)
         if code != _code() or blobs is None or not (len(refs) == len(packed) == len(blobs)):
             return None
         writing = CaseWriting(set(actors), set(narratives))
@@ -252,7 +209,7 @@ def resume_fold(reader, procedures: Procedures) -> Folded | None:
     if loaded is None:
         return None
     cursor, payload = loaded
-    saved = Saved.from_payload(payload)
+    saved = Saved.from_payload(payload, _rows_path(index))
     if saved is None:
         return None
     # A profile's first stage changed since: every complaint under it starts elsewhere.
@@ -261,7 +218,10 @@ def resume_fold(reader, procedures: Procedures) -> Folded | None:
     changes = reader.changes_since(cursor, TABLES)
     if changes.restart:
         return None
-    added = _bring_up_to_date(saved, changes, procedures)
+    try:
+        added = _bring_up_to_date(saved, changes, procedures)
+    except RowsMismatch:
+        return None
     if added is None:
         return None
     unpack = Unpacker()
@@ -275,28 +235,30 @@ def resume_fold(reader, procedures: Procedures) -> Folded | None:
 
 def _bring_up_to_date(saved: Saved, changes, procedures: Procedures) -> int | None:
     """Apply the appended rows to ``saved``: how many there were, or None if the saved cases
-    cannot be brought up to date (a reference stored twice)."""
+    cannot be brought up to date (a reference stored twice). Raises RowsMismatch if the rows
+    of a case to fold again cannot be read as saved."""
     submissions = changes.rows.get(SUBMISSIONS, ())
     events = changes.rows.get(EVENTS, ())
     if not submissions and not events:
         return 0
-    where = {ref: i for i, ref in enumerate(saved.refs)}
     names = saved.event_names
     writing = saved.writing
-    touched: dict[str, list[dict]] = {}
+    known = set(saved.refs)
+    new_cases: dict[str, int] = {}  # the position of each new case
     for row in submissions:
         ref = row["ref"]
-        if ref in where:
+        if ref in known:
             return None
+        known.add(ref)
         writing.narratives.update((row.get("details") or "", row.get("outcome_wanted") or ""))
         if row.get("on_behalf"):
             saved.on_behalf[ref] = row["on_behalf"]
-        where[ref] = len(saved.refs)
+        new_cases[ref] = len(saved.refs)
         saved.refs.append(ref)
         saved.packed.append(())
         kept = saved.orphans.pop(ref, [])
         saved.blobs.append(marshal.dumps(({n: row[n] for n in FOLDED if n in row}, kept)))
-        touched[ref] = []
+    touched: dict[str, list[dict]] = {ref: [] for ref in new_cases}
     for row in events:
         writing.actors.add(row.get("actor") or "")
         writing.narratives.add(row.get("note") or "")
@@ -306,12 +268,19 @@ def _bring_up_to_date(saved: Saved, changes, procedures: Procedures) -> int | No
                 writing.actors.add(row.get("value") or "")
             continue
         ref = row.get("ref") or ""
-        if ref in where:
+        if ref in known:
             touched.setdefault(ref, []).append(row)
         else:
             saved.orphans.setdefault(ref, []).append([row.get(n, "") for n in names])
     writing.actors.discard("")
     writing.narratives.discard("")
+    # Where each saved case with new events is: one pass over the references (a dictionary of
+    # every reference would cost more than the few cases it is for).
+    where = dict(new_cases)
+    if len(touched) > len(new_cases):
+        for i, ref in enumerate(saved.refs):
+            if ref in touched:
+                where.setdefault(ref, i)
     make = row_maker(names)
     for ref, new in touched.items():
         i = where[ref]

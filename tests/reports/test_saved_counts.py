@@ -28,6 +28,7 @@ from tests.support.reports import write_settings
 YEAR = financial_year(2025)
 AS_AT = date(2026, 4, 30)
 SAVED = Path("run") / "index" / f"{saved_counts.NAME}.index"
+ROWS = SAVED.with_suffix(".rows")
 
 
 @pytest.fixture
@@ -239,3 +240,37 @@ def test_cases_saved_while_an_erasure_rewrote_the_tables_are_not_left_behind(wor
     monkeypatch.setattr(index_snapshot.os, "replace", erasure_meanwhile)
     folded.saving()
     assert not (data_dir / SAVED).exists()
+    assert not (data_dir / ROWS).exists()  # what people wrote is in the rows too
+
+
+@pytest.mark.parametrize("damage", ["flip", "gone", "another save"])
+def test_rows_that_are_not_the_saved_ones_fold_every_case_again(world, damage):
+    """Each case's rows are in a file of their own, read only for a case folded again: one
+    that is damaged, missing, or of another save is noticed when it is read."""
+    data_dir, settings = world
+    load(data_dir, settings).saving()
+    path = data_dir / ROWS
+    if damage == "flip":
+        data = bytearray(path.read_bytes())
+        data[16 + 40] ^= 0xFF  # inside the first case's rows (R0000000, folded again below)
+        path.write_bytes(bytes(data))
+    elif damage == "gone":
+        path.unlink()
+    else:
+        data = path.read_bytes()
+        path.write_bytes(bytes(16) + data[16:])  # the same rows under another save's token
+    _append(data_dir, "events", [_event(1, "R0000000", "theme_added", value="access")])
+    after = load(data_dir, settings)
+    assert after.since_saved is None
+    _assert_same(after, _from_the_first_row(data_dir, settings))
+
+
+def test_untouched_rows_are_never_read(world):
+    """The point of the rows file: a report whose new rows touch no saved case does not open it."""
+    data_dir, settings = world
+    load(data_dir, settings).saving()
+    (data_dir / ROWS).unlink()
+    _append(data_dir, "submissions", [_submission("N1A")])
+    after = load(data_dir, settings)
+    assert after.since_saved == 1
+    _assert_same(after, _from_the_first_row(data_dir, settings))
