@@ -274,3 +274,19 @@ def test_untouched_rows_are_never_read(world):
     after = load(data_dir, settings)
     assert after.since_saved == 1
     _assert_same(after, _from_the_first_row(data_dir, settings))
+
+
+def test_removing_a_case_removes_the_saved_cases_and_their_rows(world):
+    """An erasure or a retention purge removes cases through the store: what the report saved
+    (what people wrote, each case's rows) goes with them."""
+    from forms_app.storage.store import Store
+
+    data_dir, settings = world
+    load(data_dir, settings).saving()
+    assert (data_dir / SAVED).exists() and (data_dir / ROWS).exists()
+    contract = Contract()
+    store = Store(data_dir, {name: contract.columns(name) for name in contract.resource_names})
+    store.remove_cases(["R0000007"])
+    assert not (data_dir / SAVED).exists() and not (data_dir / ROWS).exists()
+    after = load(data_dir, settings)
+    assert after.since_saved is None and "R0000007" not in {c.ref for c in after.cases}
