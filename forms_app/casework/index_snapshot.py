@@ -152,23 +152,9 @@ class SavedIndex:
         for part in (MAGIC, _LENGTH.pack(len(head)), head, body):
             check = zlib.crc32(part, check)
         try:
-            folder = self.path.parent
-            for level in (folder.parent, folder):  # each 0700 whatever the umask of the process
-                level.mkdir(mode=0o700, exist_ok=True)
-            _remove_stale_temporaries(folder, self.name)
-            fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{self.name}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    for part in (MAGIC, _LENGTH.pack(len(head)), head, body, _CHECK.pack(check)):
-                        out.write(part)
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.replace(temporary, self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
-                raise
-            _fsync_folder(folder)
+            put_in_place(
+                self.path, (MAGIC, _LENGTH.pack(len(head)), head, body, _CHECK.pack(check))
+            )
         except OSError:
             return False
         # A rewrite of the tables (an erasure) while this was being written removes the saved
@@ -212,6 +198,29 @@ class SavedIndex:
         """Remove the saved index (it describes tables that were rewritten)."""
         with contextlib.suppress(OSError):
             self.path.unlink()
+
+
+def put_in_place(path: Path, parts: Sequence[bytes]) -> None:
+    """Write ``parts`` as the whole of ``path``, atomically: a temporary file of its own in the
+    same folder (the folder and its parent made 0700 if they are not there), fsynced, renamed
+    over ``path``, then the folder fsynced. Raises OSError."""
+    folder = path.parent
+    for level in (folder.parent, folder):  # each 0700 whatever the umask of the process
+        level.mkdir(mode=0o700, exist_ok=True)
+    _remove_stale_temporaries(folder, path.stem)
+    fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.stem}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for part in parts:
+                out.write(part)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _fsync_folder(folder)
 
 
 def _split(data: bytes) -> tuple[object, memoryview]:

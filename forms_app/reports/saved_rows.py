@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 import zlib
 from array import array
 from pathlib import Path
+
+from forms_app.casework.index_snapshot import put_in_place
 
 _TOKEN = 16  # bytes of the random token at the start of the file
 
@@ -127,21 +128,7 @@ class CaseRows:
         else:
             made = self
         token = os.urandom(_TOKEN)
-        folder = path.parent
-        for level in (folder.parent, folder):  # each 0700 whatever the umask of the process
-            level.mkdir(mode=0o700, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(token)
-                out.write(made._data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        put_in_place(path, (token, made._data))
         return token, made._ends.tobytes(), made._crcs.tobytes()
 
 
