@@ -81,9 +81,14 @@ class WorkerLock:
             return False
 
     def release(self) -> None:
-        """Let the lock go: closing the session releases it, even if no unlock is sent."""
+        """Let the lock go: unlocked, then the session closed. The unlock is answered once the
+        lock is free, so another worker can take it at once; closing alone also frees it, but
+        only when the server has ended the session, a moment later (and it is all there is
+        when the connection is already broken)."""
         connection, self._connection = self._connection, None
         if connection is not None:
+            with suppress(psycopg.Error):
+                connection.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
             with suppress(psycopg.Error):
                 connection.close()
 
