@@ -4,7 +4,8 @@ folds only what changed since: ``run/index/report.index`` in the data directory.
 A report that folded every case (``folding``) saves, once it has handed its figures back:
 
 - each case as the report counts it (``counted.pack``), in the order stored;
-- what folds each case again: its submission's cells and its counted events' cells;
+- what folds each case again: its submission's cells and its counted events' cells, in a file
+  of their own read only for the cases folded again (``saved_rows``);
 - what the PII gate must know was written on cases (``CaseWriting``), and who sent each piece
   of feedback for someone else;
 - the first stage of each procedure the cases follow, and a digest of the code that folds and
@@ -53,7 +54,7 @@ def _code() -> str:
     """A digest of this package's code that folds cases and takes what a report counts."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for name in ("counted", "folding", "saved_counts"):
+    for name in ("counted", "folding", "saved_counts", "saved_rows"):
         digest.update(name.encode() + b"\0" + (here / f"{name}.py").read_bytes())
     return digest.hexdigest()
 
