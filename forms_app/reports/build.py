@@ -210,6 +210,7 @@ def _stage(settings, period, site_dir: Path, data_out: Path, as_at, staging_pare
 
 
 def _stage_counted(settings, site_dir, data_out, staging_parent, counting, started) -> Staged:
+    """Steps 1 to 3 in this process, beside the counting (``counting``)."""
     vocabulary = site_vocabulary(site_dir)
     # Made ready for scanning now, while the counting runs: afterwards only the staff who
     # acted on cases are added (finishing again looks only at what was added).

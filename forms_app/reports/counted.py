@@ -42,8 +42,8 @@ class Counted:
     service: str
     procedure: str
     status: str
-    #: The complaint's stages by code, as folded (``StageState``), without what a report never
-    #: reads (findings, causes, remedies, who signed off, owners).
+    #: The complaint's stages by code, as folded (``StageState``). Only what a report reads of
+    #: them is saved (``pack``: not the findings, causes, remedies, sign-off or owners).
     stages: dict[str, StageState]
     themes: tuple[str, ...]
     flags: tuple[str, ...]  # the flags set on it (their details are never counted)
