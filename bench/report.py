@@ -2,7 +2,8 @@
 ``csv`` module (``report_100k_ratio``, goal at most 5).
 
 The data directory is written straight into the tables (valid checksums) with the events real
-casework leaves: acknowledged, assigned, stage_entered, theme_added, responded,
+casework leaves, and each person's own words (40 to 80 words each, which the PII gate checks are
+never published): acknowledged, assigned, stage_entered, theme_added, responded,
 outcome_recorded, extension_agreed, ombudsman_referred, action_added, closed; people with
 reserved phone numbers and example.com addresses in ``personal.csv``. The report run is the
 whole of ``feedback report --year``: reading, folding, figures, disclosure control, pages,
@@ -41,11 +42,26 @@ SERVICES = (
 )
 THEMES = ("communication", "quality-of-care", "staff-attitude", "waiting-times", "access")
 PROCEDURE = "charity-help-and-care"
+SAME_WORDS = "The evening visit was two hours late and nobody rang."
+#: What people's own words are drawn from (``make_data_dir(written=True)``).
+WORDS = (
+    "the a and to of my mum dad carer visit nurse home care was were not never late early "
+    "again called rang phone told said waited hours days week weeks appointment medicine "
+    "tablets pain help asked nobody somebody team office letter reply answer sorry kind "
+    "rude worried upset angry tired because when after before every morning evening night "
+    "tuesday friday district ward clinic bed food water wash dressing leg arm back fall fell "
+    "hospital ambulance doctor gp review plan change changed missed cancelled twice three "
+    "times still no one came back from with without about"
+).split()  # noqa: SIM905 - a paragraph of words reads better than a list of a hundred strings
 
 
-def make_data_dir(data_dir: Path, cases: int = CASES, seed: int = 7) -> dict[str, int]:
+def make_data_dir(
+    data_dir: Path, cases: int = CASES, seed: int = 7, written: bool = False
+) -> dict[str, int]:
     """Write ``cases`` submissions over three financial years (April 2023 to March 2026), their
-    personal details and their events. Returns the row counts."""
+    personal details and their events. Returns the row counts. With ``written``, each person
+    writes something of their own (``details``: 40 to 80 words drawn from ``WORDS``), as
+    real feedback does; otherwise every case says the same sentence."""
     from forms_app.storage.contract import Contract
     from forms_app.storage.table import Table
 
@@ -88,7 +104,7 @@ def make_data_dir(data_dir: Path, cases: int = CASES, seed: int = 7) -> dict[str
                     "channel": "online",
                     "procedure": PROCEDURE,
                     "service": SERVICES[i % len(SERVICES)],
-                    "details": "The evening visit was two hours late and nobody rang.",
+                    "details": _written(rng) if written else SAME_WORDS,
                     "on_behalf": "someone_else" if i % 3 == 0 else "self",
                     "anonymous": "false",
                 }
@@ -174,6 +190,10 @@ def make_data_dir(data_dir: Path, cases: int = CASES, seed: int = 7) -> dict[str
 #: Events a day of casework adds to the cases already there (``add_a_day``).
 DAY_EVENTS = 600
 SAVED_CASES = Path("run") / "index" / "report.index"
+
+
+def _written(rng: random.Random) -> str:
+    return " ".join(rng.choices(WORDS, k=rng.randint(40, 80))).capitalize() + "."
 
 
 def add_a_day(data_dir: Path, day: int) -> int:
@@ -284,7 +304,7 @@ print(json.dumps({{"seconds": seconds, "imports": started - begun,
 def measure(scratch: Path) -> dict:
     data_dir = scratch / "data"
     started = time.perf_counter()
-    rows = make_data_dir(data_dir)
+    rows = make_data_dir(data_dir, written=True)
     made_in = time.perf_counter() - started
     reading = min(csv_read_seconds(data_dir) for _ in range(2))
     # The first report folds every case (as after an upgrade or an erasure) and saves them;

@@ -2,7 +2,8 @@
 same CSV files (``report_duckdb_ratio``, goal at most 3).
 
 Both run in the same benchmark run over the same data directory (``bench.report``'s 100,000
-cases), taking turns so that load on the machine falls on both alike:
+cases, each with its person's own words), taking turns so that load on the machine falls on both
+alike:
 
 - ours: the whole ``feedback report --year 2025`` in a fresh process, as ``bench.report``
   times it (reading, folding, every table, disclosure control, pages in English and Welsh,
@@ -295,7 +296,7 @@ print(json.dumps({{"seconds": time.perf_counter() - started, "rows": rows}}))
 def measure(scratch: Path, data_dir: Path | None = None) -> dict:
     if data_dir is None:
         data_dir = scratch / "data"
-        make_data_dir(data_dir)
+        make_data_dir(data_dir, written=True)
     calendar = scratch / "calendar.csv"
     calendar_file(calendar, date(2022, 1, 1), date(2027, 12, 31))
     targets, periods = targets_sql(), periods_sql()

@@ -47,6 +47,7 @@ import contextlib
 import gzip
 import hashlib
 import json
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -67,8 +68,10 @@ from .pii_patterns import (
     is_uk_phone,
     json_strings,
     mask,
+    narrative_keys,
     nhs_number_valid,
     phone_digits,
+    shingle_key,
     variants,
     words,
 )
@@ -105,11 +108,16 @@ class Gate:
         allowed: Allowed,
         narratives: Iterable[str] = (),
         approved: Iterable[str] = (),
+        narrative_keys=None,
     ):
         self.known = known.finish()
         self.allowed = allowed
         self._narratives = narratives
         self._approved = list(approved)
+        # The keys of what people wrote, worked out before (``shingle_key``), sorted: a report
+        # starting from its saved cases has them for every text but the newest, which come as
+        # ``narratives``.
+        self._narrative_keys = narrative_keys
 
     # -- building ----------------------------------------------------------------------------
 
@@ -135,19 +143,29 @@ class Gate:
             known = known_people(data_dir, vocabulary, settings)
         if writing is None:
             writing = case_writing(data_dir, settings)
+        keys = writing.narrative_keys
+        if keys is not None:
+            # The keys of what people wrote, saved by an earlier report (``saved_words``); if
+            # they are no longer the ones saved, every text is read from the tables instead.
+            keys = keys.load()
+            if keys is None:
+                writing = case_writing(data_dir, settings)
         for actor in writing.actors:
             known.add_username(actor)
         # Approved summaries are published on purpose: their words are not a narrative leak.
         if allowed is None:
             allowed = Allowed.from_settings(settings)
-        return cls(known, allowed, writing.narratives, approved)
+        return cls(known, allowed, writing.narratives, approved, keys)
 
     # -- scanning ----------------------------------------------------------------------------
 
     def scan(self, items: Iterable[tuple[str, str]]) -> list[Finding]:
         """Scan ``(where, text)`` pairs; the findings, each once."""
         findings: list[Finding] = []
-        shingles: dict[int, str] = {}
+        # Each run of published words, by its key in this process (``hash``: quick, for the
+        # texts given as texts) and by its key in any process (``shingle_key``: for the keys
+        # an earlier report saved): ``{hash: where}``, ``{key: (where, words)}``.
+        shingles: tuple[dict, dict] = ({}, {})
         for where, text in items:
             findings += self._scan_one(where, text, shingles)
         findings += self._narrative_findings(shingles)
@@ -182,7 +200,7 @@ class Gate:
             kind = "code" if name.endswith(CODE) else "text"
             yield (where if kind == "text" else f"{where}\0code"), text
 
-    def _scan_one(self, where: str, text: str, shingles: dict[int, str]) -> list[Finding]:
+    def _scan_one(self, where: str, text: str, shingles: tuple[dict, dict]) -> list[Finding]:
         code = where.endswith("\0code")
         where = where.removesuffix("\0code")
         out: list[Finding] = []
@@ -198,8 +216,12 @@ class Gate:
             out += self._postcodes(where, folded)
             if DATE.search(folded):
                 out.append(Finding(where, "date (dd/mm/yyyy)", mask(DATE.search(folded)[0])))
+            by_hash, by_key = shingles
             for i in range(len(ws) - SHINGLE + 1):
-                shingles.setdefault(hash(tuple(ws[i : i + SHINGLE])), where)
+                piece = ws[i : i + SHINGLE]
+                by_hash.setdefault(hash(tuple(piece)), where)
+                if self._narrative_keys is not None:
+                    by_key.setdefault(shingle_key(piece), (where, piece))
         return out
 
     def _phrases(self, where: str, ws: list[str]) -> list[Finding]:
@@ -278,19 +300,23 @@ class Gate:
             out.append(Finding(where, kind, mask(code)))
         return out
 
-    def _narrative_findings(self, shingles: dict[int, str]) -> list[Finding]:
-        if not shingles:
+    def _narrative_findings(self, shingles: tuple[dict, dict]) -> list[Finding]:
+        """Runs of ``SHINGLE`` words published that people wrote: each newer text's runs looked
+        up in the published ones, and each published run in the keys worked out before;
+        approved summaries' runs are published on purpose."""
+        by_hash, by_key = shingles
+        if not by_hash:
             return []
+        out = []
         exempt = set()
         for text in self._approved:
             ws = words(fold(text))
             exempt.update(hash(tuple(ws[i : i + SHINGLE])) for i in range(len(ws) - SHINGLE + 1))
-        out = []
         for text in set(self._narratives):
             ws = words(fold(text))
             for i in range(len(ws) - SHINGLE + 1):
                 key = hash(tuple(ws[i : i + SHINGLE]))
-                where = shingles.get(key)
+                where = by_hash.get(key)
                 if where is not None and key not in exempt:
                     out.append(
                         Finding(
@@ -298,7 +324,18 @@ class Gate:
                         )
                     )
                     break
+        saved = self._narrative_keys
+        if saved is not None and len(saved):
+            exempt_keys = set(narrative_keys(self._approved))
+            for key, (where, piece) in by_key.items():
+                if key not in exempt_keys and _sorted_has(saved, key):
+                    out.append(Finding(where, "words from a narrative", mask(" ".join(piece))))
         return out
+
+
+def _sorted_has(keys, key: int) -> bool:
+    at = bisect_left(keys, key)
+    return at < len(keys) and keys[at] == key
 
 
 class GateFailed(Exception):

@@ -10,6 +10,7 @@ accents stripped, case folded and white space collapsed.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import unicodedata
@@ -118,6 +119,24 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """The words of folded text (letters and digits; punctuation and hyphens split words)."""
     return WORD.findall(text)
+
+
+def shingle_key(piece) -> int:
+    """A key of ``SHINGLE`` folded words in a row, the same in every process (Python's
+    ``hash`` is not, so keys saved by one report could not be compared by the next): 64 bits of
+    BLAKE2b. Equal words give equal keys; different ones the same key about once in 2^64, which
+    could only ever stop a report, never let words through."""
+    digest = hashlib.blake2b(" ".join(piece).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+def narrative_keys(texts) -> list[int]:
+    """The key of every run of ``SHINGLE`` words in each of ``texts`` (what people wrote)."""
+    keys = []
+    for text in texts:
+        ws = words(fold(text))
+        keys.extend(shingle_key(ws[i : i + SHINGLE]) for i in range(len(ws) - SHINGLE + 1))
+    return keys
 
 
 def phone_digits(text: str) -> str:

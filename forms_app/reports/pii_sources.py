@@ -269,6 +269,11 @@ class CaseWriting:
 
     actors: set[str]
     narratives: set[str]
+    #: Where the keys of every run of words in the texts read before are (``load()`` gives
+    #: them sorted, or None if they are gone: ``saved_words.SavedWords``), when ``narratives``
+    #: holds only the texts read since (a report starting from its saved cases); None when
+    #: ``narratives`` holds them all.
+    narrative_keys: object = None
 
 
 def case_writing(data_dir: Path, settings=None) -> CaseWriting:

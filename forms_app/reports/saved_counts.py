@@ -6,7 +6,8 @@ A report that folded every case (``folding``) saves, once it has handed its figu
 - each case as the report counts it (``counted.pack``), in the order stored;
 - what folds each case again: its submission's cells and its counted events' cells, in a file
   of their own read only for the cases folded again (``saved_rows``);
-- what the PII gate must know was written on cases (``CaseWriting``), and who sent each piece
+- what the PII gate must know was written on cases (``CaseWriting``: who acted on them, and
+  what people wrote as the keys of its runs of words, not the texts), and who sent each piece
   of feedback for someone else;
 - the first stage of each procedure the cases follow, and a digest of the code that folds and
   counts them.
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+from array import array
 from functools import cache
 from pathlib import Path
 
@@ -37,8 +39,11 @@ from forms_app.storage.store import EVENTS, SUBMISSIONS
 
 from .counted import Packer, Unpacker, counted, pack
 from .folding import FOLDED, NOT_COUNTED, Folded, Procedures, fold_all
+from .pii_patterns import narrative_keys
 from .pii_sources import CaseWriting
 from .saved_rows import CaseRows, RowsMismatch, remove_if_ours
+from .saved_words import SavedWords
+from .saved_words import remove_if_ours as remove_words_if_ours
 
 NAME = "report"
 TABLES = (SUBMISSIONS, EVENTS)
@@ -54,7 +59,8 @@ def _code() -> str:
     """A digest of this package's code that folds cases and takes what a report counts."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for name in ("counted", "folding", "saved_counts", "saved_rows"):
+    # ``pii_patterns`` too: the keys of what people wrote are made by its folding and words.
+    for name in ("counted", "folding", "saved_counts", "saved_rows", "saved_words", "pii_patterns"):
         digest.update(name.encode() + b"\0" + (here / f"{name}.py").read_bytes())
     return digest.hexdigest()
 
@@ -65,6 +71,10 @@ def _index(reader) -> SavedIndex:
 
 def _rows_path(index: SavedIndex) -> Path:
     return index.path.with_suffix(".rows")
+
+
+def _words_path(index: SavedIndex) -> Path:
+    return index.path.with_suffix(".words")
 
 
 class Keeping:
@@ -162,10 +172,15 @@ class Saved:
         self.orphans: dict[str, list] = orphans
 
     def save(self, index: SavedIndex, cursor: object) -> bool:
-        """Write the rows file, then the saved cases naming it (``saved_rows``)."""
+        """Write the rows file and the words file, then the saved cases naming them
+        (``saved_rows``, ``saved_words``)."""
         rows_path = _rows_path(index)
+        keys = _narrative_keys(self.writing)
+        if keys is None:
+            return False  # the words saved before are gone: the next report reads every text
         try:
             rows = self.blobs.write(rows_path)
+            words = SavedWords.write(_words_path(index), keys)
         except OSError:
             return False
         saved = index.save(
@@ -179,24 +194,31 @@ class Saved:
                 rows,
                 self.on_behalf,
                 list(self.writing.actors),
-                list(self.writing.narratives),
+                words.described_as(),
                 self.orphans,
             ),
         )
-        if not saved:  # not put in place, or undone (an erasure meanwhile): nor are the rows
+        if not saved:  # not put in place, or undone (an erasure meanwhile): nor are the rest
             remove_if_ours(rows_path, rows)
+            remove_words_if_ours(words)
         return saved
 
     @classmethod
-    def from_payload(cls, payload, rows_path: Path) -> Saved | None:
+    def from_payload(cls, payload, index: SavedIndex) -> Saved | None:
         try:
-            code, first, names, refs, packed, rows, behalf, actors, narratives, orphans = payload
+            code, first, names, refs, packed, rows, behalf, actors, words, orphans = payload
         except (TypeError, ValueError):
             return None
-        blobs = CaseRows.described(rows_path, rows)
-        if code != _code() or blobs is None or not (len(refs) == len(packed) == len(blobs)):
+        blobs = CaseRows.described(_rows_path(index), rows)
+        words = SavedWords.described(_words_path(index), words)
+        if code != _code() or blobs is None or words is None:
             return None
-        writing = CaseWriting(set(actors), set(narratives))
+        if not (len(refs) == len(packed) == len(blobs)):
+            return None
+        # What people wrote is kept only as the keys of its runs of words, in their own file
+        # (all the gate needs; the gate's process reads them): ``narratives`` gathers the texts
+        # written since.
+        writing = CaseWriting(set(actors), set(), narrative_keys=words)
         return cls(first, names, refs, packed, blobs, behalf, writing, orphans)
 
 
@@ -210,7 +232,7 @@ def resume_fold(reader, procedures: Procedures) -> Folded | None:
     if loaded is None:
         return None
     cursor, payload = loaded
-    saved = Saved.from_payload(payload, _rows_path(index))
+    saved = Saved.from_payload(payload, index)
     if saved is None:
         return None
     # A profile's first stage changed since: every complaint under it starts elsewhere.
@@ -232,6 +254,19 @@ def resume_fold(reader, procedures: Procedures) -> Folded | None:
         saved.first_stages = procedures.first_stages
         folded.saving = lambda: saved.save(index, changes.cursor)
     return folded
+
+
+def _narrative_keys(writing: CaseWriting) -> array | None:
+    """Every run of words in what people wrote, as the sorted keys the PII gate looks up
+    (``pii_patterns.narrative_keys``): those saved before and those of the texts since. None if
+    those saved before can no longer be read."""
+    keys = set(narrative_keys(writing.narratives))
+    if writing.narrative_keys is not None:
+        before = writing.narrative_keys.load()
+        if before is None:
+            return None
+        keys.update(before)
+    return array("Q", sorted(keys))
 
 
 def _bring_up_to_date(saved: Saved, changes, procedures: Procedures) -> int | None:

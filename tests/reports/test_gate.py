@@ -101,6 +101,36 @@ def test_eight_words_of_a_narrative_are_found_unless_approved(setup):
     assert "words from a narrative" not in [f.kind for f in approved.scan([("p", quoted)])]
 
 
+def test_eight_words_of_a_narrative_are_found_by_keys_saved_before(setup):
+    """A report starting from its saved cases gives the gate the keys of what people wrote,
+    not the texts (``CaseWriting.narrative_keys``): the same words are found, and the same
+    approved words pass."""
+    settings, _ = setup
+    from array import array
+
+    from forms_app.reports.pii_patterns import narrative_keys
+    from forms_app.reports.pii_sources import CaseWriting, case_writing
+
+    texts = case_writing(settings.data_dir, settings)
+    keys = array("Q", sorted(set(narrative_keys(texts.narratives))))
+
+    class Saved:
+        def load(self):
+            return keys
+
+    writing = CaseWriting(texts.actors, set(), narrative_keys=Saved())
+    gate = Gate.for_data(settings, settings.data_dir, writing=writing)
+    words = DETAILS["C1"].split()
+    quoted = "We read that " + " ".join(words[2:10]) + " in the report."
+    assert "words from a narrative" in kinds(gate, quoted)
+    assert "words from a narrative" not in kinds(gate, " ".join(words[2:9]))  # seven words
+    approved = Gate.for_data(settings, settings.data_dir, approved=[DETAILS["C1"]], writing=writing)
+    assert "words from a narrative" not in [f.kind for f in approved.scan([("p", quoted)])]
+    # Nothing given as keys or as texts: nothing is found (the keys are what found it above).
+    empty = Gate.for_data(settings, settings.data_dir, writing=CaseWriting(texts.actors, set()))
+    assert "words from a narrative" not in kinds(empty, quoted)
+
+
 def test_the_organisations_own_details_and_public_numbers_pass(setup):
     settings, gate = setup
     text = (

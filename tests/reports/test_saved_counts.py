@@ -20,6 +20,7 @@ from forms_app.reports.figures import compute
 from forms_app.reports.folding import Procedures, fold_all
 from forms_app.reports.loading import load
 from forms_app.reports.periods import financial_year
+from forms_app.reports.pii_patterns import narrative_keys
 from forms_app.reports.sources import open_tables
 from forms_app.storage.contract import Contract
 from forms_app.storage.table import Table
@@ -29,6 +30,7 @@ YEAR = financial_year(2025)
 AS_AT = date(2026, 4, 30)
 SAVED = Path("run") / "index" / f"{saved_counts.NAME}.index"
 ROWS = SAVED.with_suffix(".rows")
+WORDS = SAVED.with_suffix(".words")
 
 
 @pytest.fixture
@@ -108,9 +110,18 @@ def _from_the_first_row(data_dir: Path, settings):
     return fold_all(open_tables(data_dir, settings), Procedures(load_procedure(settings.procedure)))
 
 
+def _written(writing) -> tuple[set, set]:
+    """Who acted on cases, and the keys of every run of words people wrote: what the PII gate
+    is told, whether as texts or as keys saved before (``CaseWriting.narrative_keys``)."""
+    keys = set(narrative_keys(writing.narratives))
+    keys.update(writing.narrative_keys.load() if writing.narrative_keys is not None else ())
+    return writing.actors, keys
+
+
 def _assert_same(resumed, cold) -> None:
     assert [pack(case) for case in resumed.cases] == [pack(case) for case in cold.cases]
-    assert resumed.writing == cold.writing
+    assert _written(resumed.writing) == _written(cold.writing)
+    assert cold.writing.narrative_keys is None and len(_written(cold.writing)[1]) > 0
     assert resumed.on_behalf == cold.on_behalf
 
 
@@ -241,6 +252,7 @@ def test_cases_saved_while_an_erasure_rewrote_the_tables_are_not_left_behind(wor
     folded.saving()
     assert not (data_dir / SAVED).exists()
     assert not (data_dir / ROWS).exists()  # what people wrote is in the rows too
+    assert not (data_dir / WORDS).exists()
 
 
 @pytest.mark.parametrize("damage", ["flip", "gone", "another save"])
@@ -284,9 +296,63 @@ def test_removing_a_case_removes_the_saved_cases_and_their_rows(world):
     data_dir, settings = world
     load(data_dir, settings).saving()
     assert (data_dir / SAVED).exists() and (data_dir / ROWS).exists()
+    assert (data_dir / WORDS).exists()
     contract = Contract()
     store = Store(data_dir, {name: contract.columns(name) for name in contract.resource_names})
     store.remove_cases(["R0000007"])
     assert not (data_dir / SAVED).exists() and not (data_dir / ROWS).exists()
+    assert not (data_dir / WORDS).exists()
     after = load(data_dir, settings)
     assert after.since_saved is None and "R0000007" not in {c.ref for c in after.cases}
+
+
+def test_a_report_from_the_saved_cases_still_stops_what_people_wrote(world):
+    """The saved cases keep what people wrote only as the keys of its runs of words: the gate
+    still finds eight words in a row of it, saved before or written since."""
+    from forms_app.reports.pii_gate import Gate
+
+    data_dir, settings = world
+    load(data_dir, settings).saving()
+    _append(
+        data_dir,
+        "submissions",
+        [_submission("N9A", details="Nobody from the district team came on the Tuesday evening")],
+    )
+    warm = load(data_dir, settings)
+    assert warm.since_saved == 1 and warm.writing.narrative_keys is not None
+    gate = Gate.for_data(settings, data_dir, writing=warm.writing)
+    saved_before = "It said the evening visit was two hours late and nobody rang, we read."
+    written_since = "Nobody from the district team came on the Tuesday evening."
+
+    def found(text):
+        return [f.kind for f in gate.scan([("page.md", text)])]
+
+    assert "words from a narrative" in found(saved_before)
+    assert "words from a narrative" in found(written_since)
+    assert "words from a narrative" not in found("The evening visit was two hours late.")
+
+
+@pytest.mark.parametrize("damage", ["flip", "gone", "another save"])
+def test_saved_words_that_are_not_the_saved_ones_make_the_gate_read_every_text(world, damage):
+    """The gate reads the saved keys of what people wrote itself: if the file is not the one
+    saved (damaged, gone, or replaced by another report's save), it reads every text from the
+    tables instead, and still finds them."""
+    from forms_app.reports.pii_gate import Gate
+
+    data_dir, settings = world
+    load(data_dir, settings).saving()
+    warm = load(data_dir, settings)
+    assert warm.since_saved == 0
+    path = data_dir / WORDS
+    data = bytearray(path.read_bytes())
+    if damage == "flip":
+        data[-3] ^= 0xFF
+        path.write_bytes(bytes(data))
+    elif damage == "gone":
+        path.unlink()
+    else:
+        path.write_bytes(bytes(16) + bytes(data[16:]))
+    assert warm.writing.narrative_keys.load() is None
+    gate = Gate.for_data(settings, data_dir, writing=warm.writing)
+    quoted = "It said the evening visit was two hours late and nobody rang, we read."
+    assert "words from a narrative" in [f.kind for f in gate.scan([("page.md", quoted)])]
