@@ -10,6 +10,7 @@ import json
 import re
 import socket
 import ssl
+import time
 import urllib.request
 
 import pytest
@@ -130,7 +131,7 @@ def test_a_host_name_of_no_organisation_is_refused(stack):
     assert status == 421
     for org in ORGANISATIONS.values():
         assert org["name"].split()[0] not in page
-    assert "GET / " in (stack.conf_dir / "refused.log").read_text()
+    assert "GET / " in _logged(stack.conf_dir / "refused.log", "GET / ")
 
 
 def test_the_health_checks_answer_by_host_and_by_address(stack):
@@ -158,12 +159,22 @@ def test_each_request_is_logged_by_nginx_and_the_app_under_its_own_organisation(
     by_id = {line["request_id"]: line for line in requests}
     for code in ORGANISATIONS:
         # nginx's own log of this organisation, each line ending with the request id it sent.
-        ids = [line.rsplit(" ", 1)[-1] for line in stack.access_log(code).read_text().splitlines()]
+        logged = _logged(stack.access_log(code), "GET / ")
+        ids = [line.rsplit(" ", 1)[-1] for line in logged.splitlines()]
         assert ids, code
         found = [by_id[request_id] for request_id in ids if request_id in by_id]
         assert found and all(line["organisation"] == code for line in found), code
     # Every line the app wrote while serving carries an organisation of the hosting file.
     assert requests and {line.get("organisation") for line in requests} <= set(ORGANISATIONS)
+
+
+def _logged(path, wanted: str) -> str:
+    """An nginx log's text once it holds ``wanted``, or after 10 s: nginx writes a request's
+    line after its response has gone (its last phase), so a client can read first."""
+    deadline = time.monotonic() + 10
+    while wanted not in path.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return path.read_text()
 
 
 def _directives(text: str) -> list[str]:
