@@ -41,9 +41,8 @@ from .counted import Packer, Unpacker, counted, pack
 from .folding import FOLDED, NOT_COUNTED, Folded, Procedures, fold_all
 from .pii_patterns import narrative_keys
 from .pii_sources import CaseWriting
-from .saved_rows import CaseRows, RowsMismatch, remove_if_ours
+from .saved_rows import CaseRows, RowsMismatch, remove_if_token
 from .saved_words import SavedWords
-from .saved_words import remove_if_ours as remove_words_if_ours
 
 NAME = "report"
 TABLES = (SUBMISSIONS, EVENTS)
@@ -199,8 +198,8 @@ class Saved:
             ),
         )
         if not saved:  # not put in place, or undone (an erasure meanwhile): nor are the rest
-            remove_if_ours(rows_path, rows)
-            remove_words_if_ours(words)
+            remove_if_token(rows_path, rows[0])
+            remove_if_token(Path(words.path), words.token)
         return saved
 
     @classmethod

@@ -132,8 +132,9 @@ class CaseRows:
         return token, made._ends.tobytes(), made._crcs.tobytes()
 
 
-def remove_if_ours(path: Path, description) -> None:
-    """Remove the rows file if it is the one ``description`` names (a save that was undone)."""
-    with contextlib.suppress(OSError, TypeError, ValueError), open(path, "rb") as file:
-        if file.read(_TOKEN) == description[0]:
+def remove_if_token(path: Path, token: bytes) -> None:
+    """Remove a saved file if it still starts with ``token`` (its save was undone): the rows
+    here, and the words (``saved_words``), which start with a token the same way."""
+    with contextlib.suppress(OSError), open(path, "rb") as file:
+        if file.read(_TOKEN) == token:
             os.unlink(path)

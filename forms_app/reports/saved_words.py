@@ -69,13 +69,3 @@ class SavedWords:
         keys = array("Q")
         keys.frombytes(body)
         return keys
-
-
-def remove_if_ours(words: SavedWords) -> None:
-    """Remove the file if it is still the one ``words`` names (a save that was undone)."""
-    try:
-        with open(words.path, "rb") as file:
-            if file.read(_TOKEN) == words.token:
-                os.unlink(words.path)
-    except OSError:
-        pass

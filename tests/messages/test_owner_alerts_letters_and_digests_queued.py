@@ -45,6 +45,17 @@ def _app(tmp_path, mail_server, *, provider="smtp", language="en", contact="emai
     return app, parts, secrets, ref
 
 
+def _delivered_after_an_outage(app, parts, mail_server) -> list:
+    """Run the worker while the mail server is down (nothing goes, nothing is lost), then
+    bring it back and run it again: what reached the case owner."""
+    run_worker(app)
+    assert mail_server.inbox.messages == []
+    mail_server.start()
+    _due_now(parts)
+    run_worker(app, times=3)
+    return _to(mail_server, "olive@staff.example.org")
+
+
 def _due_now(parts) -> None:
     """Make every waiting message due now rather than after its back-off, so the test need not
     wait."""
@@ -73,13 +84,7 @@ def test_the_owners_alert_of_a_reply_sent_while_the_mail_server_is_down_goes_onc
     response = person.post("/track/reply", data={"message": REPLY, "csrf_token": csrf(page.text)})
     assert response.status_code == 303, response.text
 
-    run_worker(app)  # the mail server is still down: nothing goes, nothing is lost
-    assert mail_server.inbox.messages == []
-    mail_server.start()
-    _due_now(parts)
-    run_worker(app, times=3)
-
-    ((subject, body),) = _to(mail_server, "olive@staff.example.org")
+    ((subject, body),) = _delivered_after_an_outage(app, parts, mail_server)
     assert subject == f"Case {ref}: the person has sent a message"
     assert f"/staff/cases/{ref}" in body
     assert PERSON not in subject + body and "tablets" not in body
@@ -172,13 +177,7 @@ def test_the_owners_morning_list_asked_while_the_mail_server_is_down_goes_once_i
     again = runner.invoke(due_command, ["--email"])  # run twice the same day: one email
     assert again.exit_code == 0, again.output
 
-    run_worker(app)  # the mail server is still down: nothing goes, nothing is lost
-    assert mail_server.inbox.messages == []
-    mail_server.start()
-    _due_now(parts)
-    run_worker(app, times=3)
-
-    ((subject, body),) = _to(mail_server, "olive@staff.example.org")
+    ((subject, body),) = _delivered_after_an_outage(app, parts, mail_server)
     assert subject == "Casework due today"
     assert ref in body and "/staff/" in body
     assert PERSON not in body and "medication" not in body
